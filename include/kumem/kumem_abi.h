@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * kumem ABI: the one definition of everything that crosses the user/kernel line.
+ *
+ * Included unchanged by the Linux module, the Windows driver, libkumem (both backends),
+ * core/ and the host tests. Rules kept here so the ABI never needs a 32-bit twin:
+ *   - fixed-width fields only; user pointers travel as uint64_t;
+ *   - every struct is a multiple of 8 bytes with explicit padding, checked below;
+ *   - reserved fields must be zero on input (the kernel rejects anything else with EINVAL),
+ *     so they can gain a meaning later without a new ioctl;
+ *   - regions are named by small per-handle ids, never by kernel addresses.
+ *
+ * Error values: the kernels and core/ speak Linux errno numbers (KUMEM_E* below). The Linux
+ * module returns them as they are; the Windows driver turns them into NTSTATUS and libkumem
+ * turns those back, so a caller sees the same negative errno on both systems.
+ */
+#ifndef KUMEM_ABI_H
+#define KUMEM_ABI_H
+
+#if defined(__KERNEL__)
+#include <linux/types.h> /* uint8_t .. uint64_t exist in the kernel too */
+#else
+#include <stdint.h>
+#endif
+
+#define KUMEM_ABI_VERSION 1u
+
+/* ---- region flags ------------------------------------------------------------------------ */
+
+/* Method 1 (kumem_lock_user): what the kernel may do to the caller's memory. */
+#define KUMEM_KERNEL_READ  0x0001u
+#define KUMEM_KERNEL_WRITE 0x0002u
+/* Method 2 (kumem_alloc_shared): what the calling process may do to the kernel's pages. */
+#define KUMEM_USER_READ  0x0004u
+#define KUMEM_USER_WRITE 0x0008u
+/*
+ * Method 2 variant: one physically contiguous block rounded up to whole pages, the
+ * kernel's equivalent of the seed's ExAllocatePoolWithTag(NonPagedPool) + MmBuildMdlForNonPagedPool.
+ */
+#define KUMEM_ALLOC_CONTIG 0x0010u
+
+#define KUMEM_LOCK_FLAGS_ALL  (KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE)
+#define KUMEM_ALLOC_FLAGS_ALL (KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG)
+
+/* ---- the MDL view ------------------------------------------------------------------------ */
+
+/* kumem_mdl.flags */
+#define KUMEM_MDL_LOCKED           0x0001u /* pages pinned/locked for the region's life */
+#define KUMEM_MDL_KERNEL_MAPPED    0x0002u /* the kernel has its own virtual mapping */
+#define KUMEM_MDL_USER_MAPPED      0x0004u /* mapped into the owning process */
+#define KUMEM_MDL_KERNEL_ALLOCATED 0x0008u /* method 2: pages belong to the kernel */
+#define KUMEM_MDL_USER_READ_ONLY   0x0010u /* the process cannot write these pages */
+#define KUMEM_MDL_KERNEL_WRITES    0x0020u /* method 1 with KUMEM_KERNEL_WRITE */
+#define KUMEM_MDL_CONTIGUOUS       0x0040u /* physically contiguous (KUMEM_ALLOC_CONTIG) */
+
+/*
+ * What the seed calls the MDL, as the caller may see it. No kernel address is in here:
+ * start_va is in the caller's own address space (method 1: the buffer it passed; method 2:
+ * where the pages are mapped in this process, 0 while not mapped).
+ */
+struct kumem_mdl {
+	uint64_t start_va;         /* page aligned: MDL StartVa */
+	uint64_t byte_count;       /* MDL ByteCount */
+	uint32_t byte_offset;      /* MDL ByteOffset: start_va + byte_offset = first byte */
+	uint32_t flags;            /* KUMEM_MDL_* */
+	uint64_t page_count;       /* ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, byte_count) */
+	uint64_t descriptor_bytes; /* memory the kernel keeps to describe it (header + PFNs) */
+	uint32_t os_flags;         /* Windows: MDL->MdlFlags; Linux: 0 */
+	uint32_t id;               /* region id */
+	uint64_t reserved[2];
+};
+
+/* ---- ioctl argument blocks ---------------------------------------------------------------- */
+
+/* KUMEM_IOC_VERSION: out */
+struct kumem_info {
+	uint32_t abi_version;      /* KUMEM_ABI_VERSION */
+	uint32_t page_size;        /* bytes */
+	uint32_t max_regions;      /* per open handle */
+	uint32_t features;         /* KUMEM_FEAT_* */
+	uint64_t max_region_bytes; /* largest single region */
+	uint64_t reserved[3];
+};
+
+#define KUMEM_FEAT_LOCK_USER    0x0001u
+#define KUMEM_FEAT_ALLOC_SHARED 0x0002u
+#define KUMEM_FEAT_CONTIG       0x0004u
+#define KUMEM_FEAT_BUFFERED     0x0008u
+#define KUMEM_FEAT_DIRECT       0x0010u
+
+/* KUMEM_IOC_LOCK_USER: method 1 */
+struct kumem_lock_args {
+	uint64_t addr;  /* in: user address, any alignment */
+	uint64_t len;   /* in: bytes, > 0 */
+	uint32_t flags; /* in: KUMEM_KERNEL_READ and/or KUMEM_KERNEL_WRITE */
+	uint32_t id;    /* out: region id */
+	uint64_t reserved[2];
+};
+
+/* KUMEM_IOC_ALLOC_SHARED: method 2 */
+struct kumem_alloc_args {
+	uint64_t len;         /* in: bytes, > 0; whole pages are allocated */
+	uint32_t flags;       /* in: KUMEM_USER_READ [| KUMEM_USER_WRITE] [| KUMEM_ALLOC_CONTIG] */
+	uint32_t id;          /* out: region id */
+	uint64_t mmap_offset; /* out, Linux: pass to mmap() on the device fd */
+	uint64_t user_addr;   /* out, Windows: where the driver mapped the pages; Linux: 0 */
+	uint64_t map_len;     /* out: bytes mapped (len rounded up to pages) */
+	uint64_t reserved[2];
+};
+
+/* KUMEM_IOC_RELEASE */
+struct kumem_region_ref {
+	uint32_t id;
+	uint32_t reserved;
+};
+
+/* KUMEM_IOC_DESCRIBE */
+struct kumem_describe_args {
+	uint32_t id;           /* in */
+	uint32_t reserved0;    /* in: 0 */
+	uint64_t pfns;         /* in: user pointer to uint64_t[max_pfns], or 0 (privileged) */
+	uint64_t max_pfns;     /* in */
+	uint64_t pfns_written; /* out */
+	struct kumem_mdl mdl;  /* out */
+};
+
+/* KUMEM_IOC_KERNEL_FILL, KUMEM_IOC_KERNEL_CHECKSUM: the driver works on its own mapping */
+struct kumem_kernel_op {
+	uint32_t id;     /* in */
+	uint32_t value;  /* in: fill byte (0..255); 0 for checksum */
+	uint64_t offset; /* in: bytes from the region's first byte */
+	uint64_t len;    /* in */
+	uint64_t result; /* out: checksum */
+	uint64_t reserved;
+};
+
+/*
+ * KUMEM_IOC_BUFFERED_CHECKSUM, KUMEM_IOC_DIRECT_CHECKSUM on Linux. On Windows the data is the
+ * DeviceIoControl input buffer itself (METHOD_BUFFERED / METHOD_IN_DIRECT) and the output
+ * buffer receives the uint64_t sum: that is what those transfer types mean there.
+ */
+struct kumem_xfer {
+	uint64_t addr;   /* in: user buffer */
+	uint64_t len;    /* in */
+	uint64_t result; /* out: checksum */
+	uint64_t reserved;
+};
+
+/* KUMEM_IOC_STATS: module-wide counters, for tests and `kumem stats`. No addresses. */
+struct kumem_stats {
+	uint64_t open_handles;
+	uint64_t regions;
+	uint64_t pinned_pages;    /* method 1 pages held */
+	uint64_t allocated_pages; /* method 2 pages held (including ones kept alive by a mapping) */
+	uint64_t user_mappings;   /* live user mappings of method 2 regions */
+	uint64_t reserved[3];
+};
+
+/* ---- ioctl numbers ------------------------------------------------------------------------ */
+
+#define KUMEM_NR_VERSION           0x01
+#define KUMEM_NR_LOCK_USER         0x02
+#define KUMEM_NR_ALLOC_SHARED      0x03
+#define KUMEM_NR_RELEASE           0x04
+#define KUMEM_NR_DESCRIBE          0x05
+#define KUMEM_NR_KERNEL_FILL       0x06
+#define KUMEM_NR_KERNEL_CHECKSUM   0x07
+#define KUMEM_NR_BUFFERED_CHECKSUM 0x08
+#define KUMEM_NR_DIRECT_CHECKSUM   0x09
+#define KUMEM_NR_STATS             0x0a
+
+#if defined(_WIN32)
+/* CTL_CODE(KUMEM_DEVICE_TYPE, 0x800 + nr, method, FILE_READ_DATA | FILE_WRITE_DATA) */
+#define KUMEM_DEVICE_TYPE      0x8337u
+#define KUMEM_METHOD_BUFFERED  0u
+#define KUMEM_METHOD_IN_DIRECT 1u
+#define KUMEM_WIN_IOCTL(nr, method)                                                                \
+	((KUMEM_DEVICE_TYPE << 16) | (3u << 14) | ((0x800u + (nr)) << 2) | (method))
+#define KUMEM_IOC_VERSION           KUMEM_WIN_IOCTL(KUMEM_NR_VERSION, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_LOCK_USER         KUMEM_WIN_IOCTL(KUMEM_NR_LOCK_USER, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_ALLOC_SHARED      KUMEM_WIN_IOCTL(KUMEM_NR_ALLOC_SHARED, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_RELEASE           KUMEM_WIN_IOCTL(KUMEM_NR_RELEASE, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_DESCRIBE          KUMEM_WIN_IOCTL(KUMEM_NR_DESCRIBE, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_KERNEL_FILL       KUMEM_WIN_IOCTL(KUMEM_NR_KERNEL_FILL, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_KERNEL_CHECKSUM   KUMEM_WIN_IOCTL(KUMEM_NR_KERNEL_CHECKSUM, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_BUFFERED_CHECKSUM KUMEM_WIN_IOCTL(KUMEM_NR_BUFFERED_CHECKSUM, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_DIRECT_CHECKSUM   KUMEM_WIN_IOCTL(KUMEM_NR_DIRECT_CHECKSUM, KUMEM_METHOD_IN_DIRECT)
+#define KUMEM_IOC_STATS             KUMEM_WIN_IOCTL(KUMEM_NR_STATS, KUMEM_METHOD_BUFFERED)
+#else
+#if defined(__KERNEL__)
+#include <linux/ioctl.h>
+#else
+#include <sys/ioctl.h>
+#endif
+#define KUMEM_IOC_MAGIC             0xB7
+#define KUMEM_IOC_VERSION           _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_VERSION, struct kumem_info)
+#define KUMEM_IOC_LOCK_USER         _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_LOCK_USER, struct kumem_lock_args)
+#define KUMEM_IOC_ALLOC_SHARED      _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_ALLOC_SHARED, struct kumem_alloc_args)
+#define KUMEM_IOC_RELEASE           _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_RELEASE, struct kumem_region_ref)
+#define KUMEM_IOC_DESCRIBE          _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DESCRIBE, struct kumem_describe_args)
+#define KUMEM_IOC_KERNEL_FILL       _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_KERNEL_FILL, struct kumem_kernel_op)
+#define KUMEM_IOC_KERNEL_CHECKSUM   _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_KERNEL_CHECKSUM, struct kumem_kernel_op)
+#define KUMEM_IOC_BUFFERED_CHECKSUM _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_BUFFERED_CHECKSUM, struct kumem_xfer)
+#define KUMEM_IOC_DIRECT_CHECKSUM   _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DIRECT_CHECKSUM, struct kumem_xfer)
+#define KUMEM_IOC_STATS             _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_STATS, struct kumem_stats)
+#endif
+
+/* ---- errors (Linux errno numbers, used by core/ and both drivers) ------------------------- */
+
+#define KUMEM_EPERM     1
+#define KUMEM_ENOENT    2
+#define KUMEM_EFAULT    14
+#define KUMEM_EBUSY     16
+#define KUMEM_EINVAL    22
+#define KUMEM_ENOSPC    28
+#define KUMEM_ENOMEM    12
+#define KUMEM_EACCES    13
+#define KUMEM_ENOTTY    25
+#define KUMEM_E2BIG     7
+#define KUMEM_EOVERFLOW 75
+#define KUMEM_EOPNOTSUPP 95
+#define KUMEM_ERANGE    34
+#define KUMEM_EDQUOT    122 /* RLIMIT_MEMLOCK or a per-handle quota exceeded */
+
+/* ---- layout checks: the same numbers on every compiler and bitness ---------------------- */
+
+_Static_assert(sizeof(struct kumem_mdl) == 64, "kumem_mdl layout");
+_Static_assert(sizeof(struct kumem_info) == 48, "kumem_info layout");
+_Static_assert(sizeof(struct kumem_lock_args) == 40, "kumem_lock_args layout");
+_Static_assert(sizeof(struct kumem_alloc_args) == 56, "kumem_alloc_args layout");
+_Static_assert(sizeof(struct kumem_region_ref) == 8, "kumem_region_ref layout");
+_Static_assert(sizeof(struct kumem_describe_args) == 32 + 64, "kumem_describe_args layout");
+_Static_assert(__builtin_offsetof(struct kumem_describe_args, mdl) == 32, "describe.mdl offset");
+_Static_assert(sizeof(struct kumem_kernel_op) == 40, "kumem_kernel_op layout");
+_Static_assert(sizeof(struct kumem_xfer) == 32, "kumem_xfer layout");
+_Static_assert(sizeof(struct kumem_stats) == 64, "kumem_stats layout");
+_Static_assert(__builtin_offsetof(struct kumem_mdl, byte_offset) == 16, "mdl.byte_offset offset");
+_Static_assert(__builtin_offsetof(struct kumem_alloc_args, mmap_offset) == 16, "alloc offset");
+
+#endif /* KUMEM_ABI_H */

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the module's files share. Not for other drivers: they use kumem_kernel.h. */
+#ifndef KUMEM_INTERNAL_H
+#define KUMEM_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/xarray.h>
+#include <linux/atomic.h>
+#include <linux/mm_types.h>
+
+#include "kumem_kernel.h"
+#include "../core/mdl.h"
+#include "../core/validate.h"
+
+enum kumem_region_kind {
+	KUMEM_REGION_USER_PINNED,  /* method 1: the caller's pages, pinned */
+	KUMEM_REGION_KERNEL_PAGES, /* method 2: pages the module allocated */
+};
+
+/* What a region charged, so that it can give it back from any context it is freed in. */
+struct kumem_charge {
+	struct user_struct *user; /* RLIMIT_MEMLOCK owner; NULL with CAP_IPC_LOCK */
+	struct mm_struct *mm;     /* pinned_vm owner (method 1 only) */
+	unsigned long pages;
+};
+
+struct kumem_region {
+	struct kref ref;
+	enum kumem_region_kind kind;
+	u32 flags; /* KUMEM_KERNEL_* or KUMEM_USER_* as asked */
+	struct kumem_geom geom;
+	struct page **pages; /* geom.page_count entries: the "PFN array", 8 bytes a page */
+	void *vaddr;         /* kernel mapping of the first page */
+	struct kumem_charge charge;
+	atomic_t user_maps; /* live vmas (method 2) */
+	u64 user_va;        /* start of the first user mapping, for the MDL view */
+};
+
+/* Per open file. */
+struct kumem_file {
+	struct xarray regions; /* id -> region, one reference each */
+	u32 next_id;           /* xa_alloc_cyclic cursor */
+	atomic_t nregions;
+	atomic64_t bytes;
+};
+
+/* Module-wide counters (kumem_main.c), reported by KUMEM_IOC_STATS and debugfs. */
+struct kumem_counters {
+	atomic64_t open_files;
+	atomic64_t regions;
+	atomic64_t pinned_pages;
+	atomic64_t allocated_pages;
+	atomic64_t user_mappings;
+};
+
+extern struct kumem_counters kumem_counters;
+extern unsigned int kumem_max_region_mb;
+extern unsigned int kumem_max_fd_regions;
+extern unsigned int kumem_max_fd_mb;
+
+/* Highest region id; keeps mmap offsets (id << PAGE_SHIFT) below 2^31 for 32-bit callers. */
+#define KUMEM_MAX_REGION_ID ((1u << (31 - PAGE_SHIFT)) - 1)
+
+void kumem_limits_get(struct kumem_limits *lim);
+
+/* kumem_region.c */
+u64 kumem_region_descriptor_bytes(const struct kumem_region *r);
+
+/* kumem_ops.c: ioctl handlers, each given the file's state and the user argument. */
+long kumem_ioctl_describe(struct kumem_file *kf, void __user *uarg);
+long kumem_ioctl_kernel_op(struct kumem_file *kf, void __user *uarg, bool is_fill);
+long kumem_ioctl_xfer(void __user *uarg, bool direct);
+
+/* kumem_main.c */
+struct kumem_region *kumem_file_lookup(struct kumem_file *kf, u32 id);
+
+#endif

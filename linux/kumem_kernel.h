@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kumem's kernel-side API, for other drivers that want the same shared regions for their own
+ * data. The module exports these symbols (GPL); see docs/kernel-api.md for a worked example.
+ *
+ * A region is reference counted. Everything here may sleep; call from process context.
+ */
+#ifndef KUMEM_KERNEL_H
+#define KUMEM_KERNEL_H
+
+#include <linux/types.h>
+#include <kumem/kumem_abi.h>
+
+struct kumem_region;
+struct vm_area_struct;
+
+/*
+ * Method 1: pin [addr, addr + len) of current->mm (KUMEM_KERNEL_READ and/or _WRITE) and map it
+ * into kernel space. Charged to the caller's RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK.
+ * Returns the region with one reference, or an ERR_PTR (-EINVAL, -EFAULT, -E2BIG, -EDQUOT,
+ * -ENOMEM, -EOVERFLOW).
+ */
+struct kumem_region *kumem_region_lock_user(u64 addr, u64 len, u32 flags);
+
+/*
+ * Method 2: @len bytes of zeroed whole pages (KUMEM_USER_READ [| _WRITE] [| KUMEM_ALLOC_CONTIG]),
+ * mapped in kernel space, ready for kumem_region_map_user(). Charged like method 1.
+ */
+struct kumem_region *kumem_region_alloc(u64 len, u32 flags);
+
+/* Kernel address of the region's first byte, valid until the last reference is put. */
+void *kumem_region_kaddr(const struct kumem_region *r);
+/* Bytes the caller asked for. */
+u64 kumem_region_size(const struct kumem_region *r);
+
+/*
+ * Map a method 2 region into @vma from a driver's own .mmap handler. The vma must be
+ * MAP_SHARED and exactly the region's size (whole pages); it may not ask for more access than
+ * the region's flags allow. The mapping holds a reference of its own.
+ */
+int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma);
+
+void kumem_region_get(struct kumem_region *r);
+void kumem_region_put(struct kumem_region *r);
+
+#endif

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The work the driver does on shared memory, and the two transfers the I/O manager would
+ * otherwise do for it:
+ *
+ *   kernel fill / checksum   through the region's own kernel mapping: no copy, no pin per call
+ *   buffered checksum        copy_from_user into a kernel buffer first (METHOD_BUFFERED)
+ *   direct checksum          pin the caller's pages for this call only (METHOD_IN_DIRECT)
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/highmem.h>
+#include <linux/uaccess.h>
+#include <linux/capability.h>
+#include <linux/sched/signal.h>
+
+#include "kumem_internal.h"
+#include "kumem_compat.h"
+#include "../core/checksum.h"
+
+/* Work on at most this much before giving the CPU a chance: regions reach a GiB. */
+#define KUMEM_CHUNK (1ul << 20)
+#define KUMEM_PFN_BATCH 64
+
+static u32 kumem_mdl_flags(const struct kumem_region *r)
+{
+	u32 f = KUMEM_MDL_LOCKED | KUMEM_MDL_KERNEL_MAPPED;
+
+	if (r->kind == KUMEM_REGION_USER_PINNED) {
+		if (r->flags & KUMEM_KERNEL_WRITE)
+			f |= KUMEM_MDL_KERNEL_WRITES;
+		return f;
+	}
+	f |= KUMEM_MDL_KERNEL_ALLOCATED;
+	if (atomic_read(&r->user_maps))
+		f |= KUMEM_MDL_USER_MAPPED;
+	if (!(r->flags & KUMEM_USER_WRITE))
+		f |= KUMEM_MDL_USER_READ_ONLY;
+	if (r->flags & KUMEM_ALLOC_CONTIG)
+		f |= KUMEM_MDL_CONTIGUOUS;
+	return f;
+}
+
+static int kumem_copy_pfns(const struct kumem_region *r, u64 __user *dst, u64 count)
+{
+	u64 batch[KUMEM_PFN_BATCH];
+	u64 i, n;
+
+	for (i = 0; i < count; i += n) {
+		u64 j;
+
+		n = min_t(u64, count - i, KUMEM_PFN_BATCH);
+		for (j = 0; j < n; j++)
+			batch[j] = page_to_pfn(r->pages[i + j]);
+		if (copy_to_user(dst + i, batch, n * sizeof(u64)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+long kumem_ioctl_describe(struct kumem_file *kf, void __user *uarg)
+{
+	struct kumem_describe_args d;
+	struct kumem_region *r;
+	u64 count = 0;
+	int err;
+
+	if (copy_from_user(&d, uarg, sizeof(d)))
+		return -EFAULT;
+	err = kumem_check_describe(&d);
+	if (err)
+		return err;
+	/* Physical frame numbers are root-only, as /proc/pid/pagemap has been since 4.2. */
+	if (d.pfns && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	r = kumem_file_lookup(kf, d.id);
+	if (!r)
+		return -ENOENT;
+
+	memset(&d.mdl, 0, sizeof(d.mdl));
+	d.mdl.start_va = r->kind == KUMEM_REGION_USER_PINNED ? r->geom.start_va : r->user_va;
+	d.mdl.byte_offset = r->geom.byte_offset;
+	d.mdl.byte_count = r->geom.byte_count;
+	d.mdl.page_count = r->geom.page_count;
+	d.mdl.descriptor_bytes = kumem_region_descriptor_bytes(r);
+	d.mdl.flags = kumem_mdl_flags(r);
+	d.mdl.id = d.id;
+	if (d.pfns) {
+		count = min(d.max_pfns, r->geom.page_count);
+		err = kumem_copy_pfns(r, u64_to_user_ptr(d.pfns), count);
+	}
+	d.pfns_written = count;
+	kumem_region_put(r);
+	if (err)
+		return err;
+	return copy_to_user(uarg, &d, sizeof(d)) ? -EFAULT : 0;
+}
+
+static void kumem_fill(u8 *p, u8 value, u64 len)
+{
+	while (len) {
+		u64 n = min_t(u64, len, KUMEM_CHUNK);
+
+		memset(p, value, n);
+		p += n;
+		len -= n;
+		cond_resched();
+	}
+}
+
+static u64 kumem_sum(const u8 *p, u64 len)
+{
+	struct kumem_csum c;
+
+	kumem_csum_init(&c);
+	while (len) {
+		u64 n = min_t(u64, len, KUMEM_CHUNK);
+
+		kumem_csum_update(&c, p, n);
+		p += n;
+		len -= n;
+		cond_resched();
+	}
+	return kumem_csum_final(&c);
+}
+
+long kumem_ioctl_kernel_op(struct kumem_file *kf, void __user *uarg, bool is_fill)
+{
+	struct kumem_kernel_op op;
+	struct kumem_region *r;
+	u8 *p;
+	int err;
+
+	if (copy_from_user(&op, uarg, sizeof(op)))
+		return -EFAULT;
+	err = kumem_check_kernel_op(&op, is_fill);
+	if (err)
+		return err;
+	r = kumem_file_lookup(kf, op.id);
+	if (!r)
+		return -ENOENT;
+	err = kumem_range_check(r->geom.byte_count, op.offset, op.len);
+	if (err)
+		goto out_put;
+	/* The caller's memory locked for reading only is mapped read-only: never write it. */
+	if (is_fill && r->kind == KUMEM_REGION_USER_PINNED && !(r->flags & KUMEM_KERNEL_WRITE)) {
+		err = -EACCES;
+		goto out_put;
+	}
+	p = (u8 *)kumem_region_kaddr(r) + op.offset;
+	if (is_fill) {
+		kumem_fill(p, op.value, op.len);
+	} else {
+		op.result = kumem_sum(p, op.len);
+		if (put_user(op.result, &((struct kumem_kernel_op __user *)uarg)->result))
+			err = -EFAULT;
+	}
+out_put:
+	kumem_region_put(r);
+	return err;
+}
+
+/* METHOD_BUFFERED: the data is copied into kernel memory and the driver works on the copy. */
+static int kumem_buffered_sum(const struct kumem_xfer *x, u64 *sum)
+{
+	void *buf;
+
+	if (!x->len) {
+		*sum = kumem_checksum(NULL, 0);
+		return 0;
+	}
+	buf = kvmalloc(x->len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, u64_to_user_ptr(x->addr), x->len)) {
+		kvfree(buf);
+		return -EFAULT;
+	}
+	*sum = kumem_sum(buf, x->len);
+	kvfree(buf);
+	return 0;
+}
+
+/* METHOD_IN_DIRECT: the caller's pages are pinned for the length of the call. */
+static int kumem_direct_sum(const struct kumem_xfer *x, u64 *sum)
+{
+	struct kumem_csum c;
+	struct kumem_geom g;
+	struct page **pages;
+	u64 i, done = 0, left = x->len;
+	long got;
+	int err;
+
+	err = kumem_geom_init(&g, x->addr, x->len, PAGE_SHIFT);
+	if (err)
+		return err;
+	kumem_csum_init(&c);
+	if (!x->len)
+		goto out;
+	pages = kvmalloc_array(g.page_count, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	while (done < g.page_count) {
+		got = pin_user_pages_fast(g.start_va + (done << PAGE_SHIFT), g.page_count - done, 0,
+					  pages + done);
+		if (got <= 0) {
+			err = got < 0 ? (int)got : -EFAULT;
+			goto err_unpin;
+		}
+		done += got;
+	}
+	for (i = 0; i < g.page_count; i++) {
+		u32 off = i ? 0 : g.byte_offset;
+		u64 n = min_t(u64, left, PAGE_SIZE - off);
+		void *kaddr = kmap_local_page(pages[i]);
+
+		kumem_csum_update(&c, (u8 *)kaddr + off, n);
+		kunmap_local(kaddr);
+		left -= n;
+		if ((i & 255) == 255)
+			cond_resched();
+	}
+	unpin_user_pages(pages, done);
+	kvfree(pages);
+out:
+	*sum = kumem_csum_final(&c);
+	return 0;
+
+err_unpin:
+	unpin_user_pages(pages, done);
+	kvfree(pages);
+	return err;
+}
+
+long kumem_ioctl_xfer(void __user *uarg, bool direct)
+{
+	struct kumem_limits lim;
+	struct kumem_xfer x;
+	u64 sum;
+	int err;
+
+	if (copy_from_user(&x, uarg, sizeof(x)))
+		return -EFAULT;
+	kumem_limits_get(&lim);
+	err = kumem_check_xfer(&x, &lim);
+	if (err)
+		return err;
+	err = direct ? kumem_direct_sum(&x, &sum) : kumem_buffered_sum(&x, &sum);
+	if (err)
+		return err;
+	return put_user(sum, &((struct kumem_xfer __user *)uarg)->result) ? -EFAULT : 0;
+}

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Regions: the seed's two methods, done on Linux.
+ *
+ *   method 1  pin_user_pages_fast(FOLL_LONGTERM)  ~ IoAllocateMdl + MmProbeAndLockPages
+ *             vmap()                               ~ MmGetSystemAddressForMdlSafe
+ *   method 2  alloc_page(__GFP_ZERO) x n, vmap()   ~ MmAllocatePagesForMdlEx + system mapping
+ *             vm_insert_pages() from .mmap         ~ MmMapLockedPagesSpecifyCache(UserMode)
+ *
+ * A region is reference counted: the file's id table holds one reference, every user mapping
+ * holds one, and every ioctl working on it holds one for its duration. The last put undoes
+ * everything, whichever of those it is.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/user.h>
+#include <linux/sched/signal.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+
+#include "kumem_internal.h"
+#include "kumem_compat.h"
+
+/* Pages pinned per pin_user_pages_fast() call, so huge ranges reschedule between batches. */
+#define KUMEM_PIN_BATCH 4096ul
+
+/*
+ * Charge @pages to RLIMIT_MEMLOCK as io_uring does: user->locked_vm against the limit unless
+ * the caller has CAP_IPC_LOCK, and mm->pinned_vm for pinned user pages in every case.
+ */
+static int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned)
+{
+	struct user_struct *user = NULL;
+	unsigned long limit, cur, next;
+
+	if (!capable(CAP_IPC_LOCK)) {
+		user = get_uid(current_user());
+		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+		cur = atomic_long_read(&user->locked_vm);
+		do {
+			next = cur + pages;
+			if (next > limit || next < cur) {
+				free_uid(user);
+				return -EDQUOT;
+			}
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, next));
+	}
+	c->user = user;
+	c->pages = pages;
+	c->mm = NULL;
+	if (pinned) {
+		mmgrab(current->mm);
+		c->mm = current->mm;
+		atomic64_add(pages, &c->mm->pinned_vm);
+	}
+	return 0;
+}
+
+static void kumem_uncharge(struct kumem_charge *c)
+{
+	if (c->user) {
+		atomic_long_sub(c->pages, &c->user->locked_vm);
+		free_uid(c->user);
+	}
+	if (c->mm) {
+		atomic64_sub(c->pages, &c->mm->pinned_vm);
+		mmdrop(c->mm);
+	}
+}
+
+static struct kumem_region *kumem_region_new(enum kumem_region_kind kind, u32 flags,
+					      const struct kumem_geom *g)
+{
+	struct kumem_region *r;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return NULL;
+	r->pages = kvmalloc_array(g->page_count, sizeof(*r->pages), GFP_KERNEL_ACCOUNT);
+	if (!r->pages) {
+		kfree(r);
+		return NULL;
+	}
+	kref_init(&r->ref);
+	r->kind = kind;
+	r->flags = flags;
+	r->geom = *g;
+	atomic_set(&r->user_maps, 0);
+	return r;
+}
+
+static void kumem_region_free_shell(struct kumem_region *r)
+{
+	kvfree(r->pages);
+	kfree(r);
+}
+
+static void kumem_free_kernel_pages(struct kumem_region *r, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		__free_page(r->pages[i]);
+}
+
+static int kumem_pin(struct kumem_region *r)
+{
+	unsigned long start = r->geom.start_va;
+	unsigned long n = r->geom.page_count;
+	unsigned int gup = FOLL_LONGTERM;
+	unsigned long done = 0;
+	long got;
+
+	if (r->flags & KUMEM_KERNEL_WRITE)
+		gup |= FOLL_WRITE;
+	while (done < n) {
+		got = kumem_pin_user_pages(start + (done << PAGE_SHIFT), min(n - done, KUMEM_PIN_BATCH),
+					   gup, r->pages + done);
+		if (got <= 0)
+			goto err_unpin;
+		done += got;
+		if (fatal_signal_pending(current)) {
+			got = -EINTR;
+			goto err_unpin;
+		}
+		cond_resched();
+	}
+	return 0;
+
+err_unpin:
+	unpin_user_pages(r->pages, done);
+	/* 0 pinned means the range is not (all) pinnable memory: unmapped, VM_IO, PFNMAP... */
+	return got < 0 ? (int)got : -EFAULT;
+}
+
+struct kumem_region *kumem_region_lock_user(u64 addr, u64 len, u32 flags)
+{
+	struct kumem_lock_args args = { .addr = addr, .len = len, .flags = flags };
+	struct kumem_limits lim;
+	struct kumem_region *r;
+	struct kumem_geom g;
+	pgprot_t prot;
+	int err;
+
+	kumem_limits_get(&lim);
+	err = kumem_check_lock(&args, &lim, &g);
+	if (err)
+		return ERR_PTR(err);
+	if (!current->mm)
+		return ERR_PTR(-EFAULT);
+
+	r = kumem_region_new(KUMEM_REGION_USER_PINNED, flags, &g);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	err = kumem_charge(&r->charge, g.page_count, true);
+	if (err)
+		goto err_shell;
+	err = kumem_pin(r);
+	if (err)
+		goto err_uncharge;
+	/* Read-only means read-only for the kernel too: no writable alias of the user's pages. */
+	prot = (flags & KUMEM_KERNEL_WRITE) ? PAGE_KERNEL : PAGE_KERNEL_RO;
+	r->vaddr = vmap(r->pages, g.page_count, VM_MAP, prot);
+	if (!r->vaddr) {
+		err = -ENOMEM;
+		goto err_unpin;
+	}
+	atomic64_add(g.page_count, &kumem_counters.pinned_pages);
+	atomic64_inc(&kumem_counters.regions);
+	return r;
+
+err_unpin:
+	unpin_user_pages(r->pages, g.page_count);
+err_uncharge:
+	kumem_uncharge(&r->charge);
+err_shell:
+	kumem_region_free_shell(r);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(kumem_region_lock_user);
+
+static int kumem_alloc_pages(struct kumem_region *r, bool contig)
+{
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
+	unsigned long n = r->geom.page_count;
+	unsigned long i;
+	void *block;
+
+	if (contig) {
+		/* One block rounded up to whole pages: nothing else shares its pages. */
+		block = alloc_pages_exact(n << PAGE_SHIFT, gfp);
+		if (!block)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			r->pages[i] = virt_to_page(block + (i << PAGE_SHIFT));
+		r->vaddr = block;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		r->pages[i] = alloc_page(gfp);
+		if (!r->pages[i])
+			goto err_free;
+		if (fatal_signal_pending(current)) {
+			__free_page(r->pages[i]);
+			goto err_free;
+		}
+		if ((i & 1023) == 1023)
+			cond_resched();
+	}
+	r->vaddr = vmap(r->pages, n, VM_MAP, PAGE_KERNEL);
+	if (!r->vaddr)
+		goto err_free;
+	return 0;
+
+err_free:
+	kumem_free_kernel_pages(r, i);
+	return -ENOMEM;
+}
+
+struct kumem_region *kumem_region_alloc(u64 len, u32 flags)
+{
+	struct kumem_alloc_args args = { .len = len, .flags = flags };
+	struct kumem_limits lim;
+	struct kumem_region *r;
+	struct kumem_geom g;
+	u64 pages;
+	int err;
+
+	kumem_limits_get(&lim);
+	err = kumem_check_alloc(&args, &lim, &pages);
+	if (err)
+		return ERR_PTR(err);
+	g.start_va = 0; /* filled in by the first user mapping */
+	g.byte_offset = 0;
+	g.byte_count = len;
+	g.page_count = pages;
+
+	r = kumem_region_new(KUMEM_REGION_KERNEL_PAGES, flags, &g);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	err = kumem_charge(&r->charge, pages, false);
+	if (err)
+		goto err_shell;
+	err = kumem_alloc_pages(r, flags & KUMEM_ALLOC_CONTIG);
+	if (err)
+		goto err_uncharge;
+	atomic64_add(pages, &kumem_counters.allocated_pages);
+	atomic64_inc(&kumem_counters.regions);
+	return r;
+
+err_uncharge:
+	kumem_uncharge(&r->charge);
+err_shell:
+	kumem_region_free_shell(r);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(kumem_region_alloc);
+
+static void kumem_region_release(struct kref *ref)
+{
+	struct kumem_region *r = container_of(ref, struct kumem_region, ref);
+	unsigned long n = r->geom.page_count;
+
+	if (r->kind == KUMEM_REGION_USER_PINNED) {
+		vunmap(r->vaddr);
+		/* Pages the kernel may have written must reach the page cache / swap as dirty. */
+		unpin_user_pages_dirty_lock(r->pages, n, r->flags & KUMEM_KERNEL_WRITE);
+		atomic64_sub(n, &kumem_counters.pinned_pages);
+	} else if (r->flags & KUMEM_ALLOC_CONTIG) {
+		free_pages_exact(r->vaddr, n << PAGE_SHIFT);
+		atomic64_sub(n, &kumem_counters.allocated_pages);
+	} else {
+		vunmap(r->vaddr);
+		kumem_free_kernel_pages(r, n);
+		atomic64_sub(n, &kumem_counters.allocated_pages);
+	}
+	kumem_uncharge(&r->charge);
+	atomic64_dec(&kumem_counters.regions);
+	kumem_region_free_shell(r);
+}
+
+void kumem_region_get(struct kumem_region *r)
+{
+	kref_get(&r->ref);
+}
+EXPORT_SYMBOL_GPL(kumem_region_get);
+
+/* May sleep (vunmap, unpin): never called under a spinlock. */
+void kumem_region_put(struct kumem_region *r)
+{
+	might_sleep();
+	kref_put(&r->ref, kumem_region_release);
+}
+EXPORT_SYMBOL_GPL(kumem_region_put);
+
+void *kumem_region_kaddr(const struct kumem_region *r)
+{
+	return (u8 *)r->vaddr + r->geom.byte_offset;
+}
+EXPORT_SYMBOL_GPL(kumem_region_kaddr);
+
+u64 kumem_region_size(const struct kumem_region *r)
+{
+	return r->geom.byte_count;
+}
+EXPORT_SYMBOL_GPL(kumem_region_size);
+
+u64 kumem_region_descriptor_bytes(const struct kumem_region *r)
+{
+	u64 bytes = 0;
+
+	kumem_descriptor_bytes(sizeof(*r), r->geom.page_count, &bytes);
+	return bytes;
+}
+
+/* ---- user mappings of method 2 regions --------------------------------------------------- */
+
+static void kumem_vm_open(struct vm_area_struct *vma)
+{
+	struct kumem_region *r = vma->vm_private_data;
+
+	/* Only mremap() moving a whole mapping gets here: splits and fork copies are refused. */
+	kumem_region_get(r);
+	atomic_inc(&r->user_maps);
+	atomic64_inc(&kumem_counters.user_mappings);
+}
+
+static void kumem_vm_close(struct vm_area_struct *vma)
+{
+	struct kumem_region *r = vma->vm_private_data;
+
+	atomic_dec(&r->user_maps);
+	atomic64_dec(&kumem_counters.user_mappings);
+	kumem_region_put(r);
+}
+
+static int kumem_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static vm_fault_t kumem_vm_fault(struct vm_fault *vmf)
+{
+	/* Every page was inserted at mmap time; a fault here is outside the region. */
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct kumem_vm_ops = {
+	.open = kumem_vm_open,
+	.close = kumem_vm_close,
+	.may_split = kumem_vm_may_split,
+	.fault = kumem_vm_fault,
+};
+
+int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma)
+{
+	unsigned long n = r->geom.page_count;
+	unsigned long inserted = n;
+	int err;
+
+	if (r->kind != KUMEM_REGION_KERNEL_PAGES)
+		return -EINVAL;
+	if (vma->vm_end - vma->vm_start != n << PAGE_SHIFT)
+		return -EINVAL;
+	/* A private mapping would copy on write and stop sharing: refuse it. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EACCES;
+	if ((vma->vm_flags & VM_WRITE) && !(r->flags & KUMEM_USER_WRITE))
+		return -EACCES;
+	if (!(r->flags & KUMEM_USER_WRITE))
+		kumem_vm_flags_clear(vma, VM_MAYWRITE); /* mprotect() cannot add write later */
+	kumem_vm_flags_clear(vma, VM_MAYEXEC);
+	kumem_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+
+	err = vm_insert_pages(vma, vma->vm_start, r->pages, &inserted);
+	if (err)
+		return err;
+	if (inserted)
+		return -EFAULT;
+
+	vma->vm_ops = &kumem_vm_ops;
+	vma->vm_private_data = r;
+	if (!r->user_va)
+		r->user_va = vma->vm_start;
+	/* The same accounting kumem_vm_open() does for a moved mapping. */
+	kumem_vm_open(vma);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kumem_region_map_user);
