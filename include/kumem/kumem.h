@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libkumem: zero-copy shared memory between this process and the kumem driver.
+ *
+ * The same calls on Linux (/dev/kumem) and Windows (\\.\kumem). Every call that can fail
+ * returns 0 or a negative errno value (-EINVAL, -EFAULT, ...), the same value on both systems;
+ * kumem_strerror() turns it into a sentence that says what to do. Nothing here aborts, prints
+ * or exits. A kumem_t may be shared by threads; a region may be used by several threads at once
+ * but released by one.
+ */
+#ifndef KUMEM_H
+#define KUMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kumem/kumem_abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kumem kumem_t;               /* an open handle on the driver */
+typedef struct kumem_region kumem_region_t; /* a region of shared memory */
+
+/*
+ * Open the driver: /dev/kumem on Linux, \\.\kumem on Windows; the KUMEM_DEVICE environment
+ * variable names another path. Checks that the driver speaks KUMEM_ABI_VERSION (-EPROTO if
+ * not). Errors: -ENOENT (driver not loaded), -EACCES (device permissions), -ENOMEM.
+ */
+int kumem_open(kumem_t **dev);
+
+/* Close the handle, releasing every region still open on it. NULL is ignored. */
+void kumem_close(kumem_t *dev);
+
+/* What the driver reports: ABI version, page size, limits, features. */
+int kumem_info(kumem_t *dev, struct kumem_info *info);
+
+/* Module-wide counters (regions, pinned and allocated pages, user mappings). */
+int kumem_stats(kumem_t *dev, struct kumem_stats *stats);
+
+/*
+ * Method 1: lock @len bytes of this process's memory at @addr (any alignment) and map them into
+ * kernel space. @flags: KUMEM_KERNEL_READ and/or KUMEM_KERNEL_WRITE, what the kernel may do.
+ * The memory must stay allocated while the region exists (if it is freed or unmapped anyway,
+ * the kernel keeps the pages and nothing breaks, but this process no longer sees them).
+ * Errors: -EINVAL (flags, len 0), -EFAULT (not this process's memory, or KERNEL_WRITE on a
+ * read-only mapping), -EOVERFLOW (range wraps), -E2BIG (over the driver's region limit),
+ * -EDQUOT (RLIMIT_MEMLOCK, see kumem_strerror), -ENOSPC (too many regions on this handle).
+ */
+int kumem_lock_user(kumem_t *dev, void *addr, size_t len, unsigned flags, kumem_region_t **out);
+
+/*
+ * Method 2: @len bytes of zeroed kernel pages (whole pages: the mapping is @len rounded up),
+ * mapped into this process. @flags: KUMEM_USER_READ [| KUMEM_USER_WRITE], what this process
+ * may do (a read-only region stays read-only: mprotect cannot change it), optionally
+ * KUMEM_ALLOC_CONTIG for one physically contiguous block (at most a few MiB).
+ * Errors as for kumem_lock_user, plus -ENOMEM.
+ */
+int kumem_alloc_shared(kumem_t *dev, size_t len, unsigned flags, kumem_region_t **out);
+
+/* First byte of the region in this process (method 1: the addr given). */
+void *kumem_region_addr(const kumem_region_t *r);
+/* Bytes asked for. */
+size_t kumem_region_len(const kumem_region_t *r);
+/* The driver's id for the region (what the ABI calls it). */
+uint32_t kumem_region_id(const kumem_region_t *r);
+
+/*
+ * Unmap (method 2) and release the region, and free @r. Method 1 memory stays the caller's.
+ * Returns 0, or the driver's error (the handle is freed all the same).
+ */
+int kumem_region_release(kumem_region_t *r);
+
+/*
+ * The MDL view of a region: start_va (page aligned), byte_offset, byte_count, page_count,
+ * flags (KUMEM_MDL_*). @pfns may be NULL; otherwise up to @max physical frame numbers are
+ * written, which needs CAP_SYS_ADMIN on Linux / administrator rights on Windows (-EPERM).
+ * Returns the number of PFNs written (>= 0) or a negative errno.
+ */
+int kumem_region_describe(kumem_region_t *r, struct kumem_mdl *out, uint64_t *pfns, size_t max);
+
+/* The driver writes @byte over [off, off + len) through its own mapping of the region.
+ * -ERANGE outside the region, -EACCES on memory locked without KUMEM_KERNEL_WRITE. */
+int kumem_kernel_fill(kumem_region_t *r, uint64_t off, uint64_t len, uint8_t byte);
+
+/* The driver checksums [off, off + len) of the region through its own mapping. */
+int kumem_kernel_checksum(kumem_region_t *r, uint64_t off, uint64_t len, uint64_t *sum);
+
+/* Baselines: the driver checksums @buf after copying it into kernel memory (buffered I/O). */
+int kumem_buffered_checksum(kumem_t *dev, const void *buf, size_t len, uint64_t *sum);
+/* ... or after locking its pages for this call only (direct I/O). */
+int kumem_direct_checksum(kumem_t *dev, const void *buf, size_t len, uint64_t *sum);
+
+/* The checksum the driver computes, computed here: same code (core/checksum.c). */
+uint64_t kumem_checksum(const void *buf, size_t len);
+
+/* A sentence for a negative errno from these calls (what happened and what to do). */
+const char *kumem_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

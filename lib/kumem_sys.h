@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What libkumem needs from the operating system: one implementation per system
+ * (kumem_sys_linux.c, kumem_sys_windows.c). kumem.c holds everything else, once.
+ * Every function returns 0 or a negative errno (KUMEM_E* numbers on Windows too).
+ */
+#ifndef KUMEM_SYS_H
+#define KUMEM_SYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <kumem/kumem_abi.h>
+
+typedef intptr_t kumem_sys_handle; /* fd on Linux, HANDLE on Windows */
+
+/* Open the device at @path (NULL: the system's default name). */
+int kumem_sys_open(const char *path, kumem_sys_handle *h);
+void kumem_sys_close(kumem_sys_handle h);
+
+/* Issue @code with @arg (@size bytes) as both input and output. */
+int kumem_sys_ioctl(kumem_sys_handle h, unsigned long code, void *arg, size_t size);
+
+/* Make a method 2 region visible in this process after KUMEM_IOC_ALLOC_SHARED: mmap() on
+ * Linux; on Windows the driver already mapped it and this returns a->user_addr. */
+int kumem_sys_map(kumem_sys_handle h, const struct kumem_alloc_args *a, void **addr);
+/* Undo kumem_sys_map before KUMEM_IOC_RELEASE (Windows: nothing, the driver unmaps). */
+void kumem_sys_unmap(void *addr, size_t len);
+
+/* The buffered / direct transfer baselines, as each system expresses them. */
+int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len, uint64_t *sum);
+
+/* A lock for libkumem's own list of regions. */
+struct kumem_sys_lock;
+int kumem_sys_lock_new(struct kumem_sys_lock **l);
+void kumem_sys_lock_free(struct kumem_sys_lock *l);
+void kumem_sys_lock(struct kumem_sys_lock *l);
+void kumem_sys_unlock(struct kumem_sys_lock *l);
+
+#endif

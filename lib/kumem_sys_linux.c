@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/* libkumem on Linux: /dev/kumem, ioctl() and mmap(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kumem_sys.h"
+
+int kumem_sys_open(const char *path, kumem_sys_handle *h)
+{
+	int fd = open(path ? path : "/dev/kumem", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	*h = fd;
+	return 0;
+}
+
+void kumem_sys_close(kumem_sys_handle h)
+{
+	close((int)h);
+}
+
+int kumem_sys_ioctl(kumem_sys_handle h, unsigned long code, void *arg, size_t size)
+{
+	(void)size; /* the size is encoded in the Linux ioctl number */
+	if (ioctl((int)h, code, arg) < 0)
+		return -errno;
+	return 0;
+}
+
+int kumem_sys_map(kumem_sys_handle h, const struct kumem_alloc_args *a, void **addr)
+{
+	int prot = PROT_READ | ((a->flags & KUMEM_USER_WRITE) ? PROT_WRITE : 0);
+	void *p;
+
+	p = mmap(NULL, a->map_len, prot, MAP_SHARED, (int)h, (off_t)a->mmap_offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	*addr = p;
+	return 0;
+}
+
+void kumem_sys_unmap(void *addr, size_t len)
+{
+	munmap(addr, len);
+}
+
+int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len, uint64_t *sum)
+{
+	struct kumem_xfer x = { .addr = (uint64_t)(uintptr_t)buf, .len = len };
+	int err;
+
+	err = kumem_sys_ioctl(h, direct ? KUMEM_IOC_DIRECT_CHECKSUM : KUMEM_IOC_BUFFERED_CHECKSUM, &x,
+			      sizeof(x));
+	if (!err)
+		*sum = x.result;
+	return err;
+}
+
+struct kumem_sys_lock {
+	pthread_mutex_t m;
+};
+
+int kumem_sys_lock_new(struct kumem_sys_lock **l)
+{
+	*l = malloc(sizeof(**l));
+	if (!*l)
+		return -ENOMEM;
+	pthread_mutex_init(&(*l)->m, NULL);
+	return 0;
+}
+
+void kumem_sys_lock_free(struct kumem_sys_lock *l)
+{
+	pthread_mutex_destroy(&l->m);
+	free(l);
+}
+
+void kumem_sys_lock(struct kumem_sys_lock *l)
+{
+	pthread_mutex_lock(&l->m);
+}
+
+void kumem_sys_unlock(struct kumem_sys_lock *l)
+{
+	pthread_mutex_unlock(&l->m);
+}
