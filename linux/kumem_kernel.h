@@ -43,4 +43,7 @@ int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma);
 void kumem_region_get(struct kumem_region *r);
 void kumem_region_put(struct kumem_region *r);
 
+/* Also exported: kumem_checksum() and its streaming form (core/checksum.h), the same hash
+ * libkumem computes in user space. */
+
 #endif

@@ -7,6 +7,7 @@
  *   buffered checksum        copy_from_user into a kernel buffer first (METHOD_BUFFERED)
  *   direct checksum          pin the caller's pages for this call only (METHOD_IN_DIRECT)
  */
+#include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/highmem.h>
@@ -21,6 +22,12 @@
 /* Work on at most this much before giving the CPU a chance: regions reach a GiB. */
 #define KUMEM_CHUNK (1ul << 20)
 #define KUMEM_PFN_BATCH 64
+
+/* core/checksum.c is part of the kernel-side API: other drivers verify data with it. */
+EXPORT_SYMBOL_GPL(kumem_checksum);
+EXPORT_SYMBOL_GPL(kumem_csum_init);
+EXPORT_SYMBOL_GPL(kumem_csum_update);
+EXPORT_SYMBOL_GPL(kumem_csum_final);
 
 static u32 kumem_mdl_flags(const struct kumem_region *r)
 {

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kumem_example: a driver that uses kumem's kernel-side API (kumem_kernel.h) for its own
+ * shared memory, without any code of its own for pinning, page allocation or mapping.
+ *
+ *   mmap(/dev/kumem_example, len)   a method 2 region of len bytes, shared with the caller
+ *   ioctl(KUMEM_EXAMPLE_SUM)        checksum of that region, read through the kernel mapping
+ *   ioctl(KUMEM_EXAMPLE_SUM_USER)   lock the caller's buffer (method 1), checksum it, unlock
+ *
+ * The guest test tests/guest/t_kernel_api.c loads it after kumem.ko and drives it.
+ */
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "../kumem_kernel.h"
+#include "../../core/checksum.h"
+#include "kumem_example_abi.h"
+
+struct example_file {
+	struct mutex lock;
+	struct kumem_region *region; /* the last mapped region, for KUMEM_EXAMPLE_SUM */
+};
+
+static int example_open(struct inode *inode, struct file *file)
+{
+	struct example_file *ef = kzalloc(sizeof(*ef), GFP_KERNEL);
+
+	if (!ef)
+		return -ENOMEM;
+	mutex_init(&ef->lock);
+	file->private_data = ef;
+	return 0;
+}
+
+static int example_release(struct inode *inode, struct file *file)
+{
+	struct example_file *ef = file->private_data;
+
+	if (ef->region)
+		kumem_region_put(ef->region);
+	kfree(ef);
+	return 0;
+}
+
+static int example_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct example_file *ef = file->private_data;
+	struct kumem_region *r;
+	int err;
+
+	if (vma->vm_pgoff)
+		return -EINVAL;
+	r = kumem_region_alloc(vma->vm_end - vma->vm_start, KUMEM_USER_READ | KUMEM_USER_WRITE);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	err = kumem_region_map_user(r, vma); /* the mapping takes its own reference */
+	if (err) {
+		kumem_region_put(r);
+		return err;
+	}
+	mutex_lock(&ef->lock);
+	if (ef->region)
+		kumem_region_put(ef->region);
+	ef->region = r;
+	mutex_unlock(&ef->lock);
+	return 0;
+}
+
+static long example_sum_user(void __user *uarg)
+{
+	struct kumem_example_sum s;
+	struct kumem_region *r;
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	r = kumem_region_lock_user(s.addr, s.len, KUMEM_KERNEL_READ);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	s.sum = kumem_checksum(kumem_region_kaddr(r), kumem_region_size(r));
+	kumem_region_put(r);
+	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static long example_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct example_file *ef = file->private_data;
+	struct kumem_example_sum s = {};
+	long err = 0;
+
+	switch (cmd) {
+	case KUMEM_EXAMPLE_SUM:
+		mutex_lock(&ef->lock);
+		if (ef->region) {
+			s.len = kumem_region_size(ef->region);
+			s.sum = kumem_checksum(kumem_region_kaddr(ef->region), s.len);
+		} else {
+			err = -ENODATA;
+		}
+		mutex_unlock(&ef->lock);
+		if (!err && copy_to_user((void __user *)arg, &s, sizeof(s)))
+			err = -EFAULT;
+		return err;
+	case KUMEM_EXAMPLE_SUM_USER:
+		return example_sum_user((void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations example_fops = {
+	.owner = THIS_MODULE,
+	.open = example_open,
+	.release = example_release,
+	.mmap = example_mmap,
+	.unlocked_ioctl = example_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice example_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kumem_example",
+	.fops = &example_fops,
+	.mode = 0600,
+};
+
+module_misc_device(example_misc);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Example user of kumem's kernel-side API");

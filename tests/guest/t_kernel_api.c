@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kumem's kernel-side API, used by another driver: linux/example/kumem_example.ko allocates and
+ * maps a region from its own mmap handler and locks the caller's buffer per call, using only
+ * kumem_region_*(). Loads and unloads the example module itself.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <kumem/kumem.h>
+#include "tap.h"
+#include "../../linux/example/kumem_example_abi.h"
+
+static int run(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static struct kumem_stats stats_now(kumem_t *dev)
+{
+	struct kumem_stats st;
+
+	if (kumem_stats(dev, &st))
+		bail_out("kumem_stats failed");
+	return st;
+}
+
+int main(void)
+{
+	struct kumem_example_sum s;
+	struct kumem_stats before, st;
+	const size_t len = 5 * 4096 + 123;
+	kumem_t *dev;
+	uint8_t *p, *buf;
+	size_t i;
+	int fd;
+
+	tap_header();
+	if (kumem_open(&dev))
+		bail_out("cannot open /dev/kumem");
+	before = stats_now(dev);
+	if (!is_int(run("insmod /kumem_example.ko"), 0, "insmod kumem_example.ko"))
+		bail_out("example module did not load");
+
+	fd = open("/dev/kumem_example", O_RDWR);
+	ok(fd >= 0, "open /dev/kumem_example");
+	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ok(p != MAP_FAILED, "mmap a region the example driver allocates through kumem");
+	if (p == MAP_FAILED)
+		bail_out("mmap: %s", strerror(errno));
+	for (i = 0; i < 8 * 4096 && p[i] == 0; i++)
+		;
+	is_int(i, 8 * 4096, "the example driver's region arrives zeroed");
+	for (i = 0; i < 8 * 4096; i++)
+		p[i] = (uint8_t)(i * 7 + 3);
+	st = stats_now(dev);
+	is_int(st.allocated_pages - before.allocated_pages, 8, "kumem counts the 8 pages");
+	is_int(st.user_mappings - before.user_mappings, 1, "and the mapping");
+	ok(ioctl(fd, KUMEM_EXAMPLE_SUM, &s) == 0, "KUMEM_EXAMPLE_SUM");
+	ok(s.sum == kumem_checksum(p, 8 * 4096), "the driver's checksum through kumem_region_kaddr "
+	   "matches what this process wrote");
+
+	buf = malloc(len + 64);
+	for (i = 0; i < len; i++)
+		buf[i + 5] = (uint8_t)(i ^ (i >> 8));
+	s.addr = (uint64_t)(uintptr_t)(buf + 5);
+	s.len = len;
+	ok(ioctl(fd, KUMEM_EXAMPLE_SUM_USER, &s) == 0, "KUMEM_EXAMPLE_SUM_USER (method 1 per call)");
+	ok(s.sum == kumem_checksum(buf + 5, len), "kumem_region_lock_user checksum matches");
+	s.addr = 0;
+	is_int(ioctl(fd, KUMEM_EXAMPLE_SUM_USER, &s) < 0 ? -errno : 0, -EFAULT,
+	       "kumem_region_lock_user(NULL) -> EFAULT for the calling driver too");
+	free(buf);
+
+	ok(run("rmmod kumem_example 2>/dev/null") != 0, "rmmod refused while the file is open");
+	close(fd);
+	ok(run("rmmod kumem_example 2>/dev/null") != 0, "rmmod refused while the mapping lives");
+	st = stats_now(dev);
+	is_int(st.allocated_pages - before.allocated_pages, 8, "mapping keeps the pages after close");
+	munmap(p, 8 * 4096);
+	st = stats_now(dev);
+	is_int(st.allocated_pages, before.allocated_pages, "pages freed at munmap");
+	is_int(st.regions, before.regions, "regions back to baseline");
+	is_int(st.user_mappings, before.user_mappings, "mappings back to baseline");
+	is_int(run("rmmod kumem_example"), 0, "rmmod kumem_example");
+	kumem_close(dev);
+	return tap_done();
+}
