@@ -105,16 +105,13 @@ static void kumem_free_kernel_pages(struct kumem_region *r, unsigned long n)
 		__free_page(r->pages[i]);
 }
 
-static int kumem_pin(struct kumem_region *r)
+static int kumem_pin_range(struct kumem_region *r, unsigned int gup)
 {
 	unsigned long start = r->geom.start_va;
 	unsigned long n = r->geom.page_count;
-	unsigned int gup = FOLL_LONGTERM;
 	unsigned long done = 0;
 	long got;
 
-	if (r->flags & KUMEM_KERNEL_WRITE)
-		gup |= FOLL_WRITE;
 	while (done < n) {
 		got = kumem_pin_user_pages(start + (done << PAGE_SHIFT), min(n - done, KUMEM_PIN_BATCH),
 					   gup, r->pages + done);
@@ -133,6 +130,27 @@ err_unpin:
 	unpin_user_pages(r->pages, done);
 	/* 0 pinned means the range is not (all) pinnable memory: unmapped, VM_IO, PFNMAP... */
 	return got < 0 ? (int)got : -EFAULT;
+}
+
+/*
+ * A read-only long-term pin of memory the process has never written pins the shared zero
+ * page (or a page still shared copy-on-write): the process's next write then goes to a new
+ * page and the kernel keeps reading the old one. Measured on 6.1: lock an untouched buffer
+ * for KUMEM_KERNEL_READ, write it, and the kernel checksum differs. So a read lock first
+ * pins as if for writing, which breaks copy-on-write up front (io_uring registers buffers
+ * the same way), and falls back to a true read-only pin only where the mapping cannot be
+ * written (PROT_READ), where the process cannot write behind the kernel's back either.
+ */
+static int kumem_pin(struct kumem_region *r)
+{
+	int err;
+
+	if (r->flags & KUMEM_KERNEL_WRITE)
+		return kumem_pin_range(r, FOLL_LONGTERM | FOLL_WRITE);
+	err = kumem_pin_range(r, FOLL_LONGTERM | FOLL_WRITE);
+	if (err == -EFAULT)
+		err = kumem_pin_range(r, FOLL_LONGTERM);
+	return err;
 }
 
 struct kumem_region *kumem_region_lock_user(u64 addr, u64 len, u32 flags)
