@@ -8,6 +8,7 @@
 #define KUMEM_CORE_MDL_H
 
 #include "os.h"
+#include <kumem/kumem_abi.h> /* KUMEM_E* error values */
 
 struct kumem_geom {
 	uint64_t start_va;    /* va rounded down to the page: MDL StartVa */

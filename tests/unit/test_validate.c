@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/* core/validate.c: every rule of the ioctl argument checks, and their order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "validate.h"
+
+static const struct kumem_limits lim = {
+	.page_shift = 12,
+	.max_region_bytes = 1 << 30,
+	.max_contig_bytes = 4 << 20,
+	.max_xfer_bytes = 1 << 30,
+	.user_va_end = 0x00007ffffffff000ull,
+};
+
+static int lock(uint64_t addr, uint64_t len, uint32_t flags)
+{
+	struct kumem_lock_args a = { .addr = addr, .len = len, .flags = flags };
+	struct kumem_geom g;
+
+	return kumem_check_lock(&a, &lim, &g);
+}
+
+static void lock_rules(void **state)
+{
+	struct kumem_lock_args a = { .addr = 0x10010, .len = 5000, .flags = KUMEM_KERNEL_READ };
+	struct kumem_geom g;
+
+	(void)state;
+	assert_int_equal(kumem_check_lock(&a, &lim, &g), 0);
+	assert_int_equal(g.start_va, 0x10000);
+	assert_int_equal(g.byte_offset, 0x10);
+	assert_int_equal(g.page_count, 2);
+	a.reserved[1] = 1;
+	assert_int_equal(kumem_check_lock(&a, &lim, &g), -KUMEM_EINVAL);
+
+	assert_int_equal(lock(0x10000, 1, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE), 0);
+	assert_int_equal(lock(0x10000, 1, KUMEM_KERNEL_WRITE), 0);
+	assert_int_equal(lock(0x10000, 1, 0), -KUMEM_EINVAL);
+	assert_int_equal(lock(0x10000, 1, KUMEM_USER_READ), -KUMEM_EINVAL);
+	assert_int_equal(lock(0x10000, 1, KUMEM_KERNEL_READ | 0x80000000u), -KUMEM_EINVAL);
+	assert_int_equal(lock(0x10000, 0, KUMEM_KERNEL_READ), -KUMEM_EINVAL);
+	assert_int_equal(lock(0x10000, UINT64_MAX, KUMEM_KERNEL_READ), -KUMEM_EOVERFLOW);
+	assert_int_equal(lock(0x10000, (1 << 30) + 1, KUMEM_KERNEL_READ), -KUMEM_E2BIG);
+	assert_int_equal(lock(0x10000, 1 << 30, KUMEM_KERNEL_READ), 0);
+	assert_int_equal(lock(0, 16, KUMEM_KERNEL_READ), -KUMEM_EFAULT);
+	assert_int_equal(lock(lim.user_va_end, 16, KUMEM_KERNEL_READ), -KUMEM_EFAULT);
+	assert_int_equal(lock(lim.user_va_end - 8, 16, KUMEM_KERNEL_READ), -KUMEM_EFAULT);
+	assert_int_equal(lock(lim.user_va_end - 16, 16, KUMEM_KERNEL_READ), 0);
+	assert_int_equal(lock(0xffff888000000000ull, 4096, KUMEM_KERNEL_READ), -KUMEM_EFAULT);
+}
+
+static void lock_check_order(void **state)
+{
+	struct kumem_lock_args a = { .addr = 0, .len = 0, .flags = 0x40 };
+	struct kumem_geom g;
+
+	(void)state;
+	/* A malformed block is EINVAL whatever else is wrong with it. */
+	assert_int_equal(kumem_check_lock(&a, &lim, &g), -KUMEM_EINVAL);
+	a.flags = KUMEM_KERNEL_READ;
+	a.reserved[0] = 7;
+	a.len = UINT64_MAX;
+	a.addr = 5;
+	assert_int_equal(kumem_check_lock(&a, &lim, &g), -KUMEM_EINVAL);
+}
+
+static int alloc(uint64_t len, uint32_t flags, uint64_t *pages)
+{
+	struct kumem_alloc_args a = { .len = len, .flags = flags };
+
+	return kumem_check_alloc(&a, &lim, pages);
+}
+
+static void alloc_rules(void **state)
+{
+	struct kumem_alloc_args a = { .len = 1, .flags = KUMEM_USER_READ };
+	uint64_t pages = 0;
+
+	(void)state;
+	assert_int_equal(alloc(1, KUMEM_USER_READ, &pages), 0);
+	assert_int_equal(pages, 1);
+	assert_int_equal(alloc(4097, KUMEM_USER_READ | KUMEM_USER_WRITE, &pages), 0);
+	assert_int_equal(pages, 2);
+	assert_int_equal(alloc(1 << 30, KUMEM_USER_READ, &pages), 0);
+	assert_int_equal(pages, 1 << 18);
+	assert_int_equal(alloc(4096, KUMEM_USER_WRITE, &pages), -KUMEM_EINVAL);
+	assert_int_equal(alloc(4096, 0, &pages), -KUMEM_EINVAL);
+	assert_int_equal(alloc(4096, KUMEM_KERNEL_READ, &pages), -KUMEM_EINVAL);
+	assert_int_equal(alloc(4096, KUMEM_USER_READ | KUMEM_KERNEL_WRITE, &pages), -KUMEM_EINVAL);
+	assert_int_equal(alloc(4096, KUMEM_USER_READ | 0x100, &pages), -KUMEM_EINVAL);
+	assert_int_equal(alloc(0, KUMEM_USER_READ, &pages), -KUMEM_EINVAL);
+	assert_int_equal(alloc(UINT64_MAX, KUMEM_USER_READ, &pages), -KUMEM_EOVERFLOW);
+	assert_int_equal(alloc((1 << 30) + 1, KUMEM_USER_READ, &pages), -KUMEM_E2BIG);
+	assert_int_equal(alloc(4 << 20, KUMEM_USER_READ | KUMEM_ALLOC_CONTIG, &pages), 0);
+	assert_int_equal(pages, 1024);
+	assert_int_equal(alloc((4 << 20) + 1, KUMEM_USER_READ | KUMEM_ALLOC_CONTIG, &pages),
+			 -KUMEM_E2BIG);
+	a.reserved[0] = 1;
+	assert_int_equal(kumem_check_alloc(&a, &lim, &pages), -KUMEM_EINVAL);
+	/* order: reserved before length */
+	a.len = 0;
+	assert_int_equal(kumem_check_alloc(&a, &lim, &pages), -KUMEM_EINVAL);
+	a.reserved[0] = 0;
+	a.len = UINT64_MAX;
+	a.flags = 0;
+	assert_int_equal(kumem_check_alloc(&a, &lim, &pages), -KUMEM_EINVAL);
+}
+
+static void ref_and_describe_rules(void **state)
+{
+	struct kumem_region_ref r = { .id = 3 };
+	struct kumem_describe_args d = { .id = 3 };
+
+	(void)state;
+	assert_int_equal(kumem_check_region_ref(&r), 0);
+	r.reserved = 1;
+	assert_int_equal(kumem_check_region_ref(&r), -KUMEM_EINVAL);
+	r.reserved = 0;
+	r.id = 0;
+	assert_int_equal(kumem_check_region_ref(&r), -KUMEM_ENOENT);
+
+	assert_int_equal(kumem_check_describe(&d), 0);
+	d.max_pfns = 4;
+	assert_int_equal(kumem_check_describe(&d), -KUMEM_EINVAL);
+	d.pfns = 0x1000;
+	assert_int_equal(kumem_check_describe(&d), 0);
+	d.reserved0 = 1;
+	assert_int_equal(kumem_check_describe(&d), -KUMEM_EINVAL);
+	d.reserved0 = 0;
+	d.id = 0;
+	assert_int_equal(kumem_check_describe(&d), -KUMEM_ENOENT);
+}
+
+static void kernel_op_rules(void **state)
+{
+	struct kumem_kernel_op op = { .id = 1, .value = 0xff, .offset = 0, .len = 10 };
+
+	(void)state;
+	assert_int_equal(kumem_check_kernel_op(&op, true), 0);
+	assert_int_equal(kumem_check_kernel_op(&op, false), -KUMEM_EINVAL);
+	op.value = 0x100;
+	assert_int_equal(kumem_check_kernel_op(&op, true), -KUMEM_EINVAL);
+	op.value = 0;
+	assert_int_equal(kumem_check_kernel_op(&op, false), 0);
+	op.reserved = 1;
+	assert_int_equal(kumem_check_kernel_op(&op, false), -KUMEM_EINVAL);
+	op.reserved = 0;
+	op.id = 0;
+	assert_int_equal(kumem_check_kernel_op(&op, false), -KUMEM_ENOENT);
+}
+
+static void xfer_rules(void **state)
+{
+	struct kumem_xfer x = { .addr = 0, .len = 0 };
+
+	(void)state;
+	assert_int_equal(kumem_check_xfer(&x, &lim), 0);
+	x.len = 1;
+	assert_int_equal(kumem_check_xfer(&x, &lim), -KUMEM_EFAULT);
+	x.addr = 0x1000;
+	assert_int_equal(kumem_check_xfer(&x, &lim), 0);
+	x.len = (1 << 30) + 1;
+	assert_int_equal(kumem_check_xfer(&x, &lim), -KUMEM_E2BIG);
+	x.len = 16;
+	x.addr = UINT64_MAX - 4;
+	assert_int_equal(kumem_check_xfer(&x, &lim), -KUMEM_EOVERFLOW);
+	x.addr = 0xffffffff80000000ull;
+	assert_int_equal(kumem_check_xfer(&x, &lim), -KUMEM_EFAULT);
+	x.addr = 0x1000;
+	x.reserved = 1;
+	assert_int_equal(kumem_check_xfer(&x, &lim), -KUMEM_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lock_rules),
+		cmocka_unit_test(lock_check_order),
+		cmocka_unit_test(alloc_rules),
+		cmocka_unit_test(ref_and_describe_rules),
+		cmocka_unit_test(kernel_op_rules),
+		cmocka_unit_test(xfer_rules),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
