@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kumem bench: what shared memory costs to set up and what it saves per transfer.
+ *
+ *   setup     lock + map + release of an already-faulted buffer (method 1), beside io_uring's
+ *             IORING_REGISTER_BUFFERS + unregister of the same buffer, which pins the same
+ *             pages; and alloc + mmap + release of method 2 regions
+ *   checksum  the driver checksums data reached through a method 1 region (no copy), by
+ *             copy (buffered), by a per-call pin (direct); and user space for reference
+ *
+ * A benchmark reports; it asserts nothing. Each figure is the median of --iters runs in this
+ * one process. Under emulation (the project's QEMU guest) absolute numbers mean little and
+ * ratios shift: compare columns within one run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define PAGE 4096ull
+
+struct bench_opts {
+	uint64_t max_bytes;
+	unsigned int iters; /* 0: adapt to the size */
+	FILE *csv;
+	const char *plot;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median(uint64_t *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+static unsigned int iters_for(const struct bench_opts *o, uint64_t bytes)
+{
+	uint64_t n;
+
+	if (o->iters)
+		return o->iters;
+	n = (64ull << 20) / bytes;
+	return (unsigned int)(n < 3 ? 3 : n > 101 ? 101 : n);
+}
+
+static void *faulted_buffer(uint64_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x3c, bytes);
+	return p;
+}
+
+static const char *human(uint64_t bytes, char *buf, size_t size)
+{
+	if (bytes >= (1ull << 20))
+		snprintf(buf, size, "%" PRIu64 " MiB", bytes >> 20);
+	else
+		snprintf(buf, size, "%" PRIu64 " KiB", bytes >> 10);
+	return buf;
+}
+
+/* ---- setup ---------------------------------------------------------------------------- */
+
+static int time_lock(kumem_t *dev, void *buf, uint64_t bytes, unsigned int n, uint64_t *ns)
+{
+	uint64_t *t = calloc(n, sizeof(*t));
+	kumem_region_t *r;
+	unsigned int i;
+	int err = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		uint64_t t0 = now_ns();
+
+		err = kumem_lock_user(dev, buf, bytes, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &r);
+		if (!err)
+			err = kumem_region_release(r);
+		t[i] = now_ns() - t0;
+	}
+	if (!err)
+		*ns = median(t, n);
+	free(t);
+	return err;
+}
+
+static int time_uring(struct io_uring *ring, void *buf, uint64_t bytes, unsigned int n,
+		      uint64_t *ns)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = bytes };
+	uint64_t *t = calloc(n, sizeof(*t));
+	unsigned int i;
+	int err = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		uint64_t t0 = now_ns();
+
+		err = io_uring_register_buffers(ring, &iov, 1);
+		if (!err)
+			err = io_uring_unregister_buffers(ring);
+		t[i] = now_ns() - t0;
+	}
+	if (!err)
+		*ns = median(t, n);
+	free(t);
+	return err;
+}
+
+static int time_alloc(kumem_t *dev, uint64_t bytes, unsigned int n, uint64_t *ns)
+{
+	uint64_t *t = calloc(n, sizeof(*t));
+	kumem_region_t *r;
+	unsigned int i;
+	int err = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		uint64_t t0 = now_ns();
+
+		err = kumem_alloc_shared(dev, bytes, KUMEM_USER_READ | KUMEM_USER_WRITE, &r);
+		if (!err)
+			err = kumem_region_release(r);
+		t[i] = now_ns() - t0;
+	}
+	if (!err)
+		*ns = median(t, n);
+	free(t);
+	return err;
+}
+
+static void plot(const struct bench_opts *o, const char *data)
+{
+	char script[] = "/tmp/kumem-plot-XXXXXX";
+	char cmd[600];
+	FILE *f;
+	int fd;
+
+	if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+		printf("(gnuplot not installed: no plot)\n");
+		return;
+	}
+	fd = mkstemp(script);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		printf("(cannot write the gnuplot script)\n");
+		return;
+	}
+	fprintf(f, "set terminal png size 900,560\nset output '%s'\n"
+		   "set logscale xy\nset xlabel 'region size (KiB)'\nset ylabel 'ns per page'\n"
+		   "set title 'kumem lock+map+release vs io_uring register+unregister'\n"
+		   "set key top right\nset grid\n"
+		   "plot '%s' using 1:2 with linespoints title 'kumem method 1', "
+		   "'%s' using 1:3 with linespoints title 'io_uring buffers', "
+		   "'%s' using 1:4 with linespoints title 'kumem method 2'\n",
+		o->plot, data, data, data);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "gnuplot %s", script);
+	if (system(cmd) == 0)
+		printf("plot written to %s\n", o->plot);
+	else
+		printf("gnuplot failed: no plot\n");
+	unlink(script);
+}
+
+static int bench_setup(kumem_t *dev, const struct bench_opts *o)
+{
+	char data[] = "/tmp/kumem-bench-XXXXXX";
+	struct io_uring ring;
+	bool have_uring;
+	uint64_t bytes, ratio64 = 0;
+	FILE *dat = NULL;
+	char h[32];
+	int fd, err = 0;
+
+	have_uring = io_uring_queue_init(8, &ring, 0) == 0;
+	printf("\nsetup: lock+map+release (method 1) vs io_uring register+unregister, "
+	       "alloc+mmap+release (method 2)\n");
+	if (!have_uring)
+		printf("  io_uring is not available here: its column is empty\n");
+	printf("  %-9s %6s %13s %11s %13s %11s %8s %13s %11s\n", "size", "iters", "kumem us/op",
+	       "ns/page", "uring us/op", "ns/page", "ratio", "alloc us/op", "ns/page");
+	if (o->plot) {
+		fd = mkstemp(data);
+		dat = fd >= 0 ? fdopen(fd, "w") : NULL;
+	}
+	if (o->csv)
+		fprintf(o->csv, "bench,size_bytes,iters,kumem_ns,uring_ns,alloc_ns\n");
+	for (bytes = 4 * 1024; bytes <= o->max_bytes; bytes *= 4) {
+		unsigned int n = iters_for(o, bytes);
+		uint64_t pages = bytes / PAGE, k_ns = 0, u_ns = 0, a_ns = 0;
+		void *buf = faulted_buffer(bytes);
+
+		if (!buf) {
+			printf("  %-9s cannot allocate the buffer\n", human(bytes, h, sizeof(h)));
+			break;
+		}
+		err = time_lock(dev, buf, bytes, n, &k_ns);
+		if (!err && have_uring && time_uring(&ring, buf, bytes, n, &u_ns))
+			u_ns = 0;
+		if (!err)
+			err = time_alloc(dev, bytes, n, &a_ns);
+		munmap(buf, bytes);
+		if (err) {
+			cli_error(human(bytes, h, sizeof(h)), err);
+			break;
+		}
+		printf("  %-9s %6u %13.1f %11.1f ", human(bytes, h, sizeof(h)), n, k_ns / 1e3,
+		       (double)k_ns / pages);
+		if (u_ns)
+			printf("%13.1f %11.1f %7.2fx", u_ns / 1e3, (double)u_ns / pages,
+			       (double)k_ns / u_ns);
+		else
+			printf("%13s %11s %8s", "-", "-", "-");
+		printf(" %13.1f %11.1f\n", a_ns / 1e3, (double)a_ns / pages);
+		if (bytes == (64ull << 20) && u_ns)
+			ratio64 = k_ns * 1000 / u_ns;
+		if (o->csv)
+			fprintf(o->csv, "setup,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+				bytes, n, k_ns, u_ns, a_ns);
+		if (dat)
+			fprintf(dat, "%" PRIu64 " %.2f %.2f %.2f\n", bytes >> 10, (double)k_ns / pages,
+				u_ns ? (double)u_ns / pages : 0.0, (double)a_ns / pages);
+	}
+	if (ratio64)
+		printf("  64 MiB: kumem lock+map+release takes %.2fx io_uring's registration "
+		       "(target: <= 1.2x)\n", ratio64 / 1000.0);
+	if (dat) {
+		fclose(dat);
+		plot(o, data);
+		unlink(data);
+	}
+	if (have_uring)
+		io_uring_queue_exit(&ring);
+	return err;
+}
+
+/* ---- checksum ------------------------------------------------------------------------- */
+
+enum path { PATH_REGION, PATH_BUFFERED, PATH_DIRECT, PATH_USER, PATHS };
+static const char *const path_names[PATHS] = { "method 1", "buffered", "direct", "user" };
+
+static int run_path(kumem_t *dev, kumem_region_t *r, enum path p, const void *buf, uint64_t bytes,
+		    uint64_t *sum)
+{
+	switch (p) {
+	case PATH_REGION:
+		return kumem_kernel_checksum(r, 0, bytes, sum);
+	case PATH_BUFFERED:
+		return kumem_buffered_checksum(dev, buf, bytes, sum);
+	case PATH_DIRECT:
+		return kumem_direct_checksum(dev, buf, bytes, sum);
+	default:
+		*sum = kumem_checksum(buf, bytes);
+		return 0;
+	}
+}
+
+static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
+{
+	uint64_t bytes, max = o->max_bytes < (16ull << 20) ? o->max_bytes : (16ull << 20);
+	double at_1m[PATHS] = { 0 };
+	char h[32];
+	int err = 0;
+
+	printf("\nchecksum: the driver reads data it reaches through a method 1 region, a copy "
+	       "(buffered) or a per-call pin (direct)\n");
+	printf("  %-9s %6s", "size", "iters");
+	for (int p = 0; p < PATHS; p++)
+		printf(" %12s", path_names[p]);
+	printf("   (MB/s)\n");
+	if (o->csv)
+		fprintf(o->csv, "bench,size_bytes,iters,region_ns,buffered_ns,direct_ns,user_ns\n");
+	for (bytes = 4 * 1024; bytes <= max && !err; bytes *= 4) {
+		unsigned int n = iters_for(o, bytes), i;
+		uint64_t ns[PATHS], sum, want, *t;
+		kumem_region_t *r;
+		void *buf = faulted_buffer(bytes);
+
+		t = calloc(n, sizeof(*t));
+		if (!buf || !t) {
+			free(t);
+			if (buf)
+				munmap(buf, bytes);
+			return -ENOMEM;
+		}
+		want = kumem_checksum(buf, bytes);
+		err = kumem_lock_user(dev, buf, bytes, KUMEM_KERNEL_READ, &r);
+		for (int p = 0; p < PATHS && !err; p++) {
+			for (i = 0; i < n && !err; i++) {
+				uint64_t t0 = now_ns();
+
+				err = run_path(dev, r, (enum path)p, buf, bytes, &sum);
+				t[i] = now_ns() - t0;
+				if (!err && sum != want) {
+					fprintf(stderr, "kumem bench: %s checksum differs\n",
+						path_names[p]);
+					err = -EIO;
+				}
+			}
+			ns[p] = err ? 0 : median(t, n);
+		}
+		if (!err) {
+			printf("  %-9s %6u", human(bytes, h, sizeof(h)), n);
+			for (int p = 0; p < PATHS; p++) {
+				printf(" %12.0f", bytes * 1e3 / (double)ns[p]);
+				if (bytes == (1ull << 20))
+					at_1m[p] = (double)ns[p];
+			}
+			printf("\n");
+			if (o->csv)
+				fprintf(o->csv, "checksum,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64
+						",%" PRIu64 ",%" PRIu64 "\n",
+					bytes, n, ns[0], ns[1], ns[2], ns[3]);
+			kumem_region_release(r);
+		} else if (err != -EIO) {
+			cli_error("checksum bench", err);
+		}
+		free(t);
+		munmap(buf, bytes);
+	}
+	if (at_1m[PATH_REGION] > 0)
+		printf("  1 MiB: method 1 is %.2fx faster than buffered (target >= 2.5x), "
+		       "%.2fx faster than direct\n",
+		       at_1m[PATH_BUFFERED] / at_1m[PATH_REGION],
+		       at_1m[PATH_DIRECT] / at_1m[PATH_REGION]);
+	return err;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kumem bench [setup|checksum|all] [--max-mb N] [--iters N]\n"
+		   "                   [--csv FILE] [--plot FILE.png]\n\n"
+		   "Reports the median of N runs per size (default: adapted to the size).\n"
+		   "setup sizes run 4 KiB .. --max-mb (default 256), checksum 4 KiB .. 16 MiB.\n");
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "max-mb", required_argument, NULL, 'm' },
+		{ "iters", required_argument, NULL, 'i' },
+		{ "csv", required_argument, NULL, 'c' },
+		{ "plot", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bench_opts o = { .max_bytes = 256ull << 20 };
+	const char *what = "all";
+	uint64_t v;
+	kumem_t *dev;
+	int c, err = 0;
+
+	while ((c = getopt_long(argc, argv, "m:i:c:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (cli_parse_u64(optarg, &v) || v == 0 || v > 4096)
+				goto bad;
+			o.max_bytes = v << 20;
+			break;
+		case 'i':
+			if (cli_parse_u64(optarg, &v) || v == 0 || v > 100000)
+				goto bad;
+			o.iters = (unsigned int)v;
+			break;
+		case 'c':
+			o.csv = fopen(optarg, "w");
+			if (!o.csv) {
+				fprintf(stderr, "kumem bench: cannot write %s: %s\n", optarg,
+					strerror(errno));
+				return EXIT_FAIL;
+			}
+			break;
+		case 'p':
+			o.plot = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			goto bad;
+		}
+	}
+	if (optind < argc)
+		what = argv[optind++];
+	if (optind < argc ||
+	    (strcmp(what, "setup") && strcmp(what, "checksum") && strcmp(what, "all")))
+		goto bad;
+	if (cli_open(&dev))
+		return EXIT_FAIL;
+	printf("kumem bench: %s, page %llu bytes, median of N runs; a report, not a test\n", what,
+	       PAGE);
+	if (strcmp(what, "checksum"))
+		err = bench_setup(dev, &o);
+	if (!err && strcmp(what, "setup"))
+		err = bench_checksum(dev, &o);
+	kumem_close(dev);
+	if (o.csv)
+		fclose(o.csv);
+	return err ? EXIT_FAIL : EXIT_OK;
+bad:
+	usage(stderr);
+	return EXIT_USAGE;
+}

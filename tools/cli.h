@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* What the kumem CLI's files share. */
+#ifndef KUMEM_CLI_H
+#define KUMEM_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <kumem/kumem.h>
+
+/* Exit codes of every subcommand. */
+#define EXIT_OK    0
+#define EXIT_FAIL  1
+#define EXIT_USAGE 2
+
+int cmd_demo(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Print "kumem: <what>: <why>" for a libkumem error. */
+void cli_error(const char *what, int err);
+/* Parse an unsigned number (decimal, 0x hex, optional K/M/G suffix); -1 if malformed. */
+int cli_parse_u64(const char *s, uint64_t *out);
+/* Open the driver or say why not. */
+int cli_open(kumem_t **dev);
+/* Print a region's MDL view (and PFNs if @pfns, at most @max). */
+void cli_print_mdl(const struct kumem_mdl *m, const uint64_t *pfns, int npfns);
+/* Decode KUMEM_MDL_* flags into @buf. */
+const char *cli_mdl_flags(uint32_t flags, char *buf, size_t size);
+
+#endif
