@@ -195,6 +195,8 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 	struct io_uring ring;
 	bool have_uring;
 	uint64_t bytes, ratio64 = 0;
+	/* the two largest sizes, for the marginal cost per page */
+	uint64_t prev_pages = 0, prev_k = 0, prev_u = 0, last_pages = 0, last_k = 0, last_u = 0;
 	FILE *dat = NULL;
 	char h[32];
 	int fd, err = 0;
@@ -241,6 +243,12 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 		printf(" %13.1f %11.1f\n", a_ns / 1e3, (double)a_ns / pages);
 		if (bytes == (64ull << 20) && u_ns)
 			ratio64 = k_ns * 1000 / u_ns;
+		prev_pages = last_pages;
+		prev_k = last_k;
+		prev_u = last_u;
+		last_pages = pages;
+		last_k = k_ns;
+		last_u = u_ns;
 		if (o->csv)
 			fprintf(o->csv, "setup,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
 				bytes, n, k_ns, u_ns, a_ns);
@@ -251,6 +259,13 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 	if (ratio64)
 		printf("  64 MiB: kumem lock+map+release takes %.2fx io_uring's registration "
 		       "(target: <= 1.2x)\n", ratio64 / 1000.0);
+	/* io_uring's unregister waits for a fixed quiesce; the slope shows the per-page work */
+	if (prev_pages && last_k > prev_k && last_u > prev_u)
+		printf("  marginal cost per page between the two largest sizes: kumem %.1f ns, "
+		       "io_uring %.1f ns (%.2fx)\n",
+		       (double)(last_k - prev_k) / (last_pages - prev_pages),
+		       (double)(last_u - prev_u) / (last_pages - prev_pages),
+		       (double)(last_k - prev_k) / (double)(last_u - prev_u));
 	if (dat) {
 		fclose(dat);
 		plot(o, data);
