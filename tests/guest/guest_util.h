@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the guest test programs: counters, raw ioctls, children, parameters. */
+#ifndef KUMEM_GUEST_UTIL_H
+#define KUMEM_GUEST_UTIL_H
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <kumem/kumem.h>
+#include "tap.h"
+
+/* Counters every program compares at its end with what it saw at its start. */
+static inline struct kumem_stats stats_now(kumem_t *dev)
+{
+	struct kumem_stats st;
+	int err = kumem_stats(dev, &st);
+
+	if (err)
+		bail_out("kumem_stats: %s", kumem_strerror(err));
+	return st;
+}
+
+static inline bool stats_same(const struct kumem_stats *a, const struct kumem_stats *b)
+{
+	return a->regions == b->regions && a->pinned_pages == b->pinned_pages &&
+	       a->allocated_pages == b->allocated_pages && a->user_mappings == b->user_mappings;
+}
+
+static inline void stats_check(kumem_t *dev, const struct kumem_stats *base, const char *when)
+{
+	struct kumem_stats now = stats_now(dev);
+
+	if (!ok(stats_same(&now, base), "counters back to baseline %s", when))
+		diag("  regions %llu/%llu pinned %llu/%llu allocated %llu/%llu mappings %llu/%llu",
+		     (unsigned long long)now.regions, (unsigned long long)base->regions,
+		     (unsigned long long)now.pinned_pages, (unsigned long long)base->pinned_pages,
+		     (unsigned long long)now.allocated_pages,
+		     (unsigned long long)base->allocated_pages,
+		     (unsigned long long)now.user_mappings, (unsigned long long)base->user_mappings);
+}
+
+static inline kumem_t *open_or_bail(void)
+{
+	kumem_t *dev;
+	int err = kumem_open(&dev);
+
+	if (err)
+		bail_out("kumem_open: %s", kumem_strerror(err));
+	return dev;
+}
+
+static inline int raw_open(void)
+{
+	int fd = open("/dev/kumem", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		bail_out("open /dev/kumem: %s", strerror(errno));
+	return fd;
+}
+
+/* ioctl returning 0 or -errno */
+static inline int rioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+static inline int raw_lock(int fd, const void *addr, uint64_t len, uint32_t flags, uint32_t *id)
+{
+	struct kumem_lock_args a = { .addr = (uint64_t)(uintptr_t)addr, .len = len, .flags = flags };
+	int err = rioctl(fd, KUMEM_IOC_LOCK_USER, &a);
+
+	if (!err && id)
+		*id = a.id;
+	return err;
+}
+
+static inline int raw_alloc(int fd, uint64_t len, uint32_t flags, struct kumem_alloc_args *out)
+{
+	struct kumem_alloc_args a = { .len = len, .flags = flags };
+	int err = rioctl(fd, KUMEM_IOC_ALLOC_SHARED, &a);
+
+	if (out)
+		*out = a;
+	return err;
+}
+
+static inline int raw_release(int fd, uint32_t id)
+{
+	struct kumem_region_ref r = { .id = id };
+
+	return rioctl(fd, KUMEM_IOC_RELEASE, &r);
+}
+
+static inline int raw_op(int fd, unsigned long cmd, uint32_t id, uint64_t off, uint64_t len,
+			 uint32_t value, uint64_t *sum)
+{
+	struct kumem_kernel_op op = { .id = id, .value = value, .offset = off, .len = len };
+	int err = rioctl(fd, cmd, &op);
+
+	if (!err && sum)
+		*sum = op.result;
+	return err;
+}
+
+/* mmap returning the address or NULL with errno set */
+static inline void *raw_map(int fd, uint64_t len, int prot, int flags, uint64_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, (off_t)off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Run @fn(@arg) in a child; return its exit status (0..255) if it exited, or 1000 + the
+ * signal number that killed it.
+ */
+static inline int in_child(int (*fn)(void *), void *arg)
+{
+	int st;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		bail_out("fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(fn(arg));
+	if (waitpid(pid, &st, 0) != pid)
+		bail_out("waitpid: %s", strerror(errno));
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
+}
+
+#define KILLED_BY(sig) (1000 + (sig))
+
+/* Module parameters, to test the limits; always restored by the caller. */
+static inline long param_get(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/kumem/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%ld", &v) != 1)
+		bail_out("read %s", path);
+	fclose(f);
+	return v;
+}
+
+static inline void param_set(const char *name, long v)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/kumem/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%ld\n", v) < 0 || fclose(f))
+		bail_out("write %s", path);
+}
+
+static inline void fill_pattern(uint8_t *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)((i * 2654435761u + seed) >> 13);
+}
+
+/* anonymous memory, faulted in unless @touch is false */
+static inline uint8_t *anon(size_t len, int prot, bool touch)
+{
+	uint8_t *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		bail_out("mmap %zu: %s", len, strerror(errno));
+	if (touch)
+		memset(p, 0, len);
+	return p;
+}
+
+#endif
