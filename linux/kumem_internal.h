@@ -64,6 +64,8 @@ extern unsigned int kumem_max_fd_mb;
 void kumem_limits_get(struct kumem_limits *lim);
 
 /* kumem_region.c */
+struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args);
+struct kumem_region *kumem_region_alloc_args(const struct kumem_alloc_args *args);
 u64 kumem_region_descriptor_bytes(const struct kumem_region *r);
 
 /* kumem_ops.c: ioctl handlers, each given the file's state and the user argument. */

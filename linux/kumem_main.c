@@ -154,7 +154,7 @@ static long kumem_ioctl_lock(struct kumem_file *kf, void __user *uarg)
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	r = kumem_region_lock_user(args.addr, args.len, args.flags);
+	r = kumem_region_lock_args(&args);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	err = kumem_file_insert(kf, r, &args.id);
@@ -173,7 +173,7 @@ static long kumem_ioctl_alloc(struct kumem_file *kf, void __user *uarg)
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	r = kumem_region_alloc(args.len, args.flags);
+	r = kumem_region_alloc_args(&args);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	args.map_len = r->geom.page_count << PAGE_SHIFT;

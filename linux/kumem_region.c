@@ -153,9 +153,10 @@ static int kumem_pin(struct kumem_region *r)
 	return err;
 }
 
-struct kumem_region *kumem_region_lock_user(u64 addr, u64 len, u32 flags)
+/* Method 1 from a whole ABI block: the ioctl passes the caller's, reserved fields and all. */
+struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args)
 {
-	struct kumem_lock_args args = { .addr = addr, .len = len, .flags = flags };
+	u32 flags = args->flags;
 	struct kumem_limits lim;
 	struct kumem_region *r;
 	struct kumem_geom g;
@@ -163,7 +164,7 @@ struct kumem_region *kumem_region_lock_user(u64 addr, u64 len, u32 flags)
 	int err;
 
 	kumem_limits_get(&lim);
-	err = kumem_check_lock(&args, &lim, &g);
+	err = kumem_check_lock(args, &lim, &g);
 	if (err)
 		return ERR_PTR(err);
 	if (!current->mm)
@@ -196,6 +197,13 @@ err_uncharge:
 err_shell:
 	kumem_region_free_shell(r);
 	return ERR_PTR(err);
+}
+
+struct kumem_region *kumem_region_lock_user(u64 addr, u64 len, u32 flags)
+{
+	struct kumem_lock_args args = { .addr = addr, .len = len, .flags = flags };
+
+	return kumem_region_lock_args(&args);
 }
 EXPORT_SYMBOL_GPL(kumem_region_lock_user);
 
@@ -237,9 +245,11 @@ err_free:
 	return -ENOMEM;
 }
 
-struct kumem_region *kumem_region_alloc(u64 len, u32 flags)
+/* Method 2 from a whole ABI block (see kumem_region_lock_args). */
+struct kumem_region *kumem_region_alloc_args(const struct kumem_alloc_args *args)
 {
-	struct kumem_alloc_args args = { .len = len, .flags = flags };
+	u64 len = args->len;
+	u32 flags = args->flags;
 	struct kumem_limits lim;
 	struct kumem_region *r;
 	struct kumem_geom g;
@@ -247,7 +257,7 @@ struct kumem_region *kumem_region_alloc(u64 len, u32 flags)
 	int err;
 
 	kumem_limits_get(&lim);
-	err = kumem_check_alloc(&args, &lim, &pages);
+	err = kumem_check_alloc(args, &lim, &pages);
 	if (err)
 		return ERR_PTR(err);
 	g.start_va = 0; /* filled in by the first user mapping */
@@ -273,6 +283,13 @@ err_uncharge:
 err_shell:
 	kumem_region_free_shell(r);
 	return ERR_PTR(err);
+}
+
+struct kumem_region *kumem_region_alloc(u64 len, u32 flags)
+{
+	struct kumem_alloc_args args = { .len = len, .flags = flags };
+
+	return kumem_region_alloc_args(&args);
 }
 EXPORT_SYMBOL_GPL(kumem_region_alloc);
 
