@@ -16,6 +16,14 @@
 
 #include <kumem/kumem_abi.h>
 
+#if defined(_WIN32)
+#include <errno.h>
+/* The Windows C library has no EDQUOT; libkumem returns the Linux number for it. */
+#ifndef EDQUOT
+#define EDQUOT KUMEM_EDQUOT
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -135,9 +135,12 @@ struct kumem_kernel_op {
 };
 
 /*
- * KUMEM_IOC_BUFFERED_CHECKSUM, KUMEM_IOC_DIRECT_CHECKSUM on Linux. On Windows the data is the
- * DeviceIoControl input buffer itself (METHOD_BUFFERED / METHOD_IN_DIRECT) and the output
- * buffer receives the uint64_t sum: that is what those transfer types mean there.
+ * KUMEM_IOC_BUFFERED_CHECKSUM, KUMEM_IOC_DIRECT_CHECKSUM. Linux: this block, in and out.
+ * Windows, where the transfer type is part of the IOCTL code:
+ *   METHOD_BUFFERED   input buffer = the data (copied by the I/O manager), output = the sum;
+ *   METHOD_IN_DIRECT  output buffer = the data (locked for reading, Irp->MdlAddress), input =
+ *                     this block with len = the data's length and addr = where the driver
+ *                     writes the uint64_t sum (a direct request copies nothing back).
  */
 struct kumem_xfer {
 	uint64_t addr;   /* in: user buffer */

@@ -14,6 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* mingw's C99 printf (__USE_MINGW_ANSI_STDIO) checks as gnu_printf, not the MS flavour */
+#if defined(_WIN32)
+#define TAP_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#else
+#define TAP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#endif
+
 static int tap_n, tap_failed;
 
 static inline void tap_header(void)
@@ -22,7 +29,7 @@ static inline void tap_header(void)
 	fflush(stdout);
 }
 
-static inline __attribute__((format(printf, 2, 3))) int ok(int cond, const char *fmt, ...)
+static inline TAP_PRINTF(2, 3) int ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -37,7 +44,7 @@ static inline __attribute__((format(printf, 2, 3))) int ok(int cond, const char 
 	return cond;
 }
 
-static inline __attribute__((format(printf, 1, 2))) void diag(const char *fmt, ...)
+static inline TAP_PRINTF(1, 2) void diag(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,7 +67,7 @@ static inline __attribute__((format(printf, 1, 2))) void diag(const char *fmt, .
 		r_;                                                                                \
 	})
 
-static inline __attribute__((noreturn, format(printf, 1, 2))) void bail_out(const char *fmt, ...)
+static inline __attribute__((noreturn)) TAP_PRINTF(1, 2) void bail_out(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libkumem on Windows: \\.\kumem, DeviceIoControl, and the driver's own user mappings.
+ * The driver maps method 2 regions itself (MmMapLockedPagesSpecifyCache(UserMode)) and
+ * unmaps them on RELEASE or at handle cleanup, so there is nothing to map or unmap here.
+ */
+#include <windows.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include <kumem/kumem.h> /* EDQUOT */
+#include "kumem_sys.h"
+
+/*
+ * The driver completes with one NTSTATUS per errno (windows/driver.c:KumemStatusFromErrno)
+ * and Windows hands the caller the Win32 error each NTSTATUS maps to; this undoes that.
+ * docs/windows.md has the table.
+ */
+static int errno_from_win32(DWORD e)
+{
+	switch (e) {
+	case ERROR_INVALID_PARAMETER: /* STATUS_INVALID_PARAMETER */
+		return -EINVAL;
+	case ERROR_INVALID_USER_BUFFER: /* STATUS_INVALID_USER_BUFFER */
+	case ERROR_NOACCESS:            /* an access violation in the I/O manager's probe */
+		return -EFAULT;
+	case ERROR_FILE_TOO_LARGE: /* STATUS_FILE_TOO_LARGE */
+		return -E2BIG;
+	case ERROR_NO_SYSTEM_RESOURCES: /* STATUS_INSUFFICIENT_RESOURCES */
+	case ERROR_NOT_ENOUGH_MEMORY:
+	case ERROR_OUTOFMEMORY:
+		return -ENOMEM;
+	case ERROR_NOT_ENOUGH_QUOTA: /* STATUS_QUOTA_EXCEEDED */
+		return -EDQUOT;
+	case ERROR_NOT_FOUND:      /* STATUS_NOT_FOUND */
+	case ERROR_FILE_NOT_FOUND: /* no \\.\kumem: the driver is not loaded */
+	case ERROR_PATH_NOT_FOUND:
+		return -ENOENT;
+	case ERROR_PRIVILEGE_NOT_HELD: /* STATUS_PRIVILEGE_NOT_HELD */
+		return -EPERM;
+	case ERROR_ACCESS_DENIED: /* STATUS_ACCESS_DENIED */
+		return -EACCES;
+	case ERROR_HANDLE_EOF: /* STATUS_END_OF_FILE: outside the region */
+		return -ERANGE;
+	case ERROR_TOO_MANY_OPEN_FILES: /* STATUS_TOO_MANY_OPENED_FILES */
+		return -ENOSPC;
+	case ERROR_INVALID_FUNCTION: /* STATUS_INVALID_DEVICE_REQUEST */
+		return -ENOTTY;
+	case ERROR_ARITHMETIC_OVERFLOW: /* STATUS_INTEGER_OVERFLOW */
+		return -EOVERFLOW;
+	default:
+		return -EIO;
+	}
+}
+
+int kumem_sys_open(const char *path, kumem_sys_handle *h)
+{
+	HANDLE f = CreateFileA(path ? path : "\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL,
+			       OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+
+	if (f == INVALID_HANDLE_VALUE)
+		return errno_from_win32(GetLastError());
+	*h = (kumem_sys_handle)f;
+	return 0;
+}
+
+void kumem_sys_close(kumem_sys_handle h)
+{
+	CloseHandle((HANDLE)h);
+}
+
+int kumem_sys_ioctl(kumem_sys_handle h, unsigned long code, void *arg, size_t size)
+{
+	DWORD got = 0;
+
+	if (!DeviceIoControl((HANDLE)h, (DWORD)code, arg, (DWORD)size, arg, (DWORD)size, &got, NULL))
+		return errno_from_win32(GetLastError());
+	return 0;
+}
+
+int kumem_sys_map(kumem_sys_handle h, const struct kumem_alloc_args *a, void **addr)
+{
+	(void)h;
+	*addr = (void *)(uintptr_t)a->user_addr;
+	return 0;
+}
+
+void kumem_sys_unmap(void *addr, size_t len)
+{
+	(void)addr;
+	(void)len;
+}
+
+int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len, uint64_t *sum)
+{
+	DWORD got = 0;
+	BOOL done;
+
+	if (len > 0xffffffffu)
+		return -E2BIG;
+	if (direct) {
+		/* METHOD_IN_DIRECT: the data is the output buffer (locked by the I/O manager);
+		 * the input block says where the sum goes. */
+		struct kumem_xfer x = { .addr = (uint64_t)(uintptr_t)sum, .len = len };
+
+		done = DeviceIoControl((HANDLE)h, KUMEM_IOC_DIRECT_CHECKSUM, &x, sizeof(x),
+				       (void *)buf, (DWORD)len, &got, NULL);
+	} else {
+		/* METHOD_BUFFERED: the data is the input buffer, copied by the I/O manager. */
+		done = DeviceIoControl((HANDLE)h, KUMEM_IOC_BUFFERED_CHECKSUM, (void *)buf,
+				       (DWORD)len, sum, sizeof(*sum), &got, NULL);
+	}
+	return done ? 0 : errno_from_win32(GetLastError());
+}
+
+struct kumem_sys_lock {
+	SRWLOCK l;
+};
+
+int kumem_sys_lock_new(struct kumem_sys_lock **l)
+{
+	*l = malloc(sizeof(**l));
+	if (!*l)
+		return -ENOMEM;
+	InitializeSRWLock(&(*l)->l);
+	return 0;
+}
+
+void kumem_sys_lock_free(struct kumem_sys_lock *l)
+{
+	free(l);
+}
+
+void kumem_sys_lock(struct kumem_sys_lock *l)
+{
+	AcquireSRWLockExclusive(&l->l);
+}
+
+void kumem_sys_unlock(struct kumem_sys_lock *l)
+{
+	ReleaseSRWLockExclusive(&l->l);
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * \Device\kumem: DriverEntry, the IRP dispatch routines and the error mapping.
+ *
+ * State lives per FILE_OBJECT (FsContext): each handle has its own regions, named by small
+ * ids. Every IOCTL runs at PASSIVE_LEVEL in the caller's thread. The ABI blocks are
+ * fixed-width, so 32-bit (WOW64) callers send the very same structures; only the end of
+ * their user address space differs (KumemLimits).
+ */
+#include "kumem_win.h"
+
+DRIVER_INITIALIZE DriverEntry;
+static DRIVER_UNLOAD KumemUnload;
+static DRIVER_DISPATCH KumemCreate;
+static DRIVER_DISPATCH KumemCleanup;
+static DRIVER_DISPATCH KumemClose;
+static DRIVER_DISPATCH KumemDeviceControl;
+
+KUMEM_COUNTERS KumemCounters;
+
+#define KUMEM_DEVICE_NAME L"\\Device\\kumem"
+#define KUMEM_LINK_NAME   L"\\DosDevices\\kumem"
+
+/* core/ and the ABI speak Linux errno values; this is the one place they become NTSTATUS.
+ * libkumem's Windows backend maps the resulting Win32 errors back (docs/windows.md). */
+NTSTATUS KumemStatusFromErrno(int err)
+{
+	switch (-err) {
+	case 0:
+		return STATUS_SUCCESS;
+	case KUMEM_EINVAL:
+		return STATUS_INVALID_PARAMETER;
+	case KUMEM_EFAULT:
+		return STATUS_INVALID_USER_BUFFER;
+	case KUMEM_E2BIG:
+		return STATUS_FILE_TOO_LARGE;
+	case KUMEM_ENOMEM:
+		return STATUS_INSUFFICIENT_RESOURCES;
+	case KUMEM_EDQUOT:
+		return STATUS_QUOTA_EXCEEDED;
+	case KUMEM_ENOENT:
+		return STATUS_NOT_FOUND;
+	case KUMEM_EPERM:
+		return STATUS_PRIVILEGE_NOT_HELD;
+	case KUMEM_EACCES:
+		return STATUS_ACCESS_DENIED;
+	case KUMEM_ERANGE:
+		return STATUS_END_OF_FILE;
+	case KUMEM_ENOSPC:
+		return STATUS_TOO_MANY_OPENED_FILES;
+	case KUMEM_ENOTTY:
+		return STATUS_INVALID_DEVICE_REQUEST;
+	case KUMEM_EOVERFLOW:
+		return STATUS_INTEGER_OVERFLOW;
+	default:
+		return STATUS_UNSUCCESSFUL;
+	}
+}
+
+void KumemLimits(PIRP Irp, struct kumem_limits *lim)
+{
+	lim->page_shift = PAGE_SHIFT;
+	lim->max_region_bytes = KUMEM_MAX_REGION_BYTES;
+	lim->max_contig_bytes = KUMEM_MAX_CONTIG_BYTES;
+	lim->max_xfer_bytes = KUMEM_MAX_REGION_BYTES;
+	/* A WOW64 process's addresses end at 4 GiB (2 GiB without large-address-aware). */
+	lim->user_va_end = IoIs32bitProcess(Irp) ? 0x100000000ull
+						 : (ULONG64)(ULONG_PTR)MmHighestUserAddress + 1;
+}
+
+static NTSTATUS Complete(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
+{
+	Irp->IoStatus.Status = Status;
+	Irp->IoStatus.Information = Information;
+	IoCompleteRequest(Irp, IO_NO_INCREMENT);
+	return Status;
+}
+
+static NTSTATUS KumemCreate(PDEVICE_OBJECT Device, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	PKUMEM_FILE file;
+
+	UNREFERENCED_PARAMETER(Device);
+	/* Only the device itself: FILE_DEVICE_SECURE_OPEN refuses \\.\kumem\anything too. */
+	if (stack->FileObject->FileName.Length)
+		return Complete(Irp, STATUS_OBJECT_NAME_NOT_FOUND, 0);
+	file = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*file), KUMEM_POOL_TAG);
+	if (!file)
+		return Complete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+	RtlZeroMemory(file, sizeof(*file));
+	ExInitializeFastMutex(&file->Lock);
+	InitializeListHead(&file->Regions);
+	stack->FileObject->FsContext = file;
+	InterlockedIncrement64(&KumemCounters.OpenHandles);
+	return Complete(Irp, STATUS_SUCCESS, 0);
+}
+
+/* The last handle closed, in the process that closed it: undo every region now. */
+static NTSTATUS KumemCleanup(PDEVICE_OBJECT Device, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+
+	UNREFERENCED_PARAMETER(Device);
+	KumemFileCleanup(stack->FileObject->FsContext);
+	return Complete(Irp, STATUS_SUCCESS, 0);
+}
+
+/* The last reference to the file object; may run in any process: nothing user-side here. */
+static NTSTATUS KumemClose(PDEVICE_OBJECT Device, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	PKUMEM_FILE file = stack->FileObject->FsContext;
+
+	UNREFERENCED_PARAMETER(Device);
+	if (file) {
+		ExFreePoolWithTag(file, KUMEM_POOL_TAG);
+		InterlockedDecrement64(&KumemCounters.OpenHandles);
+	}
+	return Complete(Irp, STATUS_SUCCESS, 0);
+}
+
+/* Copy a METHOD_BUFFERED block of @type into blk_, evaluate @call, copy blk_ back. */
+#define WITH_BLOCK(type, call)                                                                     \
+	do {                                                                                       \
+		type blk_;                                                                         \
+		if (inLen < sizeof(blk_) || outLen < sizeof(blk_)) {                               \
+			err = -KUMEM_EINVAL;                                                       \
+			break;                                                                     \
+		}                                                                                  \
+		RtlCopyMemory(&blk_, Irp->AssociatedIrp.SystemBuffer, sizeof(blk_));              \
+		err = (call);                                                                      \
+		if (!err) {                                                                        \
+			RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &blk_, sizeof(blk_));      \
+			info = sizeof(blk_);                                                       \
+		}                                                                                  \
+	} while (0)
+
+static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	PKUMEM_FILE file = stack->FileObject->FsContext;
+	ULONG inLen = stack->Parameters.DeviceIoControl.InputBufferLength;
+	ULONG outLen = stack->Parameters.DeviceIoControl.OutputBufferLength;
+	ULONG_PTR info = 0;
+	int err = 0;
+
+	UNREFERENCED_PARAMETER(Device);
+	switch (stack->Parameters.DeviceIoControl.IoControlCode) {
+	case KUMEM_IOC_VERSION: {
+		struct kumem_info v;
+
+		if (outLen < sizeof(v)) {
+			err = -KUMEM_EINVAL;
+			break;
+		}
+		RtlZeroMemory(&v, sizeof(v));
+		v.abi_version = KUMEM_ABI_VERSION;
+		v.page_size = PAGE_SIZE;
+		v.max_regions = KUMEM_MAX_FILE_REGIONS;
+		v.features = KUMEM_FEAT_LOCK_USER | KUMEM_FEAT_ALLOC_SHARED | KUMEM_FEAT_CONTIG |
+			     KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT;
+		v.max_region_bytes = KUMEM_MAX_REGION_BYTES;
+		RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &v, sizeof(v));
+		info = sizeof(v);
+		break;
+	}
+	case KUMEM_IOC_LOCK_USER:
+		WITH_BLOCK(struct kumem_lock_args, KumemRegionLockUser(file, Irp, &blk_));
+		break;
+	case KUMEM_IOC_ALLOC_SHARED:
+		WITH_BLOCK(struct kumem_alloc_args, KumemRegionAllocShared(file, Irp, &blk_));
+		break;
+	case KUMEM_IOC_RELEASE: {
+		struct kumem_region_ref ref;
+
+		if (inLen < sizeof(ref)) {
+			err = -KUMEM_EINVAL;
+			break;
+		}
+		RtlCopyMemory(&ref, Irp->AssociatedIrp.SystemBuffer, sizeof(ref));
+		err = KumemRegionRelease(file, &ref);
+		break;
+	}
+	case KUMEM_IOC_DESCRIBE:
+		WITH_BLOCK(struct kumem_describe_args, KumemDescribe(file, &blk_));
+		break;
+	case KUMEM_IOC_KERNEL_FILL:
+		WITH_BLOCK(struct kumem_kernel_op, KumemKernelOp(file, &blk_, true));
+		break;
+	case KUMEM_IOC_KERNEL_CHECKSUM:
+		WITH_BLOCK(struct kumem_kernel_op, KumemKernelOp(file, &blk_, false));
+		break;
+	case KUMEM_IOC_BUFFERED_CHECKSUM:
+		err = KumemBufferedChecksum(Irp, stack);
+		info = err ? 0 : Irp->IoStatus.Information;
+		break;
+	case KUMEM_IOC_DIRECT_CHECKSUM:
+		err = KumemDirectChecksum(Irp, stack);
+		break;
+	case KUMEM_IOC_STATS: {
+		struct kumem_stats st;
+
+		if (outLen < sizeof(st)) {
+			err = -KUMEM_EINVAL;
+			break;
+		}
+		KumemStats(&st);
+		RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &st, sizeof(st));
+		info = sizeof(st);
+		break;
+	}
+	default:
+		err = -KUMEM_ENOTTY;
+		break;
+	}
+	return Complete(Irp, KumemStatusFromErrno(err), err ? 0 : info);
+}
+
+static VOID KumemUnload(PDRIVER_OBJECT Driver)
+{
+	UNICODE_STRING link;
+
+	/* No handle can be open here: the I/O manager unloads only an unreferenced driver,
+	 * and every region belonged to a handle. */
+	RtlInitUnicodeString(&link, KUMEM_LINK_NAME);
+	IoDeleteSymbolicLink(&link);
+	IoDeleteDevice(Driver->DeviceObject);
+}
+
+NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
+{
+	UNICODE_STRING name, link;
+	PDEVICE_OBJECT device;
+	NTSTATUS status;
+
+	UNREFERENCED_PARAMETER(RegistryPath);
+	RtlInitUnicodeString(&name, KUMEM_DEVICE_NAME);
+	RtlInitUnicodeString(&link, KUMEM_LINK_NAME);
+	/* Access is limited to SYSTEM and Administrators by the SDDL in kumem.inf. */
+	status = IoCreateDevice(Driver, 0, &name, KUMEM_DEVICE_TYPE, FILE_DEVICE_SECURE_OPEN, FALSE,
+				&device);
+	if (!NT_SUCCESS(status))
+		return status;
+	status = IoCreateSymbolicLink(&link, &name);
+	if (!NT_SUCCESS(status))
+		goto cleanupDevice;
+	Driver->MajorFunction[IRP_MJ_CREATE] = KumemCreate;
+	Driver->MajorFunction[IRP_MJ_CLEANUP] = KumemCleanup;
+	Driver->MajorFunction[IRP_MJ_CLOSE] = KumemClose;
+	Driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = KumemDeviceControl;
+	Driver->DriverUnload = KumemUnload;
+	device->Flags &= ~DO_DEVICE_INITIALIZING;
+	return STATUS_SUCCESS;
+
+cleanupDevice:
+	IoDeleteDevice(device);
+	return status;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/* What the driver's files share. */
+#ifndef KUMEM_WIN_H
+#define KUMEM_WIN_H
+
+#include <ntifs.h>
+
+#include "../core/mdl.h"
+#include "../core/validate.h"
+#include "../core/checksum.h"
+
+#define KUMEM_POOL_TAG 'mmuK'
+
+/* Missing from the mingw-w64 DDK headers (values from the Windows 8 WDK). */
+#ifndef MdlMappingNoExecute
+#define MdlMappingNoExecute 0x40000000
+#endif
+#ifndef MdlMappingNoWrite
+#define MdlMappingNoWrite 0x80000000
+#endif
+
+/* Per-handle quotas, the Windows counterpart of the Linux module parameters. */
+#define KUMEM_MAX_REGION_BYTES (1024ull << 20)
+#define KUMEM_MAX_FILE_BYTES   (4096ull << 20)
+#define KUMEM_MAX_FILE_REGIONS 1024u
+#define KUMEM_MAX_CONTIG_BYTES (4ull << 20)
+
+typedef enum _KUMEM_REGION_KIND {
+	KumemRegionUserLocked, /* method 1: IoAllocateMdl + MmProbeAndLockPages */
+	KumemRegionPages,      /* method 2: MmAllocatePagesForMdlEx */
+	KumemRegionPool,       /* method 2, the seed's pool variant */
+} KUMEM_REGION_KIND;
+
+typedef struct _KUMEM_REGION {
+	LIST_ENTRY Link;
+	volatile LONG RefCount; /* the file's list holds one, each IOCTL at work one */
+	ULONG Id;
+	KUMEM_REGION_KIND Kind;
+	ULONG Flags;
+	struct kumem_geom Geom;
+	PMDL Mdl;
+	PVOID SystemVa; /* kernel mapping of the first page */
+	PVOID UserVa;   /* method 2: the mapping in the owning process */
+	PVOID PoolBlock;
+	PEPROCESS Owner; /* referenced; the only process that may use or release the region */
+} KUMEM_REGION, *PKUMEM_REGION;
+
+typedef struct _KUMEM_FILE {
+	FAST_MUTEX Lock; /* guards Regions, NextId, RegionCount, Bytes */
+	LIST_ENTRY Regions;
+	ULONG NextId;
+	ULONG RegionCount;
+	ULONG64 Bytes;
+} KUMEM_FILE, *PKUMEM_FILE;
+
+typedef struct _KUMEM_COUNTERS {
+	volatile LONG64 OpenHandles;
+	volatile LONG64 Regions;
+	volatile LONG64 PinnedPages;
+	volatile LONG64 AllocatedPages;
+	volatile LONG64 UserMappings;
+} KUMEM_COUNTERS;
+
+extern KUMEM_COUNTERS KumemCounters;
+
+/* driver.c */
+NTSTATUS KumemStatusFromErrno(int err);
+void KumemLimits(PIRP Irp, struct kumem_limits *lim);
+
+/* region.c */
+int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a);
+int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a);
+int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref);
+PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, int *err);
+PKUMEM_REGION KumemRegionLookupLocked(PKUMEM_FILE File, ULONG Id);
+void KumemRegionPut(PKUMEM_REGION Region);
+void KumemFileCleanup(PKUMEM_FILE File);
+
+/* ops.c */
+int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d);
+int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill);
+int KumemBufferedChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
+int KumemDirectChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
+void KumemStats(struct kumem_stats *st);
+
+#endif

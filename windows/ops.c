@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The driver's work on shared memory, and the I/O manager's two transfers:
+ *
+ *   describe              the MDL itself: StartVa, ByteOffset, ByteCount, MdlFlags, PFNs
+ *   kernel fill/checksum  through the region's system address
+ *   buffered              METHOD_BUFFERED: Irp->AssociatedIrp.SystemBuffer is a copy
+ *   direct                METHOD_IN_DIRECT: Irp->MdlAddress describes the caller's pages,
+ *                         locked by the I/O manager for this request only
+ */
+#include "kumem_win.h"
+
+/* The ABI's PFNs are 64-bit, as PFN_NUMBER is on x64: the MDL's array is copied as is. */
+_Static_assert(sizeof(PFN_NUMBER) == sizeof(uint64_t), "PFN_NUMBER is 64-bit on x64");
+
+/*
+ * PFNs reveal the physical layout of memory. Windows gives them to processes that hold
+ * SeDebugPrivilege (administrators, enabled explicitly), which can read any process's memory
+ * anyway; that is the same bar as Linux's CAP_SYS_ADMIN for /proc/pid/pagemap.
+ */
+static bool MayReadPfns(void)
+{
+	return SeSinglePrivilegeCheck(RtlConvertLongToLuid(SE_DEBUG_PRIVILEGE), UserMode);
+}
+
+static ULONG MdlViewFlags(PKUMEM_REGION r)
+{
+	ULONG f = KUMEM_MDL_LOCKED | KUMEM_MDL_KERNEL_MAPPED;
+
+	if (r->Kind == KumemRegionUserLocked)
+		return f | ((r->Flags & KUMEM_KERNEL_WRITE) ? KUMEM_MDL_KERNEL_WRITES : 0);
+	f |= KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED;
+	if (!(r->Flags & KUMEM_USER_WRITE))
+		f |= KUMEM_MDL_USER_READ_ONLY;
+	if (r->Kind == KumemRegionPool)
+		f |= KUMEM_MDL_CONTIGUOUS;
+	return f;
+}
+
+int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
+{
+	ULONG64 count = 0;
+	PPFN_NUMBER pfn;
+	PKUMEM_REGION r;
+	int err;
+
+	err = kumem_check_describe(d);
+	if (err)
+		return err;
+	if (d->pfns && !MayReadPfns())
+		return -KUMEM_EPERM;
+	r = KumemRegionLookup(File, d->id, &err);
+	if (!r)
+		return err;
+	RtlZeroMemory(&d->mdl, sizeof(d->mdl));
+	/* Never a kernel address: method 1 reports the caller's own range, method 2 the user
+	 * mapping (MmGetMdlVirtualAddress of a method 2 MDL is not a user address). */
+	d->mdl.start_va = r->Geom.start_va;
+	d->mdl.byte_offset = r->Geom.byte_offset;
+	d->mdl.byte_count = r->Geom.byte_count;
+	d->mdl.page_count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(r->Mdl),
+							   MmGetMdlByteCount(r->Mdl));
+	kumem_descriptor_bytes(sizeof(*r) + sizeof(MDL), r->Geom.page_count,
+			       &d->mdl.descriptor_bytes);
+	d->mdl.flags = MdlViewFlags(r);
+	d->mdl.os_flags = (uint32_t)(USHORT)r->Mdl->MdlFlags;
+	d->mdl.id = r->Id;
+	if (d->pfns) {
+		count = d->max_pfns < r->Geom.page_count ? d->max_pfns : r->Geom.page_count;
+		pfn = MmGetMdlPfnArray(r->Mdl);
+		__try {
+			ProbeForWrite((PVOID)(ULONG_PTR)d->pfns, (SIZE_T)(count * 8), 8);
+			RtlCopyMemory((PVOID)(ULONG_PTR)d->pfns, pfn, (SIZE_T)(count * 8));
+		} __except (EXCEPTION_EXECUTE_HANDLER) {
+			err = -KUMEM_EFAULT;
+		}
+	}
+	d->pfns_written = err ? 0 : count;
+	KumemRegionPut(r);
+	return err;
+}
+
+int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill)
+{
+	PKUMEM_REGION r;
+	PUCHAR p;
+	int err;
+
+	err = kumem_check_kernel_op(op, IsFill);
+	if (err)
+		return err;
+	r = KumemRegionLookup(File, op->id, &err);
+	if (!r)
+		return err;
+	err = kumem_range_check(r->Geom.byte_count, op->offset, op->len);
+	if (err)
+		goto out;
+	/* Memory locked for reading is mapped read-only (MdlMappingNoWrite): never write it. */
+	if (IsFill && r->Kind == KumemRegionUserLocked && !(r->Flags & KUMEM_KERNEL_WRITE)) {
+		err = -KUMEM_EACCES;
+		goto out;
+	}
+	p = (PUCHAR)r->SystemVa + r->Geom.byte_offset + op->offset;
+	if (IsFill)
+		RtlFillMemory(p, (SIZE_T)op->len, (UCHAR)op->value);
+	else
+		op->result = kumem_checksum(p, (size_t)op->len);
+out:
+	KumemRegionPut(r);
+	return err;
+}
+
+/* METHOD_BUFFERED: input buffer = the data, output buffer = the 8-byte sum. */
+int KumemBufferedChecksum(PIRP Irp, PIO_STACK_LOCATION Stack)
+{
+	ULONG in = Stack->Parameters.DeviceIoControl.InputBufferLength;
+	ULONG out = Stack->Parameters.DeviceIoControl.OutputBufferLength;
+	uint64_t sum;
+
+	if (out < sizeof(sum))
+		return -KUMEM_EINVAL;
+	if (in > KUMEM_MAX_REGION_BYTES)
+		return -KUMEM_E2BIG;
+	sum = kumem_checksum(Irp->AssociatedIrp.SystemBuffer, in);
+	RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &sum, sizeof(sum));
+	Irp->IoStatus.Information = sizeof(sum);
+	return 0;
+}
+
+/*
+ * METHOD_IN_DIRECT: the I/O manager locks the *output* buffer (the data) for reading and
+ * hands it over as Irp->MdlAddress; the input buffer is a struct kumem_xfer whose addr is
+ * where the sum goes (nothing is copied back from the system buffer of a direct request).
+ */
+int KumemDirectChecksum(PIRP Irp, PIO_STACK_LOCATION Stack)
+{
+	ULONG in = Stack->Parameters.DeviceIoControl.InputBufferLength;
+	ULONG out = Stack->Parameters.DeviceIoControl.OutputBufferLength;
+	struct kumem_xfer x;
+	uint64_t sum;
+	PVOID data;
+	int err = 0;
+
+	if (in < sizeof(x))
+		return -KUMEM_EINVAL;
+	RtlCopyMemory(&x, Irp->AssociatedIrp.SystemBuffer, sizeof(x));
+	if (x.reserved || x.len != out || !x.addr)
+		return -KUMEM_EINVAL;
+	if (out > KUMEM_MAX_REGION_BYTES)
+		return -KUMEM_E2BIG;
+	if (out) {
+		data = MmGetSystemAddressForMdlSafe(Irp->MdlAddress,
+						    NormalPagePriority | MdlMappingNoExecute |
+							    MdlMappingNoWrite);
+		if (!data)
+			return -KUMEM_ENOMEM;
+		sum = kumem_checksum(data, out);
+	} else {
+		sum = kumem_checksum(NULL, 0);
+	}
+	__try {
+		ProbeForWrite((PVOID)(ULONG_PTR)x.addr, sizeof(sum), sizeof(uint32_t));
+		RtlCopyMemory((PVOID)(ULONG_PTR)x.addr, &sum, sizeof(sum));
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		err = -KUMEM_EFAULT;
+	}
+	return err;
+}
+
+void KumemStats(struct kumem_stats *st)
+{
+	RtlZeroMemory(st, sizeof(*st));
+	st->open_handles = (uint64_t)KumemCounters.OpenHandles;
+	st->regions = (uint64_t)KumemCounters.Regions;
+	st->pinned_pages = (uint64_t)KumemCounters.PinnedPages;
+	st->allocated_pages = (uint64_t)KumemCounters.AllocatedPages;
+	st->user_mappings = (uint64_t)KumemCounters.UserMappings;
+}

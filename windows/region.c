@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * Regions: the seed's two methods with real MDLs, its bugs fixed.
+ *
+ *   method 1   IoAllocateMdl(user range) -> MmProbeAndLockPages(UserMode, IoWriteAccess when
+ *              the kernel writes) in __try -> MmGetSystemAddressForMdlSafe(NoExecute)
+ *   method 2   MmAllocatePagesForMdlEx(zeroed, fully required) -> system mapping ->
+ *              MmMapLockedPagesSpecifyCache(UserMode, MmCached) in __try, in the caller's
+ *              process, which is remembered as the owner
+ *   pool       ExAllocatePoolWithTag(NonPagedPoolNx, whole pages) zeroed ->
+ *              IoAllocateMdl + MmBuildMdlForNonPagedPool -> the same user mapping
+ *
+ * A region is reference counted: the file's list holds one reference and each IOCTL working
+ * on it holds one. Only the owning process may use or release a region, so the last
+ * reference is dropped in the owner's context, except at IRP_MJ_CLEANUP, which attaches to
+ * the owner when it runs elsewhere. User mappings are therefore always undone in the
+ * process they were made in, and no locked page outlives its process (no bugcheck 0x76/0xCB).
+ */
+#include "kumem_win.h"
+
+/* The file's list lock; regions themselves are immutable once published. */
+static void FileLock(PKUMEM_FILE File)
+{
+	ExAcquireFastMutex(&File->Lock);
+}
+
+static void FileUnlock(PKUMEM_FILE File)
+{
+	ExReleaseFastMutex(&File->Lock);
+}
+
+static PKUMEM_REGION RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g)
+{
+	PKUMEM_REGION r;
+
+	r = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*r), KUMEM_POOL_TAG);
+	if (!r)
+		return NULL;
+	RtlZeroMemory(r, sizeof(*r));
+	r->RefCount = 1;
+	r->Kind = Kind;
+	r->Flags = Flags;
+	r->Geom = *g;
+	r->Owner = PsGetCurrentProcess();
+	ObReferenceObject(r->Owner);
+	return r;
+}
+
+/* Undo everything; runs in the owner's process context (see the file comment). */
+static void RegionFree(PKUMEM_REGION r)
+{
+	ULONG64 pages = r->Geom.page_count;
+
+	if (r->UserVa) {
+		MmUnmapLockedPages(r->UserVa, r->Mdl);
+		InterlockedDecrement64(&KumemCounters.UserMappings);
+	}
+	switch (r->Kind) {
+	case KumemRegionUserLocked:
+		/* MmUnlockPages also releases the system mapping of a locked MDL. */
+		MmUnlockPages(r->Mdl);
+		IoFreeMdl(r->Mdl);
+		InterlockedAdd64(&KumemCounters.PinnedPages, -(LONG64)pages);
+		break;
+	case KumemRegionPages:
+		MmUnmapLockedPages(r->SystemVa, r->Mdl);
+		MmFreePagesFromMdl(r->Mdl);
+		ExFreePool(r->Mdl);
+		InterlockedAdd64(&KumemCounters.AllocatedPages, -(LONG64)pages);
+		break;
+	case KumemRegionPool:
+		IoFreeMdl(r->Mdl);
+		ExFreePoolWithTag(r->PoolBlock, KUMEM_POOL_TAG);
+		InterlockedAdd64(&KumemCounters.AllocatedPages, -(LONG64)pages);
+		break;
+	}
+	InterlockedDecrement64(&KumemCounters.Regions);
+	ObDereferenceObject(r->Owner);
+	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+}
+
+void KumemRegionPut(PKUMEM_REGION r)
+{
+	if (InterlockedDecrement(&r->RefCount) == 0)
+		RegionFree(r);
+}
+
+/* Publish @r in @File under the per-handle quotas; on failure the caller frees it. */
+static int FileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
+{
+	ULONG64 bytes = r->Geom.page_count * PAGE_SIZE;
+	int err = 0;
+
+	FileLock(File);
+	if (File->RegionCount >= KUMEM_MAX_FILE_REGIONS) {
+		err = -KUMEM_ENOSPC;
+	} else if (File->Bytes + bytes > KUMEM_MAX_FILE_BYTES) {
+		err = -KUMEM_EDQUOT;
+	} else {
+		/* Ids are never 0 and not reused soon: a stale id finds nothing. */
+		do {
+			File->NextId = File->NextId % 0x7ffff + 1;
+		} while (KumemRegionLookupLocked(File, File->NextId));
+		r->Id = File->NextId;
+		InsertTailList(&File->Regions, &r->Link);
+		File->RegionCount++;
+		File->Bytes += bytes;
+	}
+	FileUnlock(File);
+	return err;
+}
+
+PKUMEM_REGION KumemRegionLookupLocked(PKUMEM_FILE File, ULONG Id)
+{
+	PLIST_ENTRY e;
+
+	for (e = File->Regions.Flink; e != &File->Regions; e = e->Flink) {
+		PKUMEM_REGION r = CONTAINING_RECORD(e, KUMEM_REGION, Link);
+
+		if (r->Id == Id)
+			return r;
+	}
+	return NULL;
+}
+
+PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, int *err)
+{
+	PKUMEM_REGION r;
+
+	FileLock(File);
+	r = KumemRegionLookupLocked(File, Id);
+	if (r && r->Owner != PsGetCurrentProcess()) {
+		/* A handle inherited or duplicated into another process: not its memory. */
+		*err = -KUMEM_EACCES;
+		r = NULL;
+	} else if (r) {
+		InterlockedIncrement(&r->RefCount);
+	} else {
+		*err = -KUMEM_ENOENT;
+	}
+	FileUnlock(File);
+	return r;
+}
+
+int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
+{
+	const bool write = a->flags & KUMEM_KERNEL_WRITE;
+	struct kumem_limits lim;
+	struct kumem_geom g;
+	PKUMEM_REGION r;
+	ULONG priority;
+	int err;
+
+	KumemLimits(Irp, &lim);
+	err = kumem_check_lock(a, &lim, &g);
+	if (err)
+		return err;
+	r = RegionNew(KumemRegionUserLocked, a->flags, &g);
+	if (!r)
+		return -KUMEM_ENOMEM;
+	/* ByteCount is a ULONG: KUMEM_MAX_REGION_BYTES keeps len well below 4 GiB. */
+	r->Mdl = IoAllocateMdl((PVOID)(ULONG_PTR)a->addr, (ULONG)a->len, FALSE, FALSE, NULL);
+	if (!r->Mdl) {
+		err = -KUMEM_ENOMEM;
+		goto cleanupRegion;
+	}
+	__try {
+		/* The seed used IoReadAccess even though the kernel writes: that neither checks
+		 * write permission nor breaks copy-on-write. */
+		MmProbeAndLockPages(r->Mdl, UserMode, write ? IoWriteAccess : IoReadAccess);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		err = -KUMEM_EFAULT;
+	}
+	if (err)
+		goto cleanupFreeMdl;
+	priority = NormalPagePriority | MdlMappingNoExecute | (write ? 0 : MdlMappingNoWrite);
+	r->SystemVa = MmGetSystemAddressForMdlSafe(r->Mdl, priority);
+	if (!r->SystemVa) {
+		err = -KUMEM_ENOMEM;
+		goto cleanupUnlockPages;
+	}
+	/* MmGetSystemAddressForMdlSafe returns the first byte; keep the page-aligned base. */
+	r->SystemVa = (PUCHAR)r->SystemVa - g.byte_offset;
+	InterlockedAdd64(&KumemCounters.PinnedPages, (LONG64)g.page_count);
+	InterlockedIncrement64(&KumemCounters.Regions);
+	err = FileInsert(File, r);
+	if (err) {
+		KumemRegionPut(r);
+		return err;
+	}
+	a->id = r->Id;
+	return 0;
+
+cleanupUnlockPages:
+	MmUnlockPages(r->Mdl);
+cleanupFreeMdl:
+	IoFreeMdl(r->Mdl);
+cleanupRegion:
+	ObDereferenceObject(r->Owner);
+	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+	return err;
+}
+
+/* Method 2's kernel side: whole zeroed pages, described by r->Mdl and mapped at r->SystemVa. */
+static int AllocPages(PKUMEM_REGION r, ULONG64 bytes)
+{
+	PHYSICAL_ADDRESS low, high, skip;
+
+	if (r->Flags & KUMEM_ALLOC_CONTIG) {
+		/* The seed's literal variant, fixed: NonPagedPoolNx, whole pages, zeroed, so the
+		 * process sees nothing that shares its pages. Blocks of a page or more are
+		 * page aligned. */
+		r->PoolBlock = ExAllocatePoolWithTag(NonPagedPoolNx, bytes, KUMEM_POOL_TAG);
+		if (!r->PoolBlock)
+			return -KUMEM_ENOMEM;
+		RtlZeroMemory(r->PoolBlock, bytes);
+		r->Mdl = IoAllocateMdl(r->PoolBlock, (ULONG)bytes, FALSE, FALSE, NULL);
+		if (!r->Mdl) {
+			ExFreePoolWithTag(r->PoolBlock, KUMEM_POOL_TAG);
+			return -KUMEM_ENOMEM;
+		}
+		MmBuildMdlForNonPagedPool(r->Mdl);
+		r->SystemVa = r->PoolBlock;
+		r->Kind = KumemRegionPool;
+		return 0;
+	}
+	low.QuadPart = 0;
+	high.QuadPart = -1;
+	skip.QuadPart = 0;
+	/* Zeroed (no MM_DONT_ZERO_ALLOCATION), all or nothing. */
+	r->Mdl = MmAllocatePagesForMdlEx(low, high, skip, (SIZE_T)bytes, MmCached,
+					 MM_ALLOCATE_FULLY_REQUIRED);
+	if (!r->Mdl)
+		return -KUMEM_ENOMEM;
+	if (MmGetMdlByteCount(r->Mdl) != bytes)
+		goto cleanupFreePages;
+	r->SystemVa = MmGetSystemAddressForMdlSafe(r->Mdl, NormalPagePriority | MdlMappingNoExecute);
+	if (!r->SystemVa)
+		goto cleanupFreePages;
+	return 0;
+
+cleanupFreePages:
+	MmFreePagesFromMdl(r->Mdl);
+	ExFreePool(r->Mdl);
+	return -KUMEM_ENOMEM;
+}
+
+static void FreePages(PKUMEM_REGION r)
+{
+	if (r->Kind == KumemRegionPool) {
+		IoFreeMdl(r->Mdl);
+		ExFreePoolWithTag(r->PoolBlock, KUMEM_POOL_TAG);
+	} else {
+		MmUnmapLockedPages(r->SystemVa, r->Mdl);
+		MmFreePagesFromMdl(r->Mdl);
+		ExFreePool(r->Mdl);
+	}
+}
+
+int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a)
+{
+	struct kumem_limits lim;
+	struct kumem_geom g;
+	PKUMEM_REGION r;
+	ULONG priority;
+	ULONG64 pages;
+	int err;
+
+	KumemLimits(Irp, &lim);
+	err = kumem_check_alloc(a, &lim, &pages);
+	if (err)
+		return err;
+	g.start_va = 0;
+	g.byte_offset = 0;
+	g.byte_count = a->len;
+	g.page_count = pages;
+	r = RegionNew(KumemRegionPages, a->flags, &g);
+	if (!r)
+		return -KUMEM_ENOMEM;
+	err = AllocPages(r, pages * PAGE_SIZE);
+	if (err)
+		goto cleanupRegion;
+
+	/* Read-only regions are mapped without write access (MdlMappingNoWrite, Windows 8+). */
+	priority = NormalPagePriority | MdlMappingNoExecute;
+	if (!(a->flags & KUMEM_USER_WRITE))
+		priority |= MdlMappingNoWrite;
+	__try {
+		/* Raises on failure for UserMode; BugCheckOnFailure must be FALSE. */
+		r->UserVa = MmMapLockedPagesSpecifyCache(r->Mdl, UserMode, MmCached, NULL, FALSE,
+							 priority);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		r->UserVa = NULL;
+	}
+	if (!r->UserVa) {
+		err = -KUMEM_ENOMEM;
+		goto cleanupFreePages;
+	}
+	r->Geom.start_va = (ULONG64)(ULONG_PTR)r->UserVa;
+	InterlockedAdd64(&KumemCounters.AllocatedPages, (LONG64)pages);
+	InterlockedIncrement64(&KumemCounters.UserMappings);
+	InterlockedIncrement64(&KumemCounters.Regions);
+	err = FileInsert(File, r);
+	if (err) {
+		KumemRegionPut(r);
+		return err;
+	}
+	a->id = r->Id;
+	a->mmap_offset = 0;
+	a->user_addr = r->Geom.start_va;
+	a->map_len = pages * PAGE_SIZE;
+	return 0;
+
+cleanupFreePages:
+	FreePages(r);
+cleanupRegion:
+	ObDereferenceObject(r->Owner);
+	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+	return err;
+}
+
+int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref)
+{
+	PKUMEM_REGION r;
+	int err;
+
+	err = kumem_check_region_ref(ref);
+	if (err)
+		return err;
+	FileLock(File);
+	r = KumemRegionLookupLocked(File, ref->id);
+	if (!r) {
+		err = -KUMEM_ENOENT;
+	} else if (r->Owner != PsGetCurrentProcess()) {
+		err = -KUMEM_EACCES;
+	} else {
+		RemoveEntryList(&r->Link);
+		File->RegionCount--;
+		File->Bytes -= r->Geom.page_count * PAGE_SIZE;
+	}
+	FileUnlock(File);
+	if (err)
+		return err;
+	KumemRegionPut(r);
+	return 0;
+}
+
+/*
+ * IRP_MJ_CLEANUP: the last handle is gone. Normally this runs in the owning process (also
+ * when it exits: handles close before its address space goes); a handle duplicated into
+ * another process can make it run elsewhere, so attach to each region's owner first.
+ */
+void KumemFileCleanup(PKUMEM_FILE File)
+{
+	PKUMEM_REGION r;
+	KAPC_STATE apc;
+
+	for (;;) {
+		FileLock(File);
+		if (IsListEmpty(&File->Regions)) {
+			FileUnlock(File);
+			break;
+		}
+		r = CONTAINING_RECORD(RemoveHeadList(&File->Regions), KUMEM_REGION, Link);
+		File->RegionCount--;
+		File->Bytes -= r->Geom.page_count * PAGE_SIZE;
+		FileUnlock(File);
+		if (r->Owner == PsGetCurrentProcess()) {
+			KumemRegionPut(r);
+		} else {
+			KeStackAttachProcess((PKPROCESS)r->Owner, &apc);
+			KumemRegionPut(r);
+			KeUnstackDetachProcess(&apc);
+		}
+	}
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pecheck: read a PE32+ image and check the properties a kernel driver must have.
+ *
+ *   pecheck FILE [--subsystem N] [--entry-rva HEX] [--chars HEX] [--imports a.dll,b.dll]
+ *
+ * --subsystem    the optional header's Subsystem must equal N (1 = native)
+ * --entry-rva    AddressOfEntryPoint must equal this RVA (DriverEntry's, from the symbol table)
+ * --chars        every bit of this mask must be set in DllCharacteristics
+ * --imports      every imported DLL must be in this comma-separated list (case-insensitive)
+ *
+ * Prints one line per violation and exits 1 if there is any, 2 if the file is not a PE32+.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static uint8_t *img;
+static size_t img_len;
+
+static uint32_t rd16(size_t off)
+{
+	return off + 2 <= img_len ? (uint32_t)(img[off] | img[off + 1] << 8) : 0;
+}
+
+static uint32_t rd32(size_t off)
+{
+	return off + 4 <= img_len ? rd16(off) | rd16(off + 2) << 16 : 0;
+}
+
+/* File offset of an RVA through the section table; 0 if it is in no section. */
+static size_t rva_to_off(uint32_t rva, size_t sections, unsigned int nsect)
+{
+	unsigned int i;
+
+	for (i = 0; i < nsect; i++) {
+		size_t s = sections + i * 40;
+		uint32_t va = rd32(s + 12), vsize = rd32(s + 8), raw = rd32(s + 20);
+		uint32_t rsize = rd32(s + 16);
+		uint32_t size = vsize > rsize ? vsize : rsize;
+
+		if (rva >= va && rva < va + size)
+			return raw + (rva - va);
+	}
+	return 0;
+}
+
+static int allowed(const char *dll, const char *list)
+{
+	size_t n = strlen(dll);
+	const char *p = list;
+
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (len == n && !strncasecmp(p, dll, n))
+			return 1;
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long subsystem = -1;
+	unsigned long entry = 0, chars = 0;
+	const char *imports = NULL, *path = NULL;
+	size_t pe, opt, sections, imp_off;
+	unsigned int nsect, problems = 0;
+	uint32_t imp_rva;
+	FILE *f;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--subsystem") && i + 1 < argc)
+			subsystem = strtol(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--entry-rva") && i + 1 < argc)
+			entry = strtoul(argv[++i], NULL, 16);
+		else if (!strcmp(argv[i], "--chars") && i + 1 < argc)
+			chars = strtoul(argv[++i], NULL, 16);
+		else if (!strcmp(argv[i], "--imports") && i + 1 < argc)
+			imports = argv[++i];
+		else if (argv[i][0] != '-' && !path)
+			path = argv[i];
+		else {
+			fprintf(stderr, "usage: pecheck FILE [--subsystem N] [--entry-rva HEX] "
+					"[--chars HEX] [--imports a.dll,b.dll]\n");
+			return 2;
+		}
+	}
+	f = path ? fopen(path, "rb") : NULL;
+	if (!f) {
+		fprintf(stderr, "pecheck: cannot open %s\n", path ? path : "(no file)");
+		return 2;
+	}
+	fseek(f, 0, SEEK_END);
+	img_len = (size_t)ftell(f);
+	rewind(f);
+	img = malloc(img_len);
+	if (!img || fread(img, 1, img_len, f) != img_len) {
+		fprintf(stderr, "pecheck: cannot read %s\n", path);
+		return 2;
+	}
+	fclose(f);
+
+	pe = rd32(0x3c);
+	if (rd16(0) != 0x5a4d || rd32(pe) != 0x00004550 || rd16(pe + 24) != 0x20b) {
+		fprintf(stderr, "pecheck: %s is not a PE32+ image\n", path);
+		return 2;
+	}
+	nsect = rd16(pe + 6);
+	opt = pe + 24;
+	sections = opt + rd16(pe + 20);
+
+	if (subsystem >= 0 && rd16(opt + 68) != (uint32_t)subsystem) {
+		printf("pecheck: %s: Subsystem is %u, want %ld\n", path, rd16(opt + 68), subsystem);
+		problems++;
+	}
+	if (entry && rd32(opt + 16) != entry) {
+		printf("pecheck: %s: entry point RVA 0x%x, want 0x%lx\n", path, rd32(opt + 16), entry);
+		problems++;
+	}
+	if ((rd16(opt + 70) & chars) != chars) {
+		printf("pecheck: %s: DllCharacteristics 0x%04x lacks 0x%04lx\n", path, rd16(opt + 70),
+		       chars & ~(unsigned long)rd16(opt + 70));
+		problems++;
+	}
+	/* data directory 1: the import table; each descriptor is 20 bytes, name RVA at +12 */
+	imp_rva = rd32(opt + 112 + 8);
+	imp_off = imp_rva ? rva_to_off(imp_rva, sections, nsect) : 0;
+	for (; imports && imp_off && rd32(imp_off + 12); imp_off += 20) {
+		size_t name = rva_to_off(rd32(imp_off + 12), sections, nsect);
+		const char *dll = name && name < img_len ? (const char *)img + name : "?";
+
+		if (!memchr(dll, 0, img_len - name) || !allowed(dll, imports)) {
+			printf("pecheck: %s: imports %s, which is not allowed\n", path, dll);
+			problems++;
+		}
+	}
+	if (imports && imp_rva && !imp_off) {
+		printf("pecheck: %s: import table outside every section\n", path);
+		problems++;
+	}
+	free(img);
+	return problems ? 1 : 0;
+}
