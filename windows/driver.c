@@ -76,6 +76,25 @@ static NTSTATUS Complete(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
 	return Status;
 }
 
+/*
+ * Who may open the device: SYSTEM and Administrators, checked here in code as wintun does,
+ * because a legacy device's security cannot come from the INF and IoCreateDeviceSecure has
+ * no import library in mingw-w64. SYSTEM's token carries the Administrators group too.
+ */
+static bool CallerIsAdmin(PIO_STACK_LOCATION Stack, KPROCESSOR_MODE Mode)
+{
+	PSECURITY_SUBJECT_CONTEXT subject;
+	BOOLEAN admin;
+
+	if (Mode == KernelMode)
+		return true;
+	subject = &Stack->Parameters.Create.SecurityContext->AccessState->SubjectSecurityContext;
+	SeLockSubjectContext(subject);
+	admin = SeTokenIsAdmin(SeQuerySubjectContextToken(subject));
+	SeUnlockSubjectContext(subject);
+	return admin;
+}
+
 static NTSTATUS KumemCreate(PDEVICE_OBJECT Device, PIRP Irp)
 {
 	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
@@ -85,6 +104,8 @@ static NTSTATUS KumemCreate(PDEVICE_OBJECT Device, PIRP Irp)
 	/* Only the device itself: FILE_DEVICE_SECURE_OPEN refuses \\.\kumem\anything too. */
 	if (stack->FileObject->FileName.Length)
 		return Complete(Irp, STATUS_OBJECT_NAME_NOT_FOUND, 0);
+	if (!CallerIsAdmin(stack, Irp->RequestorMode))
+		return Complete(Irp, STATUS_ACCESS_DENIED, 0);
 	file = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*file), KUMEM_POOL_TAG);
 	if (!file)
 		return Complete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
@@ -237,7 +258,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 	UNREFERENCED_PARAMETER(RegistryPath);
 	RtlInitUnicodeString(&name, KUMEM_DEVICE_NAME);
 	RtlInitUnicodeString(&link, KUMEM_LINK_NAME);
-	/* Access is limited to SYSTEM and Administrators by the SDDL in kumem.inf. */
+	/* Access is limited to SYSTEM and Administrators in KumemCreate. */
 	status = IoCreateDevice(Driver, 0, &name, KUMEM_DEVICE_TYPE, FILE_DEVICE_SECURE_OPEN, FALSE,
 				&device);
 	if (!NT_SUCCESS(status))
