@@ -7,6 +7,8 @@
 #
 # KDIR= picks another kernel build tree; KUMEM_ACCEL=kvm opts in to KVM for the guest.
 
+MAKEFLAGS += --no-print-directory
+
 BUILD   ?= build
 CC      ?= cc
 CFLAGS  ?= -O2 -g
