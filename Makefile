@@ -17,7 +17,7 @@ CPPFLAGS_LIB := -Iinclude -Ilib -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS_LIB)
 
 # Portable core: compiled into the module, the Windows driver, libkumem and the host tests.
-CORE_SRC := core/mdl.c core/validate.c core/checksum.c
+CORE_SRC := core/mdl.c core/validate.c core/checksum.c core/ring.c core/evring.c
 LIB_SRC  := lib/kumem.c lib/kumem_sys_linux.c $(CORE_SRC)
 TOOL_SRC := $(wildcard tools/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -39,7 +39,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 KDIR ?= $(shell sh scripts/find-kdir 2>/dev/null)
 MODULE := linux/kumem.ko
 
-.PHONY: all deps lib cli module unit-test guest-test demo test windows windows-check bench \
+.PHONY: all deps lib cli module unit-test unit-tsan guest-test demo test windows windows-check bench \
 	clean guest-bins
 
 all: lib cli module
@@ -73,8 +73,17 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) $(wildcard core/*.h include/kumem/*.
 	$(CC) -std=gnu11 $(WARN) -O1 -g $(SAN) $(CPPFLAGS_LIB) -Icore $< $(CORE_SRC) -lcmocka \
 		-lpthread -o $@
 
-unit-test: deps $(UNIT_BINS)
-	@sh scripts/run-unit $(UNIT_BINS)
+# The ring core's two-thread test again under ThreadSanitizer (TSan and ASan do not mix).
+TSAN_BINS := $(BUILD)/unit-tsan/test_ring_threads $(BUILD)/unit-tsan/test_evring
+$(BUILD)/unit-tsan/%: tests/unit/%.c $(CORE_SRC) $(wildcard core/*.h include/kumem/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -fsanitize=thread $(CPPFLAGS_LIB) -Icore $< $(CORE_SRC) \
+		-lcmocka -lpthread -o $@
+
+unit-tsan: $(TSAN_BINS)
+
+unit-test: deps $(UNIT_BINS) $(TSAN_BINS)
+	@sh scripts/run-unit $(UNIT_BINS) $(TSAN_BINS)
 
 # ---- guest (QEMU) --------------------------------------------------------------------------
 

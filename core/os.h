@@ -19,6 +19,8 @@
  *   kumem_os_read_once_u32(p)         a single, untorn load the compiler may not repeat
  *   kumem_os_write_once_u32(p, v)     a single, untorn store
  *   kumem_os_smp_mb()                 full barrier: orders earlier stores before later loads
+ *   kumem_os_load_acquire_u64(p), kumem_os_store_release_u64(p, v), kumem_os_read_once_u64(p)
+ *                                     the same for 64-bit words (64-bit targets only)
  *
  * Linux maps these onto smp_load_acquire()/smp_store_release()/READ_ONCE()/smp_mb(), user
  * space onto C11 <stdatomic.h>, Windows onto ReadAcquire/WriteRelease/KeMemoryBarrier.

@@ -24,5 +24,10 @@
 #define kumem_os_write_once_u32(p, v)                                                              \
 	atomic_store_explicit(KUMEM_OS_ATOMIC32(p), (v), memory_order_relaxed)
 #define kumem_os_smp_mb() atomic_thread_fence(memory_order_seq_cst)
+#define KUMEM_OS_ATOMIC64(p) ((_Atomic uint64_t *)(p))
+#define kumem_os_load_acquire_u64(p) atomic_load_explicit(KUMEM_OS_ATOMIC64(p), memory_order_acquire)
+#define kumem_os_store_release_u64(p, v)                                                           \
+	atomic_store_explicit(KUMEM_OS_ATOMIC64(p), (v), memory_order_release)
+#define kumem_os_read_once_u64(p) atomic_load_explicit(KUMEM_OS_ATOMIC64(p), memory_order_relaxed)
 
 #endif

@@ -26,5 +26,8 @@
 #define kumem_os_read_once_u32(p)        READ_ONCE(*(p))
 #define kumem_os_write_once_u32(p, v)    WRITE_ONCE(*(p), (v))
 #define kumem_os_smp_mb()                smp_mb()
+#define kumem_os_load_acquire_u64(p)     smp_load_acquire(p)
+#define kumem_os_store_release_u64(p, v) smp_store_release((p), (v))
+#define kumem_os_read_once_u64(p)        READ_ONCE(*(p))
 
 #endif

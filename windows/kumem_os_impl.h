@@ -36,4 +36,19 @@ static inline void kumem_os_store_release_u32(uint32_t *p, uint32_t v)
 
 #define kumem_os_smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
+#define kumem_os_read_once_u64(p) (*(volatile const uint64_t *)(p))
+static inline uint64_t kumem_os_load_acquire_u64(const uint64_t *p)
+{
+	uint64_t v = *(volatile const uint64_t *)p;
+
+	__atomic_signal_fence(__ATOMIC_ACQUIRE);
+	return v;
+}
+
+static inline void kumem_os_store_release_u64(uint64_t *p, uint64_t v)
+{
+	__atomic_signal_fence(__ATOMIC_RELEASE);
+	*(volatile uint64_t *)p = v;
+}
+
 #endif

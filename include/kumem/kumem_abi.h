@@ -159,6 +159,157 @@ struct kumem_stats {
 	uint64_t reserved[3];
 };
 
+
+/* ---- rings (see docs/rings.md) -------------------------------------------------------------
+ *
+ * A command ring is one shared mapping: a control page with the four indices, each on its own
+ * cache line, then the submission entries, then the completion entries. Indices are
+ * free-running uint32_t counters; entries counts are powers of two. Who writes what:
+ *
+ *   sq_tail  user    (publishes submissions)      sq_head  kernel (consumed submissions)
+ *   cq_tail  kernel  (publishes completions)      cq_head  user   (consumed completions)
+ *   sq_flags kernel  (NEED_WAKEUP, DEAD)
+ *
+ * The kernel keeps private copies of the indices it owns and reads each user-written index
+ * once, checking it against capacity; a ring whose indices make no sense is marked DEAD and
+ * refuses further work, it never causes an out-of-bounds access.
+ */
+#define KUMEM_RING_MAX_ENTRIES 32768u
+
+#define KUMEM_SQ_NEED_WAKEUP 0x1u /* the polling thread sleeps: ENTER with KUMEM_ENTER_WAKEUP */
+#define KUMEM_RING_DEAD      0x2u /* the kernel stopped serving this ring (corrupt indices) */
+
+struct kumem_ring_ctrl {
+	uint32_t sq_tail;
+	uint32_t pad0[15];
+	uint32_t sq_head;
+	uint32_t sq_flags;
+	uint32_t pad1[14];
+	uint32_t cq_tail;
+	uint32_t cq_overflow; /* completions the kernel could not post (never, by construction) */
+	uint32_t pad2[14];
+	uint32_t cq_head;
+	uint32_t pad3[15];
+};
+
+/* ops */
+#define KUMEM_OP_NOP      0
+#define KUMEM_OP_FILL     1 /* region: [offset, offset + len) = value */
+#define KUMEM_OP_CHECKSUM 2 /* cqe.value = kumem_checksum(region [offset, offset + len)) */
+#define KUMEM_OP_COPY     3 /* dst_region [dst_offset...] = region [offset, offset + len) */
+#define KUMEM_OP_MAX      KUMEM_OP_COPY
+
+struct kumem_sqe {
+	uint8_t op;
+	uint8_t flags; /* 0 */
+	uint16_t reserved0;
+	uint32_t region;
+	uint64_t offset;
+	uint64_t len;
+	uint64_t user_data;
+	uint32_t dst_region;
+	uint32_t value;
+	uint64_t dst_offset;
+	uint64_t reserved[2];
+};
+
+struct kumem_cqe {
+	uint64_t user_data;
+	int64_t result; /* 0 or a negative errno */
+	uint64_t value; /* CHECKSUM: the sum */
+	uint64_t reserved;
+};
+
+/* KUMEM_IOC_RING_CREATE (on /dev/kumem): returns a new fd for the ring in ring_fd. */
+#define KUMEM_RING_SQPOLL 0x1u /* a kernel thread consumes submissions; sleeps when idle */
+
+struct kumem_ring_create {
+	uint32_t sq_entries;  /* in: power of two, <= KUMEM_RING_MAX_ENTRIES */
+	uint32_t cq_entries;  /* in: power of two >= sq_entries, or 0 for 2 * sq_entries */
+	uint32_t flags;       /* in: KUMEM_RING_SQPOLL */
+	uint32_t idle_us;     /* in: SQPOLL busy-poll time before sleeping (0: 1000) */
+	int32_t ring_fd;      /* out */
+	uint32_t reserved0;
+	uint64_t map_len;     /* out: mmap(ring_fd, offset 0, map_len) */
+	uint64_t sq_offset;   /* out: first kumem_sqe in the mapping */
+	uint64_t cq_offset;   /* out: first kumem_cqe */
+	uint64_t reserved[2];
+};
+
+/* KUMEM_IOC_RING_ENTER (on the ring fd) */
+#define KUMEM_ENTER_GETEVENTS 0x1u /* wait until min_complete completions are ready */
+#define KUMEM_ENTER_WAKEUP    0x2u /* wake the SQPOLL thread */
+
+struct kumem_ring_enter {
+	uint32_t to_submit;    /* in: consume up to this many submissions now (not SQPOLL) */
+	uint32_t min_complete; /* in: with GETEVENTS */
+	uint32_t flags;        /* in */
+	uint32_t submitted;    /* out */
+	int64_t timeout_ns;    /* in: with GETEVENTS; < 0 waits forever */
+	uint64_t reserved;
+};
+
+/*
+ * Event stream: kernel -> user, variable-length records. The mapping is a control page
+ * (consumer_pos, written by user space), a control page (producer_pos and counters, written
+ * by the kernel), then the data area mapped twice back to back, so a record that starts near
+ * the end continues in the second copy and never wraps.
+ */
+#define KUMEM_EV_BUSY    0x80000000u /* in record header len: being written */
+#define KUMEM_EV_DISCARD 0x40000000u /* in record header len: skip this record */
+#define KUMEM_EV_LEN_MASK 0x0fffffffu
+#define KUMEM_EV_HDR_SIZE 8u
+
+struct kumem_ev_hdr {
+	uint32_t len; /* payload bytes | BUSY | DISCARD */
+	uint32_t pad;
+};
+
+struct kumem_ev_consumer_page {
+	uint64_t consumer_pos; /* user writes */
+};
+
+struct kumem_ev_producer_page {
+	uint64_t producer_pos; /* kernel writes */
+	uint64_t dropped;      /* records refused because the area was full */
+	uint64_t produced;
+	uint32_t flags;        /* KUMEM_RING_DEAD when the stream is torn down */
+	uint32_t reserved;
+};
+
+/* KUMEM_IOC_EVENTS_CREATE (on /dev/kumem): returns the stream's fd. */
+struct kumem_events_create {
+	uint64_t data_bytes;    /* in: power of two, >= 4 pages */
+	int32_t events_fd;      /* out */
+	uint32_t reserved0;
+	uint64_t map_len;       /* out: 2 control pages + 2 * data_bytes */
+	uint64_t data_offset;   /* out */
+	uint64_t reserved[2];
+};
+
+/* KUMEM_IOC_EVENTS_GEN (on the events fd): a kernel thread produces sequence-numbered
+ * records (payload: uint64_t sequence, then bytes (uint8_t)(sequence + i)). */
+struct kumem_events_gen {
+	uint64_t count;      /* in: records to produce (0: stop the generator) */
+	uint32_t record_len; /* in: payload bytes, 8 .. 65536, multiple of 8 */
+	uint32_t rate;       /* in: records per second, 0 = as fast as possible */
+	uint64_t reserved[2];
+};
+
+_Static_assert(sizeof(struct kumem_ring_ctrl) == 256, "ring ctrl: four cache lines");
+_Static_assert(__builtin_offsetof(struct kumem_ring_ctrl, sq_head) == 64, "sq_head line");
+_Static_assert(__builtin_offsetof(struct kumem_ring_ctrl, cq_tail) == 128, "cq_tail line");
+_Static_assert(__builtin_offsetof(struct kumem_ring_ctrl, cq_head) == 192, "cq_head line");
+_Static_assert(sizeof(struct kumem_sqe) == 64, "sqe layout");
+_Static_assert(__builtin_offsetof(struct kumem_sqe, user_data) == 24, "sqe.user_data");
+_Static_assert(__builtin_offsetof(struct kumem_sqe, dst_offset) == 40, "sqe.dst_offset");
+_Static_assert(sizeof(struct kumem_cqe) == 32, "cqe layout");
+_Static_assert(sizeof(struct kumem_ring_create) == 64, "ring_create layout");
+_Static_assert(sizeof(struct kumem_ring_enter) == 32, "ring_enter layout");
+_Static_assert(sizeof(struct kumem_ev_hdr) == KUMEM_EV_HDR_SIZE, "event header");
+_Static_assert(sizeof(struct kumem_events_create) == 48, "events_create layout");
+_Static_assert(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
+
 /* ---- ioctl numbers ------------------------------------------------------------------------ */
 
 #define KUMEM_NR_VERSION           0x01
@@ -171,6 +322,10 @@ struct kumem_stats {
 #define KUMEM_NR_BUFFERED_CHECKSUM 0x08
 #define KUMEM_NR_DIRECT_CHECKSUM   0x09
 #define KUMEM_NR_STATS             0x0a
+#define KUMEM_NR_RING_CREATE       0x10
+#define KUMEM_NR_RING_ENTER        0x11
+#define KUMEM_NR_EVENTS_CREATE     0x12
+#define KUMEM_NR_EVENTS_GEN        0x13
 
 #if defined(_WIN32)
 /* CTL_CODE(KUMEM_DEVICE_TYPE, 0x800 + nr, method, FILE_READ_DATA | FILE_WRITE_DATA) */
@@ -189,6 +344,10 @@ struct kumem_stats {
 #define KUMEM_IOC_BUFFERED_CHECKSUM KUMEM_WIN_IOCTL(KUMEM_NR_BUFFERED_CHECKSUM, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_DIRECT_CHECKSUM   KUMEM_WIN_IOCTL(KUMEM_NR_DIRECT_CHECKSUM, KUMEM_METHOD_IN_DIRECT)
 #define KUMEM_IOC_STATS             KUMEM_WIN_IOCTL(KUMEM_NR_STATS, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_RING_CREATE       KUMEM_WIN_IOCTL(KUMEM_NR_RING_CREATE, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_RING_ENTER        KUMEM_WIN_IOCTL(KUMEM_NR_RING_ENTER, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_EVENTS_CREATE     KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_CREATE, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_EVENTS_GEN        KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_GEN, KUMEM_METHOD_BUFFERED)
 #else
 #if defined(__KERNEL__)
 #include <linux/ioctl.h>
@@ -206,6 +365,10 @@ struct kumem_stats {
 #define KUMEM_IOC_BUFFERED_CHECKSUM _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_BUFFERED_CHECKSUM, struct kumem_xfer)
 #define KUMEM_IOC_DIRECT_CHECKSUM   _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DIRECT_CHECKSUM, struct kumem_xfer)
 #define KUMEM_IOC_STATS             _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_STATS, struct kumem_stats)
+#define KUMEM_IOC_RING_CREATE       _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_RING_CREATE, struct kumem_ring_create)
+#define KUMEM_IOC_RING_ENTER        _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_RING_ENTER, struct kumem_ring_enter)
+#define KUMEM_IOC_EVENTS_CREATE     _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_EVENTS_CREATE, struct kumem_events_create)
+#define KUMEM_IOC_EVENTS_GEN        _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_EVENTS_GEN, struct kumem_events_gen)
 #endif
 
 /* ---- errors (Linux errno numbers, used by core/ and both drivers) ------------------------- */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * Event stream: variable-length records from one side (the kernel) to the other, BPF
+ * ring-buffer style. The data area is mapped twice back to back, so a record is always
+ * contiguous in memory even when it straddles the end: core code addresses it as
+ * data[pos & mask .. (pos & mask) + total) and the second mapping supplies the wrap.
+ *
+ * Producer positions advance at reserve time (callers serialise reserves); a record stays
+ * BUSY until committed, so producers may commit out of order and the consumer stops at the
+ * first BUSY record. Positions are free-running 64-bit byte counters.
+ */
+#ifndef KUMEM_CORE_EVRING_H
+#define KUMEM_CORE_EVRING_H
+
+#include "os.h"
+#include <kumem/kumem_abi.h>
+
+struct kumem_evring {
+	uint64_t *consumer_pos; /* shared, written by the consumer */
+	uint64_t *producer_pos; /* shared, written by the producer */
+	uint8_t *data;          /* 2 * size bytes, the second half aliasing the first */
+	uint64_t size;          /* power of two */
+	uint64_t mask;
+	uint64_t pos;           /* private copy of this side's position */
+};
+
+/* Largest payload a stream of @size bytes takes (a quarter of the area). */
+uint32_t kumem_ev_max_payload(uint64_t size);
+
+int kumem_ev_attach(struct kumem_evring *e, uint64_t *consumer_pos, uint64_t *producer_pos,
+		    void *data, uint64_t size, bool producer);
+
+/*
+ * Producer: reserve a record of @len payload bytes. 0 and *payload, *rec_pos on success;
+ * -KUMEM_ENOSPC when the area is full (count a drop), -KUMEM_E2BIG for a record larger than
+ * kumem_ev_max_payload(), -KUMEM_EINVAL if the consumer's position is impossible.
+ */
+int kumem_ev_reserve(struct kumem_evring *e, uint32_t len, void **payload, uint64_t *rec_pos);
+
+/*
+ * Producer: publish (or @discard) the record at @rec_pos. Returns true when the consumer had
+ * caught up with this record, i.e. it may be asleep waiting for exactly this: wake it.
+ */
+bool kumem_ev_commit(struct kumem_evring *e, uint64_t rec_pos, bool discard);
+
+/* Consumer: is a committed record waiting? -KUMEM_EINVAL for an impossible producer position. */
+int kumem_ev_pending(struct kumem_evring *e);
+
+/*
+ * Consumer: hand up to @max committed records to @fn, then release their space in one
+ * store. Returns the number handed over, or -KUMEM_EINVAL for a corrupt stream (a length or
+ * position that cannot be). @fn returning nonzero stops the batch after that record.
+ */
+typedef int (*kumem_ev_fn)(void *ctx, const void *payload, uint32_t len);
+int kumem_ev_consume(struct kumem_evring *e, kumem_ev_fn fn, void *ctx, unsigned int max);
+
+#endif
