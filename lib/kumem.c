@@ -109,6 +109,11 @@ void kumem_close(kumem_t *dev)
 	free(dev);
 }
 
+kumem_sys_handle kumem_dev_handle(struct kumem *dev)
+{
+	return dev->h;
+}
+
 int kumem_info(kumem_t *dev, struct kumem_info *info)
 {
 	return kumem_sys_ioctl(dev->h, KUMEM_IOC_VERSION, info, sizeof(*info));
@@ -314,6 +319,12 @@ const char *kumem_strerror(int err)
 		return "interrupted by a signal";
 	case EOPNOTSUPP:
 		return "not supported by this driver";
+#ifdef EBADFD
+	case EBADFD:
+		return "the driver stopped serving this ring: its shared indices were corrupted";
+#endif
+	case ETIMEDOUT:
+		return "timed out";
 	default:
 		return "unexpected error";
 	}

@@ -30,6 +30,10 @@ void kumem_sys_unmap(void *addr, size_t len);
 /* The buffered / direct transfer baselines, as each system expresses them. */
 int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len, uint64_t *sum);
 
+/* The handle behind a kumem_t, for the library's own files (kumem_rings.c). */
+struct kumem;
+kumem_sys_handle kumem_dev_handle(struct kumem *dev);
+
 /* A lock for libkumem's own list of regions. */
 struct kumem_sys_lock;
 int kumem_sys_lock_new(struct kumem_sys_lock **l);

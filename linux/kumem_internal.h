@@ -67,6 +67,13 @@ void kumem_limits_get(struct kumem_limits *lim);
 struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args);
 struct kumem_region *kumem_region_alloc_args(const struct kumem_alloc_args *args);
 u64 kumem_region_descriptor_bytes(const struct kumem_region *r);
+int kumem_map_pages(struct vm_area_struct *vma, struct page **pages, unsigned long n,
+		    bool writable);
+extern const struct vm_operations_struct kumem_fixed_vm_ops;
+
+/* kumem_ring.c, kumem_events.c: each returns a new fd or a negative errno */
+long kumem_ioctl_ring_create(struct file *parent, void __user *uarg);
+long kumem_ioctl_events_create(void __user *uarg);
 
 /* kumem_ops.c: ioctl handlers, each given the file's state and the user argument. */
 long kumem_ioctl_describe(struct kumem_file *kf, void __user *uarg);

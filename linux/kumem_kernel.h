@@ -43,6 +43,19 @@ int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma);
 void kumem_region_get(struct kumem_region *r);
 void kumem_region_put(struct kumem_region *r);
 
+/*
+ * Event streams (linux/kumem_events.c). A process creates one with KUMEM_IOC_EVENTS_CREATE
+ * and may hand its fd to another driver, which takes it with kumem_events_fdget() and then
+ * produces records; reserve may be called from any context (it takes an IRQ-safe spinlock),
+ * commit never sleeps. A full stream refuses the record with -ENOSPC and counts a drop.
+ */
+struct kumem_events;
+struct kumem_events *kumem_events_fdget(int fd);
+void kumem_events_put(struct kumem_events *e);
+int kumem_events_reserve(struct kumem_events *e, u32 len, void **payload, u64 *pos);
+void kumem_events_commit(struct kumem_events *e, u64 pos, bool discard);
+int kumem_events_emit(struct kumem_events *e, const void *data, u32 len);
+
 /* Also exported: kumem_checksum() and its streaming form (core/checksum.h), the same hash
  * libkumem computes in user space. */
 

@@ -244,6 +244,10 @@ static long kumem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kumem_ioctl_xfer(uarg, true);
 	case KUMEM_IOC_STATS:
 		return kumem_ioctl_stats(uarg);
+	case KUMEM_IOC_RING_CREATE:
+		return kumem_ioctl_ring_create(file, uarg);
+	case KUMEM_IOC_EVENTS_CREATE:
+		return kumem_ioctl_events_create(uarg);
 	default:
 		return -ENOTTY;
 	}

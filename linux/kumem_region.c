@@ -389,14 +389,17 @@ static const struct vm_operations_struct kumem_vm_ops = {
 	.fault = kumem_vm_fault,
 };
 
-int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma)
+/*
+ * Insert @n pages into @vma, which must be MAP_SHARED and exactly @n pages long, not
+ * executable, and writable only if @writable (and then never upgradable by mprotect).
+ * Shared by region mappings and the rings' and event streams' mappings.
+ */
+int kumem_map_pages(struct vm_area_struct *vma, struct page **pages, unsigned long n,
+		    bool writable)
 {
-	unsigned long n = r->geom.page_count;
 	unsigned long inserted = n;
 	int err;
 
-	if (r->kind != KUMEM_REGION_KERNEL_PAGES)
-		return -EINVAL;
 	if (vma->vm_end - vma->vm_start != n << PAGE_SHIFT)
 		return -EINVAL;
 	/* A private mapping would copy on write and stop sharing: refuse it. */
@@ -404,19 +407,34 @@ int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EACCES;
-	if ((vma->vm_flags & VM_WRITE) && !(r->flags & KUMEM_USER_WRITE))
+	if ((vma->vm_flags & VM_WRITE) && !writable)
 		return -EACCES;
-	if (!(r->flags & KUMEM_USER_WRITE))
+	if (!writable)
 		kumem_vm_flags_clear(vma, VM_MAYWRITE); /* mprotect() cannot add write later */
 	kumem_vm_flags_clear(vma, VM_MAYEXEC);
 	kumem_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
 
-	err = vm_insert_pages(vma, vma->vm_start, r->pages, &inserted);
+	err = vm_insert_pages(vma, vma->vm_start, pages, &inserted);
 	if (err)
 		return err;
-	if (inserted)
-		return -EFAULT;
+	return inserted ? -EFAULT : 0;
+}
 
+/* For mappings whose file keeps the pages alive (rings, event streams): no splits. */
+const struct vm_operations_struct kumem_fixed_vm_ops = {
+	.may_split = kumem_vm_may_split,
+	.fault = kumem_vm_fault,
+};
+
+int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma)
+{
+	int err;
+
+	if (r->kind != KUMEM_REGION_KERNEL_PAGES)
+		return -EINVAL;
+	err = kumem_map_pages(vma, r->pages, r->geom.page_count, r->flags & KUMEM_USER_WRITE);
+	if (err)
+		return err;
 	vma->vm_ops = &kumem_vm_ops;
 	vma->vm_private_data = r;
 	if (!r->user_va)

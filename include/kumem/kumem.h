@@ -103,6 +103,57 @@ int kumem_direct_checksum(kumem_t *dev, const void *buf, size_t len, uint64_t *s
 /* The checksum the driver computes, computed here: same code (core/checksum.c). */
 uint64_t kumem_checksum(const void *buf, size_t len);
 
+/* ---- rings (Linux; the Windows driver does not serve them yet) -------------------------- */
+
+typedef struct kumem_ring kumem_ring_t;     /* submission + completion queues */
+typedef struct kumem_events kumem_events_t; /* kernel -> user record stream */
+
+/*
+ * Create a command ring of @sq_entries (a power of two, at most KUMEM_RING_MAX_ENTRIES)
+ * submissions and twice as many completions, mapped into this process. @flags:
+ * KUMEM_RING_SQPOLL for a kernel thread that consumes submissions as they appear (it sleeps
+ * after @idle_us of nothing; 0 means 1000). Submissions name regions of @dev.
+ */
+int kumem_ring_create(kumem_t *dev, uint32_t sq_entries, unsigned flags, uint32_t idle_us,
+		      kumem_ring_t **out);
+/* Stop serving and unmap; completions not reaped are lost. NULL is ignored. */
+void kumem_ring_destroy(kumem_ring_t *r);
+/* The ring's fd: poll()/epoll report EPOLLIN when completions are ready. */
+int kumem_ring_fd(const kumem_ring_t *r);
+
+/* A free submission slot to fill in (zeroed), or NULL when the queue is full. */
+struct kumem_sqe *kumem_ring_get_sqe(kumem_ring_t *r);
+/*
+ * Publish every slot taken with kumem_ring_get_sqe(). Without SQPOLL this makes one system
+ * call that has the kernel consume them; with SQPOLL it makes one only if the kernel thread
+ * sleeps. Returns the number published, or a negative errno (-EBADFD: the kernel found the
+ * ring's indices corrupt and stopped serving it).
+ */
+int kumem_ring_submit(kumem_ring_t *r);
+/* Wait until at least @min completions are ready: @timeout_ns < 0 waits forever, 0 checks.
+ * -ETIMEDOUT, -EINTR, -EBADFD. */
+int kumem_ring_wait(kumem_ring_t *r, unsigned min, int64_t timeout_ns);
+/* Copy up to @max ready completions to @out and give their slots back. Returns the count. */
+int kumem_ring_reap(kumem_ring_t *r, struct kumem_cqe *out, unsigned max);
+
+/* Create an event stream with @data_bytes (a power of two >= 4 pages) of record space. */
+int kumem_events_create(kumem_t *dev, size_t data_bytes, kumem_events_t **out);
+void kumem_events_destroy(kumem_events_t *e);
+int kumem_events_fd(const kumem_events_t *e);
+/*
+ * Start the kernel's generator: @count records of @record_len payload bytes (a multiple of 8,
+ * 8 .. data_bytes/4), each a uint64_t sequence number then bytes (uint8_t)(seq + i), at
+ * @rate per second (0: as fast as the consumer takes them, no drops). @count 0 stops it.
+ */
+int kumem_events_generate(kumem_events_t *e, uint64_t count, uint32_t record_len, uint32_t rate);
+/* Hand up to @max committed records to @fn and release their space. Returns the count. */
+typedef int (*kumem_event_fn)(void *ctx, const void *payload, uint32_t len);
+int kumem_events_consume(kumem_events_t *e, kumem_event_fn fn, void *ctx, unsigned max);
+/* Sleep until a record is ready (poll); @timeout_ms < 0 waits forever. 1 ready, 0 timeout. */
+int kumem_events_wait(kumem_events_t *e, int timeout_ms);
+/* Records the kernel produced, and dropped because the stream was full. */
+void kumem_events_counts(const kumem_events_t *e, uint64_t *produced, uint64_t *dropped);
+
 /* A sentence for a negative errno from these calls (what happened and what to do). */
 const char *kumem_strerror(int err);
 

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Command rings: submission and completion queues in shared memory, io_uring style.
+ *
+ * KUMEM_IOC_RING_CREATE on /dev/kumem returns a ring fd. Its memory is a method 2 region
+ * (zeroed, accounted, mapped with mmap on the ring fd). Submissions name regions of the
+ * /dev/kumem file that created the ring. Two service modes:
+ *
+ *   enter    the caller consumes up to to_submit entries with KUMEM_IOC_RING_ENTER: one
+ *            system call per batch
+ *   SQPOLL   a kernel thread consumes entries as they appear, busy-polls for idle_us, then
+ *            sets KUMEM_SQ_NEED_WAKEUP and sleeps until ENTER(KUMEM_ENTER_WAKEUP)
+ *
+ * Completions are waited for by polling the CQ, by poll()/epoll on the ring fd, or with
+ * ENTER(KUMEM_ENTER_GETEVENTS) and a timeout. Every user-written index is read once and
+ * checked (core/ring.c); a ring with impossible indices is marked DEAD and serves no more.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "kumem_internal.h"
+#include "../core/ring.h"
+#include "../core/checksum.h"
+
+struct kumem_ring {
+	struct file *parent;      /* the /dev/kumem file whose regions the ring works on */
+	struct kumem_region *mem; /* control page + SQ + CQ */
+	struct kumem_ring_ctrl *ctrl;
+	struct kumem_queue sq;    /* kernel is the consumer */
+	struct kumem_queue cq;    /* kernel is the producer */
+	struct mutex lock;        /* one consumer of the SQ at a time */
+	wait_queue_head_t cq_wait;
+	wait_queue_head_t sq_wait; /* the SQPOLL thread sleeps here */
+	struct task_struct *thread;
+	u32 flags;                 /* KUMEM_RING_SQPOLL */
+	u32 base_flags;            /* private copy of what the kernel writes into sq_flags */
+	u64 idle_ns;
+};
+
+static struct kumem_file *ring_kf(struct kumem_ring *r)
+{
+	return r->parent->private_data;
+}
+
+static bool sqe_fields_ok(const struct kumem_sqe *e)
+{
+	return !e->flags && !e->reserved0 && !e->reserved[0] && !e->reserved[1] &&
+	       e->op <= KUMEM_OP_MAX && (e->op == KUMEM_OP_FILL ? e->value <= 0xff : !e->value);
+}
+
+static bool writable(const struct kumem_region *r)
+{
+	return r->kind == KUMEM_REGION_KERNEL_PAGES || (r->flags & KUMEM_KERNEL_WRITE);
+}
+
+/* One submission, on a private copy: the user may rewrite the slot while we work. */
+static void ring_execute(struct kumem_ring *ring, const struct kumem_sqe *e, struct kumem_cqe *c)
+{
+	struct kumem_file *kf = ring_kf(ring);
+	struct kumem_region *src = NULL, *dst = NULL;
+	long err = 0;
+	u8 *p;
+
+	c->value = 0;
+	if (!sqe_fields_ok(e)) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (e->op == KUMEM_OP_NOP)
+		goto out;
+	src = kumem_file_lookup(kf, e->region);
+	if (!src) {
+		err = -ENOENT;
+		goto out;
+	}
+	err = kumem_range_check(src->geom.byte_count, e->offset, e->len);
+	if (err)
+		goto out;
+	p = (u8 *)kumem_region_kaddr(src) + e->offset;
+	switch (e->op) {
+	case KUMEM_OP_FILL:
+		if (!writable(src))
+			err = -EACCES;
+		else
+			memset(p, e->value, e->len);
+		break;
+	case KUMEM_OP_CHECKSUM:
+		c->value = kumem_checksum(p, e->len);
+		break;
+	case KUMEM_OP_COPY:
+		dst = kumem_file_lookup(kf, e->dst_region);
+		if (!dst) {
+			err = -ENOENT;
+			break;
+		}
+		err = kumem_range_check(dst->geom.byte_count, e->dst_offset, e->len);
+		if (!err && !writable(dst))
+			err = -EACCES;
+		if (!err)
+			memmove((u8 *)kumem_region_kaddr(dst) + e->dst_offset, p, e->len);
+		break;
+	}
+out:
+	if (dst)
+		kumem_region_put(dst);
+	if (src)
+		kumem_region_put(src);
+	c->user_data = e->user_data;
+	c->result = err;
+	c->reserved = 0;
+}
+
+static void ring_mark_dead(struct kumem_ring *r)
+{
+	r->base_flags |= KUMEM_RING_DEAD;
+	WRITE_ONCE(r->ctrl->sq_flags, r->base_flags);
+	wake_up_all(&r->cq_wait);
+}
+
+/* Consume up to @max submissions, posting one completion each. Caller holds r->lock. */
+static int ring_process(struct kumem_ring *r, u32 max)
+{
+	int ready, space;
+	u32 i, n;
+
+	if (r->base_flags & KUMEM_RING_DEAD)
+		return -EBADFD;
+	ready = kumem_queue_ready(&r->sq);
+	space = kumem_queue_space(&r->cq);
+	if (ready < 0 || space < 0) {
+		pr_warn_ratelimited("ring of pid %d has impossible indices: stopped\n",
+				    task_pid_nr(current));
+		ring_mark_dead(r);
+		return -EBADFD;
+	}
+	/* Never consume a submission without room for its completion: no CQ overflow. */
+	n = min3((u32)ready, (u32)space, max);
+	for (i = 0; i < n; i++) {
+		struct kumem_sqe e;
+
+		memcpy(&e, kumem_queue_cons_slot(&r->sq, i), sizeof(e));
+		ring_execute(r, &e, kumem_queue_prod_slot(&r->cq, i));
+	}
+	if (n) {
+		kumem_queue_release(&r->sq, n);
+		kumem_queue_publish(&r->cq, n);
+		/* wq_has_sleeper's barrier pairs with the waiter's check after queueing itself */
+		if (wq_has_sleeper(&r->cq_wait))
+			wake_up(&r->cq_wait);
+	}
+	return n;
+}
+
+/* Completions posted and not yet consumed; a bogus cq_head counts as "ready" so waiters
+ * return and see the error instead of sleeping forever. */
+static u32 ring_cq_ready(struct kumem_ring *r)
+{
+	u32 pending = r->cq.mine - READ_ONCE(r->ctrl->cq_head);
+
+	return pending > r->cq.entries ? U32_MAX : pending;
+}
+
+static int kumem_sqpoll(void *data)
+{
+	struct kumem_ring *r = data;
+	u64 idle_since = ktime_get_ns();
+	DEFINE_WAIT(wait);
+	int n;
+
+	while (!kthread_should_stop()) {
+		mutex_lock(&r->lock);
+		n = ring_process(r, r->sq.entries);
+		mutex_unlock(&r->lock);
+		if (n > 0) {
+			idle_since = ktime_get_ns();
+			cond_resched();
+			continue;
+		}
+		if (n == 0 && ktime_get_ns() - idle_since < r->idle_ns) {
+			cond_resched();
+			continue;
+		}
+		/* Idle (or dead): sleep. See core/ring.c for why this cannot lose a wakeup. */
+		prepare_to_wait(&r->sq_wait, &wait, TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			finish_wait(&r->sq_wait, &wait);
+			break;
+		}
+		if (n < 0 || kumem_queue_prepare_sleep(&r->sq, &r->ctrl->sq_flags, r->base_flags))
+			schedule();
+		finish_wait(&r->sq_wait, &wait);
+		kumem_queue_woke(&r->ctrl->sq_flags, r->base_flags);
+		idle_since = ktime_get_ns();
+	}
+	return 0;
+}
+
+static long ring_enter(struct kumem_ring *r, void __user *uarg)
+{
+	struct kumem_ring_enter a;
+	long ret = 0;
+	int n;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.reserved || (a.flags & ~(KUMEM_ENTER_GETEVENTS | KUMEM_ENTER_WAKEUP)))
+		return -EINVAL;
+	if (a.min_complete > r->cq.entries)
+		return -EINVAL;
+	a.submitted = 0;
+	if (a.to_submit && !(r->flags & KUMEM_RING_SQPOLL)) {
+		mutex_lock(&r->lock);
+		n = ring_process(r, a.to_submit);
+		mutex_unlock(&r->lock);
+		if (n < 0)
+			return n;
+		a.submitted = n;
+	}
+	if ((a.flags & KUMEM_ENTER_WAKEUP) && r->thread)
+		wake_up(&r->sq_wait);
+	if (a.flags & KUMEM_ENTER_GETEVENTS) {
+		bool done;
+
+#define RING_WAIT_DONE (ring_cq_ready(r) >= a.min_complete || (r->base_flags & KUMEM_RING_DEAD))
+		if (a.timeout_ns < 0)
+			ret = wait_event_interruptible(r->cq_wait, RING_WAIT_DONE);
+		else
+			ret = wait_event_interruptible_hrtimeout(r->cq_wait, RING_WAIT_DONE,
+								 ns_to_ktime(a.timeout_ns));
+		done = RING_WAIT_DONE;
+#undef RING_WAIT_DONE
+		if (r->base_flags & KUMEM_RING_DEAD)
+			return -EBADFD;
+		if (ret && !done)
+			return ret == -ETIME ? -ETIMEDOUT : ret;
+	}
+	if (put_user(a.submitted, &((struct kumem_ring_enter __user *)uarg)->submitted))
+		return -EFAULT;
+	return a.submitted;
+}
+
+static long kumem_ring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (cmd != KUMEM_IOC_RING_ENTER)
+		return -ENOTTY;
+	return ring_enter(file->private_data, (void __user *)arg);
+}
+
+static __poll_t kumem_ring_poll(struct file *file, poll_table *pt)
+{
+	struct kumem_ring *r = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &r->cq_wait, pt);
+	/* pairs with the producer's barrier in wq_has_sleeper() */
+	smp_mb();
+	if (ring_cq_ready(r))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (r->base_flags & KUMEM_RING_DEAD)
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static int kumem_ring_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kumem_ring *r = file->private_data;
+
+	if (vma->vm_pgoff)
+		return -EINVAL;
+	return kumem_region_map_user(r->mem, vma);
+}
+
+static int kumem_ring_release(struct inode *inode, struct file *file)
+{
+	struct kumem_ring *r = file->private_data;
+
+	if (r->thread)
+		kthread_stop(r->thread);
+	kumem_region_put(r->mem);
+	fput(r->parent);
+	kfree(r);
+	return 0;
+}
+
+static const struct file_operations kumem_ring_fops = {
+	.owner = THIS_MODULE,
+	.release = kumem_ring_release,
+	.unlocked_ioctl = kumem_ring_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = kumem_ring_mmap,
+	.poll = kumem_ring_poll,
+	.llseek = noop_llseek,
+};
+
+long kumem_ioctl_ring_create(struct file *parent, void __user *uarg)
+{
+	struct kumem_ring_create a;
+	struct kumem_ring *r;
+	struct file *file;
+	u64 sq_off, cq_off, bytes;
+	int fd, err;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.reserved0 || a.reserved[0] || a.reserved[1] || (a.flags & ~KUMEM_RING_SQPOLL))
+		return -EINVAL;
+	if (!a.cq_entries)
+		a.cq_entries = 2 * a.sq_entries;
+	if (!kumem_pow2_ok(a.sq_entries, KUMEM_RING_MAX_ENTRIES) ||
+	    !kumem_pow2_ok(a.cq_entries, 2 * KUMEM_RING_MAX_ENTRIES) || a.cq_entries < a.sq_entries)
+		return -EINVAL;
+	sq_off = PAGE_SIZE; /* the control page first */
+	cq_off = sq_off + (u64)a.sq_entries * sizeof(struct kumem_sqe);
+	bytes = cq_off + (u64)a.cq_entries * sizeof(struct kumem_cqe);
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->mem = kumem_region_alloc(bytes, KUMEM_USER_READ | KUMEM_USER_WRITE);
+	if (IS_ERR(r->mem)) {
+		err = PTR_ERR(r->mem);
+		goto err_ring;
+	}
+	r->ctrl = kumem_region_kaddr(r->mem);
+	kumem_queue_attach(&r->sq, &r->ctrl->sq_tail, &r->ctrl->sq_head,
+			   (u8 *)r->ctrl + sq_off, a.sq_entries, sizeof(struct kumem_sqe), false);
+	kumem_queue_attach(&r->cq, &r->ctrl->cq_tail, &r->ctrl->cq_head,
+			   (u8 *)r->ctrl + cq_off, a.cq_entries, sizeof(struct kumem_cqe), true);
+	mutex_init(&r->lock);
+	init_waitqueue_head(&r->cq_wait);
+	init_waitqueue_head(&r->sq_wait);
+	r->flags = a.flags;
+	r->idle_ns = (u64)(a.idle_us ? a.idle_us : 1000) * NSEC_PER_USEC;
+	r->parent = get_file(parent);
+
+	if (a.flags & KUMEM_RING_SQPOLL) {
+		r->thread = kthread_run(kumem_sqpoll, r, "kumem-sqpoll/%d", task_pid_nr(current));
+		if (IS_ERR(r->thread)) {
+			err = PTR_ERR(r->thread);
+			r->thread = NULL;
+			goto err_parent;
+		}
+	}
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		err = fd;
+		goto err_thread;
+	}
+	file = anon_inode_getfile("[kumem-ring]", &kumem_ring_fops, r, O_RDWR);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_fd;
+	}
+	a.ring_fd = fd;
+	a.map_len = r->mem->geom.page_count << PAGE_SHIFT;
+	a.sq_offset = sq_off;
+	a.cq_offset = cq_off;
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		put_unused_fd(fd);
+		fput(file); /* its release undoes everything */
+		return -EFAULT;
+	}
+	fd_install(fd, file);
+	return 0;
+
+err_fd:
+	put_unused_fd(fd);
+err_thread:
+	if (r->thread)
+		kthread_stop(r->thread);
+err_parent:
+	fput(r->parent);
+	kumem_region_put(r->mem);
+err_ring:
+	kfree(r);
+	return err;
+}
