@@ -25,6 +25,7 @@ struct kumem_ring {
 	struct kumem_queue sq; /* we produce */
 	struct kumem_queue cq; /* we consume */
 	uint32_t taken;        /* slots handed out by get_sqe, not yet published */
+	uint32_t free_seen;    /* free slots at the last look at sq_head: saves re-reading it */
 };
 
 int kumem_ring_create(kumem_t *dev, uint32_t sq_entries, unsigned flags, uint32_t idle_us,
@@ -82,10 +83,14 @@ int kumem_ring_fd(const kumem_ring_t *r)
 struct kumem_sqe *kumem_ring_get_sqe(kumem_ring_t *r)
 {
 	struct kumem_sqe *e;
-	int space = kumem_queue_space(&r->sq);
 
-	if (space <= 0 || r->taken >= (uint32_t)space)
-		return NULL;
+	if (r->taken >= r->free_seen) {
+		int space = kumem_queue_space(&r->sq);
+
+		r->free_seen = space > 0 ? (uint32_t)space : 0;
+		if (r->taken >= r->free_seen)
+			return NULL;
+	}
 	e = kumem_queue_prod_slot(&r->sq, r->taken++);
 	memset(e, 0, sizeof(*e));
 	return e;
@@ -118,6 +123,7 @@ int kumem_ring_submit(kumem_ring_t *r)
 	int err;
 
 	r->taken = 0;
+	r->free_seen -= n;
 	if (n)
 		kumem_queue_publish(&r->sq, n);
 	if (!r->sqpoll) {

@@ -370,7 +370,7 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kumem bench [setup|checksum|all] [--max-mb N] [--iters N]\n"
+	fprintf(f, "usage: kumem bench [setup|checksum|ring|events|all] [--max-mb N] [--iters N]\n"
 		   "                   [--csv FILE] [--plot FILE.png]\n\n"
 		   "Reports the median of N runs per size (default: adapted to the size).\n"
 		   "setup sizes run 4 KiB .. --max-mb (default 256), checksum 4 KiB .. 16 MiB.\n");
@@ -388,8 +388,8 @@ int cmd_bench(int argc, char **argv)
 	};
 	struct bench_opts o = { .max_bytes = 256ull << 20 };
 	const char *what = "all";
+	kumem_t *dev = NULL;
 	uint64_t v;
-	kumem_t *dev;
 	int c, err = 0;
 
 	while ((c = getopt_long(argc, argv, "m:i:c:p:h", opts, NULL)) != -1) {
@@ -424,17 +424,27 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (optind < argc)
 		what = argv[optind++];
-	if (optind < argc ||
-	    (strcmp(what, "setup") && strcmp(what, "checksum") && strcmp(what, "all")))
+	if (optind < argc || (strcmp(what, "setup") && strcmp(what, "checksum") &&
+			      strcmp(what, "ring") && strcmp(what, "events") && strcmp(what, "all")))
 		goto bad;
-	if (cli_open(&dev))
+	/* the ring core's two-thread figure needs no driver: run it natively too */
+	if (!strcmp(what, "ring") && kumem_open(&dev)) {
+		printf("kumem bench: no kumem device here; measuring what runs without it\n");
+		bench_ring(NULL, 2000000);
+		return EXIT_OK;
+	}
+	if (!dev && cli_open(&dev))
 		return EXIT_FAIL;
 	printf("kumem bench: %s, page %llu bytes, median of N runs; a report, not a test\n", what,
 	       PAGE);
-	if (strcmp(what, "checksum"))
+	if (!strcmp(what, "setup") || !strcmp(what, "all"))
 		err = bench_setup(dev, &o);
-	if (!err && strcmp(what, "setup"))
+	if (!err && (!strcmp(what, "checksum") || !strcmp(what, "all")))
 		err = bench_checksum(dev, &o);
+	if (!err && (!strcmp(what, "ring") || !strcmp(what, "all")))
+		err = bench_ring(dev, 2000000);
+	if (!err && (!strcmp(what, "events") || !strcmp(what, "all")))
+		err = bench_events(dev, 200000);
 	kumem_close(dev);
 	if (o.csv)
 		fclose(o.csv);

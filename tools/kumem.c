@@ -170,8 +170,8 @@ static void usage(FILE *f)
 		   "  inspect --self N     lock an N-byte buffer of this process and ask the driver\n"
 		   "  stats                the driver's counters\n"
 		   "  version              library and driver versions\n"
-		   "  bench [setup|checksum|all] [--max-mb N] [--iters N] [--csv F] [--plot F.png]\n"
-		   "                       costs of setup and transfers, beside io_uring\n\n"
+		   "  bench [setup|checksum|ring|events|all] [--max-mb N] [--iters N] [--csv F]\n"
+		   "        [--plot F.png] costs of setup, transfers and rings, beside io_uring\n\n"
 		   "`kumem <command> --help` for more. Exit status: 0 ok, 1 failure, 2 usage.\n");
 }
 

@@ -142,7 +142,7 @@ void kumem_events_destroy(kumem_events_t *e);
 int kumem_events_fd(const kumem_events_t *e);
 /*
  * Start the kernel's generator: @count records of @record_len payload bytes (a multiple of 8,
- * 8 .. data_bytes/4), each a uint64_t sequence number then bytes (uint8_t)(seq + i), at
+ * 8 .. data_bytes/4), each a uint64_t sequence number then bytes equal to (uint8_t)seq, at
  * @rate per second (0: as fast as the consumer takes them, no drops). @count 0 stops it.
  */
 int kumem_events_generate(kumem_events_t *e, uint64_t count, uint32_t record_len, uint32_t rate);

@@ -288,7 +288,7 @@ struct kumem_events_create {
 };
 
 /* KUMEM_IOC_EVENTS_GEN (on the events fd): a kernel thread produces sequence-numbered
- * records (payload: uint64_t sequence, then bytes (uint8_t)(sequence + i)). */
+ * records (payload: uint64_t sequence, then bytes equal to (uint8_t)sequence). */
 struct kumem_events_gen {
 	uint64_t count;      /* in: records to produce (0: stop the generator) */
 	uint32_t record_len; /* in: payload bytes, 8 .. 65536, multiple of 8 */

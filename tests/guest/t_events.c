@@ -26,7 +26,7 @@ static int check_record(void *ctx, const void *payload, uint32_t len)
 	if (c->any_len ? seq < c->next : seq != c->next)
 		c->bad++;
 	for (i = 8; i < len; i++)
-		if (p[i] != (uint8_t)(seq + i)) {
+		if (p[i] != (uint8_t)seq) {
 			c->bad++;
 			break;
 		}
@@ -133,7 +133,10 @@ int main(void)
 		ssize_t n = read(kumem_events_fd(e), buf, sizeof(buf));
 
 		memcpy(&seq, buf, 8);
-		ok(n == 64 && seq == 0 && buf[9] == 9, "read() returns one generated record");
+		ok(n == 64 && seq == 0 && buf[9] == 0 && buf[63] == 0, "read() returns record 0");
+		n = read(kumem_events_fd(e), buf, sizeof(buf));
+		memcpy(&seq, buf, 8);
+		ok(n == 64 && seq == 1 && buf[9] == 1 && buf[63] == 1, "and then record 1");
 		is_int(read(kumem_events_fd(e), buf, 12) < 0 ? -errno : 0, -EINVAL,
 		       "read() of a length not a multiple of 8 -> EINVAL");
 	}
