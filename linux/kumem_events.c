@@ -304,9 +304,9 @@ long kumem_ioctl_events_create(void __user *uarg)
 {
 	struct kumem_events_create a;
 	struct kumem_events *e;
-	struct file *file;
 	unsigned long i, n;
-	int fd, err;
+	bool released;
+	int err;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
@@ -350,30 +350,13 @@ long kumem_ioctl_events_create(void __user *uarg)
 	init_waitqueue_head(&e->wait);
 	mutex_init(&e->gen_lock);
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		err = fd;
-		goto err_vmap;
-	}
-	file = anon_inode_getfile("[kumem-events]", &kumem_events_fops, e, O_RDWR);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		err = PTR_ERR(file);
-		goto err_vmap;
-	}
-	e->file = file;
-	a.events_fd = fd;
 	a.map_len = (2 + 2 * n) << PAGE_SHIFT;
 	a.data_offset = 2 * PAGE_SIZE;
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		put_unused_fd(fd);
-		fput(file); /* its release undoes everything */
-		return -EFAULT;
-	}
-	fd_install(fd, file);
-	return 0;
-
-err_vmap:
+	err = kumem_publish_fd("[kumem-events]", &kumem_events_fops, e, uarg, &a, sizeof(a),
+			       &a.events_fd, &e->file, &released);
+	if (!err || released)
+		return err;
+	/* no file was made: undo by hand */
 	vunmap(e->vaddr);
 err_pages:
 	kfree(e->map_pages);

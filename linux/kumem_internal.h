@@ -81,6 +81,9 @@ long kumem_ioctl_kernel_op(struct kumem_file *kf, void __user *uarg, bool is_fil
 long kumem_ioctl_xfer(void __user *uarg, bool direct);
 
 /* kumem_main.c */
+int kumem_publish_fd(const char *name, const struct file_operations *fops, void *priv,
+		     void __user *uarg, void *blk, size_t size, s32 *fd_slot, struct file **filep,
+		     bool *released);
 struct kumem_region *kumem_file_lookup(struct kumem_file *kf, u32 id);
 
 #endif

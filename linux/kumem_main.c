@@ -17,6 +17,8 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/errno.h>
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
 
 #include "kumem_internal.h"
 #include "kumem_compat.h"
@@ -64,6 +66,41 @@ struct kumem_region *kumem_file_lookup(struct kumem_file *kf, u32 id)
 		kumem_region_get(r);
 	xa_unlock(&kf->regions);
 	return r;
+}
+
+/*
+ * Give @priv an anonymous file and a new fd, and tell the caller: the fd goes into
+ * *@fd_slot (a field of @blk), @blk is copied to @uarg, and only then is the fd installed, so
+ * a caller whose copy fails never gets a stray fd. *@filep is set before the fd can be used.
+ * On -EFAULT the file existed and its release has already freed @priv (*@released is set);
+ * on any other error the caller still owns @priv.
+ */
+int kumem_publish_fd(const char *name, const struct file_operations *fops, void *priv,
+		     void __user *uarg, void *blk, size_t size, s32 *fd_slot, struct file **filep,
+		     bool *released)
+{
+	struct file *file;
+	int fd;
+
+	*released = false;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	file = anon_inode_getfile(name, fops, priv, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	*filep = file;
+	*fd_slot = fd;
+	if (copy_to_user(uarg, blk, size)) {
+		put_unused_fd(fd);
+		fput(file); /* its release undoes everything */
+		*released = true;
+		return -EFAULT;
+	}
+	fd_install(fd, file);
+	return 0;
 }
 
 static int kumem_open(struct inode *inode, struct file *file)

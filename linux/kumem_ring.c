@@ -309,7 +309,8 @@ long kumem_ioctl_ring_create(struct file *parent, void __user *uarg)
 	struct kumem_ring *r;
 	struct file *file;
 	u64 sq_off, cq_off, bytes;
-	int fd, err;
+	bool released;
+	int err;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
@@ -352,31 +353,14 @@ long kumem_ioctl_ring_create(struct file *parent, void __user *uarg)
 			goto err_parent;
 		}
 	}
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		err = fd;
-		goto err_thread;
-	}
-	file = anon_inode_getfile("[kumem-ring]", &kumem_ring_fops, r, O_RDWR);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto err_fd;
-	}
-	a.ring_fd = fd;
 	a.map_len = r->mem->geom.page_count << PAGE_SHIFT;
 	a.sq_offset = sq_off;
 	a.cq_offset = cq_off;
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		put_unused_fd(fd);
-		fput(file); /* its release undoes everything */
-		return -EFAULT;
-	}
-	fd_install(fd, file);
-	return 0;
-
-err_fd:
-	put_unused_fd(fd);
-err_thread:
+	err = kumem_publish_fd("[kumem-ring]", &kumem_ring_fops, r, uarg, &a, sizeof(a),
+			       &a.ring_fd, &file, &released);
+	if (!err || released)
+		return err;
+	/* no file was made: undo by hand */
 	if (r->thread)
 		kthread_stop(r->thread);
 err_parent:

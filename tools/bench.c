@@ -86,57 +86,44 @@ static const char *human(uint64_t bytes, char *buf, size_t size)
 
 /* ---- setup ---------------------------------------------------------------------------- */
 
-static int time_lock(kumem_t *dev, void *buf, uint64_t bytes, unsigned int n, uint64_t *ns)
+/* One timed operation of a setup row: returns 0 or a negative errno. */
+struct setup_op {
+	kumem_t *dev;
+	struct io_uring *ring;
+	void *buf;
+	uint64_t bytes;
+	int (*run)(const struct setup_op *op);
+};
+
+static int run_lock(const struct setup_op *op)
 {
-	uint64_t *t = calloc(n, sizeof(*t));
 	kumem_region_t *r;
-	unsigned int i;
-	int err = 0;
+	int err = kumem_lock_user(op->dev, op->buf, op->bytes,
+				  KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &r);
 
-	if (!t)
-		return -ENOMEM;
-	for (i = 0; i < n && !err; i++) {
-		uint64_t t0 = now_ns();
-
-		err = kumem_lock_user(dev, buf, bytes, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &r);
-		if (!err)
-			err = kumem_region_release(r);
-		t[i] = now_ns() - t0;
-	}
-	if (!err)
-		*ns = median(t, n);
-	free(t);
-	return err;
+	return err ? err : kumem_region_release(r);
 }
 
-static int time_uring(struct io_uring *ring, void *buf, uint64_t bytes, unsigned int n,
-		      uint64_t *ns)
+static int run_uring(const struct setup_op *op)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = bytes };
-	uint64_t *t = calloc(n, sizeof(*t));
-	unsigned int i;
-	int err = 0;
+	struct iovec iov = { .iov_base = op->buf, .iov_len = op->bytes };
+	int err = io_uring_register_buffers(op->ring, &iov, 1);
 
-	if (!t)
-		return -ENOMEM;
-	for (i = 0; i < n && !err; i++) {
-		uint64_t t0 = now_ns();
-
-		err = io_uring_register_buffers(ring, &iov, 1);
-		if (!err)
-			err = io_uring_unregister_buffers(ring);
-		t[i] = now_ns() - t0;
-	}
-	if (!err)
-		*ns = median(t, n);
-	free(t);
-	return err;
+	return err ? err : io_uring_unregister_buffers(op->ring);
 }
 
-static int time_alloc(kumem_t *dev, uint64_t bytes, unsigned int n, uint64_t *ns)
+static int run_alloc(const struct setup_op *op)
+{
+	kumem_region_t *r;
+	int err = kumem_alloc_shared(op->dev, op->bytes, KUMEM_USER_READ | KUMEM_USER_WRITE, &r);
+
+	return err ? err : kumem_region_release(r);
+}
+
+/* Median of @n timed runs of @op into *ns. */
+static int time_median(const struct setup_op *op, unsigned int n, uint64_t *ns)
 {
 	uint64_t *t = calloc(n, sizeof(*t));
-	kumem_region_t *r;
 	unsigned int i;
 	int err = 0;
 
@@ -145,9 +132,7 @@ static int time_alloc(kumem_t *dev, uint64_t bytes, unsigned int n, uint64_t *ns
 	for (i = 0; i < n && !err; i++) {
 		uint64_t t0 = now_ns();
 
-		err = kumem_alloc_shared(dev, bytes, KUMEM_USER_READ | KUMEM_USER_WRITE, &r);
-		if (!err)
-			err = kumem_region_release(r);
+		err = op->run(op);
 		t[i] = now_ns() - t0;
 	}
 	if (!err)
@@ -223,11 +208,16 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 			printf("  %-9s cannot allocate the buffer\n", human(bytes, h, sizeof(h)));
 			break;
 		}
-		err = time_lock(dev, buf, bytes, n, &k_ns);
-		if (!err && have_uring && time_uring(&ring, buf, bytes, n, &u_ns))
+		struct setup_op op = { .dev = dev, .ring = &ring, .buf = buf, .bytes = bytes };
+
+		op.run = run_lock;
+		err = time_median(&op, n, &k_ns);
+		op.run = run_uring;
+		if (!err && have_uring && time_median(&op, n, &u_ns))
 			u_ns = 0;
+		op.run = run_alloc;
 		if (!err)
-			err = time_alloc(dev, bytes, n, &a_ns);
+			err = time_median(&op, n, &a_ns);
 		munmap(buf, bytes);
 		if (err) {
 			cli_error(human(bytes, h, sizeof(h)), err);
