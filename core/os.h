@@ -10,6 +10,7 @@
  *              UINT32_MAX, UINT64_MAX
  *   kumem_os_memcpy(dst, src, n)      memcpy; n is a small constant in core's hot loops
  *   kumem_os_memset(dst, c, n)        memset
+ *   kumem_os_memmove(dst, src, n)     memmove
  *   KUMEM_OS_LIKELY(x) / UNLIKELY(x)  branch hints (may expand to (x))
  *
  * and, for the shared-memory rings, the memory-model primitives:

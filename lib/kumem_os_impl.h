@@ -11,6 +11,7 @@
 
 #define kumem_os_memcpy(d, s, n) memcpy((d), (s), (n))
 #define kumem_os_memset(d, c, n) memset((d), (c), (n))
+#define kumem_os_memmove(d, s, n) memmove((d), (s), (n))
 #define KUMEM_OS_LIKELY(x)       __builtin_expect(!!(x), 1)
 #define KUMEM_OS_UNLIKELY(x)     __builtin_expect(!!(x), 0)
 

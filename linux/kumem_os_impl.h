@@ -18,6 +18,7 @@
 
 #define kumem_os_memcpy(d, s, n) memcpy((d), (s), (n))
 #define kumem_os_memset(d, c, n) memset((d), (c), (n))
+#define kumem_os_memmove(d, s, n) memmove((d), (s), (n))
 #define KUMEM_OS_LIKELY(x)       likely(x)
 #define KUMEM_OS_UNLIKELY(x)     unlikely(x)
 

@@ -30,8 +30,7 @@
 #include <linux/wait.h>
 
 #include "kumem_internal.h"
-#include "../core/ring.h"
-#include "../core/checksum.h"
+#include "../core/ring_ops.h"
 
 struct kumem_ring {
 	struct file *parent;      /* the /dev/kumem file whose regions the ring works on */
@@ -53,73 +52,29 @@ static struct kumem_file *ring_kf(struct kumem_ring *r)
 	return r->parent->private_data;
 }
 
-static bool sqe_fields_ok(const struct kumem_sqe *e)
+/* How core/ring_ops.c reaches this file's regions. */
+static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
 {
-	return !e->flags && !e->reserved0 && !e->reserved[0] && !e->reserved[1] &&
-	       e->op <= KUMEM_OP_MAX && (e->op == KUMEM_OP_FILL ? e->value <= 0xff : !e->value);
+	struct kumem_region *r = kumem_file_lookup(ctx, id);
+
+	if (!r)
+		return -ENOENT;
+	m->kaddr = kumem_region_kaddr(r);
+	m->size = r->geom.byte_count;
+	m->writable = r->kind == KUMEM_REGION_KERNEL_PAGES || (r->flags & KUMEM_KERNEL_WRITE);
+	m->handle = r;
+	return 0;
 }
 
-static bool writable(const struct kumem_region *r)
+static void ring_put(void *ctx, struct kumem_ring_mem *m)
 {
-	return r->kind == KUMEM_REGION_KERNEL_PAGES || (r->flags & KUMEM_KERNEL_WRITE);
+	kumem_region_put(m->handle);
 }
 
-/* One submission, on a private copy: the user may rewrite the slot while we work. */
-static void ring_execute(struct kumem_ring *ring, const struct kumem_sqe *e, struct kumem_cqe *c)
-{
-	struct kumem_file *kf = ring_kf(ring);
-	struct kumem_region *src = NULL, *dst = NULL;
-	long err = 0;
-	u8 *p;
-
-	c->value = 0;
-	if (!sqe_fields_ok(e)) {
-		err = -EINVAL;
-		goto out;
-	}
-	if (e->op == KUMEM_OP_NOP)
-		goto out;
-	src = kumem_file_lookup(kf, e->region);
-	if (!src) {
-		err = -ENOENT;
-		goto out;
-	}
-	err = kumem_range_check(src->geom.byte_count, e->offset, e->len);
-	if (err)
-		goto out;
-	p = (u8 *)kumem_region_kaddr(src) + e->offset;
-	switch (e->op) {
-	case KUMEM_OP_FILL:
-		if (!writable(src))
-			err = -EACCES;
-		else
-			memset(p, e->value, e->len);
-		break;
-	case KUMEM_OP_CHECKSUM:
-		c->value = kumem_checksum(p, e->len);
-		break;
-	case KUMEM_OP_COPY:
-		dst = kumem_file_lookup(kf, e->dst_region);
-		if (!dst) {
-			err = -ENOENT;
-			break;
-		}
-		err = kumem_range_check(dst->geom.byte_count, e->dst_offset, e->len);
-		if (!err && !writable(dst))
-			err = -EACCES;
-		if (!err)
-			memmove((u8 *)kumem_region_kaddr(dst) + e->dst_offset, p, e->len);
-		break;
-	}
-out:
-	if (dst)
-		kumem_region_put(dst);
-	if (src)
-		kumem_region_put(src);
-	c->user_data = e->user_data;
-	c->result = err;
-	c->reserved = 0;
-}
+static const struct kumem_region_ops kumem_ring_region_ops = {
+	.get = ring_get,
+	.put = ring_put,
+};
 
 static void ring_mark_dead(struct kumem_ring *r)
 {
@@ -131,34 +86,20 @@ static void ring_mark_dead(struct kumem_ring *r)
 /* Consume up to @max submissions, posting one completion each. Caller holds r->lock. */
 static int ring_process(struct kumem_ring *r, u32 max)
 {
-	int ready, space;
-	u32 i, n;
+	int n;
 
 	if (r->base_flags & KUMEM_RING_DEAD)
 		return -EBADFD;
-	ready = kumem_queue_ready(&r->sq);
-	space = kumem_queue_space(&r->cq);
-	if (ready < 0 || space < 0) {
+	n = kumem_ring_service(&r->sq, &r->cq, max, &kumem_ring_region_ops, ring_kf(r));
+	if (n < 0) {
 		pr_warn_ratelimited("ring of pid %d has impossible indices: stopped\n",
 				    task_pid_nr(current));
 		ring_mark_dead(r);
 		return -EBADFD;
 	}
-	/* Never consume a submission without room for its completion: no CQ overflow. */
-	n = min3((u32)ready, (u32)space, max);
-	for (i = 0; i < n; i++) {
-		struct kumem_sqe e;
-
-		memcpy(&e, kumem_queue_cons_slot(&r->sq, i), sizeof(e));
-		ring_execute(r, &e, kumem_queue_prod_slot(&r->cq, i));
-	}
-	if (n) {
-		kumem_queue_release(&r->sq, n);
-		kumem_queue_publish(&r->cq, n);
-		/* wq_has_sleeper's barrier pairs with the waiter's check after queueing itself */
-		if (wq_has_sleeper(&r->cq_wait))
-			wake_up(&r->cq_wait);
-	}
+	/* wq_has_sleeper's barrier pairs with the waiter's check after queueing itself */
+	if (n && wq_has_sleeper(&r->cq_wait))
+		wake_up(&r->cq_wait);
 	return n;
 }
 

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ring.h"
+#include "ring_ops.h"
+#include "checksum.h"
 
 struct shared {
 	uint32_t prod, cons, flags;
@@ -143,6 +144,87 @@ static void sleep_flag(void **state)
 	free(slots);
 }
 
+/* core/ring_ops.c with two fake regions: 1 writable, 2 read-only */
+static uint8_t mem1[256], mem2[64];
+static int n_gets, n_puts;
+
+static int fake_get(void *ctx, uint32_t id, struct kumem_ring_mem *m)
+{
+	(void)ctx;
+	if (id != 1 && id != 2)
+		return -KUMEM_ENOENT;
+	m->kaddr = id == 1 ? mem1 : mem2;
+	m->size = id == 1 ? sizeof(mem1) : sizeof(mem2);
+	m->writable = id == 1;
+	m->handle = NULL;
+	n_gets++;
+	return 0;
+}
+
+static void fake_put(void *ctx, struct kumem_ring_mem *m)
+{
+	(void)ctx;
+	(void)m;
+	n_puts++;
+}
+
+static const struct kumem_region_ops fake_ops = { .get = fake_get, .put = fake_put };
+
+static void service(void **state)
+{
+	struct kumem_sqe *sqes = calloc(8, sizeof(*sqes));
+	struct kumem_cqe *cqes = calloc(8, sizeof(*cqes));
+	uint32_t sp = 0, sc = 0, cp = 0, cc = 0;
+	struct kumem_queue usq, ksq, kcq, ucq;
+	static const struct kumem_sqe subs[] = {
+		{ .op = KUMEM_OP_FILL, .region = 1, .offset = 10, .len = 100, .value = 7, .user_data = 1 },
+		{ .op = KUMEM_OP_COPY, .region = 1, .offset = 10, .len = 50, .dst_region = 1,
+		  .dst_offset = 200, .user_data = 2 },
+		{ .op = KUMEM_OP_CHECKSUM, .region = 1, .len = 256, .user_data = 3 },
+		{ .op = KUMEM_OP_FILL, .region = 2, .len = 1, .user_data = 4 },
+		{ .op = KUMEM_OP_COPY, .region = 1, .len = 65, .dst_region = 2, .user_data = 5 },
+		{ .op = KUMEM_OP_CHECKSUM, .region = 3, .len = 1, .user_data = 6 },
+		{ .op = 9, .user_data = 7 },
+		{ .op = KUMEM_OP_FILL, .region = 1, .len = 1, .value = 256, .user_data = 8 },
+	};
+	static const int64_t want[] = { 0, 0, 0, -KUMEM_EACCES, -KUMEM_ERANGE, -KUMEM_ENOENT,
+					-KUMEM_EINVAL, -KUMEM_EINVAL };
+	uint32_t i;
+
+	(void)state;
+	kumem_queue_attach(&usq, &sp, &sc, sqes, 8, sizeof(*sqes), true);
+	kumem_queue_attach(&ksq, &sp, &sc, sqes, 8, sizeof(*sqes), false);
+	kumem_queue_attach(&kcq, &cp, &cc, cqes, 8, sizeof(*cqes), true);
+	kumem_queue_attach(&ucq, &cp, &cc, cqes, 8, sizeof(*cqes), false);
+	for (i = 0; i < 8; i++)
+		*(struct kumem_sqe *)kumem_queue_prod_slot(&usq, i) = subs[i];
+	kumem_queue_publish(&usq, 8);
+	assert_int_equal(kumem_ring_service(&ksq, &kcq, 3, &fake_ops, NULL), 3);
+	assert_int_equal(kumem_ring_service(&ksq, &kcq, 100, &fake_ops, NULL), 5);
+	assert_int_equal(kumem_queue_ready(&ucq), 8);
+	for (i = 0; i < 8; i++) {
+		const struct kumem_cqe *c = kumem_queue_cons_slot(&ucq, i);
+
+		assert_int_equal(c->user_data, i + 1);
+		assert_int_equal(c->result, want[i]);
+	}
+	assert_int_equal(mem1[10], 7);
+	assert_int_equal(mem1[109], 7);
+	assert_int_equal(mem1[110], 0);
+	assert_int_equal(mem1[249], 7);
+	assert_int_equal(((const struct kumem_cqe *)kumem_queue_cons_slot(&ucq, 2))->value,
+			 kumem_checksum(mem1, 256));
+	assert_int_equal(mem2[0], 0);
+	assert_int_equal(n_gets, n_puts);
+	/* the CQ is full: nothing more is consumed even with submissions waiting */
+	kumem_queue_publish(&usq, 1);
+	assert_int_equal(kumem_ring_service(&ksq, &kcq, 100, &fake_ops, NULL), 0);
+	sp = 100; /* hostile */
+	assert_int_equal(kumem_ring_service(&ksq, &kcq, 100, &fake_ops, NULL), -KUMEM_EINVAL);
+	free(sqes);
+	free(cqes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +233,7 @@ int main(void)
 		cmocka_unit_test(hostile_indices),
 		cmocka_unit_test(bad_sizes),
 		cmocka_unit_test(sleep_flag),
+		cmocka_unit_test(service),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

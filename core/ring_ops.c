@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/* Command ring service: validation and execution of submissions (see ring_ops.h). */
+#include "ring_ops.h"
+#include "checksum.h"
+#include "mdl.h"
+
+static bool sqe_fields_ok(const struct kumem_sqe *e)
+{
+	if (e->flags || e->reserved0 || e->reserved[0] || e->reserved[1] || e->op > KUMEM_OP_MAX)
+		return false;
+	return e->op == KUMEM_OP_FILL ? e->value <= 0xff : e->value == 0;
+}
+
+void kumem_ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c,
+			const struct kumem_region_ops *ops, void *ctx)
+{
+	struct kumem_ring_mem src, dst;
+	bool have_src = false, have_dst = false;
+	int err = 0;
+
+	c->value = 0;
+	if (!sqe_fields_ok(e)) {
+		err = -KUMEM_EINVAL;
+		goto out;
+	}
+	if (e->op == KUMEM_OP_NOP)
+		goto out;
+	err = ops->get(ctx, e->region, &src);
+	if (err)
+		goto out;
+	have_src = true;
+	err = kumem_range_check(src.size, e->offset, e->len);
+	if (err)
+		goto out;
+	switch (e->op) {
+	case KUMEM_OP_FILL:
+		if (!src.writable)
+			err = -KUMEM_EACCES;
+		else
+			kumem_os_memset(src.kaddr + e->offset, (int)e->value, (size_t)e->len);
+		break;
+	case KUMEM_OP_CHECKSUM:
+		c->value = kumem_checksum(src.kaddr + e->offset, (size_t)e->len);
+		break;
+	case KUMEM_OP_COPY:
+		err = ops->get(ctx, e->dst_region, &dst);
+		if (err)
+			break;
+		have_dst = true;
+		err = kumem_range_check(dst.size, e->dst_offset, e->len);
+		if (!err && !dst.writable)
+			err = -KUMEM_EACCES;
+		if (!err)
+			kumem_os_memmove(dst.kaddr + e->dst_offset, src.kaddr + e->offset,
+					 (size_t)e->len);
+		break;
+	}
+out:
+	if (have_dst)
+		ops->put(ctx, &dst);
+	if (have_src)
+		ops->put(ctx, &src);
+	c->user_data = e->user_data;
+	c->result = err;
+	c->reserved = 0;
+}
+
+int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t max,
+		       const struct kumem_region_ops *ops, void *ctx)
+{
+	int ready = kumem_queue_ready(sq);
+	int space = kumem_queue_space(cq);
+	uint32_t i, n;
+
+	if (ready < 0 || space < 0)
+		return -KUMEM_EINVAL;
+	n = (uint32_t)ready < (uint32_t)space ? (uint32_t)ready : (uint32_t)space;
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		struct kumem_sqe e;
+
+		/* a private copy: the process may rewrite the slot while we work */
+		kumem_os_memcpy(&e, kumem_queue_cons_slot(sq, i), sizeof(e));
+		kumem_ring_execute(&e, kumem_queue_prod_slot(cq, i), ops, ctx);
+	}
+	if (n) {
+		kumem_queue_release(sq, n);
+		kumem_queue_publish(cq, n);
+	}
+	return (int)n;
+}

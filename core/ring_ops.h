@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The command ring's service loop, shared by both drivers: take submissions, run them on
+ * regions, post completions. The driver supplies how a region id becomes memory.
+ */
+#ifndef KUMEM_CORE_RING_OPS_H
+#define KUMEM_CORE_RING_OPS_H
+
+#include "ring.h"
+
+/* A region as a submission sees it, for as long as the driver holds it. */
+struct kumem_ring_mem {
+	uint8_t *kaddr;  /* first byte, in the driver's own mapping */
+	uint64_t size;
+	bool writable;   /* may the kernel write it (method 2, or method 1 with KERNEL_WRITE) */
+	void *handle;    /* the driver's reference, given back to put() */
+};
+
+struct kumem_region_ops {
+	/* Look up @id and hold it: 0, or -KUMEM_ENOENT / -KUMEM_EACCES. */
+	int (*get)(void *ctx, uint32_t id, struct kumem_ring_mem *out);
+	void (*put)(void *ctx, struct kumem_ring_mem *m);
+};
+
+/* Run one submission (a private copy) and fill its completion. */
+void kumem_ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c,
+			const struct kumem_region_ops *ops, void *ctx);
+
+/*
+ * Consume up to @max submissions from @sq, posting one completion each to @cq, never more
+ * than @cq has room for. Returns the number consumed, or -KUMEM_EINVAL if an index the
+ * process wrote is impossible (the caller marks the ring dead).
+ */
+int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t max,
+		       const struct kumem_region_ops *ops, void *ctx);
+
+#endif
