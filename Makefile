@@ -19,7 +19,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS_LIB)
 # Portable core: compiled into the module, the Windows driver, libkumem and the host tests.
 CORE_SRC := core/mdl.c core/validate.c core/checksum.c core/ring.c core/ring_ops.c \
 	    core/evring.c
-LIB_SRC  := lib/kumem.c lib/kumem_sys_linux.c lib/kumem_rings.c $(CORE_SRC)
+LIB_SRC  := lib/kumem.c lib/kumem_sys_linux.c lib/kumem_rings.c lib/kumem_events_linux.c \
+	    $(CORE_SRC)
 TOOL_SRC := $(wildcard tools/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 GUEST_SRC := $(wildcard tests/guest/t_*.c)

@@ -30,6 +30,22 @@ void kumem_sys_unmap(void *addr, size_t len);
 /* The buffered / direct transfer baselines, as each system expresses them. */
 int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len, uint64_t *sum);
 
+/* A command ring as each system holds it (kumem_rings.c does the rest, portably). */
+struct kumem_sys_ring {
+	kumem_sys_handle dev;
+	int id;        /* Linux: the ring fd; Windows: the ring id */
+	void *map;     /* the ring's mapping in this process */
+	size_t map_len;
+	void *event;   /* Windows: the completion event HANDLE */
+};
+
+/* Create the ring (KUMEM_IOC_RING_CREATE) and map it: *a gets the kernel's answer. */
+int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,
+			  struct kumem_sys_ring *out);
+void kumem_sys_ring_destroy(struct kumem_sys_ring *r);
+/* KUMEM_IOC_RING_ENTER; returns 0 or a negative errno, a->submitted filled. */
+int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a);
+
 /* The handle behind a kumem_t, for the library's own files (kumem_rings.c). */
 struct kumem;
 kumem_sys_handle kumem_dev_handle(struct kumem *dev);

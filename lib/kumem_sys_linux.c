@@ -62,6 +62,36 @@ int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len,
 	return err;
 }
 
+int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,
+			  struct kumem_sys_ring *out)
+{
+	int err = kumem_sys_ioctl(dev, KUMEM_IOC_RING_CREATE, a, sizeof(*a));
+
+	if (err)
+		return err;
+	out->dev = dev;
+	out->id = a->ring_fd;
+	out->map_len = a->map_len;
+	out->event = NULL;
+	out->map = mmap(NULL, a->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, a->ring_fd, 0);
+	if (out->map == MAP_FAILED) {
+		err = -errno;
+		close(a->ring_fd);
+	}
+	return err;
+}
+
+void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
+{
+	munmap(r->map, r->map_len);
+	close(r->id);
+}
+
+int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a)
+{
+	return ioctl(r->id, KUMEM_IOC_RING_ENTER, a) < 0 ? -errno : 0;
+}
+
 struct kumem_sys_lock {
 	pthread_mutex_t m;
 };

@@ -48,6 +48,12 @@ static int errno_from_win32(DWORD e)
 		return -ENOTTY;
 	case ERROR_ARITHMETIC_OVERFLOW: /* STATUS_INTEGER_OVERFLOW */
 		return -EOVERFLOW;
+	case ERROR_CRC: /* STATUS_DATA_ERROR: the driver stopped serving a corrupt ring */
+		return -EBADFD;
+	case ERROR_SEM_TIMEOUT: /* STATUS_IO_TIMEOUT */
+		return -ETIMEDOUT;
+	case ERROR_OPERATION_ABORTED: /* STATUS_CANCELLED */
+		return -EINTR;
 	default:
 		return -EIO;
 	}
@@ -111,6 +117,44 @@ int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len,
 				       (DWORD)len, sum, sizeof(*sum), &got, NULL);
 	}
 	return done ? 0 : errno_from_win32(GetLastError());
+}
+
+int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,
+			  struct kumem_sys_ring *out)
+{
+	/* The driver signals this auto-reset event whenever it posts completions. */
+	HANDLE ev = CreateEventW(NULL, FALSE, FALSE, NULL);
+	int err;
+
+	if (!ev)
+		return -ENOMEM;
+	a->event_handle = (uint64_t)(uintptr_t)ev;
+	err = kumem_sys_ioctl(dev, KUMEM_IOC_RING_CREATE, a, sizeof(*a));
+	if (err) {
+		CloseHandle(ev);
+		return err;
+	}
+	out->dev = dev;
+	out->id = a->ring_fd;
+	out->map = (void *)(uintptr_t)a->user_addr; /* the driver mapped it */
+	out->map_len = a->map_len;
+	out->event = ev;
+	return 0;
+}
+
+void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
+{
+	struct kumem_region_ref ref = { .id = (uint32_t)r->id };
+
+	/* the driver unmaps the ring and stops its thread */
+	kumem_sys_ioctl(r->dev, KUMEM_IOC_RELEASE, &ref, sizeof(ref));
+	CloseHandle(r->event);
+}
+
+int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a)
+{
+	a->ring_id = (uint32_t)r->id;
+	return kumem_sys_ioctl(r->dev, KUMEM_IOC_RING_ENTER, a, sizeof(*a));
 }
 
 struct kumem_sys_lock {

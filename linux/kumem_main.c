@@ -28,6 +28,7 @@ static_assert(KUMEM_EINVAL == EINVAL && KUMEM_EFAULT == EFAULT && KUMEM_E2BIG ==
 static_assert(KUMEM_EOVERFLOW == EOVERFLOW && KUMEM_ERANGE == ERANGE && KUMEM_ENOENT == ENOENT);
 static_assert(KUMEM_EDQUOT == EDQUOT && KUMEM_EACCES == EACCES && KUMEM_EPERM == EPERM);
 static_assert(KUMEM_ENOSPC == ENOSPC && KUMEM_ENOMEM == ENOMEM && KUMEM_ENOTTY == ENOTTY);
+static_assert(KUMEM_EINTR == EINTR && KUMEM_EBADFD == EBADFD && KUMEM_ETIMEDOUT == ETIMEDOUT);
 
 unsigned int kumem_max_region_mb = 1024;
 module_param_named(max_region_mb, kumem_max_region_mb, uint, 0644);

@@ -155,7 +155,7 @@ static long ring_enter(struct kumem_ring *r, void __user *uarg)
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.reserved || (a.flags & ~(KUMEM_ENTER_GETEVENTS | KUMEM_ENTER_WAKEUP)))
+	if (a.reserved || a.ring_id || (a.flags & ~(KUMEM_ENTER_GETEVENTS | KUMEM_ENTER_WAKEUP)))
 		return -EINVAL;
 	if (a.min_complete > r->cq.entries)
 		return -EINVAL;
@@ -255,7 +255,7 @@ long kumem_ioctl_ring_create(struct file *parent, void __user *uarg)
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.reserved0 || a.reserved[0] || a.reserved[1] || (a.flags & ~KUMEM_RING_SQPOLL))
+	if (a.reserved0 || a.event_handle || (a.flags & ~KUMEM_RING_SQPOLL))
 		return -EINVAL;
 	if (!a.cq_entries)
 		a.cq_entries = 2 * a.sq_entries;
@@ -297,6 +297,7 @@ long kumem_ioctl_ring_create(struct file *parent, void __user *uarg)
 	a.map_len = r->mem->geom.page_count << PAGE_SHIFT;
 	a.sq_offset = sq_off;
 	a.cq_offset = cq_off;
+	a.user_addr = 0;
 	err = kumem_publish_fd("[kumem-ring]", &kumem_ring_fops, r, uarg, &a, sizeof(a),
 			       &a.ring_fd, &file, &released);
 	if (!err || released)

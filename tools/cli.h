@@ -3,9 +3,16 @@
 #ifndef KUMEM_CLI_H
 #define KUMEM_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <kumem/kumem.h>
+
+/* tools/cli_os.c: page-aligned buffers, and whether to ask the driver for PFNs. */
+void *cli_alloc_pages(size_t bytes);
+void cli_free_pages(void *p);
+bool cli_may_see_pfns(void);
 
 /* Exit codes of every subcommand. */
 #define EXIT_OK    0

@@ -10,7 +10,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "../core/mdl.h"
@@ -63,14 +62,14 @@ static int inspect_self(uint64_t len)
 	int err, n;
 
 	/* 0x10 bytes into a page, like the seed's example. */
-	buf = aligned_alloc(4096, (len + 0x10 + 4095) & ~(uint64_t)4095);
+	buf = cli_alloc_pages(len + 0x10);
 	if (!buf) {
 		cli_error("allocate the buffer", -ENOMEM);
 		return EXIT_FAIL;
 	}
 	memset(buf, 0xa5, len + 0x10);
 	if (cli_open(&dev)) {
-		free(buf);
+		cli_free_pages(buf);
 		return EXIT_FAIL;
 	}
 	err = kumem_lock_user(dev, buf + 0x10, len, KUMEM_KERNEL_READ, &r);
@@ -78,19 +77,19 @@ static int inspect_self(uint64_t len)
 		cli_error("lock the buffer", err);
 		goto out;
 	}
-	n = kumem_region_describe(r, &m, geteuid() == 0 ? pfns : NULL, 8);
+	n = kumem_region_describe(r, &m, cli_may_see_pfns() ? pfns : NULL, 8);
 	if (n < 0) {
 		err = n;
 		cli_error("describe", err);
 	} else {
 		printf("driver's view of this process's %" PRIu64 "-byte buffer at %p:\n", len,
 		       (void *)(buf + 0x10));
-		cli_print_mdl(&m, pfns, geteuid() == 0 ? n : -EPERM);
+		cli_print_mdl(&m, pfns, cli_may_see_pfns() ? n : -EPERM);
 	}
 	kumem_region_release(r);
 out:
 	kumem_close(dev);
-	free(buf);
+	cli_free_pages(buf);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 

@@ -58,6 +58,7 @@ check "imports only ntoskrnl.exe and HAL.dll" "$out/pecheck" "$out/kumem.sys" \
 check "pecheck rejects a user-mode program (it can fail)" pe_rejects_user_exe
 check "kumem-tests.exe (x64) built from tests/guest/t_api.c" test -s "$out/x64/kumem-tests.exe"
 check "kumem-tests.exe (x86, for WOW64) is an i386 image" is_i386
+check "kumem.exe (x64 and x86) built from tools/" test -s "$out/x64/kumem.exe" -a -s "$out/x86/kumem.exe"
 rm -f "$out/check.log"
 echo "windows: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -52,6 +52,12 @@ NTSTATUS KumemStatusFromErrno(int err)
 		return STATUS_INVALID_DEVICE_REQUEST;
 	case KUMEM_EOVERFLOW:
 		return STATUS_INTEGER_OVERFLOW;
+	case KUMEM_EBADFD:
+		return STATUS_DATA_ERROR;
+	case KUMEM_ETIMEDOUT:
+		return STATUS_IO_TIMEOUT;
+	case KUMEM_EINTR: /* the wait was alerted: the thread or process is ending */
+		return STATUS_CANCELLED;
 	default:
 		return STATUS_UNSUCCESSFUL;
 	}
@@ -112,6 +118,7 @@ static NTSTATUS KumemCreate(PDEVICE_OBJECT Device, PIRP Irp)
 	RtlZeroMemory(file, sizeof(*file));
 	ExInitializeFastMutex(&file->Lock);
 	InitializeListHead(&file->Regions);
+	InitializeListHead(&file->Rings);
 	stack->FileObject->FsContext = file;
 	InterlockedIncrement64(&KumemCounters.OpenHandles);
 	return Complete(Irp, STATUS_SUCCESS, 0);
@@ -123,6 +130,8 @@ static NTSTATUS KumemCleanup(PDEVICE_OBJECT Device, PIRP Irp)
 	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
 
 	UNREFERENCED_PARAMETER(Device);
+	/* rings first: their threads use the regions */
+	KumemRingCleanup(stack->FileObject->FsContext);
 	KumemFileCleanup(stack->FileObject->FsContext);
 	return Complete(Irp, STATUS_SUCCESS, 0);
 }
@@ -201,6 +210,8 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		}
 		RtlCopyMemory(&ref, Irp->AssociatedIrp.SystemBuffer, sizeof(ref));
 		err = KumemRegionRelease(file, &ref);
+		if (err == -KUMEM_ENOENT)
+			err = KumemRingRelease(file, ref.id);
 		break;
 	}
 	case KUMEM_IOC_DESCRIBE:
@@ -211,6 +222,12 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		break;
 	case KUMEM_IOC_KERNEL_CHECKSUM:
 		WITH_BLOCK(struct kumem_kernel_op, KumemKernelOp(file, &blk_, false));
+		break;
+	case KUMEM_IOC_RING_CREATE:
+		WITH_BLOCK(struct kumem_ring_create, KumemRingCreate(file, Irp, &blk_));
+		break;
+	case KUMEM_IOC_RING_ENTER:
+		WITH_BLOCK(struct kumem_ring_enter, KumemRingEnter(file, &blk_));
 		break;
 	case KUMEM_IOC_BUFFERED_CHECKSUM:
 		err = KumemBufferedChecksum(Irp, stack);

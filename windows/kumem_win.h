@@ -46,8 +46,9 @@ typedef struct _KUMEM_REGION {
 } KUMEM_REGION, *PKUMEM_REGION;
 
 typedef struct _KUMEM_FILE {
-	FAST_MUTEX Lock; /* guards Regions, NextId, RegionCount, Bytes */
+	FAST_MUTEX Lock; /* guards Regions, Rings, NextId, RegionCount, Bytes */
 	LIST_ENTRY Regions;
+	LIST_ENTRY Rings;
 	ULONG NextId;
 	ULONG RegionCount;
 	ULONG64 Bytes;
@@ -70,11 +71,24 @@ void KumemLimits(PIRP Irp, struct kumem_limits *lim);
 /* region.c */
 int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a);
 int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a);
+int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out);
 int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref);
-PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, int *err);
+PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, PEPROCESS Requestor, int *err);
 PKUMEM_REGION KumemRegionLookupLocked(PKUMEM_FILE File, ULONG Id);
 void KumemRegionPut(PKUMEM_REGION Region);
 void KumemFileCleanup(PKUMEM_FILE File);
+
+void FileLock(PKUMEM_FILE File);
+void FileUnlock(PKUMEM_FILE File);
+ULONG KumemFileNewIdLocked(PKUMEM_FILE File);
+
+/* rings.c */
+typedef struct _KUMEM_RING KUMEM_RING, *PKUMEM_RING;
+PKUMEM_RING KumemRingLookupLocked(PKUMEM_FILE File, ULONG Id);
+int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a);
+int KumemRingEnter(PKUMEM_FILE File, struct kumem_ring_enter *a);
+int KumemRingRelease(PKUMEM_FILE File, ULONG Id);
+void KumemRingCleanup(PKUMEM_FILE File);
 
 /* ops.c */
 int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d);

@@ -49,7 +49,7 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 		return err;
 	if (d->pfns && !MayReadPfns())
 		return -KUMEM_EPERM;
-	r = KumemRegionLookup(File, d->id, &err);
+	r = KumemRegionLookup(File, d->id, PsGetCurrentProcess(), &err);
 	if (!r)
 		return err;
 	RtlZeroMemory(&d->mdl, sizeof(d->mdl));
@@ -89,7 +89,7 @@ int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill)
 	err = kumem_check_kernel_op(op, IsFill);
 	if (err)
 		return err;
-	r = KumemRegionLookup(File, op->id, &err);
+	r = KumemRegionLookup(File, op->id, PsGetCurrentProcess(), &err);
 	if (!r)
 		return err;
 	err = kumem_range_check(r->Geom.byte_count, op->offset, op->len);

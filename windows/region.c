@@ -19,12 +19,12 @@
 #include "kumem_win.h"
 
 /* The file's list lock; regions themselves are immutable once published. */
-static void FileLock(PKUMEM_FILE File)
+void FileLock(PKUMEM_FILE File)
 {
 	ExAcquireFastMutex(&File->Lock);
 }
 
-static void FileUnlock(PKUMEM_FILE File)
+void FileUnlock(PKUMEM_FILE File)
 {
 	ExReleaseFastMutex(&File->Lock);
 }
@@ -79,10 +79,23 @@ static void RegionFree(PKUMEM_REGION r)
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
+/*
+ * The last reference may be dropped by a ring's system thread or by cleanup in another
+ * process: a user mapping must be undone in the process it was made in, so attach there.
+ */
 void KumemRegionPut(PKUMEM_REGION r)
 {
-	if (InterlockedDecrement(&r->RefCount) == 0)
+	KAPC_STATE apc;
+
+	if (InterlockedDecrement(&r->RefCount))
+		return;
+	if (r->Owner == PsGetCurrentProcess()) {
 		RegionFree(r);
+	} else {
+		KeStackAttachProcess((PKPROCESS)r->Owner, &apc);
+		RegionFree(r);
+		KeUnstackDetachProcess(&apc);
+	}
 }
 
 /* Publish @r in @File under the per-handle quotas; on failure the caller frees it. */
@@ -97,17 +110,24 @@ static int FileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
 	} else if (File->Bytes + bytes > KUMEM_MAX_FILE_BYTES) {
 		err = -KUMEM_EDQUOT;
 	} else {
-		/* Ids are never 0 and not reused soon: a stale id finds nothing. */
-		do {
-			File->NextId = File->NextId % 0x7ffff + 1;
-		} while (KumemRegionLookupLocked(File, File->NextId));
-		r->Id = File->NextId;
+		r->Id = KumemFileNewIdLocked(File);
 		InsertTailList(&File->Regions, &r->Link);
 		File->RegionCount++;
 		File->Bytes += bytes;
 	}
 	FileUnlock(File);
 	return err;
+}
+
+/* Regions and rings share one id space per handle. Ids are never 0 and not reused soon,
+ * so a stale id finds nothing. */
+ULONG KumemFileNewIdLocked(PKUMEM_FILE File)
+{
+	do {
+		File->NextId = File->NextId % 0x7ffff + 1;
+	} while (KumemRegionLookupLocked(File, File->NextId) ||
+		 KumemRingLookupLocked(File, File->NextId));
+	return File->NextId;
 }
 
 PKUMEM_REGION KumemRegionLookupLocked(PKUMEM_FILE File, ULONG Id)
@@ -123,13 +143,14 @@ PKUMEM_REGION KumemRegionLookupLocked(PKUMEM_FILE File, ULONG Id)
 	return NULL;
 }
 
-PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, int *err)
+/* @Requestor: the process the work is for (a ring's thread works for the ring's owner). */
+PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, PEPROCESS Requestor, int *err)
 {
 	PKUMEM_REGION r;
 
 	FileLock(File);
 	r = KumemRegionLookupLocked(File, Id);
-	if (r && r->Owner != PsGetCurrentProcess()) {
+	if (r && r->Owner != Requestor) {
 		/* A handle inherited or duplicated into another process: not its memory. */
 		*err = -KUMEM_EACCES;
 		r = NULL;
@@ -257,7 +278,8 @@ static void FreePages(PKUMEM_REGION r)
 	}
 }
 
-int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a)
+/* Method 2 without publishing it in a file: the caller holds the only reference. */
+int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out)
 {
 	struct kumem_limits lim;
 	struct kumem_geom g;
@@ -300,15 +322,10 @@ int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *
 	InterlockedAdd64(&KumemCounters.AllocatedPages, (LONG64)pages);
 	InterlockedIncrement64(&KumemCounters.UserMappings);
 	InterlockedIncrement64(&KumemCounters.Regions);
-	err = FileInsert(File, r);
-	if (err) {
-		KumemRegionPut(r);
-		return err;
-	}
-	a->id = r->Id;
 	a->mmap_offset = 0;
 	a->user_addr = r->Geom.start_va;
 	a->map_len = pages * PAGE_SIZE;
+	*out = r;
 	return 0;
 
 cleanupFreePages:
@@ -317,6 +334,23 @@ cleanupRegion:
 	ObDereferenceObject(r->Owner);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 	return err;
+}
+
+int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a)
+{
+	PKUMEM_REGION r;
+	int err;
+
+	err = KumemRegionCreateShared(Irp, a, &r);
+	if (err)
+		return err;
+	err = FileInsert(File, r);
+	if (err) {
+		KumemRegionPut(r);
+		return err;
+	}
+	a->id = r->Id;
+	return 0;
 }
 
 int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref)
@@ -353,7 +387,6 @@ int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref)
 void KumemFileCleanup(PKUMEM_FILE File)
 {
 	PKUMEM_REGION r;
-	KAPC_STATE apc;
 
 	for (;;) {
 		FileLock(File);
@@ -365,12 +398,6 @@ void KumemFileCleanup(PKUMEM_FILE File)
 		File->RegionCount--;
 		File->Bytes -= r->Geom.page_count * PAGE_SIZE;
 		FileUnlock(File);
-		if (r->Owner == PsGetCurrentProcess()) {
-			KumemRegionPut(r);
-		} else {
-			KeStackAttachProcess((PKPROCESS)r->Owner, &apc);
-			KumemRegionPut(r);
-			KeUnstackDetachProcess(&apc);
-		}
+		KumemRegionPut(r); /* attaches to the owner if need be */
 	}
 }

@@ -18,9 +18,12 @@
 
 #if defined(_WIN32)
 #include <errno.h>
-/* The Windows C library has no EDQUOT; libkumem returns the Linux number for it. */
+/* The Windows C library has no EDQUOT or EBADFD; libkumem returns the Linux numbers. */
 #ifndef EDQUOT
 #define EDQUOT KUMEM_EDQUOT
+#endif
+#ifndef EBADFD
+#define EBADFD KUMEM_EBADFD
 #endif
 #endif
 

@@ -220,7 +220,12 @@ struct kumem_cqe {
 	uint64_t reserved;
 };
 
-/* KUMEM_IOC_RING_CREATE (on /dev/kumem): returns a new fd for the ring in ring_fd. */
+/*
+ * KUMEM_IOC_RING_CREATE. Linux (on /dev/kumem): returns a new fd for the ring in ring_fd; map
+ * it with mmap. Windows (on \\.\kumem): ring_fd is the ring's id (release it with
+ * KUMEM_IOC_RELEASE), the driver maps the ring itself at user_addr, and event_handle may name
+ * an event the driver signals whenever it posts completions.
+ */
 #define KUMEM_RING_SQPOLL 0x1u /* a kernel thread consumes submissions; sleeps when idle */
 
 struct kumem_ring_create {
@@ -233,7 +238,8 @@ struct kumem_ring_create {
 	uint64_t map_len;     /* out: mmap(ring_fd, offset 0, map_len) */
 	uint64_t sq_offset;   /* out: first kumem_sqe in the mapping */
 	uint64_t cq_offset;   /* out: first kumem_cqe */
-	uint64_t reserved[2];
+	uint64_t event_handle; /* in, Windows: HANDLE of an event, or 0; Linux: 0 */
+	uint64_t user_addr;   /* out, Windows: where the ring is mapped; Linux: 0 */
 };
 
 /* KUMEM_IOC_RING_ENTER (on the ring fd) */
@@ -246,7 +252,8 @@ struct kumem_ring_enter {
 	uint32_t flags;        /* in */
 	uint32_t submitted;    /* out */
 	int64_t timeout_ns;    /* in: with GETEVENTS; < 0 waits forever */
-	uint64_t reserved;
+	uint32_t ring_id;      /* in, Windows: which ring (ENTER goes to the device); Linux: 0 */
+	uint32_t reserved;
 };
 
 /*
@@ -387,6 +394,9 @@ _Static_assert(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_EOPNOTSUPP 95
 #define KUMEM_ERANGE    34
 #define KUMEM_EDQUOT    122 /* RLIMIT_MEMLOCK or a per-handle quota exceeded */
+#define KUMEM_EINTR     4
+#define KUMEM_EBADFD    77  /* a ring the driver stopped serving (corrupt indices) */
+#define KUMEM_ETIMEDOUT 110
 
 /* ---- layout checks: the same numbers on every compiler and bitness ---------------------- */
 

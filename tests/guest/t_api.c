@@ -2,7 +2,8 @@
 /*
  * The public API end to end, in portable C only (kumem.h, the C library, tap.h), so the very
  * same source runs in the Linux guest and builds as kumem-tests.exe for Windows
- * (windows/Makefile): both methods, both transfers, the MDL view, bad inputs with their
+ * (windows/Makefile): both methods, both transfers, the MDL view, command rings in both
+ * service modes, bad inputs with their
  * exact errno, and the driver's counters back where they started.
  */
 #include <stdlib.h>
@@ -124,6 +125,47 @@ static void transfers(void)
 	free(buf);
 }
 
+static void rings(unsigned flags, const char *mode)
+{
+	struct kumem_cqe cq[4];
+	kumem_region_t *a;
+	kumem_ring_t *r;
+	struct kumem_sqe *e;
+	uint8_t *p;
+
+	is_int(kumem_ring_create(dev, 16, flags, 500, &r), 0, "%s ring: create", mode);
+	is_int(kumem_alloc_shared(dev, 4096, KUMEM_USER_READ | KUMEM_USER_WRITE, &a), 0,
+	       "%s ring: a region to work on", mode);
+	p = kumem_region_addr(a);
+	e = kumem_ring_get_sqe(r);
+	e->op = KUMEM_OP_FILL;
+	e->region = kumem_region_id(a);
+	e->len = 4096;
+	e->value = 0x33;
+	e->user_data = 1;
+	e = kumem_ring_get_sqe(r);
+	e->op = KUMEM_OP_CHECKSUM;
+	e->region = kumem_region_id(a);
+	e->len = 4096;
+	e->user_data = 2;
+	e = kumem_ring_get_sqe(r);
+	e->op = KUMEM_OP_CHECKSUM;
+	e->region = 0x7fff0;
+	e->len = 1;
+	e->user_data = 3;
+	is_int(kumem_ring_submit(r), 3, "%s ring: 3 submitted", mode);
+	is_int(kumem_ring_wait(r, 3, 2000000000ll), 0, "%s ring: 3 completions", mode);
+	is_int(kumem_ring_reap(r, cq, 4), 3, "%s ring: reaped", mode);
+	ok(cq[0].user_data == 1 && cq[0].result == 0 && p[4095] == 0x33, "%s ring: FILL", mode);
+	ok(cq[1].user_data == 2 && cq[1].result == 0 && cq[1].value == kumem_checksum(p, 4096),
+	   "%s ring: CHECKSUM", mode);
+	ok(cq[2].user_data == 3 && cq[2].result == -ENOENT, "%s ring: unknown region -> ENOENT",
+	   mode);
+	is_int(kumem_ring_wait(r, 1, 1000000), -ETIMEDOUT, "%s ring: nothing more: times out", mode);
+	kumem_ring_destroy(r);
+	kumem_region_release(a);
+}
+
 static void bad_input(void)
 {
 	uint8_t buf[64];
@@ -168,6 +210,8 @@ int main(void)
 	method1();
 	method2();
 	transfers();
+	rings(0, "enter");
+	rings(KUMEM_RING_SQPOLL, "sqpoll");
 	bad_input();
 	is_int(kumem_stats(dev, &end), 0, "kumem_stats at the end");
 	ok(same_stats(&base, &end), "counters back to baseline");

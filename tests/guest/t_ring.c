@@ -129,9 +129,12 @@ static void bad_create(void)
 	a.flags = 0x80;
 	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL, "unknown flag -> EINVAL");
 	a.flags = 0;
-	a.reserved[1] = 1;
+	a.event_handle = 1;
+	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL, "a Windows event handle -> EINVAL");
+	a.event_handle = 0;
+	a.reserved0 = 1;
 	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL, "reserved field -> EINVAL");
-	a.reserved[1] = 0;
+	a.reserved0 = 0;
 	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, (void *)16), -EFAULT, "bad pointer -> EFAULT");
 	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), 0, "a good one");
 	{
