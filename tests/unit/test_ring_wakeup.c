@@ -34,77 +34,55 @@ struct world {
 
 static long lost, finished;
 
-static int load(const struct world *w, const struct cpu *self, int is_consumer)
+static void explore(struct world w);
+
+/*
+ * Every next step of one CPU: its program step (store into its buffer, fence once the buffer
+ * is empty, load the other CPU's variable) or the drain of its buffered store to memory.
+ * Returns whether the CPU could move.
+ */
+static int steps_of(const struct world *w, int consumer)
 {
-	/* store forwarding: a CPU sees its own buffered store; it loads the other variable */
-	(void)self;
-	return is_consumer ? w->prod : w->flag;
+	const struct cpu *c = consumer ? &w->c : &w->p;
+	int moved = 0;
+
+	if (c->pc == 0 || (c->pc == 1 && !c->buf_pending) || c->pc == 2) {
+		struct world n = *w;
+		struct cpu *m = consumer ? &n.c : &n.p;
+
+		if (c->pc == 0) {
+			m->buf_pending = 1;
+			m->pc = w->fences ? 1 : 2;
+		} else if (c->pc == 1) {
+			m->pc = 2;
+		} else {
+			m->loaded = consumer ? w->prod : w->flag; /* each loads the other's variable */
+			m->pc = 3;
+		}
+		explore(n);
+		moved = 1;
+	}
+	if (c->buf_pending) {
+		struct world n = *w;
+
+		if (consumer) {
+			n.c.buf_pending = 0;
+			n.flag = 1;
+		} else {
+			n.p.buf_pending = 0;
+			n.prod = 1;
+		}
+		explore(n);
+		moved = 1;
+	}
+	return moved;
 }
 
 static void explore(struct world w)
 {
-	int moved = 0;
+	int moved = steps_of(&w, 1);
 
-	/* consumer steps */
-	if (w.c.pc == 0) {
-		struct world n = w;
-
-		n.c.buf_pending = 1;
-		n.c.pc = w.fences ? 1 : 2;
-		explore(n);
-		moved = 1;
-	} else if (w.c.pc == 1 && !w.c.buf_pending) {
-		struct world n = w;
-
-		n.c.pc = 2;
-		explore(n);
-		moved = 1;
-	} else if (w.c.pc == 2) {
-		struct world n = w;
-
-		n.c.loaded = load(&w, &w.c, 1);
-		n.c.pc = 3;
-		explore(n);
-		moved = 1;
-	}
-	if (w.c.buf_pending) {
-		struct world n = w;
-
-		n.c.buf_pending = 0;
-		n.flag = 1;
-		explore(n);
-		moved = 1;
-	}
-	/* producer steps */
-	if (w.p.pc == 0) {
-		struct world n = w;
-
-		n.p.buf_pending = 1;
-		n.p.pc = w.fences ? 1 : 2;
-		explore(n);
-		moved = 1;
-	} else if (w.p.pc == 1 && !w.p.buf_pending) {
-		struct world n = w;
-
-		n.p.pc = 2;
-		explore(n);
-		moved = 1;
-	} else if (w.p.pc == 2) {
-		struct world n = w;
-
-		n.p.loaded = load(&w, &w.p, 0);
-		n.p.pc = 3;
-		explore(n);
-		moved = 1;
-	}
-	if (w.p.buf_pending) {
-		struct world n = w;
-
-		n.p.buf_pending = 0;
-		n.prod = 1;
-		explore(n);
-		moved = 1;
-	}
+	moved |= steps_of(&w, 0);
 	if (!moved) {
 		finished++;
 		/* consumer saw no work (sleeps) and producer saw no sleeper (no wake) */
