@@ -150,7 +150,8 @@ static int kumem_events_gen_thread(void *data)
 		/* as fast as possible means as fast as the consumer: wait for space, no drops */
 		err = events_reserve(e, g.record_len, &p, &pos, g.rate);
 		while (err == -ENOSPC && !g.rate && !kthread_should_stop()) {
-			cond_resched();
+			/* sleep, not spin: a consumer that stopped reading must not cost a CPU */
+			usleep_range(20, 100);
 			err = events_reserve(e, g.record_len, &p, &pos, false);
 		}
 		if (err == -EINVAL) {
