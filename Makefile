@@ -41,7 +41,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 KDIR ?= $(shell sh scripts/find-kdir 2>/dev/null)
 MODULE := linux/kumem.ko
 
-.PHONY: all deps lib cli module unit-test unit-tsan guest-test demo test windows windows-check bench \
+.PHONY: all deps lib cli module format unit-test unit-tsan guest-test demo test windows windows-check bench \
 	clean guest-bins
 
 all: lib cli module
@@ -128,6 +128,10 @@ test: deps
 	$(MAKE) unit-test
 	$(MAKE) windows-check
 	$(MAKE) guest-test
+
+# clang-format every C file the project owns (.clang-format: kernel style)
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf $(BUILD)

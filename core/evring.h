@@ -18,10 +18,10 @@
 struct kumem_evring {
 	uint64_t *consumer_pos; /* shared, written by the consumer */
 	uint64_t *producer_pos; /* shared, written by the producer */
-	uint8_t *data;          /* 2 * size bytes, the second half aliasing the first */
-	uint64_t size;          /* power of two */
+	uint8_t *data;		/* 2 * size bytes, the second half aliasing the first */
+	uint64_t size;		/* power of two */
 	uint64_t mask;
-	uint64_t pos;           /* private copy of this side's position */
+	uint64_t pos; /* private copy of this side's position */
 };
 
 /* Largest payload a stream of @size bytes takes (a quarter of the area). */

@@ -88,8 +88,8 @@ void kumem_queue_release(struct kumem_queue *q, uint32_t n)
 bool kumem_queue_prepare_sleep(struct kumem_queue *q, uint32_t *flags, uint32_t base_flags)
 {
 	kumem_os_write_once_u32(flags, base_flags | KUMEM_SQ_NEED_WAKEUP); /* C1 */
-	kumem_os_smp_mb();                                                  /* C2 */
-	if (kumem_queue_ready(q) != 0) {                                    /* C3 */
+	kumem_os_smp_mb();						   /* C2 */
+	if (kumem_queue_ready(q) != 0) {				   /* C3 */
 		kumem_queue_woke(flags, base_flags);
 		return false;
 	}
@@ -104,6 +104,6 @@ void kumem_queue_woke(uint32_t *flags, uint32_t base_flags)
 /* Call after kumem_queue_publish() (P1). */
 bool kumem_queue_needs_wakeup(const uint32_t *flags)
 {
-	kumem_os_smp_mb();                                             /* P2 */
+	kumem_os_smp_mb();					     /* P2 */
 	return kumem_os_read_once_u32(flags) & KUMEM_SQ_NEED_WAKEUP; /* P3 */
 }

@@ -17,13 +17,13 @@
 #include <kumem/kumem_abi.h>
 
 struct kumem_queue {
-	uint32_t *prod;     /* shared: written by the producer */
-	uint32_t *cons;     /* shared: written by the consumer */
-	uint8_t *slots;     /* entries * entry_size bytes */
-	uint32_t entries;   /* power of two */
+	uint32_t *prod;	  /* shared: written by the producer */
+	uint32_t *cons;	  /* shared: written by the consumer */
+	uint8_t *slots;	  /* entries * entry_size bytes */
+	uint32_t entries; /* power of two */
 	uint32_t mask;
 	uint32_t entry_size;
-	uint32_t mine;      /* private copy of this side's index */
+	uint32_t mine; /* private copy of this side's index */
 };
 
 /* Is @n a power of two between 1 and @max? */

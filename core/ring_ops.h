@@ -10,10 +10,10 @@
 
 /* A region as a submission sees it, for as long as the driver holds it. */
 struct kumem_ring_mem {
-	uint8_t *kaddr;  /* first byte, in the driver's own mapping */
+	uint8_t *kaddr; /* first byte, in the driver's own mapping */
 	uint64_t size;
-	bool writable;   /* may the kernel write it (method 2, or method 1 with KERNEL_WRITE) */
-	void *handle;    /* the driver's reference, given back to put() */
+	bool writable; /* may the kernel write it (method 2, or method 1 with KERNEL_WRITE) */
+	void *handle;  /* the driver's reference, given back to put() */
 };
 
 struct kumem_region_ops {

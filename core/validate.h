@@ -17,7 +17,7 @@ struct kumem_limits {
 	uint64_t max_region_bytes; /* one region */
 	uint64_t max_contig_bytes; /* one KUMEM_ALLOC_CONTIG region */
 	uint64_t max_xfer_bytes;   /* one buffered or direct call */
-	uint64_t user_va_end;      /* first address that is not user space */
+	uint64_t user_va_end;	   /* first address that is not user space */
 };
 
 /* Method 1: flags, reserved fields, address and length. On success fills @g. */

@@ -25,8 +25,8 @@ struct kumem_region {
 	struct kumem_region *prev, *next;
 	enum region_kind kind;
 	uint32_t id;
-	void *addr;     /* first byte in this process */
-	size_t len;     /* bytes asked for */
+	void *addr;	/* first byte in this process */
+	size_t len;	/* bytes asked for */
 	size_t map_len; /* method 2: bytes mapped */
 };
 
@@ -285,7 +285,8 @@ const char *kumem_strerror(int err)
 	case ENOENT:
 		return "no such region, or the kumem driver is not loaded (no device node)";
 	case EACCES:
-		return "permission denied: the device's permissions, or an access the region's flags "
+		return "permission denied: the device's permissions, or an access the region's "
+		       "flags "
 		       "do not allow";
 	case EPERM:
 		return "operation needs privilege (physical frame numbers need CAP_SYS_ADMIN / "

@@ -17,8 +17,8 @@
 
 struct kumem_events {
 	int fd;
-	void *cons_map;  /* 1 page, read-write */
-	void *rest_map;  /* producer page + 2 x data, read-only */
+	void *cons_map; /* 1 page, read-write */
+	void *rest_map; /* producer page + 2 x data, read-only */
 	size_t rest_len;
 	struct kumem_ev_producer_page *prod;
 	struct kumem_evring ev; /* we consume */
@@ -51,8 +51,8 @@ int kumem_events_create(kumem_t *dev, size_t data_bytes, kumem_events_t **out)
 		goto err_unmap;
 	}
 	e->prod = e->rest_map;
-	kumem_ev_attach(&e->ev, e->cons_map, &e->prod->producer_pos,
-			(uint8_t *)e->rest_map + page, data_bytes, false);
+	kumem_ev_attach(&e->ev, e->cons_map, &e->prod->producer_pos, (uint8_t *)e->rest_map + page,
+			data_bytes, false);
 	*out = e;
 	return 0;
 

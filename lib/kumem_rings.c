@@ -17,14 +17,16 @@ struct kumem_ring {
 	struct kumem_ring_ctrl *ctrl;
 	struct kumem_queue sq; /* we produce */
 	struct kumem_queue cq; /* we consume */
-	uint32_t taken;        /* slots handed out by get_sqe, not yet published */
+	uint32_t taken;	       /* slots handed out by get_sqe, not yet published */
 	uint32_t free_seen;    /* free slots at the last look at sq_head: saves re-reading it */
 };
 
 int kumem_ring_create(kumem_t *dev, uint32_t sq_entries, unsigned flags, uint32_t idle_us,
 		      kumem_ring_t **out)
 {
-	struct kumem_ring_create a = { .sq_entries = sq_entries, .flags = flags, .idle_us = idle_us };
+	struct kumem_ring_create a = { .sq_entries = sq_entries,
+				       .flags = flags,
+				       .idle_us = idle_us };
 	struct kumem_ring *r;
 	int err;
 
@@ -40,11 +42,11 @@ int kumem_ring_create(kumem_t *dev, uint32_t sq_entries, unsigned flags, uint32_
 	r->ctrl = r->sys.map;
 	r->sqpoll = flags & KUMEM_RING_SQPOLL;
 	kumem_queue_attach(&r->sq, &r->ctrl->sq_tail, &r->ctrl->sq_head,
-			   (uint8_t *)r->sys.map + a.sq_offset, sq_entries, sizeof(struct kumem_sqe),
-			   true);
+			   (uint8_t *)r->sys.map + a.sq_offset, sq_entries,
+			   sizeof(struct kumem_sqe), true);
 	kumem_queue_attach(&r->cq, &r->ctrl->cq_tail, &r->ctrl->cq_head,
-			   (uint8_t *)r->sys.map + a.cq_offset, a.cq_entries, sizeof(struct kumem_cqe),
-			   false);
+			   (uint8_t *)r->sys.map + a.cq_offset, a.cq_entries,
+			   sizeof(struct kumem_cqe), false);
 	*out = r;
 	return 0;
 }
@@ -151,4 +153,3 @@ int kumem_ring_reap(kumem_ring_t *r, struct kumem_cqe *out, unsigned max)
 	kumem_queue_release(&r->cq, n);
 	return (int)n;
 }
-

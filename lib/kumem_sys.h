@@ -33,10 +33,10 @@ int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len,
 /* A command ring as each system holds it (kumem_rings.c does the rest, portably). */
 struct kumem_sys_ring {
 	kumem_sys_handle dev;
-	int id;        /* Linux: the ring fd; Windows: the ring id */
-	void *map;     /* the ring's mapping in this process */
+	int id;	   /* Linux: the ring fd; Windows: the ring id */
+	void *map; /* the ring's mapping in this process */
 	size_t map_len;
-	void *event;   /* Windows: the completion event HANDLE */
+	void *event; /* Windows: the completion event HANDLE */
 };
 
 /* Create the ring (KUMEM_IOC_RING_CREATE) and map it: *a gets the kernel's answer. */

@@ -55,8 +55,8 @@ int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len,
 	struct kumem_xfer x = { .addr = (uint64_t)(uintptr_t)buf, .len = len };
 	int err;
 
-	err = kumem_sys_ioctl(h, direct ? KUMEM_IOC_DIRECT_CHECKSUM : KUMEM_IOC_BUFFERED_CHECKSUM, &x,
-			      sizeof(x));
+	err = kumem_sys_ioctl(h, direct ? KUMEM_IOC_DIRECT_CHECKSUM : KUMEM_IOC_BUFFERED_CHECKSUM,
+			      &x, sizeof(x));
 	if (!err)
 		*sum = x.result;
 	return err;

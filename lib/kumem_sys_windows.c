@@ -22,7 +22,7 @@ static int errno_from_win32(DWORD e)
 	case ERROR_INVALID_PARAMETER: /* STATUS_INVALID_PARAMETER */
 		return -EINVAL;
 	case ERROR_INVALID_USER_BUFFER: /* STATUS_INVALID_USER_BUFFER */
-	case ERROR_NOACCESS:            /* an access violation in the I/O manager's probe */
+	case ERROR_NOACCESS:		/* an access violation in the I/O manager's probe */
 		return -EFAULT;
 	case ERROR_FILE_TOO_LARGE: /* STATUS_FILE_TOO_LARGE */
 		return -E2BIG;
@@ -32,7 +32,7 @@ static int errno_from_win32(DWORD e)
 		return -ENOMEM;
 	case ERROR_NOT_ENOUGH_QUOTA: /* STATUS_QUOTA_EXCEEDED */
 		return -EDQUOT;
-	case ERROR_NOT_FOUND:      /* STATUS_NOT_FOUND */
+	case ERROR_NOT_FOUND:	   /* STATUS_NOT_FOUND */
 	case ERROR_FILE_NOT_FOUND: /* no \\.\kumem: the driver is not loaded */
 	case ERROR_PATH_NOT_FOUND:
 		return -ENOENT;
@@ -79,7 +79,8 @@ int kumem_sys_ioctl(kumem_sys_handle h, unsigned long code, void *arg, size_t si
 {
 	DWORD got = 0;
 
-	if (!DeviceIoControl((HANDLE)h, (DWORD)code, arg, (DWORD)size, arg, (DWORD)size, &got, NULL))
+	if (!DeviceIoControl((HANDLE)h, (DWORD)code, arg, (DWORD)size, arg, (DWORD)size, &got,
+			     NULL))
 		return errno_from_win32(GetLastError());
 	return 0;
 }

@@ -40,19 +40,19 @@
 
 struct kumem_events {
 	struct file *file;
-	struct kumem_region *mem;   /* [consumer page][producer page][data] */
-	struct page **map_pages;    /* consumer, producer, data, data again */
+	struct kumem_region *mem; /* [consumer page][producer page][data] */
+	struct page **map_pages;  /* consumer, producer, data, data again */
 	unsigned long data_pages;
-	void *vaddr;                /* vmap of map_pages */
+	void *vaddr; /* vmap of map_pages */
 	struct kumem_ev_consumer_page *cons;
 	struct kumem_ev_producer_page *prod;
-	struct kumem_evring ev;     /* the producer's view */
-	spinlock_t lock;            /* serialises reserves (producers may be in IRQ context) */
+	struct kumem_evring ev; /* the producer's view */
+	spinlock_t lock;	/* serialises reserves (producers may be in IRQ context) */
 	wait_queue_head_t wait;
-	struct mutex gen_lock;      /* generator and read() state */
+	struct mutex gen_lock; /* generator and read() state */
 	struct task_struct *gen;
 	struct kumem_events_gen gen_args;
-	void *scratch;              /* read(): the record being copied out */
+	void *scratch; /* read(): the record being copied out */
 	u64 read_seq;
 };
 

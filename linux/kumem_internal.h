@@ -20,7 +20,7 @@ enum kumem_region_kind {
 /* What a region charged, so that it can give it back from any context it is freed in. */
 struct kumem_charge {
 	struct user_struct *user; /* RLIMIT_MEMLOCK owner; NULL with CAP_IPC_LOCK */
-	struct mm_struct *mm;     /* pinned_vm owner (method 1 only) */
+	struct mm_struct *mm;	  /* pinned_vm owner (method 1 only) */
 	unsigned long pages;
 };
 
@@ -30,16 +30,16 @@ struct kumem_region {
 	u32 flags; /* KUMEM_KERNEL_* or KUMEM_USER_* as asked */
 	struct kumem_geom geom;
 	struct page **pages; /* geom.page_count entries: the "PFN array", 8 bytes a page */
-	void *vaddr;         /* kernel mapping of the first page */
+	void *vaddr;	     /* kernel mapping of the first page */
 	struct kumem_charge charge;
 	atomic_t user_maps; /* live vmas (method 2) */
-	u64 user_va;        /* start of the first user mapping, for the MDL view */
+	u64 user_va;	    /* start of the first user mapping, for the MDL view */
 };
 
 /* Per open file. */
 struct kumem_file {
 	struct xarray regions; /* id -> region, one reference each */
-	u32 next_id;           /* xa_alloc_cyclic cursor */
+	u32 next_id;	       /* xa_alloc_cyclic cursor */
 	atomic_t nregions;
 	atomic64_t bytes;
 };

@@ -130,7 +130,8 @@ static int kumem_release(struct inode *inode, struct file *file)
 	struct kumem_region *r;
 	unsigned long id;
 
-	xa_for_each(&kf->regions, id, r) {
+	xa_for_each(&kf->regions, id, r)
+	{
 		xa_erase(&kf->regions, id);
 		kumem_file_drop(kf, r);
 	}

@@ -20,7 +20,7 @@
 #include "../core/checksum.h"
 
 /* Work on at most this much before giving the CPU a chance: regions reach a GiB. */
-#define KUMEM_CHUNK (1ul << 20)
+#define KUMEM_CHUNK	(1ul << 20)
 #define KUMEM_PFN_BATCH 64
 
 /* core/checksum.c is part of the kernel-side API: other drivers verify data with it. */

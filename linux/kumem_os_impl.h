@@ -16,19 +16,19 @@
 #define UINT64_MAX U64_MAX
 #endif
 
-#define kumem_os_memcpy(d, s, n) memcpy((d), (s), (n))
-#define kumem_os_memset(d, c, n) memset((d), (c), (n))
+#define kumem_os_memcpy(d, s, n)  memcpy((d), (s), (n))
+#define kumem_os_memset(d, c, n)  memset((d), (c), (n))
 #define kumem_os_memmove(d, s, n) memmove((d), (s), (n))
-#define KUMEM_OS_LIKELY(x)       likely(x)
-#define KUMEM_OS_UNLIKELY(x)     unlikely(x)
+#define KUMEM_OS_LIKELY(x)	  likely(x)
+#define KUMEM_OS_UNLIKELY(x)	  unlikely(x)
 
-#define kumem_os_load_acquire_u32(p)     smp_load_acquire(p)
+#define kumem_os_load_acquire_u32(p)	 smp_load_acquire(p)
 #define kumem_os_store_release_u32(p, v) smp_store_release((p), (v))
-#define kumem_os_read_once_u32(p)        READ_ONCE(*(p))
-#define kumem_os_write_once_u32(p, v)    WRITE_ONCE(*(p), (v))
-#define kumem_os_smp_mb()                smp_mb()
-#define kumem_os_load_acquire_u64(p)     smp_load_acquire(p)
+#define kumem_os_read_once_u32(p)	 READ_ONCE(*(p))
+#define kumem_os_write_once_u32(p, v)	 WRITE_ONCE(*(p), (v))
+#define kumem_os_smp_mb()		 smp_mb()
+#define kumem_os_load_acquire_u64(p)	 smp_load_acquire(p)
 #define kumem_os_store_release_u64(p, v) smp_store_release((p), (v))
-#define kumem_os_read_once_u64(p)        READ_ONCE(*(p))
+#define kumem_os_read_once_u64(p)	 READ_ONCE(*(p))
 
 #endif

@@ -71,7 +71,7 @@ static void kumem_uncharge(struct kumem_charge *c)
 }
 
 static struct kumem_region *kumem_region_new(enum kumem_region_kind kind, u32 flags,
-					      const struct kumem_geom *g)
+					     const struct kumem_geom *g)
 {
 	struct kumem_region *r;
 
@@ -113,8 +113,8 @@ static int kumem_pin_range(struct kumem_region *r, unsigned int gup)
 	long got;
 
 	while (done < n) {
-		got = kumem_pin_user_pages(start + (done << PAGE_SHIFT), min(n - done, KUMEM_PIN_BATCH),
-					   gup, r->pages + done);
+		got = kumem_pin_user_pages(start + (done << PAGE_SHIFT),
+					   min(n - done, KUMEM_PIN_BATCH), gup, r->pages + done);
 		if (got <= 0)
 			goto err_unpin;
 		done += got;
@@ -394,8 +394,7 @@ static const struct vm_operations_struct kumem_vm_ops = {
  * executable, and writable only if @writable (and then never upgradable by mprotect).
  * Shared by region mappings and the rings' and event streams' mappings.
  */
-int kumem_map_pages(struct vm_area_struct *vma, struct page **pages, unsigned long n,
-		    bool writable)
+int kumem_map_pages(struct vm_area_struct *vma, struct page **pages, unsigned long n, bool writable)
 {
 	unsigned long inserted = n;
 	int err;

@@ -33,17 +33,17 @@
 #include "../core/ring_ops.h"
 
 struct kumem_ring {
-	struct file *parent;      /* the /dev/kumem file whose regions the ring works on */
+	struct file *parent;	  /* the /dev/kumem file whose regions the ring works on */
 	struct kumem_region *mem; /* control page + SQ + CQ */
 	struct kumem_ring_ctrl *ctrl;
-	struct kumem_queue sq;    /* kernel is the consumer */
-	struct kumem_queue cq;    /* kernel is the producer */
-	struct mutex lock;        /* one consumer of the SQ at a time */
+	struct kumem_queue sq; /* kernel is the consumer */
+	struct kumem_queue cq; /* kernel is the producer */
+	struct mutex lock;     /* one consumer of the SQ at a time */
 	wait_queue_head_t cq_wait;
 	wait_queue_head_t sq_wait; /* the SQPOLL thread sleeps here */
 	struct task_struct *thread;
-	u32 flags;                 /* KUMEM_RING_SQPOLL */
-	u32 base_flags;            /* private copy of what the kernel writes into sq_flags */
+	u32 flags;	/* KUMEM_RING_SQPOLL */
+	u32 base_flags; /* private copy of what the kernel writes into sq_flags */
 	u64 idle_ns;
 };
 
@@ -275,10 +275,10 @@ long kumem_ioctl_ring_create(struct file *parent, void __user *uarg)
 		goto err_ring;
 	}
 	r->ctrl = kumem_region_kaddr(r->mem);
-	kumem_queue_attach(&r->sq, &r->ctrl->sq_tail, &r->ctrl->sq_head,
-			   (u8 *)r->ctrl + sq_off, a.sq_entries, sizeof(struct kumem_sqe), false);
-	kumem_queue_attach(&r->cq, &r->ctrl->cq_tail, &r->ctrl->cq_head,
-			   (u8 *)r->ctrl + cq_off, a.cq_entries, sizeof(struct kumem_cqe), true);
+	kumem_queue_attach(&r->sq, &r->ctrl->sq_tail, &r->ctrl->sq_head, (u8 *)r->ctrl + sq_off,
+			   a.sq_entries, sizeof(struct kumem_sqe), false);
+	kumem_queue_attach(&r->cq, &r->ctrl->cq_tail, &r->ctrl->cq_head, (u8 *)r->ctrl + cq_off,
+			   a.cq_entries, sizeof(struct kumem_cqe), true);
 	mutex_init(&r->lock);
 	init_waitqueue_head(&r->cq_wait);
 	init_waitqueue_head(&r->sq_wait);
@@ -298,8 +298,8 @@ long kumem_ioctl_ring_create(struct file *parent, void __user *uarg)
 	a.sq_offset = sq_off;
 	a.cq_offset = cq_off;
 	a.user_addr = 0;
-	err = kumem_publish_fd("[kumem-ring]", &kumem_ring_fops, r, uarg, &a, sizeof(a),
-			       &a.ring_fd, &file, &released);
+	err = kumem_publish_fd("[kumem-ring]", &kumem_ring_fops, r, uarg, &a, sizeof(a), &a.ring_fd,
+			       &file, &released);
 	if (!err || released)
 		return err;
 	/* no file was made: undo by hand */

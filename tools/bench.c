@@ -157,13 +157,14 @@ static void plot(const struct bench_opts *o, const char *data)
 		printf("(cannot write the gnuplot script)\n");
 		return;
 	}
-	fprintf(f, "set terminal png size 900,560\nset output '%s'\n"
-		   "set logscale xy\nset xlabel 'region size (KiB)'\nset ylabel 'ns per page'\n"
-		   "set title 'kumem lock+map+release vs io_uring register+unregister'\n"
-		   "set key top right\nset grid\n"
-		   "plot '%s' using 1:2 with linespoints title 'kumem method 1', "
-		   "'%s' using 1:3 with linespoints title 'io_uring buffers', "
-		   "'%s' using 1:4 with linespoints title 'kumem method 2'\n",
+	fprintf(f,
+		"set terminal png size 900,560\nset output '%s'\n"
+		"set logscale xy\nset xlabel 'region size (KiB)'\nset ylabel 'ns per page'\n"
+		"set title 'kumem lock+map+release vs io_uring register+unregister'\n"
+		"set key top right\nset grid\n"
+		"plot '%s' using 1:2 with linespoints title 'kumem method 1', "
+		"'%s' using 1:3 with linespoints title 'io_uring buffers', "
+		"'%s' using 1:4 with linespoints title 'kumem method 2'\n",
 		o->plot, data, data, data);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "gnuplot %s", script);
@@ -240,15 +241,18 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 		last_k = k_ns;
 		last_u = u_ns;
 		if (o->csv)
-			fprintf(o->csv, "setup,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
-				bytes, n, k_ns, u_ns, a_ns);
+			fprintf(o->csv,
+				"setup,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", bytes,
+				n, k_ns, u_ns, a_ns);
 		if (dat)
-			fprintf(dat, "%" PRIu64 " %.2f %.2f %.2f\n", bytes >> 10, (double)k_ns / pages,
-				u_ns ? (double)u_ns / pages : 0.0, (double)a_ns / pages);
+			fprintf(dat, "%" PRIu64 " %.2f %.2f %.2f\n", bytes >> 10,
+				(double)k_ns / pages, u_ns ? (double)u_ns / pages : 0.0,
+				(double)a_ns / pages);
 	}
 	if (ratio64)
 		printf("  64 MiB: kumem lock+map+release takes %.2fx io_uring's registration "
-		       "(target: <= 1.2x)\n", ratio64 / 1000.0);
+		       "(target: <= 1.2x)\n",
+		       ratio64 / 1000.0);
 	/* io_uring's unregister waits for a fixed quiesce; the slope shows the per-page work */
 	if (prev_pages && last_k > prev_k && last_u > prev_u)
 		printf("  marginal cost per page between the two largest sizes: kumem %.1f ns, "
@@ -340,8 +344,9 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 			}
 			printf("\n");
 			if (o->csv)
-				fprintf(o->csv, "checksum,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64
-						",%" PRIu64 ",%" PRIu64 "\n",
+				fprintf(o->csv,
+					"checksum,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+					",%" PRIu64 "\n",
 					bytes, n, ns[0], ns[1], ns[2], ns[3]);
 			kumem_region_release(r);
 		} else if (err != -EIO) {
@@ -414,8 +419,9 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (optind < argc)
 		what = argv[optind++];
-	if (optind < argc || (strcmp(what, "setup") && strcmp(what, "checksum") &&
-			      strcmp(what, "ring") && strcmp(what, "events") && strcmp(what, "all")))
+	if (optind < argc ||
+	    (strcmp(what, "setup") && strcmp(what, "checksum") && strcmp(what, "ring") &&
+	     strcmp(what, "events") && strcmp(what, "all")))
 		goto bad;
 	/* the ring core's two-thread figure needs no driver: run it natively too */
 	if (!strcmp(what, "ring") && kumem_open(&dev)) {

@@ -229,8 +229,10 @@ int bench_ring(kumem_t *dev, uint64_t count)
 	line("io_uring NOP, batches of 32", u32, 0, "");
 	line("io_uring NOP, SQPOLL", usq, 0, "");
 	if (u32 > 0 && usq > 0)
-		printf("  kumem enter(32) / io_uring(32): %.2fx (target >= 5x); kumem SQPOLL / io_uring "
-		       "SQPOLL: %.2fx (target >= 1.5x)\n", enter32 / u32, sqpoll / usq);
+		printf("  kumem enter(32) / io_uring(32): %.2fx (target >= 5x); kumem SQPOLL / "
+		       "io_uring "
+		       "SQPOLL: %.2fx (target >= 1.5x)\n",
+		       enter32 / u32, sqpoll / usq);
 	if (tt_rate > 0)
 		printf("  best kernel path / two user threads: %.2fx (target >= 0.8x); "
 		       "vs one ioctl per message: %.1fx (target >= 40x)\n",

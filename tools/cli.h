@@ -15,7 +15,7 @@ void cli_free_pages(void *p);
 bool cli_may_see_pfns(void);
 
 /* Exit codes of every subcommand. */
-#define EXIT_OK    0
+#define EXIT_OK	   0
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
 

@@ -15,7 +15,7 @@
 
 #include "cli.h"
 
-#define DEMO_LEN (3 * 4096 + 100) /* three pages and a bit: from 0x10 into a page it spans four */
+#define DEMO_LEN  (3 * 4096 + 100) /* three pages and a bit: from 0x10 into a page it spans four */
 #define DEMO_PFNS 8
 /* A step's result besides 0 and a negative errno: the driver here does not offer it. */
 #define STEP_UNAVAILABLE 1
@@ -23,11 +23,11 @@
 struct demo {
 	kumem_t *dev;
 	struct kumem_stats start;
-	uint8_t *user_buf;      /* method 1: this process's memory */
-	uint8_t *user_va;       /* 0x10 into a page, like the seed's 0xac004010 */
+	uint8_t *user_buf;	/* method 1: this process's memory */
+	uint8_t *user_va;	/* 0x10 into a page, like the seed's 0xac004010 */
 	kumem_region_t *locked; /* method 1 region */
 	kumem_region_t *shared; /* method 2 region */
-	kumem_region_t *ro;     /* method 2, read-only for this process */
+	kumem_region_t *ro;	/* method 2, read-only for this process */
 };
 
 static void pattern(uint8_t *p, size_t len, unsigned int seed)
@@ -70,8 +70,8 @@ static int step_open(struct demo *d)
 	err = kumem_info(d->dev, &info);
 	if (err)
 		return err;
-	printf("    driver ABI %u, page size %u, regions up to %" PRIu64 " MiB\n",
-	       info.abi_version, info.page_size, info.max_region_bytes >> 20);
+	printf("    driver ABI %u, page size %u, regions up to %" PRIu64 " MiB\n", info.abi_version,
+	       info.page_size, info.max_region_bytes >> 20);
 	return kumem_stats(d->dev, &d->start);
 }
 
@@ -94,7 +94,8 @@ static int step_lock_user(struct demo *d)
 	if (err)
 		return err;
 	printf("    kernel checksum through its own mapping 0x%016" PRIx64 ", user 0x%016" PRIx64
-	       "\n", sum, kumem_checksum(d->user_va, DEMO_LEN));
+	       "\n",
+	       sum, kumem_checksum(d->user_va, DEMO_LEN));
 	return sum == kumem_checksum(d->user_va, DEMO_LEN) ? 0 : fail_msg("method 1 checksum");
 }
 
@@ -158,7 +159,8 @@ static int step_shared_both_ways(struct demo *d)
 	if (sum != kumem_checksum(p, DEMO_LEN))
 		return fail_msg("process writes not seen by the kernel");
 	printf("    kernel fill seen by the process; process writes seen by the kernel "
-	       "(checksum 0x%016" PRIx64 ")\n", sum);
+	       "(checksum 0x%016" PRIx64 ")\n",
+	       sum);
 	err = kumem_region_release(d->shared);
 	d->shared = NULL;
 	return err;
@@ -227,14 +229,22 @@ static int step_ring(struct demo *d)
 	pa = kumem_region_addr(a);
 	pb = kumem_region_addr(b);
 	e = kumem_ring_get_sqe(r);
-	*e = (struct kumem_sqe){ .op = KUMEM_OP_FILL, .region = kumem_region_id(a), .len = 8192,
-				 .value = 0x42, .user_data = 1 };
+	*e = (struct kumem_sqe){ .op = KUMEM_OP_FILL,
+				 .region = kumem_region_id(a),
+				 .len = 8192,
+				 .value = 0x42,
+				 .user_data = 1 };
 	e = kumem_ring_get_sqe(r);
-	*e = (struct kumem_sqe){ .op = KUMEM_OP_COPY, .region = kumem_region_id(a), .len = 4096,
-				 .dst_region = kumem_region_id(b), .dst_offset = 4096, .user_data = 2 };
+	*e = (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+				 .region = kumem_region_id(a),
+				 .len = 4096,
+				 .dst_region = kumem_region_id(b),
+				 .dst_offset = 4096,
+				 .user_data = 2 };
 	e = kumem_ring_get_sqe(r);
-	*e = (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM, .region = kumem_region_id(b),
-				 .len = 8192, .user_data = 3 };
+	*e = (struct kumem_sqe){
+		.op = KUMEM_OP_CHECKSUM, .region = kumem_region_id(b), .len = 8192, .user_data = 3
+	};
 	err = kumem_ring_submit(r);
 	if (err != 3) {
 		err = err < 0 ? err : fail_msg("ring did not take 3 submissions");
@@ -248,13 +258,14 @@ static int step_ring(struct demo *d)
 		goto out;
 	}
 	for (i = 0; i < 3; i++)
-		printf("    completion user_data %" PRIu64 ": result %" PRId64 "%s\n", cq[i].user_data,
-		       cq[i].result, i == 2 ? ", checksum of b" : "");
+		printf("    completion user_data %" PRIu64 ": result %" PRId64 "%s\n",
+		       cq[i].user_data, cq[i].result, i == 2 ? ", checksum of b" : "");
 	if (cq[0].result || cq[1].result || cq[2].result || pa[8191] != 0x42 || pb[4095] != 0 ||
 	    pb[4096] != 0x42 || cq[2].value != kumem_checksum(pb, 8192))
 		err = fail_msg("ring operations");
 	else
-		printf("    one system call ran FILL, COPY and CHECKSUM; the process sees every effect\n");
+		printf("    one system call ran FILL, COPY and CHECKSUM; the process sees every "
+		       "effect\n");
 out:
 	kumem_region_release(a);
 	kumem_region_release(b);
@@ -312,8 +323,8 @@ static int step_nothing_left(struct demo *d)
 	if (err)
 		return err;
 	printf("    regions %" PRIu64 ", pinned pages %" PRIu64 ", allocated pages %" PRIu64
-	       ", user mappings %" PRIu64 "\n", now.regions, now.pinned_pages, now.allocated_pages,
-	       now.user_mappings);
+	       ", user mappings %" PRIu64 "\n",
+	       now.regions, now.pinned_pages, now.allocated_pages, now.user_mappings);
 	if (now.regions != d->start.regions || now.pinned_pages != d->start.pinned_pages ||
 	    now.allocated_pages != d->start.allocated_pages ||
 	    now.user_mappings != d->start.user_mappings)
@@ -332,8 +343,10 @@ static const struct demo_step steps[] = {
 	  "CreateFile(\\\\.\\kumem) on Windows, open(/dev/kumem) here; the ABI version is checked.",
 	  step_open },
 	{ "method 1: lock this process's buffer and map it into the kernel",
-	  "Seed: IoAllocateMdl + MmProbeAndLockPages(IoWriteAccess) + MmGetSystemAddressForMdlSafe.\n"
-	  "Linux: pin_user_pages_fast(FOLL_LONGTERM | FOLL_WRITE) + vmap(). The buffer starts 0x10\n"
+	  "Seed: IoAllocateMdl + MmProbeAndLockPages(IoWriteAccess) + "
+	  "MmGetSystemAddressForMdlSafe.\n"
+	  "Linux: pin_user_pages_fast(FOLL_LONGTERM | FOLL_WRITE) + vmap(). The buffer starts "
+	  "0x10\n"
 	  "into a page, so ByteOffset is 0x10, as in the seed's 0xac004010 example.",
 	  step_lock_user },
 	{ "method 1: the kernel writes, the process reads",
@@ -355,7 +368,8 @@ static const struct demo_step steps[] = {
 	  step_transfers },
 	{ "a command ring: three operations, one system call",
 	  "Submission and completion queues live in shared memory (io_uring style): the process\n"
-	  "writes entries, one ENTER makes the driver run them, completions come back the same way.",
+	  "writes entries, one ENTER makes the driver run them, completions come back the same "
+	  "way.",
 	  step_ring },
 	{ "an event stream: kernel to process, no copy per record",
 	  "Variable-size records in a data area mapped twice back to back, so none ever wraps;\n"
@@ -394,8 +408,10 @@ int cmd_demo(int argc, char **argv)
 
 	if (argc > 1) {
 		if (!strcmp(argv[1], "--help")) {
-			printf("usage: kumem demo\n\nWalks through both shared-memory methods and the "
-			       "buffered/direct transfers,\nverifying each step. Exit 1 if any does "
+			printf("usage: kumem demo\n\nWalks through both shared-memory methods and "
+			       "the "
+			       "buffered/direct transfers,\nverifying each step. Exit 1 if any "
+			       "does "
 			       "not verify.\n");
 			return EXIT_OK;
 		}

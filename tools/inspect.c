@@ -15,7 +15,7 @@
 #include "../core/mdl.h"
 
 /* An NT MDL header is 48 bytes on 64-bit Windows; the PFN array follows it. */
-#define NT_MDL_HEADER 48
+#define NT_MDL_HEADER	 48
 #define MAX_LISTED_PAGES 16
 
 static int inspect_computed(uint64_t addr, uint64_t len, unsigned int shift)
@@ -26,12 +26,15 @@ static int inspect_computed(uint64_t addr, uint64_t len, unsigned int shift)
 
 	err = kumem_geom_init(&g, addr, len, shift);
 	if (err == -KUMEM_EOVERFLOW) {
-		fprintf(stderr, "kumem inspect: 0x%" PRIx64 " + %" PRIu64
-				" wraps around the end of the address space\n", addr, len);
+		fprintf(stderr,
+			"kumem inspect: 0x%" PRIx64 " + %" PRIu64
+			" wraps around the end of the address space\n",
+			addr, len);
 		return EXIT_USAGE;
 	}
 	if (err || kumem_descriptor_bytes(NT_MDL_HEADER, g.page_count, &bytes)) {
-		fprintf(stderr, "kumem inspect: %s\n", kumem_strerror(err ? err : -KUMEM_EOVERFLOW));
+		fprintf(stderr, "kumem inspect: %s\n",
+			kumem_strerror(err ? err : -KUMEM_EOVERFLOW));
 		return EXIT_USAGE;
 	}
 	printf("MDL view of 0x%" PRIx64 " + %" PRIu64 " bytes (page size %u):\n", addr, len,
@@ -39,9 +42,11 @@ static int inspect_computed(uint64_t addr, uint64_t len, unsigned int shift)
 	printf("    StartVa          0x%016" PRIx64 "   (page-aligned)\n", g.start_va);
 	printf("    ByteOffset       0x%" PRIx32 "\n", g.byte_offset);
 	printf("    ByteCount        %" PRIu64 "\n", g.byte_count);
-	printf("    VirtualAddress   0x%016" PRIx64 "   (MmGetMdlVirtualAddress = StartVa + ByteOffset)\n",
+	printf("    VirtualAddress   0x%016" PRIx64
+	       "   (MmGetMdlVirtualAddress = StartVa + ByteOffset)\n",
 	       kumem_geom_va(&g));
-	printf("    span pages       %" PRIu64 "   (ADDRESS_AND_SIZE_TO_SPAN_PAGES)\n", g.page_count);
+	printf("    span pages       %" PRIu64 "   (ADDRESS_AND_SIZE_TO_SPAN_PAGES)\n",
+	       g.page_count);
 	printf("    descriptor bytes %" PRIu64 "   (%d-byte MDL header + 8 per PFN)\n", bytes,
 	       NT_MDL_HEADER);
 	for (i = 0; i < g.page_count && i < MAX_LISTED_PAGES; i++)

@@ -162,17 +162,18 @@ static int cmd_version(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kumem <command> [options]\n\n"
-		   "commands:\n"
-		   "  demo                 walk through method 1, method 2, buffered and direct I/O\n"
-		   "  inspect --addr A --len N [--page-size P]\n"
-		   "                       the MDL view of a buffer, computed (no driver needed)\n"
-		   "  inspect --self N     lock an N-byte buffer of this process and ask the driver\n"
-		   "  stats                the driver's counters\n"
-		   "  version              library and driver versions\n"
-		   "  bench [setup|checksum|ring|events|all] [--max-mb N] [--iters N] [--csv F]\n"
-		   "        [--plot F.png] costs of setup, transfers and rings, beside io_uring\n\n"
-		   "`kumem <command> --help` for more. Exit status: 0 ok, 1 failure, 2 usage.\n");
+	fprintf(f,
+		"usage: kumem <command> [options]\n\n"
+		"commands:\n"
+		"  demo                 walk through method 1, method 2, buffered and direct I/O\n"
+		"  inspect --addr A --len N [--page-size P]\n"
+		"                       the MDL view of a buffer, computed (no driver needed)\n"
+		"  inspect --self N     lock an N-byte buffer of this process and ask the driver\n"
+		"  stats                the driver's counters\n"
+		"  version              library and driver versions\n"
+		"  bench [setup|checksum|ring|events|all] [--max-mb N] [--iters N] [--csv F]\n"
+		"        [--plot F.png] costs of setup, transfers and rings, beside io_uring\n\n"
+		"`kumem <command> --help` for more. Exit status: 0 ok, 1 failure, 2 usage.\n");
 }
 
 int main(int argc, char **argv)

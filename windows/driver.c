@@ -19,7 +19,7 @@ static DRIVER_DISPATCH KumemDeviceControl;
 KUMEM_COUNTERS KumemCounters;
 
 #define KUMEM_DEVICE_NAME L"\\Device\\kumem"
-#define KUMEM_LINK_NAME   L"\\DosDevices\\kumem"
+#define KUMEM_LINK_NAME	  L"\\DosDevices\\kumem"
 
 /* core/ and the ABI speak Linux errno values; this is the one place they become NTSTATUS.
  * libkumem's Windows backend maps the resulting Win32 errors back (docs/windows.md). */
@@ -158,10 +158,10 @@ static NTSTATUS KumemClose(PDEVICE_OBJECT Device, PIRP Irp)
 			err = -KUMEM_EINVAL;                                                       \
 			break;                                                                     \
 		}                                                                                  \
-		RtlCopyMemory(&blk_, Irp->AssociatedIrp.SystemBuffer, sizeof(blk_));              \
+		RtlCopyMemory(&blk_, Irp->AssociatedIrp.SystemBuffer, sizeof(blk_));               \
 		err = (call);                                                                      \
 		if (!err) {                                                                        \
-			RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &blk_, sizeof(blk_));      \
+			RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &blk_, sizeof(blk_));       \
 			info = sizeof(blk_);                                                       \
 		}                                                                                  \
 	} while (0)

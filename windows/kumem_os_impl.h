@@ -8,11 +8,11 @@
 #include <stdint.h>
 
 /* ntoskrnl exports memcpy and memset; the compiler's builtins call them. */
-#define kumem_os_memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
-#define kumem_os_memset(d, c, n) __builtin_memset((d), (c), (n))
+#define kumem_os_memcpy(d, s, n)  __builtin_memcpy((d), (s), (n))
+#define kumem_os_memset(d, c, n)  __builtin_memset((d), (c), (n))
 #define kumem_os_memmove(d, s, n) __builtin_memmove((d), (s), (n))
-#define KUMEM_OS_LIKELY(x)       __builtin_expect(!!(x), 1)
-#define KUMEM_OS_UNLIKELY(x)     __builtin_expect(!!(x), 0)
+#define KUMEM_OS_LIKELY(x)	  __builtin_expect(!!(x), 1)
+#define KUMEM_OS_UNLIKELY(x)	  __builtin_expect(!!(x), 0)
 
 /*
  * x64 is TSO: a plain load is an acquire and a plain store a release at the hardware level;

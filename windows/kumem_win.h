@@ -40,7 +40,7 @@ typedef struct _KUMEM_REGION {
 	struct kumem_geom Geom;
 	PMDL Mdl;
 	PVOID SystemVa; /* kernel mapping of the first page */
-	PVOID UserVa;   /* method 2: the mapping in the owning process */
+	PVOID UserVa;	/* method 2: the mapping in the owning process */
 	PVOID PoolBlock;
 	PEPROCESS Owner; /* referenced; the only process that may use or release the region */
 } KUMEM_REGION, *PKUMEM_REGION;

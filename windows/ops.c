@@ -149,9 +149,9 @@ int KumemDirectChecksum(PIRP Irp, PIO_STACK_LOCATION Stack)
 	if (out > KUMEM_MAX_REGION_BYTES)
 		return -KUMEM_E2BIG;
 	if (out) {
-		data = MmGetSystemAddressForMdlSafe(Irp->MdlAddress,
-						    NormalPagePriority | MdlMappingNoExecute |
-							    MdlMappingNoWrite);
+		data = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority |
+									     MdlMappingNoExecute |
+									     MdlMappingNoWrite);
 		if (!data)
 			return -KUMEM_ENOMEM;
 		sum = kumem_checksum(data, out);

@@ -255,7 +255,8 @@ static int AllocPages(PKUMEM_REGION r, ULONG64 bytes)
 		return -KUMEM_ENOMEM;
 	if (MmGetMdlByteCount(r->Mdl) != bytes)
 		goto cleanupFreePages;
-	r->SystemVa = MmGetSystemAddressForMdlSafe(r->Mdl, NormalPagePriority | MdlMappingNoExecute);
+	r->SystemVa =
+		MmGetSystemAddressForMdlSafe(r->Mdl, NormalPagePriority | MdlMappingNoExecute);
 	if (!r->SystemVa)
 		goto cleanupFreePages;
 	return 0;

@@ -17,22 +17,22 @@
 struct _KUMEM_RING {
 	LIST_ENTRY Link;
 	volatile LONG RefCount; /* the handle's list holds one, each ENTER at work one */
-	volatile LONG Closing;  /* released: waiters in ENTER leave */
+	volatile LONG Closing;	/* released: waiters in ENTER leave */
 	ULONG Id;
 	PKUMEM_FILE File;
-	PKUMEM_REGION Mem;   /* control page + SQ + CQ; our reference */
-	PEPROCESS Owner;     /* the process the ring works for */
+	PKUMEM_REGION Mem;	      /* control page + SQ + CQ; our reference */
+	PEPROCESS Owner;	      /* the process the ring works for */
 	struct kumem_ring_ctrl *Ctrl; /* system address of the control page */
-	struct kumem_queue Sq;        /* kernel consumes */
-	struct kumem_queue Cq;        /* kernel produces */
-	FAST_MUTEX Lock;              /* one consumer of the SQ at a time */
-	KEVENT CqEvent;               /* notification: completions posted */
-	PKEVENT UserEvent;            /* the caller's event, referenced, or NULL */
-	KEVENT WakeEvent;             /* synchronization: wakes the SQPOLL thread */
+	struct kumem_queue Sq;	      /* kernel consumes */
+	struct kumem_queue Cq;	      /* kernel produces */
+	FAST_MUTEX Lock;	      /* one consumer of the SQ at a time */
+	KEVENT CqEvent;		      /* notification: completions posted */
+	PKEVENT UserEvent;	      /* the caller's event, referenced, or NULL */
+	KEVENT WakeEvent;	      /* synchronization: wakes the SQPOLL thread */
 	PETHREAD Thread;
 	volatile LONG Stop;
 	ULONG Flags;
-	ULONG BaseFlags;              /* private copy of what we write to sq_flags */
+	ULONG BaseFlags; /* private copy of what we write to sq_flags */
 	ULONG64 Idle100ns;
 };
 
@@ -163,7 +163,8 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	if (!a->cq_entries)
 		a->cq_entries = 2 * a->sq_entries;
 	if (!kumem_pow2_ok(a->sq_entries, KUMEM_RING_MAX_ENTRIES) ||
-	    !kumem_pow2_ok(a->cq_entries, 2 * KUMEM_RING_MAX_ENTRIES) || a->cq_entries < a->sq_entries)
+	    !kumem_pow2_ok(a->cq_entries, 2 * KUMEM_RING_MAX_ENTRIES) ||
+	    a->cq_entries < a->sq_entries)
 		return -KUMEM_EINVAL;
 	sqOff = PAGE_SIZE;
 	cqOff = sqOff + (ULONG64)a->sq_entries * sizeof(struct kumem_sqe);

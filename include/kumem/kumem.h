@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-typedef struct kumem kumem_t;               /* an open handle on the driver */
+typedef struct kumem kumem_t;		    /* an open handle on the driver */
 typedef struct kumem_region kumem_region_t; /* a region of shared memory */
 
 /*
@@ -108,7 +108,7 @@ uint64_t kumem_checksum(const void *buf, size_t len);
 
 /* ---- rings (Linux; the Windows driver does not serve them yet) -------------------------- */
 
-typedef struct kumem_ring kumem_ring_t;     /* submission + completion queues */
+typedef struct kumem_ring kumem_ring_t;	    /* submission + completion queues */
 typedef struct kumem_events kumem_events_t; /* kernel -> user record stream */
 
 /*

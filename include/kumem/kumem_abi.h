@@ -31,11 +31,12 @@
 #define KUMEM_KERNEL_READ  0x0001u
 #define KUMEM_KERNEL_WRITE 0x0002u
 /* Method 2 (kumem_alloc_shared): what the calling process may do to the kernel's pages. */
-#define KUMEM_USER_READ  0x0004u
+#define KUMEM_USER_READ	 0x0004u
 #define KUMEM_USER_WRITE 0x0008u
 /*
  * Method 2 variant: one physically contiguous block rounded up to whole pages, the
- * kernel's equivalent of the seed's ExAllocatePoolWithTag(NonPagedPool) + MmBuildMdlForNonPagedPool.
+ * kernel's equivalent of the seed's ExAllocatePoolWithTag(NonPagedPool) +
+ * MmBuildMdlForNonPagedPool.
  */
 #define KUMEM_ALLOC_CONTIG 0x0010u
 
@@ -45,13 +46,13 @@
 /* ---- the MDL view ------------------------------------------------------------------------ */
 
 /* kumem_mdl.flags */
-#define KUMEM_MDL_LOCKED           0x0001u /* pages pinned/locked for the region's life */
-#define KUMEM_MDL_KERNEL_MAPPED    0x0002u /* the kernel has its own virtual mapping */
-#define KUMEM_MDL_USER_MAPPED      0x0004u /* mapped into the owning process */
+#define KUMEM_MDL_LOCKED	   0x0001u /* pages pinned/locked for the region's life */
+#define KUMEM_MDL_KERNEL_MAPPED	   0x0002u /* the kernel has its own virtual mapping */
+#define KUMEM_MDL_USER_MAPPED	   0x0004u /* mapped into the owning process */
 #define KUMEM_MDL_KERNEL_ALLOCATED 0x0008u /* method 2: pages belong to the kernel */
 #define KUMEM_MDL_USER_READ_ONLY   0x0010u /* the process cannot write these pages */
-#define KUMEM_MDL_KERNEL_WRITES    0x0020u /* method 1 with KUMEM_KERNEL_WRITE */
-#define KUMEM_MDL_CONTIGUOUS       0x0040u /* physically contiguous (KUMEM_ALLOC_CONTIG) */
+#define KUMEM_MDL_KERNEL_WRITES	   0x0020u /* method 1 with KUMEM_KERNEL_WRITE */
+#define KUMEM_MDL_CONTIGUOUS	   0x0040u /* physically contiguous (KUMEM_ALLOC_CONTIG) */
 
 /*
  * What the seed calls the MDL, as the caller may see it. No kernel address is in here:
@@ -59,14 +60,14 @@
  * where the pages are mapped in this process, 0 while not mapped).
  */
 struct kumem_mdl {
-	uint64_t start_va;         /* page aligned: MDL StartVa */
-	uint64_t byte_count;       /* MDL ByteCount */
-	uint32_t byte_offset;      /* MDL ByteOffset: start_va + byte_offset = first byte */
-	uint32_t flags;            /* KUMEM_MDL_* */
-	uint64_t page_count;       /* ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, byte_count) */
+	uint64_t start_va;	   /* page aligned: MDL StartVa */
+	uint64_t byte_count;	   /* MDL ByteCount */
+	uint32_t byte_offset;	   /* MDL ByteOffset: start_va + byte_offset = first byte */
+	uint32_t flags;		   /* KUMEM_MDL_* */
+	uint64_t page_count;	   /* ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, byte_count) */
 	uint64_t descriptor_bytes; /* memory the kernel keeps to describe it (header + PFNs) */
-	uint32_t os_flags;         /* Windows: MDL->MdlFlags; Linux: 0 */
-	uint32_t id;               /* region id */
+	uint32_t os_flags;	   /* Windows: MDL->MdlFlags; Linux: 0 */
+	uint32_t id;		   /* region id */
 	uint64_t reserved[2];
 };
 
@@ -74,34 +75,34 @@ struct kumem_mdl {
 
 /* KUMEM_IOC_VERSION: out */
 struct kumem_info {
-	uint32_t abi_version;      /* KUMEM_ABI_VERSION */
-	uint32_t page_size;        /* bytes */
-	uint32_t max_regions;      /* per open handle */
-	uint32_t features;         /* KUMEM_FEAT_* */
+	uint32_t abi_version;	   /* KUMEM_ABI_VERSION */
+	uint32_t page_size;	   /* bytes */
+	uint32_t max_regions;	   /* per open handle */
+	uint32_t features;	   /* KUMEM_FEAT_* */
 	uint64_t max_region_bytes; /* largest single region */
 	uint64_t reserved[3];
 };
 
-#define KUMEM_FEAT_LOCK_USER    0x0001u
+#define KUMEM_FEAT_LOCK_USER	0x0001u
 #define KUMEM_FEAT_ALLOC_SHARED 0x0002u
-#define KUMEM_FEAT_CONTIG       0x0004u
-#define KUMEM_FEAT_BUFFERED     0x0008u
-#define KUMEM_FEAT_DIRECT       0x0010u
+#define KUMEM_FEAT_CONTIG	0x0004u
+#define KUMEM_FEAT_BUFFERED	0x0008u
+#define KUMEM_FEAT_DIRECT	0x0010u
 
 /* KUMEM_IOC_LOCK_USER: method 1 */
 struct kumem_lock_args {
-	uint64_t addr;  /* in: user address, any alignment */
-	uint64_t len;   /* in: bytes, > 0 */
+	uint64_t addr;	/* in: user address, any alignment */
+	uint64_t len;	/* in: bytes, > 0 */
 	uint32_t flags; /* in: KUMEM_KERNEL_READ and/or KUMEM_KERNEL_WRITE */
-	uint32_t id;    /* out: region id */
+	uint32_t id;	/* out: region id */
 	uint64_t reserved[2];
 };
 
 /* KUMEM_IOC_ALLOC_SHARED: method 2 */
 struct kumem_alloc_args {
-	uint64_t len;         /* in: bytes, > 0; whole pages are allocated */
-	uint32_t flags;       /* in: KUMEM_USER_READ [| KUMEM_USER_WRITE] [| KUMEM_ALLOC_CONTIG] */
-	uint32_t id;          /* out: region id */
+	uint64_t len;	      /* in: bytes, > 0; whole pages are allocated */
+	uint32_t flags;	      /* in: KUMEM_USER_READ [| KUMEM_USER_WRITE] [| KUMEM_ALLOC_CONTIG] */
+	uint32_t id;	      /* out: region id */
 	uint64_t mmap_offset; /* out, Linux: pass to mmap() on the device fd */
 	uint64_t user_addr;   /* out, Windows: where the driver mapped the pages; Linux: 0 */
 	uint64_t map_len;     /* out: bytes mapped (len rounded up to pages) */
@@ -116,9 +117,9 @@ struct kumem_region_ref {
 
 /* KUMEM_IOC_DESCRIBE */
 struct kumem_describe_args {
-	uint32_t id;           /* in */
+	uint32_t id;	       /* in */
 	uint32_t reserved0;    /* in: 0 */
-	uint64_t pfns;         /* in: user pointer to uint64_t[max_pfns], or 0 (privileged) */
+	uint64_t pfns;	       /* in: user pointer to uint64_t[max_pfns], or 0 (privileged) */
 	uint64_t max_pfns;     /* in */
 	uint64_t pfns_written; /* out */
 	struct kumem_mdl mdl;  /* out */
@@ -126,10 +127,10 @@ struct kumem_describe_args {
 
 /* KUMEM_IOC_KERNEL_FILL, KUMEM_IOC_KERNEL_CHECKSUM: the driver works on its own mapping */
 struct kumem_kernel_op {
-	uint32_t id;     /* in */
-	uint32_t value;  /* in: fill byte (0..255); 0 for checksum */
+	uint32_t id;	 /* in */
+	uint32_t value;	 /* in: fill byte (0..255); 0 for checksum */
 	uint64_t offset; /* in: bytes from the region's first byte */
-	uint64_t len;    /* in */
+	uint64_t len;	 /* in */
 	uint64_t result; /* out: checksum */
 	uint64_t reserved;
 };
@@ -143,8 +144,8 @@ struct kumem_kernel_op {
  *                     writes the uint64_t sum (a direct request copies nothing back).
  */
 struct kumem_xfer {
-	uint64_t addr;   /* in: user buffer */
-	uint64_t len;    /* in */
+	uint64_t addr;	 /* in: user buffer */
+	uint64_t len;	 /* in */
 	uint64_t result; /* out: checksum */
 	uint64_t reserved;
 };
@@ -153,12 +154,11 @@ struct kumem_xfer {
 struct kumem_stats {
 	uint64_t open_handles;
 	uint64_t regions;
-	uint64_t pinned_pages;    /* method 1 pages held */
+	uint64_t pinned_pages;	  /* method 1 pages held */
 	uint64_t allocated_pages; /* method 2 pages held (including ones kept alive by a mapping) */
-	uint64_t user_mappings;   /* live user mappings of method 2 regions */
+	uint64_t user_mappings;	  /* live user mappings of method 2 regions */
 	uint64_t reserved[3];
 };
-
 
 /* ---- rings (see docs/rings.md) -------------------------------------------------------------
  *
@@ -177,7 +177,7 @@ struct kumem_stats {
 #define KUMEM_RING_MAX_ENTRIES 32768u
 
 #define KUMEM_SQ_NEED_WAKEUP 0x1u /* the polling thread sleeps: ENTER with KUMEM_ENTER_WAKEUP */
-#define KUMEM_RING_DEAD      0x2u /* the kernel stopped serving this ring (corrupt indices) */
+#define KUMEM_RING_DEAD	     0x2u /* the kernel stopped serving this ring (corrupt indices) */
 
 struct kumem_ring_ctrl {
 	uint32_t sq_tail;
@@ -193,11 +193,11 @@ struct kumem_ring_ctrl {
 };
 
 /* ops */
-#define KUMEM_OP_NOP      0
-#define KUMEM_OP_FILL     1 /* region: [offset, offset + len) = value */
+#define KUMEM_OP_NOP	  0
+#define KUMEM_OP_FILL	  1 /* region: [offset, offset + len) = value */
 #define KUMEM_OP_CHECKSUM 2 /* cqe.value = kumem_checksum(region [offset, offset + len)) */
-#define KUMEM_OP_COPY     3 /* dst_region [dst_offset...] = region [offset, offset + len) */
-#define KUMEM_OP_MAX      KUMEM_OP_COPY
+#define KUMEM_OP_COPY	  3 /* dst_region [dst_offset...] = region [offset, offset + len) */
+#define KUMEM_OP_MAX	  KUMEM_OP_COPY
 
 struct kumem_sqe {
 	uint8_t op;
@@ -229,17 +229,17 @@ struct kumem_cqe {
 #define KUMEM_RING_SQPOLL 0x1u /* a kernel thread consumes submissions; sleeps when idle */
 
 struct kumem_ring_create {
-	uint32_t sq_entries;  /* in: power of two, <= KUMEM_RING_MAX_ENTRIES */
-	uint32_t cq_entries;  /* in: power of two >= sq_entries, or 0 for 2 * sq_entries */
-	uint32_t flags;       /* in: KUMEM_RING_SQPOLL */
-	uint32_t idle_us;     /* in: SQPOLL busy-poll time before sleeping (0: 1000) */
-	int32_t ring_fd;      /* out */
+	uint32_t sq_entries; /* in: power of two, <= KUMEM_RING_MAX_ENTRIES */
+	uint32_t cq_entries; /* in: power of two >= sq_entries, or 0 for 2 * sq_entries */
+	uint32_t flags;	     /* in: KUMEM_RING_SQPOLL */
+	uint32_t idle_us;    /* in: SQPOLL busy-poll time before sleeping (0: 1000) */
+	int32_t ring_fd;     /* out */
 	uint32_t reserved0;
-	uint64_t map_len;     /* out: mmap(ring_fd, offset 0, map_len) */
-	uint64_t sq_offset;   /* out: first kumem_sqe in the mapping */
-	uint64_t cq_offset;   /* out: first kumem_cqe */
+	uint64_t map_len;      /* out: mmap(ring_fd, offset 0, map_len) */
+	uint64_t sq_offset;    /* out: first kumem_sqe in the mapping */
+	uint64_t cq_offset;    /* out: first kumem_cqe */
 	uint64_t event_handle; /* in, Windows: HANDLE of an event, or 0; Linux: 0 */
-	uint64_t user_addr;   /* out, Windows: where the ring is mapped; Linux: 0 */
+	uint64_t user_addr;    /* out, Windows: where the ring is mapped; Linux: 0 */
 };
 
 /* KUMEM_IOC_RING_ENTER (on the ring fd) */
@@ -249,7 +249,7 @@ struct kumem_ring_create {
 struct kumem_ring_enter {
 	uint32_t to_submit;    /* in: consume up to this many submissions now (not SQPOLL) */
 	uint32_t min_complete; /* in: with GETEVENTS */
-	uint32_t flags;        /* in */
+	uint32_t flags;	       /* in */
 	uint32_t submitted;    /* out */
 	int64_t timeout_ns;    /* in: with GETEVENTS; < 0 waits forever */
 	uint32_t ring_id;      /* in, Windows: which ring (ENTER goes to the device); Linux: 0 */
@@ -262,8 +262,8 @@ struct kumem_ring_enter {
  * by the kernel), then the data area mapped twice back to back, so a record that starts near
  * the end continues in the second copy and never wraps.
  */
-#define KUMEM_EV_BUSY    0x80000000u /* in record header len: being written */
-#define KUMEM_EV_DISCARD 0x40000000u /* in record header len: skip this record */
+#define KUMEM_EV_BUSY	  0x80000000u /* in record header len: being written */
+#define KUMEM_EV_DISCARD  0x40000000u /* in record header len: skip this record */
 #define KUMEM_EV_LEN_MASK 0x0fffffffu
 #define KUMEM_EV_HDR_SIZE 8u
 
@@ -280,26 +280,26 @@ struct kumem_ev_producer_page {
 	uint64_t producer_pos; /* kernel writes */
 	uint64_t dropped;      /* records refused because the area was full */
 	uint64_t produced;
-	uint32_t flags;        /* KUMEM_RING_DEAD when the stream is torn down */
+	uint32_t flags; /* KUMEM_RING_DEAD when the stream is torn down */
 	uint32_t reserved;
 };
 
 /* KUMEM_IOC_EVENTS_CREATE (on /dev/kumem): returns the stream's fd. */
 struct kumem_events_create {
-	uint64_t data_bytes;    /* in: power of two, >= 4 pages */
-	int32_t events_fd;      /* out */
+	uint64_t data_bytes; /* in: power of two, >= 4 pages */
+	int32_t events_fd;   /* out */
 	uint32_t reserved0;
-	uint64_t map_len;       /* out: 2 control pages + 2 * data_bytes */
-	uint64_t data_offset;   /* out */
+	uint64_t map_len;     /* out: 2 control pages + 2 * data_bytes */
+	uint64_t data_offset; /* out */
 	uint64_t reserved[2];
 };
 
 /* KUMEM_IOC_EVENTS_GEN (on the events fd): a kernel thread produces sequence-numbered
  * records (payload: uint64_t sequence, then bytes equal to (uint8_t)sequence). */
 struct kumem_events_gen {
-	uint64_t count;      /* in: records to produce (0: stop the generator) */
+	uint64_t count;	     /* in: records to produce (0: stop the generator) */
 	uint32_t record_len; /* in: payload bytes, 8 .. 65536, multiple of 8 */
-	uint32_t rate;       /* in: records per second, 0 = as fast as possible */
+	uint32_t rate;	     /* in: records per second, 0 = as fast as possible */
 	uint64_t reserved[2];
 };
 
@@ -319,20 +319,20 @@ _Static_assert(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 
 /* ---- ioctl numbers ------------------------------------------------------------------------ */
 
-#define KUMEM_NR_VERSION           0x01
-#define KUMEM_NR_LOCK_USER         0x02
-#define KUMEM_NR_ALLOC_SHARED      0x03
-#define KUMEM_NR_RELEASE           0x04
-#define KUMEM_NR_DESCRIBE          0x05
-#define KUMEM_NR_KERNEL_FILL       0x06
+#define KUMEM_NR_VERSION	   0x01
+#define KUMEM_NR_LOCK_USER	   0x02
+#define KUMEM_NR_ALLOC_SHARED	   0x03
+#define KUMEM_NR_RELEASE	   0x04
+#define KUMEM_NR_DESCRIBE	   0x05
+#define KUMEM_NR_KERNEL_FILL	   0x06
 #define KUMEM_NR_KERNEL_CHECKSUM   0x07
 #define KUMEM_NR_BUFFERED_CHECKSUM 0x08
 #define KUMEM_NR_DIRECT_CHECKSUM   0x09
-#define KUMEM_NR_STATS             0x0a
-#define KUMEM_NR_RING_CREATE       0x10
-#define KUMEM_NR_RING_ENTER        0x11
-#define KUMEM_NR_EVENTS_CREATE     0x12
-#define KUMEM_NR_EVENTS_GEN        0x13
+#define KUMEM_NR_STATS		   0x0a
+#define KUMEM_NR_RING_CREATE	   0x10
+#define KUMEM_NR_RING_ENTER	   0x11
+#define KUMEM_NR_EVENTS_CREATE	   0x12
+#define KUMEM_NR_EVENTS_GEN	   0x13
 
 #if defined(_WIN32)
 /* CTL_CODE(KUMEM_DEVICE_TYPE, 0x800 + nr, method, FILE_READ_DATA | FILE_WRITE_DATA) */
@@ -341,62 +341,68 @@ _Static_assert(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_METHOD_IN_DIRECT 1u
 #define KUMEM_WIN_IOCTL(nr, method)                                                                \
 	((KUMEM_DEVICE_TYPE << 16) | (3u << 14) | ((0x800u + (nr)) << 2) | (method))
-#define KUMEM_IOC_VERSION           KUMEM_WIN_IOCTL(KUMEM_NR_VERSION, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_LOCK_USER         KUMEM_WIN_IOCTL(KUMEM_NR_LOCK_USER, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_ALLOC_SHARED      KUMEM_WIN_IOCTL(KUMEM_NR_ALLOC_SHARED, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_RELEASE           KUMEM_WIN_IOCTL(KUMEM_NR_RELEASE, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_DESCRIBE          KUMEM_WIN_IOCTL(KUMEM_NR_DESCRIBE, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_KERNEL_FILL       KUMEM_WIN_IOCTL(KUMEM_NR_KERNEL_FILL, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_KERNEL_CHECKSUM   KUMEM_WIN_IOCTL(KUMEM_NR_KERNEL_CHECKSUM, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_BUFFERED_CHECKSUM KUMEM_WIN_IOCTL(KUMEM_NR_BUFFERED_CHECKSUM, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_DIRECT_CHECKSUM   KUMEM_WIN_IOCTL(KUMEM_NR_DIRECT_CHECKSUM, KUMEM_METHOD_IN_DIRECT)
-#define KUMEM_IOC_STATS             KUMEM_WIN_IOCTL(KUMEM_NR_STATS, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_RING_CREATE       KUMEM_WIN_IOCTL(KUMEM_NR_RING_CREATE, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_RING_ENTER        KUMEM_WIN_IOCTL(KUMEM_NR_RING_ENTER, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_EVENTS_CREATE     KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_CREATE, KUMEM_METHOD_BUFFERED)
-#define KUMEM_IOC_EVENTS_GEN        KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_GEN, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_VERSION	  KUMEM_WIN_IOCTL(KUMEM_NR_VERSION, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_LOCK_USER	  KUMEM_WIN_IOCTL(KUMEM_NR_LOCK_USER, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_ALLOC_SHARED	  KUMEM_WIN_IOCTL(KUMEM_NR_ALLOC_SHARED, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_RELEASE	  KUMEM_WIN_IOCTL(KUMEM_NR_RELEASE, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_DESCRIBE	  KUMEM_WIN_IOCTL(KUMEM_NR_DESCRIBE, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_KERNEL_FILL	  KUMEM_WIN_IOCTL(KUMEM_NR_KERNEL_FILL, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_KERNEL_CHECKSUM KUMEM_WIN_IOCTL(KUMEM_NR_KERNEL_CHECKSUM, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_BUFFERED_CHECKSUM                                                                \
+	KUMEM_WIN_IOCTL(KUMEM_NR_BUFFERED_CHECKSUM, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_DIRECT_CHECKSUM KUMEM_WIN_IOCTL(KUMEM_NR_DIRECT_CHECKSUM, KUMEM_METHOD_IN_DIRECT)
+#define KUMEM_IOC_STATS		  KUMEM_WIN_IOCTL(KUMEM_NR_STATS, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_RING_CREATE	  KUMEM_WIN_IOCTL(KUMEM_NR_RING_CREATE, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_RING_ENTER	  KUMEM_WIN_IOCTL(KUMEM_NR_RING_ENTER, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_EVENTS_CREATE	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_CREATE, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_EVENTS_GEN	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_GEN, KUMEM_METHOD_BUFFERED)
 #else
 #if defined(__KERNEL__)
 #include <linux/ioctl.h>
 #else
 #include <sys/ioctl.h>
 #endif
-#define KUMEM_IOC_MAGIC             0xB7
-#define KUMEM_IOC_VERSION           _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_VERSION, struct kumem_info)
-#define KUMEM_IOC_LOCK_USER         _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_LOCK_USER, struct kumem_lock_args)
-#define KUMEM_IOC_ALLOC_SHARED      _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_ALLOC_SHARED, struct kumem_alloc_args)
-#define KUMEM_IOC_RELEASE           _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_RELEASE, struct kumem_region_ref)
-#define KUMEM_IOC_DESCRIBE          _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DESCRIBE, struct kumem_describe_args)
-#define KUMEM_IOC_KERNEL_FILL       _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_KERNEL_FILL, struct kumem_kernel_op)
-#define KUMEM_IOC_KERNEL_CHECKSUM   _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_KERNEL_CHECKSUM, struct kumem_kernel_op)
-#define KUMEM_IOC_BUFFERED_CHECKSUM _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_BUFFERED_CHECKSUM, struct kumem_xfer)
-#define KUMEM_IOC_DIRECT_CHECKSUM   _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DIRECT_CHECKSUM, struct kumem_xfer)
-#define KUMEM_IOC_STATS             _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_STATS, struct kumem_stats)
-#define KUMEM_IOC_RING_CREATE       _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_RING_CREATE, struct kumem_ring_create)
-#define KUMEM_IOC_RING_ENTER        _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_RING_ENTER, struct kumem_ring_enter)
-#define KUMEM_IOC_EVENTS_CREATE     _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_EVENTS_CREATE, struct kumem_events_create)
-#define KUMEM_IOC_EVENTS_GEN        _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_EVENTS_GEN, struct kumem_events_gen)
+#define KUMEM_IOC_MAGIC	    0xB7
+#define KUMEM_IOC_VERSION   _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_VERSION, struct kumem_info)
+#define KUMEM_IOC_LOCK_USER _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_LOCK_USER, struct kumem_lock_args)
+#define KUMEM_IOC_ALLOC_SHARED                                                                     \
+	_IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_ALLOC_SHARED, struct kumem_alloc_args)
+#define KUMEM_IOC_RELEASE     _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_RELEASE, struct kumem_region_ref)
+#define KUMEM_IOC_DESCRIBE    _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DESCRIBE, struct kumem_describe_args)
+#define KUMEM_IOC_KERNEL_FILL _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_KERNEL_FILL, struct kumem_kernel_op)
+#define KUMEM_IOC_KERNEL_CHECKSUM                                                                  \
+	_IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_KERNEL_CHECKSUM, struct kumem_kernel_op)
+#define KUMEM_IOC_BUFFERED_CHECKSUM                                                                \
+	_IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_BUFFERED_CHECKSUM, struct kumem_xfer)
+#define KUMEM_IOC_DIRECT_CHECKSUM                                                                  \
+	_IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DIRECT_CHECKSUM, struct kumem_xfer)
+#define KUMEM_IOC_STATS	      _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_STATS, struct kumem_stats)
+#define KUMEM_IOC_RING_CREATE _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_RING_CREATE, struct kumem_ring_create)
+#define KUMEM_IOC_RING_ENTER  _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_RING_ENTER, struct kumem_ring_enter)
+#define KUMEM_IOC_EVENTS_CREATE                                                                    \
+	_IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_EVENTS_CREATE, struct kumem_events_create)
+#define KUMEM_IOC_EVENTS_GEN _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_EVENTS_GEN, struct kumem_events_gen)
 #endif
 
 /* ---- errors (Linux errno numbers, used by core/ and both drivers) ------------------------- */
 
-#define KUMEM_EPERM     1
-#define KUMEM_ENOENT    2
-#define KUMEM_EFAULT    14
-#define KUMEM_EBUSY     16
-#define KUMEM_EINVAL    22
-#define KUMEM_ENOSPC    28
-#define KUMEM_ENOMEM    12
-#define KUMEM_EACCES    13
-#define KUMEM_ENOTTY    25
-#define KUMEM_E2BIG     7
-#define KUMEM_EOVERFLOW 75
+#define KUMEM_EPERM	 1
+#define KUMEM_ENOENT	 2
+#define KUMEM_EFAULT	 14
+#define KUMEM_EBUSY	 16
+#define KUMEM_EINVAL	 22
+#define KUMEM_ENOSPC	 28
+#define KUMEM_ENOMEM	 12
+#define KUMEM_EACCES	 13
+#define KUMEM_ENOTTY	 25
+#define KUMEM_E2BIG	 7
+#define KUMEM_EOVERFLOW	 75
 #define KUMEM_EOPNOTSUPP 95
-#define KUMEM_ERANGE    34
-#define KUMEM_EDQUOT    122 /* RLIMIT_MEMLOCK or a per-handle quota exceeded */
-#define KUMEM_EINTR     4
-#define KUMEM_EBADFD    77  /* a ring the driver stopped serving (corrupt indices) */
-#define KUMEM_ETIMEDOUT 110
+#define KUMEM_ERANGE	 34
+#define KUMEM_EDQUOT	 122 /* RLIMIT_MEMLOCK or a per-handle quota exceeded */
+#define KUMEM_EINTR	 4
+#define KUMEM_EBADFD	 77 /* a ring the driver stopped serving (corrupt indices) */
+#define KUMEM_ETIMEDOUT	 110
 
 /* ---- layout checks: the same numbers on every compiler and bitness ---------------------- */
 

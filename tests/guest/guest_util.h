@@ -41,7 +41,8 @@ static inline void stats_check(kumem_t *dev, const struct kumem_stats *base, con
 		     (unsigned long long)now.pinned_pages, (unsigned long long)base->pinned_pages,
 		     (unsigned long long)now.allocated_pages,
 		     (unsigned long long)base->allocated_pages,
-		     (unsigned long long)now.user_mappings, (unsigned long long)base->user_mappings);
+		     (unsigned long long)now.user_mappings,
+		     (unsigned long long)base->user_mappings);
 }
 
 static inline kumem_t *open_or_bail(void)
@@ -71,7 +72,9 @@ static inline int rioctl(int fd, unsigned long cmd, void *arg)
 
 static inline int raw_lock(int fd, const void *addr, uint64_t len, uint32_t flags, uint32_t *id)
 {
-	struct kumem_lock_args a = { .addr = (uint64_t)(uintptr_t)addr, .len = len, .flags = flags };
+	struct kumem_lock_args a = { .addr = (uint64_t)(uintptr_t)addr,
+				     .len = len,
+				     .flags = flags };
 	int err = rioctl(fd, KUMEM_IOC_LOCK_USER, &a);
 
 	if (!err && id)

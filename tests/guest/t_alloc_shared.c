@@ -66,15 +66,17 @@ int main(void)
 	kumem_region_release(r);
 
 	/* the seed's pool variant: one contiguous block */
-	is_int(kumem_alloc_shared(dev, 64 * 1024 + 1, KUMEM_USER_READ | KUMEM_USER_WRITE |
-			  KUMEM_ALLOC_CONTIG, &r), 0, "alloc contiguous 64 KiB + 1");
+	is_int(kumem_alloc_shared(dev, 64 * 1024 + 1,
+				  KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG, &r),
+	       0, "alloc contiguous 64 KiB + 1");
 	p = kumem_region_addr(r);
 	for (i = 0, bad = 0; i < 17 * 4096; i++)
 		bad += p[i] != 0;
 	is_int(bad, 0, "contiguous block arrives zeroed, whole pages");
 	fill_pattern(p, 64 * 1024 + 1, 9);
 	ok(kumem_kernel_checksum(r, 0, 64 * 1024 + 1, &sum) == 0 &&
-	   sum == kumem_checksum(p, 64 * 1024 + 1), "contiguous: kernel sees the process's writes");
+		   sum == kumem_checksum(p, 64 * 1024 + 1),
+	   "contiguous: kernel sees the process's writes");
 	kumem_region_release(r);
 	is_int(kumem_alloc_shared(dev, (4 << 20) + 1, KUMEM_USER_READ | KUMEM_ALLOC_CONTIG, &r),
 	       -E2BIG, "contiguous over 4 MiB -> E2BIG");
@@ -89,20 +91,24 @@ int main(void)
 	is_int(raw_lock(fd, p, 4096, KUMEM_KERNEL_READ, &lock_id), 0, "raw lock (method 1)");
 	errno = 0;
 	ok(!raw_map(fd, 3 * 4096, PROT_READ, MAP_SHARED, (uint64_t)(a.id + 100) << 12) &&
-	   errno == EINVAL, "mmap of an id that does not exist -> EINVAL");
+		   errno == EINVAL,
+	   "mmap of an id that does not exist -> EINVAL");
 	ok(!raw_map(fd, 2 * 4096, PROT_READ, MAP_SHARED, a.mmap_offset) && errno == EINVAL,
 	   "mmap smaller than the region -> EINVAL");
 	ok(!raw_map(fd, 4 * 4096, PROT_READ, MAP_SHARED, a.mmap_offset) && errno == EINVAL,
 	   "mmap larger than the region -> EINVAL");
 	ok(!raw_map(fd, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, a.mmap_offset) &&
-	   errno == EINVAL, "MAP_PRIVATE -> EINVAL");
+		   errno == EINVAL,
+	   "MAP_PRIVATE -> EINVAL");
 	ok(!raw_map(fd, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, b.mmap_offset) && errno == EACCES,
 	   "PROT_WRITE on a read-only region -> EACCES");
 	ok(!raw_map(fd, 3 * 4096, PROT_READ | PROT_EXEC, MAP_SHARED, a.mmap_offset) &&
-	   errno == EACCES, "PROT_EXEC -> EACCES");
+		   errno == EACCES,
+	   "PROT_EXEC -> EACCES");
 	ok(!raw_map(fd, 4096, PROT_READ, MAP_SHARED, (uint64_t)lock_id << 12) && errno == EINVAL,
 	   "mmap of a method-1 region -> EINVAL");
-	ok(!raw_map(fd, 4096, PROT_READ, MAP_SHARED, 0) && errno == EINVAL, "mmap offset 0 -> EINVAL");
+	ok(!raw_map(fd, 4096, PROT_READ, MAP_SHARED, 0) && errno == EINVAL,
+	   "mmap offset 0 -> EINVAL");
 	raw_release(fd, lock_id);
 	munmap(p, 4096);
 
@@ -116,7 +122,8 @@ int main(void)
 	p[3 * 4096 - 1] = 0x78;
 	ok(p[0] == 0x77 && p[3 * 4096 - 1] == 0x78, "mapping still usable after release");
 	st = stats_now(dev);
-	is_int(st.allocated_pages - base.allocated_pages, 4, "its 3 pages (and the ro region's) live on");
+	is_int(st.allocated_pages - base.allocated_pages, 4,
+	       "its 3 pages (and the ro region's) live on");
 	target = p;
 	is_int(in_child(read_target, NULL), KILLED_BY(SIGSEGV),
 	       "a forked child does not inherit the mapping (VM_DONTCOPY)");

@@ -57,7 +57,8 @@ static void method1(void)
 		uint64_t pfns[8];
 		int n = kumem_region_describe(r, &m, pfns, 8);
 
-		ok(n == -EPERM || n == 6, "PFNs: privileged callers get 6, others EPERM (got %d)", n);
+		ok(n == -EPERM || n == 6, "PFNs: privileged callers get 6, others EPERM (got %d)",
+		   n);
 	}
 	is_int(kumem_kernel_checksum(r, 1, len, &sum), -ERANGE, "checksum past the end -> ERANGE");
 	is_int(kumem_region_release(r), 0, "method 1: release");
@@ -88,8 +89,9 @@ static void method2(void)
 	   "method 2: the driver sees the process's writes");
 	is_int(kumem_region_release(r), 0, "method 2: release");
 
-	is_int(kumem_alloc_shared(dev, 8192, KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG,
-				  &r), 0, "pool/contiguous variant");
+	is_int(kumem_alloc_shared(dev, 8192,
+				  KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG, &r),
+	       0, "pool/contiguous variant");
 	p = kumem_region_addr(r);
 	pattern(p, 8192, 3);
 	ok(kumem_kernel_checksum(r, 0, 8192, &sum) == 0 && sum == kumem_checksum(p, 8192),
@@ -101,7 +103,8 @@ static void method2(void)
 
 		kumem_region_describe(r, &m, NULL, 0);
 		ok(m.flags & KUMEM_MDL_USER_READ_ONLY, "described as user-read-only");
-		is_int(m.start_va, (uintptr_t)kumem_region_addr(r), "StartVa is this process's mapping");
+		is_int(m.start_va, (uintptr_t)kumem_region_addr(r),
+		       "StartVa is this process's mapping");
 	}
 	kumem_region_release(r);
 }
@@ -161,7 +164,8 @@ static void rings(unsigned flags, const char *mode)
 	   "%s ring: CHECKSUM", mode);
 	ok(cq[2].user_data == 3 && cq[2].result == -ENOENT, "%s ring: unknown region -> ENOENT",
 	   mode);
-	is_int(kumem_ring_wait(r, 1, 1000000), -ETIMEDOUT, "%s ring: nothing more: times out", mode);
+	is_int(kumem_ring_wait(r, 1, 1000000), -ETIMEDOUT, "%s ring: nothing more: times out",
+	       mode);
 	kumem_ring_destroy(r);
 	kumem_region_release(a);
 }
@@ -171,23 +175,27 @@ static void bad_input(void)
 	uint8_t buf[64];
 	kumem_region_t *r;
 
-	is_int(kumem_lock_user(dev, NULL, 4096, KUMEM_KERNEL_READ, &r), -EFAULT, "lock NULL -> EFAULT");
-	is_int(kumem_lock_user(dev, buf, 0, KUMEM_KERNEL_READ, &r), -EINVAL, "lock len 0 -> EINVAL");
+	is_int(kumem_lock_user(dev, NULL, 4096, KUMEM_KERNEL_READ, &r), -EFAULT,
+	       "lock NULL -> EFAULT");
+	is_int(kumem_lock_user(dev, buf, 0, KUMEM_KERNEL_READ, &r), -EINVAL,
+	       "lock len 0 -> EINVAL");
 	is_int(kumem_lock_user(dev, buf, sizeof(buf), 0, &r), -EINVAL, "lock no flags -> EINVAL");
 	is_int(kumem_lock_user(dev, buf, sizeof(buf), KUMEM_USER_READ, &r), -EINVAL,
 	       "lock with a USER flag -> EINVAL");
-	is_int(kumem_lock_user(dev, (void *)(uintptr_t)(UINTPTR_MAX - 10), 100, KUMEM_KERNEL_READ, &r),
+	is_int(kumem_lock_user(dev, (void *)(uintptr_t)(UINTPTR_MAX - 10), 100, KUMEM_KERNEL_READ,
+			       &r),
 	       sizeof(void *) == 8 ? -EOVERFLOW : -EFAULT,
-	       "lock a range wrapping the address space -> EOVERFLOW (32-bit: past user space, EFAULT)");
-	is_int(kumem_lock_user(dev, buf, (size_t)2 << 30, KUMEM_KERNEL_READ, &r),
-	       -E2BIG, "lock 2 GiB -> over the region limit, E2BIG");
+	       "lock a range wrapping the address space -> EOVERFLOW (32-bit: past user space, "
+	       "EFAULT)");
+	is_int(kumem_lock_user(dev, buf, (size_t)2 << 30, KUMEM_KERNEL_READ, &r), -E2BIG,
+	       "lock 2 GiB -> over the region limit, E2BIG");
 	is_int(kumem_alloc_shared(dev, 0, KUMEM_USER_READ, &r), -EINVAL, "alloc len 0 -> EINVAL");
 	is_int(kumem_alloc_shared(dev, 4096, KUMEM_USER_WRITE, &r), -EINVAL,
 	       "alloc write-only -> EINVAL");
 	is_int(kumem_alloc_shared(dev, 4096, KUMEM_KERNEL_READ, &r), -EINVAL,
 	       "alloc with a KERNEL flag -> EINVAL");
-	is_int(kumem_alloc_shared(dev, (8u << 20), KUMEM_USER_READ | KUMEM_ALLOC_CONTIG, &r), -E2BIG,
-	       "contiguous 8 MiB -> E2BIG");
+	is_int(kumem_alloc_shared(dev, (8u << 20), KUMEM_USER_READ | KUMEM_ALLOC_CONTIG, &r),
+	       -E2BIG, "contiguous 8 MiB -> E2BIG");
 	is_int(kumem_buffered_checksum(dev, NULL, 16, &(uint64_t){ 0 }), -EFAULT,
 	       "buffered from NULL -> EFAULT");
 	is_int(kumem_direct_checksum(dev, NULL, 16, &(uint64_t){ 0 }), -EFAULT,

@@ -99,13 +99,16 @@ int main(void)
 	       -EFAULT, "lock unmapped memory -> EFAULT");
 	EXPECT(lock_args(0xffff888000000000ull, 4096, KUMEM_KERNEL_READ, 0, 0), -EFAULT,
 	       "lock a kernel address -> EFAULT");
-	EXPECT(lock_args((uintptr_t)buf, 0, KUMEM_KERNEL_READ, 0, 0), -EINVAL, "lock len 0 -> EINVAL");
+	EXPECT(lock_args((uintptr_t)buf, 0, KUMEM_KERNEL_READ, 0, 0), -EINVAL,
+	       "lock len 0 -> EINVAL");
 	EXPECT(lock_args((uintptr_t)buf, UINT64_MAX, KUMEM_KERNEL_READ, 0, 0), -EOVERFLOW,
 	       "lock a wrapping range -> EOVERFLOW");
 	EXPECT(lock_args((uintptr_t)buf, (1025ull << 20), KUMEM_KERNEL_READ, 0, 0), -E2BIG,
 	       "lock over max_region_mb -> E2BIG");
-	EXPECT(lock_args((uintptr_t)buf, 4096, 0, 0, 0), -EINVAL, "lock without access flags -> EINVAL");
-	EXPECT(lock_args((uintptr_t)buf, 4096, 0x100, 0, 0), -EINVAL, "lock unknown flag -> EINVAL");
+	EXPECT(lock_args((uintptr_t)buf, 4096, 0, 0, 0), -EINVAL,
+	       "lock without access flags -> EINVAL");
+	EXPECT(lock_args((uintptr_t)buf, 4096, 0x100, 0, 0), -EINVAL,
+	       "lock unknown flag -> EINVAL");
 	EXPECT(lock_args((uintptr_t)buf, 4096, KUMEM_USER_READ, 0, 0), -EINVAL,
 	       "lock with a USER flag -> EINVAL");
 	EXPECT(lock_args((uintptr_t)buf, 4096, KUMEM_KERNEL_READ, 1, 0), -EINVAL,
@@ -124,12 +127,14 @@ int main(void)
 	EXPECT(alloc_args(0, KUMEM_USER_READ, 0), -EINVAL, "alloc len 0 -> EINVAL");
 	EXPECT(alloc_args(UINT64_MAX - 10, KUMEM_USER_READ, 0), -EOVERFLOW,
 	       "alloc len that wraps when rounded -> EOVERFLOW");
-	EXPECT(alloc_args(1025ull << 20, KUMEM_USER_READ, 0), -E2BIG, "alloc over the limit -> E2BIG");
+	EXPECT(alloc_args(1025ull << 20, KUMEM_USER_READ, 0), -E2BIG,
+	       "alloc over the limit -> E2BIG");
 	EXPECT(alloc_args(4096, 0, 0), -EINVAL, "alloc without flags -> EINVAL");
 	EXPECT(alloc_args(4096, KUMEM_USER_WRITE, 0), -EINVAL, "alloc write-only -> EINVAL");
 	EXPECT(alloc_args(4096, KUMEM_USER_READ | KUMEM_KERNEL_READ, 0), -EINVAL,
 	       "alloc with a KERNEL flag -> EINVAL");
-	EXPECT(alloc_args(4096, KUMEM_USER_READ | 0x8000, 0), -EINVAL, "alloc unknown flag -> EINVAL");
+	EXPECT(alloc_args(4096, KUMEM_USER_READ | 0x8000, 0), -EINVAL,
+	       "alloc unknown flag -> EINVAL");
 	EXPECT(alloc_args(4096, KUMEM_USER_READ, 5), -EINVAL, "alloc reserved != 0 -> EINVAL");
 
 	/* ids */
@@ -143,7 +148,8 @@ int main(void)
 	{
 		struct kumem_region_ref ref = { .id = id, .reserved = 1 };
 
-		EXPECT(rioctl(fd, KUMEM_IOC_RELEASE, &ref), -EINVAL, "release reserved != 0 -> EINVAL");
+		EXPECT(rioctl(fd, KUMEM_IOC_RELEASE, &ref), -EINVAL,
+		       "release reserved != 0 -> EINVAL");
 	}
 	fd2 = raw_open();
 	is_int(raw_lock(fd2, buf, 4096, KUMEM_KERNEL_READ, &other), 0, "a region on another fd");
@@ -167,7 +173,8 @@ int main(void)
 	       "checksum with offset+len overflowing -> ERANGE");
 	EXPECT(raw_op(fd, KUMEM_IOC_KERNEL_CHECKSUM, id, UINT64_MAX, 2, 0, &sum), -ERANGE,
 	       "checksum at offset UINT64_MAX -> ERANGE");
-	EXPECT(raw_op(fd, KUMEM_IOC_KERNEL_FILL, id, 0, 1, 256, NULL), -EINVAL, "fill value 256 -> EINVAL");
+	EXPECT(raw_op(fd, KUMEM_IOC_KERNEL_FILL, id, 0, 1, 256, NULL), -EINVAL,
+	       "fill value 256 -> EINVAL");
 	EXPECT(raw_op(fd, KUMEM_IOC_KERNEL_CHECKSUM, id, 0, 1, 1, &sum), -EINVAL,
 	       "checksum with a value -> EINVAL");
 	ok(raw_op(fd, KUMEM_IOC_KERNEL_CHECKSUM, id, 3 * 4096, 0, 0, &sum) == 0,
@@ -175,10 +182,13 @@ int main(void)
 	memset(&d, 0, sizeof(d));
 	d.id = id;
 	d.max_pfns = 3;
-	EXPECT(rioctl(fd, KUMEM_IOC_DESCRIBE, &d), -EINVAL, "describe max_pfns without a pointer -> EINVAL");
+	EXPECT(rioctl(fd, KUMEM_IOC_DESCRIBE, &d), -EINVAL,
+	       "describe max_pfns without a pointer -> EINVAL");
 	d.pfns = 8;
-	EXPECT(rioctl(fd, KUMEM_IOC_DESCRIBE, &d), -EFAULT, "describe PFNs into a bad pointer -> EFAULT");
-	EXPECT(rioctl(fd, KUMEM_IOC_DESCRIBE, (void *)16), -EFAULT, "describe from a bad pointer -> EFAULT");
+	EXPECT(rioctl(fd, KUMEM_IOC_DESCRIBE, &d), -EFAULT,
+	       "describe PFNs into a bad pointer -> EFAULT");
+	EXPECT(rioctl(fd, KUMEM_IOC_DESCRIBE, (void *)16), -EFAULT,
+	       "describe from a bad pointer -> EFAULT");
 
 	/* per-fd limits */
 	old = param_get("max_fd_regions");
@@ -216,10 +226,12 @@ int main(void)
 		struct memlock_case c = { .fd = fd, .method = 1 };
 
 		is_int(in_child(memlock_child, &c), 0,
-		       "non-root, RLIMIT_MEMLOCK 64 KiB: method 1 over it -> EDQUOT, under it works");
+		       "non-root, RLIMIT_MEMLOCK 64 KiB: method 1 over it -> EDQUOT, under it "
+		       "works");
 		c.method = 2;
 		is_int(in_child(memlock_child, &c), 0,
-		       "non-root, RLIMIT_MEMLOCK 64 KiB: method 2 over it -> EDQUOT, under it works");
+		       "non-root, RLIMIT_MEMLOCK 64 KiB: method 2 over it -> EDQUOT, under it "
+		       "works");
 	}
 	/* the children's regions live on the shared fd until we close it */
 	close(fd);

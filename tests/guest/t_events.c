@@ -98,7 +98,8 @@ int main(void)
 		while (kumem_events_consume(e, check_record, &c, 64) > 0)
 			;
 		kumem_events_counts(e, &produced, &dropped);
-		diag("paced 2000 records into 16 KiB while not reading: %llu delivered, %llu dropped",
+		diag("paced 2000 records into 16 KiB while not reading: %llu delivered, %llu "
+		     "dropped",
 		     (unsigned long long)produced, (unsigned long long)dropped);
 		ok(dropped > 0, "a full stream drops records and counts them");
 		is_int(produced + dropped, 2000, "produced + dropped = generated");
@@ -119,11 +120,12 @@ int main(void)
 	}
 	/* the data area is read-only for the process */
 	{
-		uint8_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, kumem_events_fd(e),
-				  4096);
+		uint8_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+				  kumem_events_fd(e), 4096);
 
 		ok(p == MAP_FAILED, "the producer page and data cannot be mapped writable");
-		ok(mmap(NULL, 4096, PROT_READ, MAP_SHARED, kumem_events_fd(e), 3 * 4096) == MAP_FAILED,
+		ok(mmap(NULL, 4096, PROT_READ, MAP_SHARED, kumem_events_fd(e), 3 * 4096) ==
+			   MAP_FAILED,
 		   "nor at another offset");
 	}
 	/* read(): the one-record-per-call baseline */
@@ -156,13 +158,15 @@ int main(void)
 		is_int(rioctl(fd, KUMEM_IOC_EVENTS_CREATE, &a), -EINVAL, "reserved field");
 		a.reserved[0] = 0;
 		is_int(rioctl(fd, KUMEM_IOC_EVENTS_CREATE, &a), 0, "a good one");
-		is_int(rioctl(a.events_fd, KUMEM_IOC_EVENTS_GEN, &g), -EINVAL, "record_len 12 -> EINVAL");
+		is_int(rioctl(a.events_fd, KUMEM_IOC_EVENTS_GEN, &g), -EINVAL,
+		       "record_len 12 -> EINVAL");
 		g.record_len = 8192;
 		is_int(rioctl(a.events_fd, KUMEM_IOC_EVENTS_GEN, &g), -EINVAL,
 		       "record larger than a quarter of the area -> EINVAL");
 		/* a consumer that lies about its position: the stream dies, nothing else */
 		{
-			uint64_t *cons = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, a.events_fd, 0);
+			uint64_t *cons = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+					      a.events_fd, 0);
 			struct pollfd p = { .fd = a.events_fd, .events = POLLIN };
 
 			*cons = 1ull << 40;

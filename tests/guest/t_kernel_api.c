@@ -62,14 +62,15 @@ int main(void)
 	is_int(st.user_mappings - before.user_mappings, 1, "and the mapping");
 	ok(ioctl(fd, KUMEM_EXAMPLE_SUM, &s) == 0, "KUMEM_EXAMPLE_SUM");
 	ok(s.sum == kumem_checksum(p, 8 * 4096), "the driver's checksum through kumem_region_kaddr "
-	   "matches what this process wrote");
+						 "matches what this process wrote");
 
 	buf = malloc(len + 64);
 	for (i = 0; i < len; i++)
 		buf[i + 5] = (uint8_t)(i ^ (i >> 8));
 	s.addr = (uint64_t)(uintptr_t)(buf + 5);
 	s.len = len;
-	ok(ioctl(fd, KUMEM_EXAMPLE_SUM_USER, &s) == 0, "KUMEM_EXAMPLE_SUM_USER (method 1 per call)");
+	ok(ioctl(fd, KUMEM_EXAMPLE_SUM_USER, &s) == 0,
+	   "KUMEM_EXAMPLE_SUM_USER (method 1 per call)");
 	ok(s.sum == kumem_checksum(buf + 5, len), "kumem_region_lock_user checksum matches");
 	s.addr = 0;
 	is_int(ioctl(fd, KUMEM_EXAMPLE_SUM_USER, &s) < 0 ? -errno : 0, -EFAULT,
@@ -80,7 +81,8 @@ int main(void)
 	close(fd);
 	ok(run("rmmod kumem_example 2>/dev/null") != 0, "rmmod refused while the mapping lives");
 	st = stats_now(dev);
-	is_int(st.allocated_pages - before.allocated_pages, 8, "mapping keeps the pages after close");
+	is_int(st.allocated_pages - before.allocated_pages, 8,
+	       "mapping keeps the pages after close");
 	munmap(p, 8 * 4096);
 	st = stats_now(dev);
 	is_int(st.allocated_pages, before.allocated_pages, "pages freed at munmap");

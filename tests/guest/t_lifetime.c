@@ -72,7 +72,8 @@ static void *work(void *arg)
 			p = kumem_region_addr(r);
 		} else {
 			p = malloc(len);
-			if (kumem_lock_user(dev, p, len, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &r)) {
+			if (kumem_lock_user(dev, p, len, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE,
+					    &r)) {
 				w->errors++;
 				free(p);
 				continue;
@@ -142,7 +143,7 @@ int main(void)
 		uint64_t sum = 0;
 
 		ok(kumem_kernel_checksum(r, 0, 8 * 4096, &sum) == 0 &&
-		   sum == kumem_checksum(kumem_region_addr(r), 8 * 4096),
+			   sum == kumem_checksum(kumem_region_addr(r), 8 * 4096),
 		   "parent's region intact after the child exits");
 	}
 	kumem_region_release(r);
@@ -188,12 +189,14 @@ int main(void)
 
 		p = anon(16 * 4096, PROT_READ | PROT_WRITE, true);
 		ok(!kumem_lock_user(d2, p, 16 * 4096, KUMEM_KERNEL_READ, &a) &&
-		   !kumem_alloc_shared(d2, 16 * 4096, KUMEM_USER_READ, &b), "two regions on a handle");
+			   !kumem_alloc_shared(d2, 16 * 4096, KUMEM_USER_READ, &b),
+		   "two regions on a handle");
 		kumem_close(d2);
 		stats_check(dev, &base, "after kumem_close with regions live");
 		fd = raw_open();
 		ok(raw_lock(fd, p, 16 * 4096, KUMEM_KERNEL_READ, NULL) == 0 &&
-		   raw_alloc(fd, 4096, KUMEM_USER_READ, NULL) == 0, "two regions on a raw fd");
+			   raw_alloc(fd, 4096, KUMEM_USER_READ, NULL) == 0,
+		   "two regions on a raw fd");
 		close(fd);
 		stats_check(dev, &base, "after close() with regions live");
 		munmap(p, 16 * 4096);

@@ -60,7 +60,8 @@ int main(void)
 		is_int(during.regions - base.regions, 1, "one region counted");
 		is_int(kumem_kernel_fill(r, 0, 1, 0), -EACCES, "KERNEL_READ region refuses a fill");
 		ok(kumem_kernel_checksum(r, 0, 2 * 4096, &sum) == 0 &&
-		   sum == kumem_checksum(buf + 10, 2 * 4096), "but checksums it");
+			   sum == kumem_checksum(buf + 10, 2 * 4096),
+		   "but checksums it");
 		kumem_region_release(r);
 	}
 	munmap(buf, (64 << 20) + 3 * 4096);

@@ -58,7 +58,8 @@ int main(void)
 	is_int(m.id, kumem_region_id(r), "id");
 	is_int(m.flags, KUMEM_MDL_LOCKED | KUMEM_MDL_KERNEL_MAPPED, "flags: locked, kernel-mapped");
 	is_int(kumem_lock_user(dev, buf + 4095, 10 * 4096, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE,
-			       &r2), 0, "lock buf+4095, 10 pages long");
+			       &r2),
+	       0, "lock buf+4095, 10 pages long");
 	kumem_region_describe(r2, &m2, NULL, 0);
 	is_int(m2.page_count, 11, "spans 11 pages");
 	is_int(m2.byte_offset, 4095, "ByteOffset 4095");
@@ -93,12 +94,14 @@ int main(void)
 	kumem_region_describe(r, &m, NULL, 0);
 	is_int(m.start_va, (uintptr_t)kumem_region_addr(r), "StartVa is this process's mapping");
 	is_int(m.byte_offset, 0, "ByteOffset 0");
-	is_int(m.flags, KUMEM_MDL_LOCKED | KUMEM_MDL_KERNEL_MAPPED | KUMEM_MDL_KERNEL_ALLOCATED |
-			KUMEM_MDL_USER_MAPPED | KUMEM_MDL_USER_READ_ONLY,
+	is_int(m.flags,
+	       KUMEM_MDL_LOCKED | KUMEM_MDL_KERNEL_MAPPED | KUMEM_MDL_KERNEL_ALLOCATED |
+		       KUMEM_MDL_USER_MAPPED | KUMEM_MDL_USER_READ_ONLY,
 	       "flags: kernel-allocated, user-mapped, user-read-only");
 	kumem_region_release(r);
-	is_int(kumem_alloc_shared(dev, 8 * 4096, KUMEM_USER_READ | KUMEM_USER_WRITE |
-			  KUMEM_ALLOC_CONTIG, &r), 0, "alloc contiguous 8 pages");
+	is_int(kumem_alloc_shared(dev, 8 * 4096,
+				  KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG, &r),
+	       0, "alloc contiguous 8 pages");
 	n = kumem_region_describe(r, &m, pfns, 64);
 	is_int(n, 8, "8 PFNs");
 	ok(m.flags & KUMEM_MDL_CONTIGUOUS, "flags: contiguous");

@@ -45,23 +45,33 @@ static void every_op(unsigned flags, const char *mode)
 	mem = anon(3 * 4096, PROT_READ | PROT_WRITE, true);
 	is_int(kumem_lock_user(dev, mem + 100, 8000, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &b), 0,
 	       "%s: region b (method 1)", mode);
-	is_int(kumem_lock_user(dev, mem, 100, KUMEM_KERNEL_READ, &ro), 0, "%s: read-only lock", mode);
+	is_int(kumem_lock_user(dev, mem, 100, KUMEM_KERNEL_READ, &ro), 0, "%s: read-only lock",
+	       mode);
 	pa = kumem_region_addr(a);
 	pb = kumem_region_addr(b);
 
 	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_NOP, .user_data = 7 });
 	ok(c.result == 0 && c.user_data == 7, "%s: NOP completes with its user_data", mode);
-	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_FILL, .region = kumem_region_id(a),
-				       .offset = 10, .len = 5000, .value = 0x6b, .user_data = 8 });
+	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_FILL,
+				       .region = kumem_region_id(a),
+				       .offset = 10,
+				       .len = 5000,
+				       .value = 0x6b,
+				       .user_data = 8 });
 	for (i = 0; i < 8192; i++)
 		bad += pa[i] != (i >= 10 && i < 5010 ? 0x6b : 0);
 	ok(c.result == 0 && bad == 0, "%s: FILL lands in the shared region", mode);
 	fill_pattern(pa, 8192, 5);
-	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM, .region = kumem_region_id(a),
-				       .offset = 3, .len = 8000 });
+	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM,
+				       .region = kumem_region_id(a),
+				       .offset = 3,
+				       .len = 8000 });
 	ok(c.result == 0 && c.value == kumem_checksum(pa + 3, 8000), "%s: CHECKSUM", mode);
-	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_COPY, .region = kumem_region_id(a),
-				       .offset = 1, .len = 7000, .dst_region = kumem_region_id(b),
+	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+				       .region = kumem_region_id(a),
+				       .offset = 1,
+				       .len = 7000,
+				       .dst_region = kumem_region_id(b),
 				       .dst_offset = 500 });
 	ok(c.result == 0 && memcmp(pb + 500, pa + 1, 7000) == 0,
 	   "%s: COPY region to region (method 2 -> method 1)", mode);
@@ -71,18 +81,27 @@ static void every_op(unsigned flags, const char *mode)
 	is_int(c.result, -EINVAL, "%s: unknown op -> EINVAL completion", mode);
 	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM, .region = 999999, .len = 1 });
 	is_int(c.result, -ENOENT, "%s: unknown region -> ENOENT completion", mode);
-	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_FILL, .region = kumem_region_id(a),
-				       .offset = 8000, .len = 193 });
+	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_FILL,
+				       .region = kumem_region_id(a),
+				       .offset = 8000,
+				       .len = 193 });
 	is_int(c.result, -ERANGE, "%s: past the region -> ERANGE completion", mode);
-	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM, .region = kumem_region_id(a),
-				       .offset = UINT64_MAX, .len = 2 });
+	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM,
+				       .region = kumem_region_id(a),
+				       .offset = UINT64_MAX,
+				       .len = 2 });
 	is_int(c.result, -ERANGE, "%s: offset+len overflow -> ERANGE", mode);
-	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_FILL, .region = kumem_region_id(ro), .len = 1 });
+	c = one(r,
+		(struct kumem_sqe){ .op = KUMEM_OP_FILL, .region = kumem_region_id(ro), .len = 1 });
 	is_int(c.result, -EACCES, "%s: FILL of a read-only lock -> EACCES", mode);
-	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_COPY, .region = kumem_region_id(a), .len = 1,
+	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+				       .region = kumem_region_id(a),
+				       .len = 1,
 				       .dst_region = kumem_region_id(ro) });
 	is_int(c.result, -EACCES, "%s: COPY into a read-only lock -> EACCES", mode);
-	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_FILL, .region = kumem_region_id(a), .len = 1,
+	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_FILL,
+				       .region = kumem_region_id(a),
+				       .len = 1,
 				       .value = 256 });
 	is_int(c.result, -EINVAL, "%s: fill value 256 -> EINVAL", mode);
 	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_NOP, .reserved = { 1, 0 } });
@@ -101,8 +120,8 @@ static void every_op(unsigned flags, const char *mode)
 		ok(poll(&p, 1, 2000) == 1 && (p.revents & POLLIN), "%s: poll: a completion", mode);
 		kumem_ring_reap(r, &c, 1);
 	}
-	is_int(kumem_ring_wait(r, 1, 1000000), -ETIMEDOUT, "%s: wait with nothing pending times out",
-	       mode);
+	is_int(kumem_ring_wait(r, 1, 1000000), -ETIMEDOUT,
+	       "%s: wait with nothing pending times out", mode);
 	kumem_ring_destroy(r);
 	kumem_region_release(a);
 	kumem_region_release(b);
@@ -117,7 +136,8 @@ static void bad_create(void)
 
 	memset(&a, 0, sizeof(a));
 	a.sq_entries = 48;
-	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL, "entries not a power of two -> EINVAL");
+	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL,
+	       "entries not a power of two -> EINVAL");
 	a.sq_entries = 0;
 	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL, "0 entries -> EINVAL");
 	a.sq_entries = KUMEM_RING_MAX_ENTRIES * 2;

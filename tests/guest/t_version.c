@@ -37,8 +37,8 @@ int main(void)
 	is_int(ioctl(fd, _IO('x', 1), 0) < 0 ? -errno : 0, -ENOTTY, "foreign ioctl type -> ENOTTY");
 	is_int(ioctl(fd, KUMEM_IOC_VERSION, (void *)8) < 0 ? -errno : 0, -EFAULT,
 	       "VERSION into a bad pointer -> EFAULT");
-	is_int(ioctl(fd, KUMEM_IOC_VERSION, (void *)0xffff888000000000ull) < 0 ? -errno : 0, -EFAULT,
-	       "VERSION into a kernel address -> EFAULT");
+	is_int(ioctl(fd, KUMEM_IOC_VERSION, (void *)0xffff888000000000ull) < 0 ? -errno : 0,
+	       -EFAULT, "VERSION into a kernel address -> EFAULT");
 	is_int(ioctl(fd, KUMEM_IOC_LOCK_USER, NULL) < 0 ? -errno : 0, -EFAULT,
 	       "LOCK_USER from a NULL argument -> EFAULT");
 	close(fd);

@@ -62,8 +62,9 @@ static inline TAP_PRINTF(1, 2) void diag(const char *fmt, ...)
 		long long g_ = (long long)(got), w_ = (long long)(want);                           \
 		int r_ = ok(g_ == w_, __VA_ARGS__);                                                \
 		if (!r_)                                                                           \
-			diag("  got %lld (%s), want %lld (%s)", g_, g_ < 0 ? strerror((int)-g_) : "", \
-			     w_, w_ < 0 ? strerror((int)-w_) : "");                                 \
+			diag("  got %lld (%s), want %lld (%s)", g_,                                \
+			     g_ < 0 ? strerror((int)-g_) : "", w_,                                 \
+			     w_ < 0 ? strerror((int)-w_) : "");                                    \
 		r_;                                                                                \
 	})
 

@@ -154,7 +154,8 @@ static void deterministic(void **state)
 	(void)state;
 	fill_random(buf, sizeof(buf), 5);
 	assert_int_equal(kumem_checksum(buf, sizeof(buf)), kumem_checksum(buf, sizeof(buf)));
-	assert_int_not_equal(kumem_checksum(buf, sizeof(buf)), kumem_checksum(buf + 1, sizeof(buf) - 1));
+	assert_int_not_equal(kumem_checksum(buf, sizeof(buf)),
+			     kumem_checksum(buf + 1, sizeof(buf) - 1));
 }
 
 int main(void)

@@ -28,9 +28,10 @@ static uint8_t *double_map(void)
 	assert_int_equal(ftruncate(fd, SIZE), 0);
 	base = mmap(NULL, 2 * SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(base != MAP_FAILED);
-	assert_true(mmap(base, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == base);
-	assert_true(mmap(base + SIZE, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
-		    base + SIZE);
+	assert_true(mmap(base, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+		    base);
+	assert_true(mmap(base + SIZE, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+			 0) == base + SIZE);
 	close(fd);
 	return base;
 }
@@ -106,7 +107,7 @@ static void wrap_and_batches(void **state)
 		;
 	assert_int_equal(x.bad, 0);
 	assert_int_equal(x.seen, seq);
-	assert_true(dropped > 0);       /* the area filled up at times */
+	assert_true(dropped > 0);	  /* the area filled up at times */
 	assert_true(prodpos > 10 * SIZE); /* and wrapped many times */
 	assert_int_equal(kumem_ev_pending(&co), 0);
 }

@@ -14,7 +14,8 @@ static void seed_example(void **state)
 	struct kumem_geom g;
 
 	(void)state;
-	/* The seed: "if the virtual address is 0xac004010, StartVa is 0xac004000, ByteOffset 0x10" */
+	/* The seed: "if the virtual address is 0xac004010, StartVa is 0xac004000, ByteOffset 0x10"
+	 */
 	assert_int_equal(kumem_geom_init(&g, 0xac004010, 0x20, 12), 0);
 	assert_int_equal(g.start_va, 0xac004000);
 	assert_int_equal(g.byte_offset, 0x10);

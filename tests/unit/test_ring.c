@@ -69,7 +69,8 @@ static void counters_wrap(void **state)
 		ready = kumem_queue_ready(&c);
 		assert_in_range(ready, 0, 16);
 		for (i = 0; i < ready; i++)
-			assert_int_equal(*(uint64_t *)kumem_queue_cons_slot(&c, (uint32_t)i), want++);
+			assert_int_equal(*(uint64_t *)kumem_queue_cons_slot(&c, (uint32_t)i),
+					 want++);
 		kumem_queue_release(&c, (uint32_t)ready);
 	}
 	assert_true(sh.prod < 1000); /* went through 2^32 */
@@ -177,9 +178,19 @@ static void service(void **state)
 	uint32_t sp = 0, sc = 0, cp = 0, cc = 0;
 	struct kumem_queue usq, ksq, kcq, ucq;
 	static const struct kumem_sqe subs[] = {
-		{ .op = KUMEM_OP_FILL, .region = 1, .offset = 10, .len = 100, .value = 7, .user_data = 1 },
-		{ .op = KUMEM_OP_COPY, .region = 1, .offset = 10, .len = 50, .dst_region = 1,
-		  .dst_offset = 200, .user_data = 2 },
+		{ .op = KUMEM_OP_FILL,
+		  .region = 1,
+		  .offset = 10,
+		  .len = 100,
+		  .value = 7,
+		  .user_data = 1 },
+		{ .op = KUMEM_OP_COPY,
+		  .region = 1,
+		  .offset = 10,
+		  .len = 50,
+		  .dst_region = 1,
+		  .dst_offset = 200,
+		  .user_data = 2 },
 		{ .op = KUMEM_OP_CHECKSUM, .region = 1, .len = 256, .user_data = 3 },
 		{ .op = KUMEM_OP_FILL, .region = 2, .len = 1, .user_data = 4 },
 		{ .op = KUMEM_OP_COPY, .region = 1, .len = 65, .dst_region = 2, .user_data = 5 },
@@ -187,8 +198,9 @@ static void service(void **state)
 		{ .op = 9, .user_data = 7 },
 		{ .op = KUMEM_OP_FILL, .region = 1, .len = 1, .value = 256, .user_data = 8 },
 	};
-	static const int64_t want[] = { 0, 0, 0, -KUMEM_EACCES, -KUMEM_ERANGE, -KUMEM_ENOENT,
-					-KUMEM_EINVAL, -KUMEM_EINVAL };
+	static const int64_t want[] = {
+		0, 0, 0, -KUMEM_EACCES, -KUMEM_ERANGE, -KUMEM_ENOENT, -KUMEM_EINVAL, -KUMEM_EINVAL
+	};
 	uint32_t i;
 
 	(void)state;
@@ -228,12 +240,9 @@ static void service(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(full_and_empty),
-		cmocka_unit_test(counters_wrap),
-		cmocka_unit_test(hostile_indices),
-		cmocka_unit_test(bad_sizes),
-		cmocka_unit_test(sleep_flag),
-		cmocka_unit_test(service),
+		cmocka_unit_test(full_and_empty),  cmocka_unit_test(counters_wrap),
+		cmocka_unit_test(hostile_indices), cmocka_unit_test(bad_sizes),
+		cmocka_unit_test(sleep_flag),	   cmocka_unit_test(service),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,8 +65,9 @@ static void two_threads(void **state)
 	void *ret;
 
 	(void)state;
-	assert_int_equal(kumem_queue_attach(&c, &idx.prod, &idx.cons, slots, 256, sizeof(struct msg),
-					    false), 0);
+	assert_int_equal(
+		kumem_queue_attach(&c, &idx.prod, &idx.cons, slots, 256, sizeof(struct msg), false),
+		0);
 	assert_int_equal(pthread_create(&t, NULL, producer, NULL), 0);
 	while (want < MESSAGES) {
 		int ready = kumem_queue_ready(&c), i;

@@ -21,9 +21,9 @@
 #include <cmocka.h>
 
 struct cpu {
-	int pc;          /* 0: store, 1: fence, 2: load, 3: done */
+	int pc;		 /* 0: store, 1: fence, 2: load, 3: done */
 	int buf_pending; /* the one store this CPU makes, still in its buffer */
-	int loaded;      /* value its load saw */
+	int loaded;	 /* value its load saw */
 };
 
 struct world {
@@ -56,7 +56,8 @@ static int steps_of(const struct world *w, int consumer)
 		} else if (c->pc == 1) {
 			m->pc = 2;
 		} else {
-			m->loaded = consumer ? w->prod : w->flag; /* each loads the other's variable */
+			m->loaded =
+				consumer ? w->prod : w->flag; /* each loads the other's variable */
 			m->pc = 3;
 		}
 		explore(n);

@@ -121,12 +121,13 @@ int main(int argc, char **argv)
 		problems++;
 	}
 	if (entry && rd32(opt + 16) != entry) {
-		printf("pecheck: %s: entry point RVA 0x%x, want 0x%lx\n", path, rd32(opt + 16), entry);
+		printf("pecheck: %s: entry point RVA 0x%x, want 0x%lx\n", path, rd32(opt + 16),
+		       entry);
 		problems++;
 	}
 	if ((rd16(opt + 70) & chars) != chars) {
-		printf("pecheck: %s: DllCharacteristics 0x%04x lacks 0x%04lx\n", path, rd16(opt + 70),
-		       chars & ~(unsigned long)rd16(opt + 70));
+		printf("pecheck: %s: DllCharacteristics 0x%04x lacks 0x%04lx\n", path,
+		       rd16(opt + 70), chars & ~(unsigned long)rd16(opt + 70));
 		problems++;
 	}
 	/* data directory 1: the import table; each descriptor is 20 bytes, name RVA at +12 */
