@@ -3,9 +3,10 @@
 #   make            library, CLI and kernel module
 #   make demo       `kumem demo` inside the QEMU guest (the main job)
 #   make test       every test: host unit tests, guest tests, Windows build checks
-#   make unit-test | guest-test | windows-check | bench | clean
+#   make unit-test | guest-test | guest-test-rt | windows-check | bench | format | clean
 #
-# KDIR= picks another kernel build tree; KUMEM_ACCEL=kvm opts in to KVM for the guest.
+# KDIR= picks another kernel build tree (KUMEM_FLAVOUR=rt: Debian's PREEMPT_RT one);
+# KUMEM_ACCEL=kvm opts in to KVM for the guest.
 
 MAKEFLAGS += --no-print-directory
 
@@ -41,7 +42,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 KDIR ?= $(shell sh scripts/find-kdir 2>/dev/null)
 MODULE := linux/kumem.ko
 
-.PHONY: all deps lib cli module format unit-test unit-tsan guest-test demo test windows windows-check bench \
+.PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check bench \
 	clean guest-bins
 
 all: lib cli module
@@ -124,9 +125,14 @@ windows windows-check: deps
 
 # ---- everything ----------------------------------------------------------------------------
 
+# The same guest tests on Debian's PREEMPT_RT kernel (spinlocks sleep there, timing differs).
+guest-test-rt: deps
+	KUMEM_FLAVOUR=rt $(MAKE) guest-test
+
 test: deps
 	$(MAKE) unit-test
 	$(MAKE) windows-check
+	$(MAKE) guest-test-rt
 	$(MAKE) guest-test
 
 # clang-format every C file the project owns (.clang-format: kernel style)
