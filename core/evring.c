@@ -57,20 +57,31 @@ int kumem_ev_reserve(struct kumem_evring *e, uint32_t len, void **payload, uint6
 	return 0;
 }
 
-bool kumem_ev_commit(struct kumem_evring *e, uint64_t rec_pos, bool discard)
+void kumem_ev_publish(struct kumem_evring *e, uint64_t rec_pos, bool discard)
 {
 	struct kumem_ev_hdr *h = hdr_at(e, rec_pos);
 	uint32_t len = kumem_os_read_once_u32(&h->len) & KUMEM_EV_LEN_MASK;
 
 	/* release: the payload is visible before the header says it is done */
 	kumem_os_store_release_u32(&h->len, len | (discard ? KUMEM_EV_DISCARD : 0));
+}
+
+bool kumem_ev_caught_up(struct kumem_evring *e, uint64_t first, uint64_t end)
+{
 	/*
-	 * Full barrier between our store (the commit) and our load (consumer_pos), pairing with
-	 * the consumer's barrier between its store of consumer_pos and its re-check for
-	 * committed records before it sleeps: one of the two sides sees the other.
+	 * Full barrier between our stores (the commits) and our load (consumer_pos), pairing
+	 * with the consumer's barrier between its store of consumer_pos and its re-check for
+	 * committed records before it sleeps: one of the two sides sees the other. A consumer
+	 * stopped at any record of [first, end) may be asleep waiting for it.
 	 */
 	kumem_os_smp_mb();
-	return kumem_os_read_once_u64(e->consumer_pos) == rec_pos;
+	return kumem_os_read_once_u64(e->consumer_pos) - first < end - first;
+}
+
+bool kumem_ev_commit(struct kumem_evring *e, uint64_t rec_pos, bool discard)
+{
+	kumem_ev_publish(e, rec_pos, discard);
+	return kumem_ev_caught_up(e, rec_pos, rec_pos + 1);
 }
 
 int kumem_ev_pending(struct kumem_evring *e)

@@ -43,6 +43,14 @@ int kumem_ev_reserve(struct kumem_evring *e, uint32_t len, void **payload, uint6
  */
 bool kumem_ev_commit(struct kumem_evring *e, uint64_t rec_pos, bool discard);
 
+/*
+ * Producer, in batches: publish several records, then ask once whether the consumer had
+ * caught up with any record in [first, end) (positions as returned by reserve; end is the
+ * position after the last). One barrier for the batch instead of one per record.
+ */
+void kumem_ev_publish(struct kumem_evring *e, uint64_t rec_pos, bool discard);
+bool kumem_ev_caught_up(struct kumem_evring *e, uint64_t first, uint64_t end);
+
 /* Consumer: is a committed record waiting? -KUMEM_EINVAL for an impossible producer position. */
 int kumem_ev_pending(struct kumem_evring *e);
 

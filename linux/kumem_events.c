@@ -129,16 +129,43 @@ static void gen_fill(u8 *p, u32 len, u64 seq)
 	memset(p + sizeof(seq), (u8)seq, len - sizeof(seq));
 }
 
+#define KUMEM_GEN_BATCH 32
+
+/*
+ * Reserve up to @max records under one hold of the lock (as fast as possible: the generator
+ * is the only one in a hurry). Returns how many, or -EINVAL for a dead stream.
+ */
+static int gen_reserve_batch(struct kumem_events *e, u32 len, unsigned int max, void **p,
+			     u64 *pos, u64 *end)
+{
+	unsigned long irqflags;
+	unsigned int n = 0;
+	int err = 0;
+
+	spin_lock_irqsave(&e->lock, irqflags);
+	while (n < max) {
+		err = kumem_ev_reserve(&e->ev, len, &p[n], &pos[n]);
+		if (err)
+			break;
+		n++;
+	}
+	*end = e->ev.pos;
+	spin_unlock_irqrestore(&e->lock, irqflags);
+	return err == -EINVAL ? -EINVAL : (int)n;
+}
+
 static int kumem_events_gen_thread(void *data)
 {
 	struct kumem_events *e = data;
 	const struct kumem_events_gen g = e->gen_args;
-	u64 start = ktime_get_ns(), seq;
+	u64 start = ktime_get_ns(), seq = 0;
+	void *p[KUMEM_GEN_BATCH];
+	u64 pos[KUMEM_GEN_BATCH];
 
-	for (seq = 0; seq < g.count && !kthread_should_stop(); seq++) {
-		void *p;
-		u64 pos;
-		int err;
+	while (seq < g.count && !kthread_should_stop()) {
+		unsigned int want, i;
+		u64 end = 0;
+		int n;
 
 		if (g.rate) {
 			u64 due = start + div64_u64(seq * NSEC_PER_SEC, g.rate);
@@ -146,26 +173,42 @@ static int kumem_events_gen_thread(void *data)
 
 			if (early > 20000)
 				usleep_range(early / 1000, early / 1000 + 50);
+			/* paced: one record at a time, dropped (and counted) when full */
+			n = events_reserve(e, g.record_len, &p[0], &pos[0], true);
+			if (n == 0) {
+				n = 1;
+				end = pos[0] + 1;
+			} else if (n == -ENOSPC) {
+				n = 0;
+			}
+		} else {
+			/* as fast as the consumer takes them: batches, waiting for space */
+			want = min_t(u64, KUMEM_GEN_BATCH, g.count - seq);
+			n = gen_reserve_batch(e, g.record_len, want, p, pos, &end);
+			if (n == 0) {
+				/* sleep, not spin: a consumer that stopped reading must not cost a CPU */
+				usleep_range(20, 100);
+				continue;
+			}
 		}
-		/* as fast as possible means as fast as the consumer: wait for space, no drops */
-		err = events_reserve(e, g.record_len, &p, &pos, g.rate);
-		while (err == -ENOSPC && !g.rate && !kthread_should_stop()) {
-			/* sleep, not spin: a consumer that stopped reading must not cost a CPU */
-			usleep_range(20, 100);
-			err = events_reserve(e, g.record_len, &p, &pos, false);
-		}
-		if (err == -EINVAL) {
+		if (n < 0) {
 			WRITE_ONCE(e->prod->flags, KUMEM_RING_DEAD);
 			wake_up_interruptible(&e->wait);
 			break;
 		}
-		if (err)
+		if (n == 0) { /* a paced record dropped */
+			seq++;
 			continue;
-		gen_fill(p, g.record_len, seq);
-		kumem_events_commit(e, pos, false);
-		WRITE_ONCE(e->prod->produced, e->prod->produced + 1);
-		if ((seq & 255) == 255)
-			cond_resched();
+		}
+		for (i = 0; i < (unsigned int)n; i++) {
+			gen_fill(p[i], g.record_len, seq + i);
+			kumem_ev_publish(&e->ev, pos[i], false);
+		}
+		if (kumem_ev_caught_up(&e->ev, pos[0], end))
+			wake_up_interruptible(&e->wait);
+		seq += n;
+		WRITE_ONCE(e->prod->produced, e->prod->produced + n);
+		cond_resched();
 	}
 	/* sleep until stopped, so kthread_stop() always finds us */
 	while (!kthread_should_stop()) {
