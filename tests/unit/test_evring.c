@@ -147,6 +147,34 @@ static void corrupt_stream(void **state)
 	assert_int_equal(kumem_ev_reserve(&pr, 16, &p, &pos), -KUMEM_EINVAL);
 }
 
+static void batch_wake(void **state)
+{
+	uint64_t cons = 0, prodpos = 0, pos[3], end;
+	struct kumem_evring pr;
+	uint8_t *data = double_map();
+	void *p;
+	int i;
+
+	(void)state;
+	kumem_ev_attach(&pr, &cons, &prodpos, data, SIZE, true);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(kumem_ev_reserve(&pr, 24, &p, &pos[i]), 0);
+	end = pr.pos;
+	for (i = 0; i < 3; i++)
+		kumem_ev_publish(&pr, pos[i], false);
+	/* a consumer stopped at any record of the batch may be waiting for it */
+	cons = pos[0];
+	assert_true(kumem_ev_caught_up(&pr, pos[0], end));
+	cons = pos[2];
+	assert_true(kumem_ev_caught_up(&pr, pos[0], end));
+	/* one still behind the batch, or already past it, is not */
+	cons = end;
+	assert_false(kumem_ev_caught_up(&pr, pos[0], end));
+	cons = pos[0] - 8;
+	assert_false(kumem_ev_caught_up(&pr, pos[1], end));
+	assert_true(kumem_ev_commit(&pr, pos[2], false) == (cons == pos[2]));
+}
+
 static uint64_t t_cons, t_prod;
 static uint8_t *t_data;
 
@@ -185,6 +213,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wrap_and_batches),
 		cmocka_unit_test(corrupt_stream),
+		cmocka_unit_test(batch_wake),
 		cmocka_unit_test(two_threads),
 	};
 
