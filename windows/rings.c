@@ -34,6 +34,7 @@ struct _KUMEM_RING {
 	ULONG Flags;
 	ULONG BaseFlags; /* private copy of what we write to sq_flags */
 	ULONG64 Idle100ns;
+	ULONG64 Bytes; /* counted in the handle's quota */
 };
 
 static int RingGet(void *ctx, uint32_t id, struct kumem_ring_mem *m)
@@ -214,10 +215,24 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 					  (PVOID *)&r->Thread, NULL);
 		ZwClose(thread);
 	}
+	/* A ring counts against the handle's quotas like the region it is. */
+	r->Bytes = mem.map_len;
 	FileLock(File);
-	r->Id = KumemFileNewIdLocked(File);
-	InsertTailList(&File->Rings, &r->Link);
+	if (File->RegionCount >= KUMEM_MAX_FILE_REGIONS)
+		err = -KUMEM_ENOSPC;
+	else if (File->Bytes + r->Bytes > KUMEM_MAX_FILE_BYTES)
+		err = -KUMEM_EDQUOT;
+	if (!err) {
+		r->Id = KumemFileNewIdLocked(File);
+		InsertTailList(&File->Rings, &r->Link);
+		File->RegionCount++;
+		File->Bytes += r->Bytes;
+	}
 	FileUnlock(File);
+	if (err) {
+		RingPutRef(r); /* the only reference: stops the thread, frees everything */
+		return err;
+	}
 	a->ring_fd = (int32_t)r->Id;
 	a->map_len = mem.map_len;
 	a->sq_offset = sqOff;
@@ -242,6 +257,13 @@ static uint32_t RingCqReady(PKUMEM_RING r)
 	uint32_t pending = r->Cq.mine - kumem_os_read_once_u32(&r->Ctrl->cq_head);
 
 	return pending > r->Cq.entries ? 0xffffffffu : pending;
+}
+
+static void RingUnlinkLocked(PKUMEM_FILE File, PKUMEM_RING r)
+{
+	RemoveEntryList(&r->Link);
+	File->RegionCount--;
+	File->Bytes -= r->Bytes;
 }
 
 /* Release or cleanup: unlink done by the caller; wake waiters and drop the list's reference. */
@@ -320,7 +342,7 @@ int KumemRingRelease(PKUMEM_FILE File, ULONG Id)
 	FileLock(File);
 	r = KumemRingLookupLocked(File, Id);
 	if (r && r->Owner == PsGetCurrentProcess())
-		RemoveEntryList(&r->Link);
+		RingUnlinkLocked(File, r);
 	FileUnlock(File);
 	if (!r)
 		return -KUMEM_ENOENT;
@@ -340,7 +362,8 @@ void KumemRingCleanup(PKUMEM_FILE File)
 			FileUnlock(File);
 			return;
 		}
-		r = CONTAINING_RECORD(RemoveHeadList(&File->Rings), KUMEM_RING, Link);
+		r = CONTAINING_RECORD(File->Rings.Flink, KUMEM_RING, Link);
+		RingUnlinkLocked(File, r);
 		FileUnlock(File);
 		RingClose(r);
 	}
