@@ -6,6 +6,7 @@
  *   mmap(/dev/kumem_example, len)   a method 2 region of len bytes, shared with the caller
  *   ioctl(KUMEM_EXAMPLE_SUM)        checksum of that region, read through the kernel mapping
  *   ioctl(KUMEM_EXAMPLE_SUM_USER)   lock the caller's buffer (method 1), checksum it, unlock
+ *   ioctl(KUMEM_EXAMPLE_EMIT)       produce records into an event stream the caller passes by fd
  *
  * The guest test tests/guest/t_kernel_api.c loads it after kumem.ko and drives it.
  */
@@ -86,6 +87,31 @@ static long example_sum_user(void __user *uarg)
 	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
+/* A driver producing into a stream its user created: kumem_events_fdget() + emit(). */
+static long example_emit(void __user *uarg)
+{
+	struct kumem_example_emit a;
+	struct kumem_events *ev;
+	u64 rec[2];
+	u32 i;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ev = kumem_events_fdget(a.events_fd);
+	if (IS_ERR(ev))
+		return PTR_ERR(ev);
+	a.emitted = 0;
+	for (i = 0; i < a.count; i++) {
+		rec[0] = i;
+		rec[1] = KUMEM_EXAMPLE_MAGIC;
+		if (kumem_events_emit(ev, rec, sizeof(rec)))
+			break; /* full: the stream counted the drop */
+		a.emitted++;
+	}
+	kumem_events_put(ev);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 static long example_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct example_file *ef = file->private_data;
@@ -107,6 +133,8 @@ static long example_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return err;
 	case KUMEM_EXAMPLE_SUM_USER:
 		return example_sum_user((void __user *)arg);
+	case KUMEM_EXAMPLE_EMIT:
+		return example_emit((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

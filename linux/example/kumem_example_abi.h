@@ -17,7 +17,18 @@ struct kumem_example_sum {
 	uint64_t sum;  /* out */
 };
 
+/* EMIT: produce @count records of 16 bytes {u64 seq, u64 magic} into a kumem event stream */
+struct kumem_example_emit {
+	int32_t events_fd; /* in: from KUMEM_IOC_EVENTS_CREATE */
+	uint32_t count;	   /* in */
+	uint32_t emitted;  /* out */
+	uint32_t pad;
+};
+
+#define KUMEM_EXAMPLE_MAGIC 0x6b756d656d2d6578ull
+
 #define KUMEM_EXAMPLE_SUM      _IOR(0xB8, 1, struct kumem_example_sum)
+#define KUMEM_EXAMPLE_EMIT     _IOWR(0xB8, 3, struct kumem_example_emit)
 #define KUMEM_EXAMPLE_SUM_USER _IOWR(0xB8, 2, struct kumem_example_sum)
 
 #endif

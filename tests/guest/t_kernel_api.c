@@ -29,6 +29,22 @@ static struct kumem_stats stats_now(kumem_t *dev)
 	return st;
 }
 
+struct emitted {
+	uint64_t next, bad;
+};
+
+static int take_emitted(void *ctx, const void *payload, uint32_t len)
+{
+	struct emitted *e = ctx;
+	uint64_t rec[2];
+
+	memcpy(rec, payload, sizeof(rec));
+	if (len != sizeof(rec) || rec[0] != e->next || rec[1] != KUMEM_EXAMPLE_MAGIC)
+		e->bad++;
+	e->next++;
+	return 0;
+}
+
 int main(void)
 {
 	struct kumem_example_sum s;
@@ -76,6 +92,32 @@ int main(void)
 	is_int(ioctl(fd, KUMEM_EXAMPLE_SUM_USER, &s) < 0 ? -errno : 0, -EFAULT,
 	       "kumem_region_lock_user(NULL) -> EFAULT for the calling driver too");
 	free(buf);
+
+	/* another driver producing into a stream this process created */
+	{
+		struct kumem_example_emit em = { .count = 100 };
+		struct emitted got = { 0 };
+		kumem_events_t *ev;
+		uint64_t produced, dropped;
+
+		is_int(kumem_events_create(dev, 4 * 4096, &ev), 0, "create an event stream");
+		em.events_fd = kumem_events_fd(ev);
+		is_int(ioctl(fd, KUMEM_EXAMPLE_EMIT, &em) < 0 ? -errno : 0, 0,
+		       "the example driver takes the stream by fd and emits");
+		is_int(em.emitted, 100, "100 records emitted");
+		is_int(kumem_events_consume(ev, take_emitted, &got, 1000), 100,
+		       "100 records arrive");
+		is_int(got.bad, 0, "in order, with the driver's payload");
+		kumem_events_counts(ev, &produced, &dropped);
+		is_int(dropped, 0, "none dropped");
+		em.events_fd = fd; /* not an event stream */
+		is_int(ioctl(fd, KUMEM_EXAMPLE_EMIT, &em) < 0 ? -errno : 0, -EINVAL,
+		       "kumem_events_fdget of another kind of fd -> EINVAL");
+		em.events_fd = 9999;
+		is_int(ioctl(fd, KUMEM_EXAMPLE_EMIT, &em) < 0 ? -errno : 0, -EBADF,
+		       "kumem_events_fdget of a closed fd -> EBADF");
+		kumem_events_destroy(ev);
+	}
 
 	ok(run("rmmod kumem_example 2>/dev/null") != 0, "rmmod refused while the file is open");
 	close(fd);

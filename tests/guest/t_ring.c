@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Command rings: every op in both service modes, bad input, hostile indices, lifetime, stress. */
 #include <poll.h>
+#include <sys/epoll.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -119,6 +120,23 @@ static void every_op(unsigned flags, const char *mode)
 		kumem_ring_submit(r);
 		ok(poll(&p, 1, 2000) == 1 && (p.revents & POLLIN), "%s: poll: a completion", mode);
 		kumem_ring_reap(r, &c, 1);
+	}
+	/* and epoll */
+	{
+		struct epoll_event ev = { .events = EPOLLIN }, out;
+		int ep = epoll_create1(EPOLL_CLOEXEC);
+		struct kumem_sqe *e;
+
+		ok(ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, kumem_ring_fd(r), &ev) == 0,
+		   "%s: the ring fd joins an epoll set", mode);
+		is_int(epoll_wait(ep, &out, 1, 0), 0, "%s: epoll: nothing ready", mode);
+		e = kumem_ring_get_sqe(r);
+		e->op = KUMEM_OP_NOP;
+		kumem_ring_submit(r);
+		ok(epoll_wait(ep, &out, 1, 2000) == 1 && (out.events & EPOLLIN),
+		   "%s: epoll: a completion wakes it", mode);
+		kumem_ring_reap(r, &c, 1);
+		close(ep);
 	}
 	is_int(kumem_ring_wait(r, 1, 1000000), -ETIMEDOUT,
 	       "%s: wait with nothing pending times out", mode);
