@@ -158,7 +158,7 @@ static void plot(const struct bench_opts *o, const char *data)
 		return;
 	}
 	fprintf(f,
-		"set terminal png size 900,560\nset output '%s'\n"
+		"set terminal png noenhanced size 900,560\nset output '%s'\n"
 		"set logscale xy\nset xlabel 'region size (KiB)'\nset ylabel 'ns per page'\n"
 		"set title 'kumem lock+map+release vs io_uring register+unregister'\n"
 		"set key top right\nset grid\n"
