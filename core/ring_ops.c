@@ -6,7 +6,11 @@
 
 static bool sqe_fields_ok(const struct kumem_sqe *e)
 {
-	if (e->flags || e->reserved0 || e->reserved[0] || e->reserved[1] || e->op > KUMEM_OP_MAX)
+	if (e->flags || e->reserved0 || e->reserved[0] || e->reserved[1])
+		return false;
+	if (e->op >= KUMEM_OP_DRIVER_FIRST)
+		return true; /* the driver checks the rest */
+	if (e->op > KUMEM_OP_MAX)
 		return false;
 	return e->op == KUMEM_OP_FILL ? e->value <= 0xff : e->value == 0;
 }
@@ -25,6 +29,10 @@ void kumem_ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c,
 	}
 	if (e->op == KUMEM_OP_NOP)
 		goto out;
+	if (e->op >= KUMEM_OP_DRIVER_FIRST) {
+		err = ops->driver_op ? ops->driver_op(ctx, e, c) : -KUMEM_EINVAL;
+		goto out;
+	}
 	err = ops->get(ctx, e->region, &src);
 	if (err)
 		goto out;

@@ -20,6 +20,9 @@ struct kumem_region_ops {
 	/* Look up @id and hold it: 0, or -KUMEM_ENOENT / -KUMEM_EACCES. */
 	int (*get)(void *ctx, uint32_t id, struct kumem_ring_mem *out);
 	void (*put)(void *ctx, struct kumem_ring_mem *m);
+	/* Ops >= KUMEM_OP_DRIVER_FIRST: the ring's driver runs them (NULL: -KUMEM_EINVAL).
+	 * Returns the completion's result; may set c->value. */
+	int (*driver_op)(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c);
 };
 
 /* Run one submission (a private copy) and fill its completion. */

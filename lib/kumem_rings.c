@@ -21,6 +21,19 @@ struct kumem_ring {
 	uint32_t free_seen;    /* free slots at the last look at sq_head: saves re-reading it */
 };
 
+/* Both sides of the queues on this process's mapping, from the kernel's layout. */
+static void ring_setup(struct kumem_ring *r, const struct kumem_ring_create *a)
+{
+	r->ctrl = r->sys.map;
+	r->sqpoll = a->flags & KUMEM_RING_SQPOLL;
+	kumem_queue_attach(&r->sq, &r->ctrl->sq_tail, &r->ctrl->sq_head,
+			   (uint8_t *)r->sys.map + a->sq_offset, a->sq_entries,
+			   sizeof(struct kumem_sqe), true);
+	kumem_queue_attach(&r->cq, &r->ctrl->cq_tail, &r->ctrl->cq_head,
+			   (uint8_t *)r->sys.map + a->cq_offset, a->cq_entries,
+			   sizeof(struct kumem_cqe), false);
+}
+
 int kumem_ring_create(kumem_t *dev, uint32_t sq_entries, unsigned flags, uint32_t idle_us,
 		      kumem_ring_t **out)
 {
@@ -39,14 +52,28 @@ int kumem_ring_create(kumem_t *dev, uint32_t sq_entries, unsigned flags, uint32_
 		free(r);
 		return err;
 	}
-	r->ctrl = r->sys.map;
-	r->sqpoll = flags & KUMEM_RING_SQPOLL;
-	kumem_queue_attach(&r->sq, &r->ctrl->sq_tail, &r->ctrl->sq_head,
-			   (uint8_t *)r->sys.map + a.sq_offset, sq_entries,
-			   sizeof(struct kumem_sqe), true);
-	kumem_queue_attach(&r->cq, &r->ctrl->cq_tail, &r->ctrl->cq_head,
-			   (uint8_t *)r->sys.map + a.cq_offset, a.cq_entries,
-			   sizeof(struct kumem_cqe), false);
+	ring_setup(r, &a);
+	*out = r;
+	return 0;
+}
+
+int kumem_ring_attach(int fd, kumem_ring_t **out)
+{
+	struct kumem_ring_create a;
+	struct kumem_ring *r;
+	int err;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	memset(&a, 0, sizeof(a));
+	err = kumem_sys_ring_attach(fd, &a, &r->sys);
+	if (err) {
+		free(r);
+		return err;
+	}
+	ring_setup(r, &a);
 	*out = r;
 	return 0;
 }

@@ -42,6 +42,8 @@ struct kumem_sys_ring {
 /* Create the ring (KUMEM_IOC_RING_CREATE) and map it: *a gets the kernel's answer. */
 int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,
 			  struct kumem_sys_ring *out);
+/* Take over a ring fd a driver made: its layout into *a, then map it. */
+int kumem_sys_ring_attach(int fd, struct kumem_ring_create *a, struct kumem_sys_ring *out);
 void kumem_sys_ring_destroy(struct kumem_sys_ring *r);
 /* KUMEM_IOC_RING_ENTER; returns 0 or a negative errno, a->submitted filled. */
 int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a);

@@ -62,6 +62,17 @@ int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len,
 	return err;
 }
 
+static int ring_map(int fd, const struct kumem_ring_create *a, struct kumem_sys_ring *out)
+{
+	out->id = fd;
+	out->map_len = a->map_len;
+	out->event = NULL;
+	out->map = mmap(NULL, a->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (out->map == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
 int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,
 			  struct kumem_sys_ring *out)
 {
@@ -70,15 +81,20 @@ int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,
 	if (err)
 		return err;
 	out->dev = dev;
-	out->id = a->ring_fd;
-	out->map_len = a->map_len;
-	out->event = NULL;
-	out->map = mmap(NULL, a->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, a->ring_fd, 0);
-	if (out->map == MAP_FAILED) {
-		err = -errno;
+	err = ring_map(a->ring_fd, a, out);
+	if (err)
 		close(a->ring_fd);
-	}
 	return err;
+}
+
+int kumem_sys_ring_attach(int fd, struct kumem_ring_create *a, struct kumem_sys_ring *out)
+{
+	int err = kumem_sys_ioctl(fd, KUMEM_IOC_RING_INFO, a, sizeof(*a));
+
+	if (err)
+		return err;
+	out->dev = -1;
+	return ring_map(fd, a, out);
 }
 
 void kumem_sys_ring_destroy(struct kumem_sys_ring *r)

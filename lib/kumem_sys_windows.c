@@ -143,6 +143,15 @@ int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,
 	return 0;
 }
 
+/* Rings created by other drivers are a Linux feature for now. */
+int kumem_sys_ring_attach(int fd, struct kumem_ring_create *a, struct kumem_sys_ring *out)
+{
+	(void)fd;
+	(void)a;
+	(void)out;
+	return -EOPNOTSUPP;
+}
+
 void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
 {
 	struct kumem_region_ref ref = { .id = (uint32_t)r->id };

@@ -135,8 +135,8 @@ static void gen_fill(u8 *p, u32 len, u64 seq)
  * Reserve up to @max records under one hold of the lock (as fast as possible: the generator
  * is the only one in a hurry). Returns how many, or -EINVAL for a dead stream.
  */
-static int gen_reserve_batch(struct kumem_events *e, u32 len, unsigned int max, void **p,
-			     u64 *pos, u64 *end)
+static int gen_reserve_batch(struct kumem_events *e, u32 len, unsigned int max, void **p, u64 *pos,
+			     u64 *end)
 {
 	unsigned long irqflags;
 	unsigned int n = 0;
@@ -186,7 +186,8 @@ static int kumem_events_gen_thread(void *data)
 			want = min_t(u64, KUMEM_GEN_BATCH, g.count - seq);
 			n = gen_reserve_batch(e, g.record_len, want, p, pos, &end);
 			if (n == 0) {
-				/* sleep, not spin: a consumer that stopped reading must not cost a CPU */
+				/* sleep, not spin: a consumer that stopped reading must not cost a
+				 * CPU */
 				usleep_range(20, 100);
 				continue;
 			}

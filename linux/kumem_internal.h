@@ -81,6 +81,7 @@ long kumem_ioctl_kernel_op(struct kumem_file *kf, void __user *uarg, bool is_fil
 long kumem_ioctl_xfer(void __user *uarg, bool direct);
 
 /* kumem_main.c */
+bool kumem_is_dev_file(const struct file *f);
 int kumem_publish_fd(const char *name, const struct file_operations *fops, void *priv,
 		     void __user *uarg, void *blk, size_t size, s32 *fd_slot, struct file **filep,
 		     bool *released);

@@ -56,6 +56,30 @@ int kumem_events_reserve(struct kumem_events *e, u32 len, void **payload, u64 *p
 void kumem_events_commit(struct kumem_events *e, u64 pos, bool discard);
 int kumem_events_emit(struct kumem_events *e, const void *data, u32 len);
 
+/*
+ * Command rings whose ops a driver defines. Submissions with op >= KUMEM_OP_DRIVER_FIRST go
+ * to @execute (on a private copy of the entry, from the submitting task in enter mode or from
+ * the SQPOLL kernel thread; it may sleep) and its return value becomes the completion's
+ * result; it may also set c->value. Ops below that are kumem's own (NOP, FILL, CHECKSUM,
+ * COPY) on the regions of @regions, a /dev/kumem file the user gave the driver, or none if
+ * NULL (-ENOENT). @a is the same block KUMEM_IOC_RING_CREATE takes (entries, flags,
+ * idle_us) and gets the layout; the return value is a new fd (O_CLOEXEC) for the calling
+ * process, which libkumem's kumem_ring_attach() maps. The ring holds a reference on @owner,
+ * and owns @priv from the call on: @release(@priv), if set, runs when the ring goes away, and
+ * also when creation fails, so a driver can pin what @priv points to (e.g. get_file()).
+ */
+struct kumem_sqe;
+struct kumem_cqe;
+struct file;
+struct kumem_ring_driver {
+	struct module *owner;
+	int (*execute)(void *priv, const struct kumem_sqe *e, struct kumem_cqe *c);
+	void (*release)(void *priv);
+	void *priv;
+};
+int kumem_ring_create_driver(struct kumem_ring_create *a, const struct kumem_ring_driver *drv,
+			     struct file *regions);
+
 /* Also exported: kumem_checksum() and its streaming form (core/checksum.h), the same hash
  * libkumem computes in user space. */
 

@@ -320,6 +320,11 @@ static const struct file_operations kumem_fops = {
 	.llseek = noop_llseek,
 };
 
+bool kumem_is_dev_file(const struct file *f)
+{
+	return f->f_op == &kumem_fops;
+}
+
 static struct miscdevice kumem_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "kumem",

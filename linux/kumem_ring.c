@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
@@ -33,8 +34,10 @@
 #include "../core/ring_ops.h"
 
 struct kumem_ring {
-	struct file *parent;	  /* the /dev/kumem file whose regions the ring works on */
-	struct kumem_region *mem; /* control page + SQ + CQ */
+	struct file *parent;	       /* the /dev/kumem file whose regions it works on, or NULL */
+	struct kumem_ring_driver drv;  /* ops >= KUMEM_OP_DRIVER_FIRST (execute NULL: none) */
+	struct kumem_ring_create info; /* the layout, for KUMEM_IOC_RING_INFO */
+	struct kumem_region *mem;      /* control page + SQ + CQ */
 	struct kumem_ring_ctrl *ctrl;
 	struct kumem_queue sq; /* kernel is the consumer */
 	struct kumem_queue cq; /* kernel is the producer */
@@ -47,16 +50,14 @@ struct kumem_ring {
 	u64 idle_ns;
 };
 
-static struct kumem_file *ring_kf(struct kumem_ring *r)
-{
-	return r->parent->private_data;
-}
-
 /* How core/ring_ops.c reaches this file's regions. */
 static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
 {
-	struct kumem_region *r = kumem_file_lookup(ctx, id);
+	struct kumem_ring *ring = ctx;
+	struct kumem_region *r;
 
+	/* a driver's ring made without a /dev/kumem file has no regions */
+	r = ring->parent ? kumem_file_lookup(ring->parent->private_data, id) : NULL;
 	if (!r)
 		return -ENOENT;
 	m->kaddr = kumem_region_kaddr(r);
@@ -71,9 +72,19 @@ static void ring_put(void *ctx, struct kumem_ring_mem *m)
 	kumem_region_put(m->handle);
 }
 
+static int ring_driver_op(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c)
+{
+	struct kumem_ring *ring = ctx;
+
+	if (!ring->drv.execute)
+		return -EINVAL;
+	return ring->drv.execute(ring->drv.priv, e, c);
+}
+
 static const struct kumem_region_ops kumem_ring_region_ops = {
 	.get = ring_get,
 	.put = ring_put,
+	.driver_op = ring_driver_op,
 };
 
 static void ring_mark_dead(struct kumem_ring *r)
@@ -90,7 +101,7 @@ static int ring_process(struct kumem_ring *r, u32 max)
 
 	if (r->base_flags & KUMEM_RING_DEAD)
 		return -EBADFD;
-	n = kumem_ring_service(&r->sq, &r->cq, max, &kumem_ring_region_ops, ring_kf(r));
+	n = kumem_ring_service(&r->sq, &r->cq, max, &kumem_ring_region_ops, r);
 	if (n < 0) {
 		pr_warn_ratelimited("ring of pid %d has impossible indices: stopped\n",
 				    task_pid_nr(current));
@@ -193,9 +204,16 @@ static long ring_enter(struct kumem_ring *r, void __user *uarg)
 
 static long kumem_ring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	if (cmd != KUMEM_IOC_RING_ENTER)
+	struct kumem_ring *r = file->private_data;
+
+	switch (cmd) {
+	case KUMEM_IOC_RING_ENTER:
+		return ring_enter(r, (void __user *)arg);
+	case KUMEM_IOC_RING_INFO:
+		return copy_to_user((void __user *)arg, &r->info, sizeof(r->info)) ? -EFAULT : 0;
+	default:
 		return -ENOTTY;
-	return ring_enter(file->private_data, (void __user *)arg);
+	}
 }
 
 static __poll_t kumem_ring_poll(struct file *file, poll_table *pt)
@@ -222,15 +240,24 @@ static int kumem_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	return kumem_region_map_user(r->mem, vma);
 }
 
-static int kumem_ring_release(struct inode *inode, struct file *file)
+/* Undo ring_new(); @release_priv: also hand the driver's @priv back to it. */
+static void ring_free(struct kumem_ring *r, bool release_priv)
 {
-	struct kumem_ring *r = file->private_data;
-
 	if (r->thread)
 		kthread_stop(r->thread);
 	kumem_region_put(r->mem);
-	fput(r->parent);
+	if (r->parent)
+		fput(r->parent);
+	if (release_priv && r->drv.release)
+		r->drv.release(r->drv.priv);
+	if (r->drv.owner)
+		module_put(r->drv.owner);
 	kfree(r);
+}
+
+static int kumem_ring_release(struct inode *inode, struct file *file)
+{
+	ring_free(file->private_data, true);
 	return 0;
 }
 
@@ -244,71 +271,133 @@ static const struct file_operations kumem_ring_fops = {
 	.llseek = noop_llseek,
 };
 
+/* Validate @a, build the ring and fill in its layout; NULL @parent/@drv allowed. */
+static struct kumem_ring *ring_new(struct kumem_ring_create *a, struct file *parent,
+				   const struct kumem_ring_driver *drv)
+{
+	struct kumem_ring *r;
+	u64 sq_off, cq_off, bytes;
+	int err;
+
+	if (a->reserved0 || a->event_handle || (a->flags & ~KUMEM_RING_SQPOLL))
+		return ERR_PTR(-EINVAL);
+	if (!a->cq_entries)
+		a->cq_entries = 2 * a->sq_entries;
+	if (!kumem_pow2_ok(a->sq_entries, KUMEM_RING_MAX_ENTRIES) ||
+	    !kumem_pow2_ok(a->cq_entries, 2 * KUMEM_RING_MAX_ENTRIES) ||
+	    a->cq_entries < a->sq_entries)
+		return ERR_PTR(-EINVAL);
+	sq_off = PAGE_SIZE; /* the control page first */
+	cq_off = sq_off + (u64)a->sq_entries * sizeof(struct kumem_sqe);
+	bytes = cq_off + (u64)a->cq_entries * sizeof(struct kumem_cqe);
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	if (drv) {
+		if (!try_module_get(drv->owner)) {
+			kfree(r);
+			return ERR_PTR(-ENODEV);
+		}
+		r->drv = *drv;
+	}
+	r->mem = kumem_region_alloc(bytes, KUMEM_USER_READ | KUMEM_USER_WRITE);
+	if (IS_ERR(r->mem)) {
+		err = PTR_ERR(r->mem);
+		goto err_module;
+	}
+	r->ctrl = kumem_region_kaddr(r->mem);
+	kumem_queue_attach(&r->sq, &r->ctrl->sq_tail, &r->ctrl->sq_head, (u8 *)r->ctrl + sq_off,
+			   a->sq_entries, sizeof(struct kumem_sqe), false);
+	kumem_queue_attach(&r->cq, &r->ctrl->cq_tail, &r->ctrl->cq_head, (u8 *)r->ctrl + cq_off,
+			   a->cq_entries, sizeof(struct kumem_cqe), true);
+	mutex_init(&r->lock);
+	init_waitqueue_head(&r->cq_wait);
+	init_waitqueue_head(&r->sq_wait);
+	r->flags = a->flags;
+	r->idle_ns = (u64)(a->idle_us ? a->idle_us : 1000) * NSEC_PER_USEC;
+	r->parent = parent ? get_file(parent) : NULL;
+	if (a->flags & KUMEM_RING_SQPOLL) {
+		r->thread = kthread_run(kumem_sqpoll, r, "kumem-sqpoll/%d", task_pid_nr(current));
+		if (IS_ERR(r->thread)) {
+			err = PTR_ERR(r->thread);
+			r->thread = NULL;
+			ring_free(r, false); /* undoes all of the above */
+			return ERR_PTR(err);
+		}
+	}
+	a->map_len = r->mem->geom.page_count << PAGE_SHIFT;
+	a->sq_offset = sq_off;
+	a->cq_offset = cq_off;
+	a->user_addr = 0;
+	r->info = *a;
+	return r;
+
+err_module:
+	if (r->drv.owner)
+		module_put(r->drv.owner);
+	kfree(r);
+	return ERR_PTR(err);
+}
+
 long kumem_ioctl_ring_create(struct file *parent, void __user *uarg)
 {
 	struct kumem_ring_create a;
 	struct kumem_ring *r;
 	struct file *file;
-	u64 sq_off, cq_off, bytes;
 	bool released;
 	int err;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.reserved0 || a.event_handle || (a.flags & ~KUMEM_RING_SQPOLL))
-		return -EINVAL;
-	if (!a.cq_entries)
-		a.cq_entries = 2 * a.sq_entries;
-	if (!kumem_pow2_ok(a.sq_entries, KUMEM_RING_MAX_ENTRIES) ||
-	    !kumem_pow2_ok(a.cq_entries, 2 * KUMEM_RING_MAX_ENTRIES) || a.cq_entries < a.sq_entries)
-		return -EINVAL;
-	sq_off = PAGE_SIZE; /* the control page first */
-	cq_off = sq_off + (u64)a.sq_entries * sizeof(struct kumem_sqe);
-	bytes = cq_off + (u64)a.cq_entries * sizeof(struct kumem_cqe);
-
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return -ENOMEM;
-	r->mem = kumem_region_alloc(bytes, KUMEM_USER_READ | KUMEM_USER_WRITE);
-	if (IS_ERR(r->mem)) {
-		err = PTR_ERR(r->mem);
-		goto err_ring;
-	}
-	r->ctrl = kumem_region_kaddr(r->mem);
-	kumem_queue_attach(&r->sq, &r->ctrl->sq_tail, &r->ctrl->sq_head, (u8 *)r->ctrl + sq_off,
-			   a.sq_entries, sizeof(struct kumem_sqe), false);
-	kumem_queue_attach(&r->cq, &r->ctrl->cq_tail, &r->ctrl->cq_head, (u8 *)r->ctrl + cq_off,
-			   a.cq_entries, sizeof(struct kumem_cqe), true);
-	mutex_init(&r->lock);
-	init_waitqueue_head(&r->cq_wait);
-	init_waitqueue_head(&r->sq_wait);
-	r->flags = a.flags;
-	r->idle_ns = (u64)(a.idle_us ? a.idle_us : 1000) * NSEC_PER_USEC;
-	r->parent = get_file(parent);
-
-	if (a.flags & KUMEM_RING_SQPOLL) {
-		r->thread = kthread_run(kumem_sqpoll, r, "kumem-sqpoll/%d", task_pid_nr(current));
-		if (IS_ERR(r->thread)) {
-			err = PTR_ERR(r->thread);
-			r->thread = NULL;
-			goto err_parent;
-		}
-	}
-	a.map_len = r->mem->geom.page_count << PAGE_SHIFT;
-	a.sq_offset = sq_off;
-	a.cq_offset = cq_off;
-	a.user_addr = 0;
+	r = ring_new(&a, parent, NULL);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 	err = kumem_publish_fd("[kumem-ring]", &kumem_ring_fops, r, uarg, &a, sizeof(a), &a.ring_fd,
 			       &file, &released);
-	if (!err || released)
-		return err;
-	/* no file was made: undo by hand */
-	if (r->thread)
-		kthread_stop(r->thread);
-err_parent:
-	fput(r->parent);
-	kumem_region_put(r->mem);
-err_ring:
-	kfree(r);
+	if (err && !released)
+		ring_free(r, false); /* no file was made */
 	return err;
 }
+
+int kumem_ring_create_driver(struct kumem_ring_create *a, const struct kumem_ring_driver *drv,
+			     struct file *regions)
+{
+	struct kumem_ring *r;
+	struct file *file;
+	int fd;
+
+	int err;
+
+	if (!drv || !drv->execute || (regions && !kumem_is_dev_file(regions))) {
+		err = -EINVAL;
+		goto err_release;
+	}
+	r = ring_new(a, regions, drv);
+	if (IS_ERR(r)) {
+		err = PTR_ERR(r);
+		goto err_release;
+	}
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ring_free(r, true);
+		return fd;
+	}
+	file = anon_inode_getfile("[kumem-ring]", &kumem_ring_fops, r, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		ring_free(r, true);
+		return PTR_ERR(file);
+	}
+	a->ring_fd = fd;
+	r->info.ring_fd = fd;
+	fd_install(fd, file);
+	return fd;
+
+err_release:
+	/* the driver handed @priv over: give it back even when nothing was made */
+	if (drv && drv->release)
+		drv->release(drv->priv);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kumem_ring_create_driver);

@@ -119,6 +119,13 @@ typedef struct kumem_events kumem_events_t; /* kernel -> user record stream */
  */
 int kumem_ring_create(kumem_t *dev, uint32_t sq_entries, unsigned flags, uint32_t idle_us,
 		      kumem_ring_t **out);
+/*
+ * Take over a ring a driver created for this process (its ioctl returned @fd; the driver
+ * used kumem_ring_create_driver() and defines ops >= KUMEM_OP_DRIVER_FIRST). The ring is
+ * then used, and destroyed, like one from kumem_ring_create(); destroying closes @fd.
+ * Linux only (-EOPNOTSUPP elsewhere); -ENOTTY if @fd is not a kumem ring.
+ */
+int kumem_ring_attach(int fd, kumem_ring_t **out);
 /* Stop serving and unmap; completions not reaped are lost. NULL is ignored. */
 void kumem_ring_destroy(kumem_ring_t *r);
 /* The ring's fd: poll()/epoll report EPOLLIN when completions are ready. */

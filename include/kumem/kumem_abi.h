@@ -198,6 +198,9 @@ struct kumem_ring_ctrl {
 #define KUMEM_OP_CHECKSUM 2 /* cqe.value = kumem_checksum(region [offset, offset + len)) */
 #define KUMEM_OP_COPY	  3 /* dst_region [dst_offset...] = region [offset, offset + len) */
 #define KUMEM_OP_MAX	  KUMEM_OP_COPY
+/* Ops from here up belong to the driver that created the ring (kumem_ring_create_driver()):
+ * it interprets every field but flags and the reserved ones, which must still be zero. */
+#define KUMEM_OP_DRIVER_FIRST 0x80
 
 struct kumem_sqe {
 	uint8_t op;
@@ -333,6 +336,7 @@ _Static_assert(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_NR_RING_ENTER	   0x11
 #define KUMEM_NR_EVENTS_CREATE	   0x12
 #define KUMEM_NR_EVENTS_GEN	   0x13
+#define KUMEM_NR_RING_INFO	   0x14
 
 #if defined(_WIN32)
 /* CTL_CODE(KUMEM_DEVICE_TYPE, 0x800 + nr, method, FILE_READ_DATA | FILE_WRITE_DATA) */
@@ -356,6 +360,7 @@ _Static_assert(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_IOC_RING_ENTER	  KUMEM_WIN_IOCTL(KUMEM_NR_RING_ENTER, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_EVENTS_CREATE	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_CREATE, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_EVENTS_GEN	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_GEN, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_RING_INFO	  KUMEM_WIN_IOCTL(KUMEM_NR_RING_INFO, KUMEM_METHOD_BUFFERED)
 #else
 #if defined(__KERNEL__)
 #include <linux/ioctl.h>
@@ -382,6 +387,8 @@ _Static_assert(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_IOC_EVENTS_CREATE                                                                    \
 	_IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_EVENTS_CREATE, struct kumem_events_create)
 #define KUMEM_IOC_EVENTS_GEN _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_EVENTS_GEN, struct kumem_events_gen)
+/* on a ring fd: its layout, as KUMEM_IOC_RING_CREATE returned it (for rings a driver made) */
+#define KUMEM_IOC_RING_INFO  _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_RING_INFO, struct kumem_ring_create)
 #endif
 
 /* ---- errors (Linux errno numbers, used by core/ and both drivers) ------------------------- */

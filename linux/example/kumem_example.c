@@ -7,11 +7,13 @@
  *   ioctl(KUMEM_EXAMPLE_SUM)        checksum of that region, read through the kernel mapping
  *   ioctl(KUMEM_EXAMPLE_SUM_USER)   lock the caller's buffer (method 1), checksum it, unlock
  *   ioctl(KUMEM_EXAMPLE_EMIT)       produce records into an event stream the caller passes by fd
+ *   ioctl(KUMEM_EXAMPLE_RING)       a command ring with the example's own ops (returns its fd)
  *
  * The guest test tests/guest/t_kernel_api.c loads it after kumem.ko and drives it.
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -23,6 +25,7 @@
 #include "kumem_example_abi.h"
 
 struct example_file {
+	atomic64_t count; /* KUMEM_EXAMPLE_OP_COUNT */
 	struct mutex lock;
 	struct kumem_region *region; /* the last mapped region, for KUMEM_EXAMPLE_SUM */
 };
@@ -112,6 +115,42 @@ static long example_emit(void __user *uarg)
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/* The example's ring ops; kumem validated flags and reserved fields, the rest is ours. */
+static int example_execute(void *priv, const struct kumem_sqe *e, struct kumem_cqe *c)
+{
+	struct example_file *ef = ((struct file *)priv)->private_data;
+
+	switch (e->op) {
+	case KUMEM_EXAMPLE_OP_ADD:
+		c->value = e->offset + e->len;
+		return 0;
+	case KUMEM_EXAMPLE_OP_COUNT:
+		c->value = atomic64_add_return(e->value, &ef->count);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void example_ring_release(void *priv)
+{
+	fput(priv);
+}
+
+static long example_ring(struct file *file)
+{
+	struct kumem_ring_create a = { .sq_entries = 32 };
+	struct kumem_ring_driver drv = {
+		.owner = THIS_MODULE,
+		.execute = example_execute,
+		.release = example_ring_release,
+		/* the ring keeps our file (and so its counter) alive; released with the ring */
+		.priv = get_file(file),
+	};
+
+	return kumem_ring_create_driver(&a, &drv, NULL);
+}
+
 static long example_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct example_file *ef = file->private_data;
@@ -135,6 +174,8 @@ static long example_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return example_sum_user((void __user *)arg);
 	case KUMEM_EXAMPLE_EMIT:
 		return example_emit((void __user *)arg);
+	case KUMEM_EXAMPLE_RING:
+		return example_ring(file);
 	default:
 		return -ENOTTY;
 	}

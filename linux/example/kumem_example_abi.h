@@ -27,8 +27,13 @@ struct kumem_example_emit {
 
 #define KUMEM_EXAMPLE_MAGIC 0x6b756d656d2d6578ull
 
+/* RING: a command ring with the example's own ops; returns the ring fd */
+#define KUMEM_EXAMPLE_OP_ADD   0x80 /* value = offset + len */
+#define KUMEM_EXAMPLE_OP_COUNT 0x81 /* the file's counter += value; value = the new count */
+
 #define KUMEM_EXAMPLE_SUM      _IOR(0xB8, 1, struct kumem_example_sum)
 #define KUMEM_EXAMPLE_EMIT     _IOWR(0xB8, 3, struct kumem_example_emit)
+#define KUMEM_EXAMPLE_RING     _IO(0xB8, 4)
 #define KUMEM_EXAMPLE_SUM_USER _IOWR(0xB8, 2, struct kumem_example_sum)
 
 #endif

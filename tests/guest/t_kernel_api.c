@@ -119,6 +119,49 @@ int main(void)
 		kumem_events_destroy(ev);
 	}
 
+	/* a command ring whose ops the example driver defines */
+	{
+		struct kumem_cqe cq[8];
+		kumem_ring_t *ring;
+		struct kumem_sqe *e;
+		int rfd = ioctl(fd, KUMEM_EXAMPLE_RING);
+		int k;
+
+		ok(rfd >= 0, "the example driver hands out a ring fd");
+		is_int(kumem_ring_attach(rfd, &ring), 0, "kumem_ring_attach maps it");
+		e = kumem_ring_get_sqe(ring);
+		e->op = KUMEM_EXAMPLE_OP_ADD;
+		e->offset = 40;
+		e->len = 2;
+		for (k = 0; k < 2; k++) {
+			e = kumem_ring_get_sqe(ring);
+			e->op = KUMEM_EXAMPLE_OP_COUNT;
+			e->value = 5;
+		}
+		kumem_ring_get_sqe(ring)->op = KUMEM_OP_NOP;
+		e = kumem_ring_get_sqe(ring);
+		e->op = KUMEM_OP_CHECKSUM;
+		e->region = 1;
+		e->len = 1;
+		kumem_ring_get_sqe(ring)->op = 0x90;
+		e = kumem_ring_get_sqe(ring);
+		e->op = KUMEM_EXAMPLE_OP_ADD;
+		e->reserved[0] = 1;
+		is_int(kumem_ring_submit(ring), 7, "7 submissions");
+		is_int(kumem_ring_reap(ring, cq, 8), 7, "7 completions");
+		ok(cq[0].result == 0 && cq[0].value == 42, "driver op ADD: 40 + 2 = 42");
+		ok(cq[1].value == 5 && cq[2].value == 10,
+		   "driver op COUNT keeps the driver's state");
+		is_int(cq[3].result, 0, "kumem's NOP still works");
+		is_int(cq[4].result, -ENOENT, "a ring without a /dev/kumem file has no regions");
+		is_int(cq[5].result, -EINVAL, "an op the driver does not know -> EINVAL");
+		is_int(cq[6].result, -EINVAL, "reserved fields are checked for driver ops too");
+		ok(run("rmmod kumem_example 2>/dev/null") != 0,
+		   "rmmod refused while its ring lives");
+		kumem_ring_destroy(ring);
+		ok(fcntl(rfd, F_GETFD) < 0 && errno == EBADF, "destroying the ring closed its fd");
+	}
+
 	ok(run("rmmod kumem_example 2>/dev/null") != 0, "rmmod refused while the file is open");
 	close(fd);
 	ok(run("rmmod kumem_example 2>/dev/null") != 0, "rmmod refused while the mapping lives");

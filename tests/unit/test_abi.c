@@ -83,12 +83,14 @@ static void flag_sets(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(layouts),
 		cmocka_unit_test(ioctl_numbers_distinct),
 		cmocka_unit_test(errno_values),
 		cmocka_unit_test(flag_sets),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,6 +160,7 @@ static void deterministic(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_split_point),
 		cmocka_unit_test(random_chunks_1mib),
@@ -169,6 +170,7 @@ int main(void)
 		cmocka_unit_test(avalanche),
 		cmocka_unit_test(deterministic),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -210,12 +210,14 @@ static void two_threads(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wrap_and_batches),
 		cmocka_unit_test(corrupt_stream),
 		cmocka_unit_test(batch_wake),
 		cmocka_unit_test(two_threads),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,6 +179,7 @@ static void against_naive_count(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(seed_example),
 		cmocka_unit_test(zero_length),
@@ -190,6 +191,7 @@ int main(void)
 		cmocka_unit_test(range_check),
 		cmocka_unit_test(against_naive_count),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,7 +169,44 @@ static void fake_put(void *ctx, struct kumem_ring_mem *m)
 	n_puts++;
 }
 
+static int fake_driver_op(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c)
+{
+	(void)ctx;
+	c->value = e->offset * 2;
+	return e->op == KUMEM_OP_DRIVER_FIRST ? 0 : -KUMEM_EOPNOTSUPP;
+}
+
 static const struct kumem_region_ops fake_ops = { .get = fake_get, .put = fake_put };
+static const struct kumem_region_ops fake_driver_ops = { .get = fake_get,
+							 .put = fake_put,
+							 .driver_op = fake_driver_op };
+
+static void driver_ops(void **state)
+{
+	struct kumem_sqe e = { .op = KUMEM_OP_DRIVER_FIRST, .offset = 21 };
+	struct kumem_cqe c;
+
+	(void)state;
+	kumem_ring_execute(&e, &c, &fake_driver_ops, NULL);
+	assert_int_equal(c.result, 0);
+	assert_int_equal(c.value, 42);
+	e.op = 0xff;
+	kumem_ring_execute(&e, &c, &fake_driver_ops, NULL);
+	assert_int_equal(c.result, -KUMEM_EOPNOTSUPP);
+	/* no driver behind the ring: its ops do not exist */
+	e.op = KUMEM_OP_DRIVER_FIRST;
+	kumem_ring_execute(&e, &c, &fake_ops, NULL);
+	assert_int_equal(c.result, -KUMEM_EINVAL);
+	/* reserved fields are kumem's, whoever runs the op */
+	e.reserved[1] = 1;
+	kumem_ring_execute(&e, &c, &fake_driver_ops, NULL);
+	assert_int_equal(c.result, -KUMEM_EINVAL);
+	/* between kumem's ops and the driver's: nobody's */
+	e.reserved[1] = 0;
+	e.op = KUMEM_OP_MAX + 1;
+	kumem_ring_execute(&e, &c, &fake_driver_ops, NULL);
+	assert_int_equal(c.result, -KUMEM_EINVAL);
+}
 
 static void service(void **state)
 {
@@ -239,11 +276,17 @@ static void service(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(full_and_empty),  cmocka_unit_test(counters_wrap),
-		cmocka_unit_test(hostile_indices), cmocka_unit_test(bad_sizes),
-		cmocka_unit_test(sleep_flag),	   cmocka_unit_test(service),
+		cmocka_unit_test(full_and_empty),
+		cmocka_unit_test(counters_wrap),
+		cmocka_unit_test(hostile_indices),
+		cmocka_unit_test(bad_sizes),
+		cmocka_unit_test(sleep_flag),
+		cmocka_unit_test(service),
+		cmocka_unit_test(driver_ops),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,11 +177,16 @@ static void xfer_rules(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(lock_rules),	   cmocka_unit_test(lock_check_order),
-		cmocka_unit_test(alloc_rules),	   cmocka_unit_test(ref_and_describe_rules),
-		cmocka_unit_test(kernel_op_rules), cmocka_unit_test(xfer_rules),
+		cmocka_unit_test(lock_rules),
+		cmocka_unit_test(lock_check_order),
+		cmocka_unit_test(alloc_rules),
+		cmocka_unit_test(ref_and_describe_rules),
+		cmocka_unit_test(kernel_op_rules),
+		cmocka_unit_test(xfer_rules),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
