@@ -86,57 +86,97 @@ static const char *human(uint64_t bytes, char *buf, size_t size)
 
 /* ---- setup ---------------------------------------------------------------------------- */
 
+#define MAX_SIZES 16 /* 4 KiB * 4^15 is far past any --max-mb */
+
+/* The set-up half of a row, printed after the main table. */
+struct half_row {
+	uint64_t bytes, kumem_ns, uring_ns;
+};
+
+static void print_halves(const struct half_row *rows, unsigned int n)
+{
+	char h[32];
+	unsigned int i;
+
+	if (!n || !rows[0].uring_ns)
+		return;
+	printf("  set-up half only (same runs; release/unregister not counted):\n");
+	printf("  %-9s %13s %11s %13s %11s %8s\n", "size", "lock us/op", "ns/page", "reg us/op",
+	       "ns/page", "ratio");
+	for (i = 0; i < n && rows[i].uring_ns; i++) {
+		double pages = (double)(rows[i].bytes / PAGE);
+
+		printf("  %-9s %13.1f %11.1f %13.1f %11.1f %7.2fx\n",
+		       human(rows[i].bytes, h, sizeof(h)), rows[i].kumem_ns / 1e3,
+		       rows[i].kumem_ns / pages, rows[i].uring_ns / 1e3, rows[i].uring_ns / pages,
+		       (double)rows[i].kumem_ns / (double)rows[i].uring_ns);
+	}
+}
+
 /* One timed operation of a setup row: returns 0 or a negative errno. */
 struct setup_op {
 	kumem_t *dev;
 	struct io_uring *ring;
 	void *buf;
 	uint64_t bytes;
-	int (*run)(const struct setup_op *op);
+	/* set up, store the time in *mid, tear down */
+	int (*run)(const struct setup_op *op, uint64_t *mid);
 };
 
-static int run_lock(const struct setup_op *op)
+static int run_lock(const struct setup_op *op, uint64_t *mid)
 {
 	kumem_region_t *r;
 	int err = kumem_lock_user(op->dev, op->buf, op->bytes,
 				  KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &r);
 
+	*mid = now_ns();
 	return err ? err : kumem_region_release(r);
 }
 
-static int run_uring(const struct setup_op *op)
+static int run_uring(const struct setup_op *op, uint64_t *mid)
 {
 	struct iovec iov = { .iov_base = op->buf, .iov_len = op->bytes };
 	int err = io_uring_register_buffers(op->ring, &iov, 1);
 
+	*mid = now_ns();
 	return err ? err : io_uring_unregister_buffers(op->ring);
 }
 
-static int run_alloc(const struct setup_op *op)
+static int run_alloc(const struct setup_op *op, uint64_t *mid)
 {
 	kumem_region_t *r;
 	int err = kumem_alloc_shared(op->dev, op->bytes, KUMEM_USER_READ | KUMEM_USER_WRITE, &r);
 
+	*mid = now_ns();
 	return err ? err : kumem_region_release(r);
 }
 
-/* Median of @n timed runs of @op into *ns. */
-static int time_median(const struct setup_op *op, unsigned int n, uint64_t *ns)
+/* What one setup row measures of an operation: medians of @n runs. */
+struct setup_time {
+	uint64_t cycle; /* set up + tear down */
+	uint64_t setup; /* set up only (lock+map, register), from the same runs */
+};
+
+static int time_median(const struct setup_op *op, unsigned int n, struct setup_time *st)
 {
-	uint64_t *t = calloc(n, sizeof(*t));
+	uint64_t *t = calloc(2 * (size_t)n, sizeof(*t));
 	unsigned int i;
 	int err = 0;
 
 	if (!t)
 		return -ENOMEM;
+	err = op->run(op, &t[0]); /* one untimed run: first-touch costs are not the subject */
 	for (i = 0; i < n && !err; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = now_ns(), mid;
 
-		err = op->run(op);
+		err = op->run(op, &mid);
 		t[i] = now_ns() - t0;
+		t[n + i] = mid - t0;
 	}
-	if (!err)
-		*ns = median(t, n);
+	if (!err) {
+		st->cycle = median(t, n);
+		st->setup = median(t + n, n);
+	}
 	free(t);
 	return err;
 }
@@ -161,11 +201,13 @@ static void plot(const struct bench_opts *o, const char *data)
 		"set terminal png noenhanced size 900,560\nset output '%s'\n"
 		"set logscale xy\nset xlabel 'region size (KiB)'\nset ylabel 'ns per page'\n"
 		"set title 'kumem lock+map+release vs io_uring register+unregister'\n"
-		"set key top right\nset grid\n"
+		"set key top right\nset grid\nset datafile missing '?'\n"
 		"plot '%s' using 1:2 with linespoints title 'kumem method 1', "
 		"'%s' using 1:3 with linespoints title 'io_uring buffers', "
-		"'%s' using 1:4 with linespoints title 'kumem method 2'\n",
-		o->plot, data, data, data);
+		"'%s' using 1:4 with linespoints title 'kumem method 2', "
+		"'%s' using 1:5 with linespoints dt 2 title 'kumem lock+map only', "
+		"'%s' using 1:6 with linespoints dt 2 title 'io_uring register only'\n",
+		o->plot, data, data, data, data, data);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "gnuplot %s", script);
 	if (system(cmd) == 0)
@@ -179,19 +221,23 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 {
 	char data[] = "/tmp/kumem-bench-XXXXXX";
 	struct io_uring ring;
-	bool have_uring;
-	uint64_t bytes, ratio64 = 0;
+	bool have_uring, ring_ok;
+	uint64_t bytes, ratio64 = 0, setup64 = 0;
 	/* the two largest sizes, for the marginal cost per page */
 	uint64_t prev_pages = 0, prev_k = 0, prev_u = 0, last_pages = 0, last_k = 0, last_u = 0;
+	struct half_row halves[MAX_SIZES];
+	unsigned int n_halves = 0;
 	FILE *dat = NULL;
 	char h[32];
-	int fd, err = 0;
+	int fd, uring_err, err = 0;
 
-	have_uring = io_uring_queue_init(8, &ring, 0) == 0;
+	uring_err = io_uring_queue_init(8, &ring, 0);
+	ring_ok = have_uring = uring_err == 0;
 	printf("\nsetup: lock+map+release (method 1) vs io_uring register+unregister, "
 	       "alloc+mmap+release (method 2)\n");
 	if (!have_uring)
-		printf("  io_uring is not available here: its column is empty\n");
+		printf("  io_uring is not available here (%s): its column is empty\n",
+		       strerror(-uring_err));
 	printf("  %-9s %6s %13s %11s %13s %11s %8s %13s %11s\n", "size", "iters", "kumem us/op",
 	       "ns/page", "uring us/op", "ns/page", "ratio", "alloc us/op", "ns/page");
 	if (o->plot) {
@@ -199,10 +245,12 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 		dat = fd >= 0 ? fdopen(fd, "w") : NULL;
 	}
 	if (o->csv)
-		fprintf(o->csv, "bench,size_bytes,iters,kumem_ns,uring_ns,alloc_ns\n");
+		fprintf(o->csv, "bench,size_bytes,iters,kumem_ns,uring_ns,alloc_ns,kumem_lock_ns,"
+				"uring_register_ns\n");
 	for (bytes = 4 * 1024; bytes <= o->max_bytes; bytes *= 4) {
 		unsigned int n = iters_for(o, bytes);
-		uint64_t pages = bytes / PAGE, k_ns = 0, u_ns = 0, a_ns = 0;
+		uint64_t pages = bytes / PAGE, k_ns, u_ns = 0, a_ns;
+		struct setup_time k = { 0 }, u = { 0 }, a = { 0 };
 		void *buf = faulted_buffer(bytes);
 
 		if (!buf) {
@@ -212,13 +260,25 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 		struct setup_op op = { .dev = dev, .ring = &ring, .buf = buf, .bytes = bytes };
 
 		op.run = run_lock;
-		err = time_median(&op, n, &k_ns);
+		err = time_median(&op, n, &k);
 		op.run = run_uring;
-		if (!err && have_uring && time_median(&op, n, &u_ns))
-			u_ns = 0;
+		if (!err && have_uring) {
+			uring_err = time_median(&op, n, &u);
+			if (uring_err) {
+				/* non-root: registration counts against RLIMIT_MEMLOCK */
+				printf("  io_uring buffer registration of %s failed (%s): no "
+				       "further io_uring figures\n",
+				       human(bytes, h, sizeof(h)), strerror(-uring_err));
+				have_uring = false;
+				u = (struct setup_time){ 0 };
+			}
+		}
 		op.run = run_alloc;
 		if (!err)
-			err = time_median(&op, n, &a_ns);
+			err = time_median(&op, n, &a);
+		k_ns = k.cycle;
+		u_ns = u.cycle;
+		a_ns = a.cycle;
 		munmap(buf, bytes);
 		if (err) {
 			cli_error(human(bytes, h, sizeof(h)), err);
@@ -232,8 +292,12 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 		else
 			printf("%13s %11s %8s", "-", "-", "-");
 		printf(" %13.1f %11.1f\n", a_ns / 1e3, (double)a_ns / pages);
-		if (bytes == (64ull << 20) && u_ns)
+		if (bytes == (64ull << 20) && u_ns) {
 			ratio64 = k_ns * 1000 / u_ns;
+			setup64 = k.setup * 1000 / u.setup;
+		}
+		if (n_halves < MAX_SIZES)
+			halves[n_halves++] = (struct half_row){ bytes, k.setup, u.setup };
 		prev_pages = last_pages;
 		prev_k = last_k;
 		prev_u = last_u;
@@ -242,19 +306,32 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 		last_u = u_ns;
 		if (o->csv)
 			fprintf(o->csv,
-				"setup,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", bytes,
-				n, k_ns, u_ns, a_ns);
-		if (dat)
-			fprintf(dat, "%" PRIu64 " %.2f %.2f %.2f\n", bytes >> 10,
-				(double)k_ns / pages, u_ns ? (double)u_ns / pages : 0.0,
-				(double)a_ns / pages);
+				"setup,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+				",%" PRIu64 "\n",
+				bytes, n, k_ns, u_ns, a_ns, k.setup, u.setup);
+		if (dat) {
+			char uc[32] = "?", ur[32] = "?"; /* gnuplot: missing point */
+
+			if (u_ns) {
+				snprintf(uc, sizeof(uc), "%.2f", (double)u_ns / pages);
+				snprintf(ur, sizeof(ur), "%.2f", (double)u.setup / pages);
+			}
+			fprintf(dat, "%" PRIu64 " %.2f %s %.2f %.2f %s\n", bytes >> 10,
+				(double)k_ns / pages, uc, (double)a_ns / pages,
+				(double)k.setup / pages, ur);
+		}
 	}
+	print_halves(halves, n_halves);
 	if (ratio64)
-		printf("  64 MiB: kumem lock+map+release takes %.2fx io_uring's registration "
-		       "(target: <= 1.2x)\n",
-		       ratio64 / 1000.0);
-	/* io_uring's unregister waits for a fixed quiesce; the slope shows the per-page work */
-	if (prev_pages && last_k > prev_k && last_u > prev_u)
+		printf("  64 MiB: kumem lock+map+release takes %.2fx io_uring's "
+		       "register+unregister "
+		       "(target: <= 1.2x);\n"
+		       "  the set-up half alone, lock+map vs register: %.2fx. io_uring's "
+		       "unregister waits for\n  its buffer references to quiesce (an RCU grace "
+		       "period), a fixed cost in every row.\n",
+		       ratio64 / 1000.0, setup64 / 1000.0);
+	/* the slope between the two largest sizes: per-page work without the fixed costs */
+	if (prev_pages && last_pages >= 1024 && last_k > prev_k && last_u > prev_u)
 		printf("  marginal cost per page between the two largest sizes: kumem %.1f ns, "
 		       "io_uring %.1f ns (%.2fx)\n",
 		       (double)(last_k - prev_k) / (last_pages - prev_pages),
@@ -265,7 +342,7 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 		plot(o, data);
 		unlink(data);
 	}
-	if (have_uring)
+	if (ring_ok)
 		io_uring_queue_exit(&ring);
 	return err;
 }
@@ -320,6 +397,7 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 			return -ENOMEM;
 		}
 		want = kumem_checksum(buf, bytes);
+		r = NULL;
 		err = kumem_lock_user(dev, buf, bytes, KUMEM_KERNEL_READ, &r);
 		for (int p = 0; p < PATHS && !err; p++) {
 			for (i = 0; i < n && !err; i++) {
@@ -328,6 +406,7 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 				err = run_path(dev, r, (enum path)p, buf, bytes, &sum);
 				t[i] = now_ns() - t0;
 				if (!err && sum != want) {
+					fflush(stdout);
 					fprintf(stderr, "kumem bench: %s checksum differs\n",
 						path_names[p]);
 					err = -EIO;
@@ -348,10 +427,10 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 					"checksum,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
 					",%" PRIu64 "\n",
 					bytes, n, ns[0], ns[1], ns[2], ns[3]);
-			kumem_region_release(r);
 		} else if (err != -EIO) {
 			cli_error("checksum bench", err);
 		}
+		kumem_region_release(r);
 		free(t);
 		munmap(buf, bytes);
 	}
@@ -390,13 +469,20 @@ int cmd_bench(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "m:i:c:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (cli_parse_u64(optarg, &v) || v == 0 || v > 4096)
+			if (cli_parse_u64(optarg, &v) || v == 0 || v > 4096) {
+				fprintf(stderr, "kumem bench: --max-mb takes 1 .. 4096, not '%s'\n",
+					optarg);
 				goto bad;
+			}
 			o.max_bytes = v << 20;
 			break;
 		case 'i':
-			if (cli_parse_u64(optarg, &v) || v == 0 || v > 100000)
+			if (cli_parse_u64(optarg, &v) || v == 0 || v > 100000) {
+				fprintf(stderr,
+					"kumem bench: --iters takes 1 .. 100000, not '%s'\n",
+					optarg);
 				goto bad;
+			}
 			o.iters = (unsigned int)v;
 			break;
 		case 'c':

@@ -40,6 +40,7 @@ static void pattern(uint8_t *p, size_t len, unsigned int seed)
 
 static int fail_msg(const char *what)
 {
+	fflush(stdout);
 	fprintf(stderr, "kumem demo: verification failed: %s\n", what);
 	return -EIO;
 }
@@ -101,19 +102,20 @@ static int step_lock_user(struct demo *d)
 
 static int step_kernel_writes_user(struct demo *d)
 {
+	uint8_t before[DEMO_LEN];
 	size_t i;
 	int err;
 
 	err = kumem_kernel_fill(d->locked, 4000, 200, 0x5a);
 	if (err)
 		return err;
+	pattern(before, DEMO_LEN, 1); /* what step 2 wrote */
 	for (i = 0; i < DEMO_LEN; i++) {
-		uint8_t want = (i >= 4000 && i < 4200) ? 0x5a : 0;
+		bool filled = i >= 4000 && i < 4200;
 
-		if (!want)
-			continue;
-		if (d->user_va[i] != want)
-			return fail_msg("kernel fill not seen by the process");
+		if (d->user_va[i] != (filled ? 0x5a : before[i]))
+			return fail_msg(filled ? "kernel fill not seen by the process"
+					       : "kernel fill wrote outside its range");
 	}
 	printf("    the process sees bytes 4000..4199 = 0x5a, written across a page boundary\n");
 	err = kumem_region_release(d->locked);
@@ -178,6 +180,7 @@ static int step_read_only(struct demo *d)
 	if (err)
 		return err;
 	p = kumem_region_addr(d->ro);
+	show_mdl(d->ro);
 	if (p[0] != 0x11 || p[4095] != 0x11)
 		return fail_msg("kernel writes to a read-only region not visible");
 #ifndef _WIN32
@@ -332,6 +335,13 @@ static int step_nothing_left(struct demo *d)
 	return 0;
 }
 
+/*
+ * The demo is this table, run in order: each step prints its title and explanation, then
+ * runs; 0 verified, STEP_UNAVAILABLE skipped, -EIO a failed check (already reported), any
+ * other negative errno a call that failed. More demos (further ring or event-stream
+ * walkthroughs) are one function and one entry each, before "nothing left behind", which
+ * must stay last: it checks that every earlier step released what it took.
+ */
 struct demo_step {
 	const char *title;
 	const char *why; /* the seed's call and this system's */
@@ -353,8 +363,9 @@ static const struct demo_step steps[] = {
 	  "The driver memsets through its own kernel address; no copy, no system call per byte.",
 	  step_kernel_writes_user },
 	{ "method 2: kernel pages mapped into this process",
-	  "Seed: pool + MmBuildMdlForNonPagedPool + MmMapLockedPagesSpecifyCache(UserMode).\n"
-	  "kumem allocates whole zeroed pages (never a sub-page block) and maps them with mmap().",
+	  "Seed: ExAllocatePoolWithTag + MmBuildMdlForNonPagedPool; the Windows driver uses\n"
+	  "MmAllocatePagesForMdlEx + MmMapLockedPagesSpecifyCache(UserMode). Linux: zeroed\n"
+	  "alloc_page() per page + vmap() for the kernel, vm_insert_pages() in this mmap().",
 	  step_alloc_shared },
 	{ "method 2: both sides see each other's writes",
 	  "Same physical pages, two virtual mappings: the kernel's and this process's.",

@@ -17,6 +17,7 @@
 
 void cli_error(const char *what, int err)
 {
+	fflush(stdout); /* keep the report and the error in order when both go to one file */
 	fprintf(stderr, "kumem: %s: %s\n", what, kumem_strerror(err));
 }
 
@@ -62,11 +63,11 @@ int cli_open(kumem_t **dev)
 {
 	int err = kumem_open(dev);
 
+	if (err)
+		cli_error("open the kumem device", err);
 	if (err == -ENOENT)
-		fprintf(stderr, "kumem: cannot open the kumem device: the driver is not loaded "
-				"(insmod kumem.ko; KUMEM_DEVICE names another path)\n");
-	else if (err)
-		cli_error("cannot open the kumem device", err);
+		fprintf(stderr,
+			"kumem: (insmod kumem.ko first; KUMEM_DEVICE names another path)\n");
 	return err;
 }
 
@@ -160,6 +161,13 @@ static int cmd_version(void)
 	return EXIT_OK;
 }
 
+static const char stats_help[] =
+	"The driver's module-wide counters: open handles (besides this one), regions,\n"
+	"pinned (method 1) and allocated (method 2) pages, user mappings.\n";
+static const char version_help[] =
+	"This library's ABI version, then the driver's: ABI, page size, largest region,\n"
+	"regions per handle.\n";
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -211,8 +219,12 @@ int main(int argc, char **argv)
 		return cmd_bench(argc, argv);
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "version")) {
 		if (argc > 1) {
-			fprintf(stderr, "kumem %s: takes no arguments\n", cmd);
-			return strcmp(argv[1], "--help") ? EXIT_USAGE : EXIT_OK;
+			bool help = argc == 2 && !strcmp(argv[1], "--help");
+			bool stats = !strcmp(cmd, "stats");
+
+			fprintf(help ? stdout : stderr, "usage: kumem %s\n\n%s", cmd,
+				stats ? stats_help : version_help);
+			return help ? EXIT_OK : EXIT_USAGE;
 		}
 		return !strcmp(cmd, "stats") ? cmd_stats() : cmd_version();
 	}
