@@ -39,6 +39,7 @@ static int errno_from_win32(DWORD e)
 	case ERROR_PRIVILEGE_NOT_HELD: /* STATUS_PRIVILEGE_NOT_HELD */
 		return -EPERM;
 	case ERROR_ACCESS_DENIED: /* STATUS_ACCESS_DENIED */
+	case ERROR_TRUST_FAILURE: /* STATUS_TRUST_FAILURE: another process's region (VirtualBox) */
 		return -EACCES;
 	case ERROR_HANDLE_EOF: /* STATUS_END_OF_FILE: outside the region */
 		return -ERANGE;
@@ -59,11 +60,34 @@ static int errno_from_win32(DWORD e)
 	}
 }
 
+/*
+ * The handle is opened for overlapped I/O. A synchronous handle would make the I/O manager
+ * run one request at a time per handle, so a thread waiting in KUMEM_IOC_RING_ENTER would
+ * hold up every other thread's ioctl on the same kumem_t, including the submission it waits
+ * for. Each call still waits for its own result (the driver never pends one), so callers see
+ * synchronous semantics, as on Linux.
+ */
 int kumem_sys_open(const char *path, kumem_sys_handle *h)
 {
-	HANDLE f = CreateFileA(path ? path : "\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL,
-			       OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	const wchar_t *name = L"\\\\.\\kumem";
+	wchar_t *wide = NULL;
+	HANDLE f;
+	int n;
 
+	if (path) {
+		/* KUMEM_DEVICE and friends are UTF-8; the device namespace is UTF-16. */
+		n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
+		if (n <= 0)
+			return -EINVAL;
+		wide = malloc((size_t)n * sizeof(*wide));
+		if (!wide)
+			return -ENOMEM;
+		MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wide, n);
+		name = wide;
+	}
+	f = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+			NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+	free(wide);
 	if (f == INVALID_HANDLE_VALUE)
 		return errno_from_win32(GetLastError());
 	*h = (kumem_sys_handle)f;
@@ -75,14 +99,28 @@ void kumem_sys_close(kumem_sys_handle h)
 	CloseHandle((HANDLE)h);
 }
 
+/* DeviceIoControl on the overlapped handle, waiting for the result: 0 or a negative errno. */
+static int dev_ioctl(HANDLE h, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len)
+{
+	OVERLAPPED ov = { 0 };
+	DWORD got = 0, e = 0;
+
+	/* An event of its own, so concurrent calls on one handle do not wake each other. */
+	ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (!ov.hEvent)
+		return -ENOMEM;
+	if (!DeviceIoControl(h, code, in, in_len, out, out_len, &got, &ov)) {
+		e = GetLastError();
+		if (e == ERROR_IO_PENDING)
+			e = GetOverlappedResult(h, &ov, &got, TRUE) ? 0 : GetLastError();
+	}
+	CloseHandle(ov.hEvent);
+	return e ? errno_from_win32(e) : 0;
+}
+
 int kumem_sys_ioctl(kumem_sys_handle h, unsigned long code, void *arg, size_t size)
 {
-	DWORD got = 0;
-
-	if (!DeviceIoControl((HANDLE)h, (DWORD)code, arg, (DWORD)size, arg, (DWORD)size, &got,
-			     NULL))
-		return errno_from_win32(GetLastError());
-	return 0;
+	return dev_ioctl((HANDLE)h, (DWORD)code, arg, (DWORD)size, arg, (DWORD)size);
 }
 
 int kumem_sys_map(kumem_sys_handle h, const struct kumem_alloc_args *a, void **addr)
@@ -100,24 +138,19 @@ void kumem_sys_unmap(void *addr, size_t len)
 
 int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len, uint64_t *sum)
 {
-	DWORD got = 0;
-	BOOL done;
-
 	if (len > 0xffffffffu)
 		return -E2BIG;
 	if (direct) {
 		/* METHOD_IN_DIRECT: the data is the output buffer (locked by the I/O manager);
-		 * the input block says where the sum goes. */
+		 * the input block repeats its length and says where the sum goes. */
 		struct kumem_xfer x = { .addr = (uint64_t)(uintptr_t)sum, .len = len };
 
-		done = DeviceIoControl((HANDLE)h, KUMEM_IOC_DIRECT_CHECKSUM, &x, sizeof(x),
-				       (void *)buf, (DWORD)len, &got, NULL);
-	} else {
-		/* METHOD_BUFFERED: the data is the input buffer, copied by the I/O manager. */
-		done = DeviceIoControl((HANDLE)h, KUMEM_IOC_BUFFERED_CHECKSUM, (void *)buf,
-				       (DWORD)len, sum, sizeof(*sum), &got, NULL);
+		return dev_ioctl((HANDLE)h, KUMEM_IOC_DIRECT_CHECKSUM, &x, sizeof(x), (void *)buf,
+				 (DWORD)len);
 	}
-	return done ? 0 : errno_from_win32(GetLastError());
+	/* METHOD_BUFFERED: the data is the input buffer, copied by the I/O manager. */
+	return dev_ioctl((HANDLE)h, KUMEM_IOC_BUFFERED_CHECKSUM, (void *)buf, (DWORD)len, sum,
+			 sizeof(*sum));
 }
 
 int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,

@@ -37,16 +37,42 @@ entry_rva() {
 	printf '%x\n' $((0x$addr - 0x$base))
 }
 
+# RVAs of the driver's own functions that set up a frame (push or sub rsp among their first
+# instructions: every function that calls anything does, for the shadow space): each needs a
+# RUNTIME_FUNCTION. Leaf functions that leave rsp and the non-volatile registers alone need
+# none (x64 ABI). Only the start of each function is read: jump tables live in .text too.
+nonleaf_rvas() {
+	base=$(x86_64-w64-mingw32-objdump -p "$out/kumem.sys" | awk '/^ImageBase/ {print $2}')
+	nm --defined-only "$out"/drv/*.o | awk '$2 ~ /^[Tt]$/ && $3 !~ /^[.$]/ {print $3}' |
+		sort -u >"$out/fn.txt"
+	x86_64-w64-mingw32-objdump -d --no-show-raw-insn "$out/kumem.sys" |
+		awk 'NR == FNR { ours["<" $1 ">:"] = 1; next }
+		     /^[0-9a-f]+ <.*>:$/ { addr = $1; name = $2; n = 0; next }
+		     (name in ours) && ++n <= 8 && /\tpush|\tsub +\$0x[0-9a-f]+,%rsp/ {
+			print addr; delete ours[name] }' "$out/fn.txt" - |
+		while read -r a; do printf '%x,' $((0x$a - 0x$base)); done | sed 's/,$//'
+	rm -f "$out/fn.txt"
+}
+
 pe_rejects_user_exe() {
 	# negative control: a console program must fail every driver rule pecheck knows
-	! "$out/pecheck" "$out/x64/kumem-tests.exe" --subsystem 1 --imports ntoskrnl.exe,hal.dll
+	! "$out/pecheck" "$out/x64/kumem-tests.exe" --subsystem 1 --imports ntoskrnl.exe,hal.dll &&
+		! "$out/pecheck" "$out/x64/kumem-tests.exe" --no-exports --relocs --checksum \
+			--unwind 0 2>/dev/null || return 1
+	# and a driver image with one byte changed fails the checksum
+	cp "$out/kumem.sys" "$out/tampered.sys" &&
+		printf 'X' | dd of="$out/tampered.sys" bs=1 seek=1024 conv=notrunc 2>/dev/null &&
+		! "$out/pecheck" "$out/tampered.sys" --checksum
+	rc=$?
+	rm -f "$out/tampered.sys"
+	return $rc
 }
 
 is_i386() {
 	x86_64-w64-mingw32-objdump -f "$out/x86/kumem-tests.exe" | grep -q 'pei-i386'
 }
 
-echo "windows: checks of build/windows (built, not run: no Windows here)"
+echo "windows: checks of ${out#$PWD/../} (built, not run: no Windows here)"
 check "kumem.sys built with -Wall -Wextra -Werror" test -s "$out/kumem.sys"
 check "clang static analyzer finds nothing in the driver" analyze
 check "subsystem is native (1)" "$out/pecheck" "$out/kumem.sys" --subsystem 1
@@ -55,10 +81,20 @@ check "entry point is DriverEntry (RVA 0x${rva:-?})" "$out/pecheck" "$out/kumem.
 check "DYNAMIC_BASE and NX_COMPAT set" "$out/pecheck" "$out/kumem.sys" --chars 0x140
 check "imports only ntoskrnl.exe and HAL.dll" "$out/pecheck" "$out/kumem.sys" \
 	--imports ntoskrnl.exe,hal.dll
+rvas=$(nonleaf_rvas)
+check "unwind data (.pdata) for all $(echo "$rvas" | tr ',' '\n' | grep -c .) non-leaf functions" \
+	"$out/pecheck" "$out/kumem.sys" --unwind "${rvas:-}"
+check "exports nothing" "$out/pecheck" "$out/kumem.sys" --no-exports
+check "has base relocations (DYNAMIC_BASE can be honoured)" "$out/pecheck" "$out/kumem.sys" --relocs
+check "PE CheckSum matches the image (the loader checks drivers')" \
+	"$out/pecheck" "$out/kumem.sys" --checksum
+check "no section is both writable and executable" "$out/pecheck" "$out/kumem.sys" --no-wx
 check "pecheck rejects a user-mode program (it can fail)" pe_rejects_user_exe
 check "kumem-tests.exe (x64) built from tests/guest/t_api.c" test -s "$out/x64/kumem-tests.exe"
 check "kumem-tests.exe (x86, for WOW64) is an i386 image" is_i386
 check "kumem.exe (x64 and x86) built from tools/" test -s "$out/x64/kumem.exe" -a -s "$out/x86/kumem.exe"
+check "libkumem.a and kumem-win-tests.exe built for x64 and x86" test -s "$out/x64/libkumem.a" \
+	-a -s "$out/x86/libkumem.a" -a -s "$out/x64/kumem-win-tests.exe" -a -s "$out/x86/kumem-win-tests.exe"
 rm -f "$out/check.log"
 echo "windows: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -18,6 +18,10 @@ static DRIVER_DISPATCH KumemDeviceControl;
 
 KUMEM_COUNTERS KumemCounters;
 
+/* Every open handle's state, so the process-exit backstop can find what a process owns. */
+static FAST_MUTEX KumemFilesLock;
+static LIST_ENTRY KumemFiles;
+
 #define KUMEM_DEVICE_NAME L"\\Device\\kumem"
 #define KUMEM_LINK_NAME	  L"\\DosDevices\\kumem"
 
@@ -83,9 +87,10 @@ static NTSTATUS Complete(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
 }
 
 /*
- * Who may open the device: SYSTEM and Administrators, checked here in code as wintun does,
- * because a legacy device's security cannot come from the INF and IoCreateDeviceSecure has
- * no import library in mingw-w64. SYSTEM's token carries the Administrators group too.
+ * Who may open the device: SYSTEM and Administrators. The device's DACL already says so
+ * (KumemSecureDevice); the requestor's token is checked again here, as wintun checks its
+ * callers in code, so a mistake in one layer does not open the device to everyone. SYSTEM's
+ * token carries the Administrators group too.
  */
 static bool CallerIsAdmin(PIO_STACK_LOCATION Stack, KPROCESSOR_MODE Mode)
 {
@@ -120,6 +125,9 @@ static NTSTATUS KumemCreate(PDEVICE_OBJECT Device, PIRP Irp)
 	InitializeListHead(&file->Regions);
 	InitializeListHead(&file->Rings);
 	stack->FileObject->FsContext = file;
+	ExAcquireFastMutex(&KumemFilesLock);
+	InsertTailList(&KumemFiles, &file->AllFiles);
+	ExReleaseFastMutex(&KumemFilesLock);
 	InterlockedIncrement64(&KumemCounters.OpenHandles);
 	return Complete(Irp, STATUS_SUCCESS, 0);
 }
@@ -131,8 +139,8 @@ static NTSTATUS KumemCleanup(PDEVICE_OBJECT Device, PIRP Irp)
 
 	UNREFERENCED_PARAMETER(Device);
 	/* rings first: their threads use the regions */
-	KumemRingCleanup(stack->FileObject->FsContext);
-	KumemFileCleanup(stack->FileObject->FsContext);
+	KumemRingCleanup(stack->FileObject->FsContext, NULL);
+	KumemFileCleanup(stack->FileObject->FsContext, NULL);
 	return Complete(Irp, STATUS_SUCCESS, 0);
 }
 
@@ -144,6 +152,9 @@ static NTSTATUS KumemClose(PDEVICE_OBJECT Device, PIRP Irp)
 
 	UNREFERENCED_PARAMETER(Device);
 	if (file) {
+		ExAcquireFastMutex(&KumemFilesLock);
+		RemoveEntryList(&file->AllFiles);
+		ExReleaseFastMutex(&KumemFilesLock);
 		ExFreePoolWithTag(file, KUMEM_POOL_TAG);
 		InterlockedDecrement64(&KumemCounters.OpenHandles);
 	}
@@ -255,12 +266,85 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 	return Complete(Irp, KumemStatusFromErrno(err), err ? 0 : info);
 }
 
+/*
+ * Backstop for a handle that outlives its process. IRP_MJ_CLEANUP frees a handle's regions
+ * when its last handle closes, which happens while the owner runs down, before its address
+ * space goes. But a handle duplicated into (or inherited by) another process keeps the file
+ * open after the owner exits: without this routine the owner's locked pages and user
+ * mappings would still exist when its address space is deleted (bugcheck 0x76
+ * PROCESS_HAS_LOCKED_PAGES). The exit notification runs in the last thread of the exiting
+ * process, at PASSIVE_LEVEL, before the address space is torn down. The plain
+ * PsSetCreateProcessNotifyRoutine is used: the Ex variant would require the image to be
+ * linked with /INTEGRITYCHECK, and nothing here needs its extra information.
+ */
+static VOID KumemProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
+{
+	PLIST_ENTRY e;
+
+	UNREFERENCED_PARAMETER(ParentId);
+	if (Create)
+		return;
+	ExAcquireFastMutex(&KumemFilesLock);
+	for (e = KumemFiles.Flink; e != &KumemFiles; e = e->Flink) {
+		PKUMEM_FILE file = CONTAINING_RECORD(e, KUMEM_FILE, AllFiles);
+
+		/* rings first: their threads use the regions */
+		KumemRingCleanup(file, ProcessId);
+		KumemFileCleanup(file, ProcessId);
+	}
+	ExReleaseFastMutex(&KumemFilesLock);
+}
+
+/*
+ * The device object's DACL: SYSTEM and Administrators, full access; nobody else may open it.
+ * The same descriptor as the INF's SDDL "D:P(A;;GA;;;SY)(A;;GA;;;BA)". A legacy device gets
+ * no class security from an INF and IoCreateDeviceSecure lives in wdmsec.lib (not in
+ * mingw-w64), so it is set here on the new device object, before the symbolic link exists.
+ */
+static NTSTATUS KumemSecureDevice(PDEVICE_OBJECT Device)
+{
+	PSID system = SeExports->SeLocalSystemSid, admins = SeExports->SeAliasAdminsSid;
+	SECURITY_DESCRIPTOR sd;
+	HANDLE handle;
+	NTSTATUS status;
+	ULONG aclLen;
+	PACL acl;
+
+	aclLen = sizeof(ACL) + 2 * FIELD_OFFSET(ACCESS_ALLOWED_ACE, SidStart) +
+		 RtlLengthSid(system) + RtlLengthSid(admins);
+	acl = ExAllocatePoolWithTag(PagedPool, aclLen, KUMEM_POOL_TAG);
+	if (!acl)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	status = RtlCreateAcl(acl, aclLen, ACL_REVISION);
+	if (NT_SUCCESS(status))
+		status = RtlAddAccessAllowedAce(acl, ACL_REVISION, FILE_ALL_ACCESS, system);
+	if (NT_SUCCESS(status))
+		status = RtlAddAccessAllowedAce(acl, ACL_REVISION, FILE_ALL_ACCESS, admins);
+	if (NT_SUCCESS(status))
+		status = RtlCreateSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION);
+	if (NT_SUCCESS(status))
+		status = RtlSetDaclSecurityDescriptor(&sd, TRUE, acl, FALSE);
+	if (!NT_SUCCESS(status))
+		goto cleanupAcl;
+	status = ObOpenObjectByPointer(Device, OBJ_KERNEL_HANDLE, NULL, WRITE_DAC, NULL, KernelMode,
+				       &handle);
+	if (!NT_SUCCESS(status))
+		goto cleanupAcl;
+	status = ZwSetSecurityObject(handle, DACL_SECURITY_INFORMATION, &sd);
+	ZwClose(handle);
+cleanupAcl:
+	ExFreePoolWithTag(acl, KUMEM_POOL_TAG);
+	return status;
+}
+
 static VOID KumemUnload(PDRIVER_OBJECT Driver)
 {
 	UNICODE_STRING link;
 
 	/* No handle can be open here: the I/O manager unloads only an unreferenced driver,
-	 * and every region belonged to a handle. */
+	 * and every region belonged to a handle. Removing the notify routine waits for any
+	 * call of it still running. */
+	PsSetCreateProcessNotifyRoutine(KumemProcessNotify, TRUE);
 	RtlInitUnicodeString(&link, KUMEM_LINK_NAME);
 	IoDeleteSymbolicLink(&link);
 	IoDeleteDevice(Driver->DeviceObject);
@@ -273,16 +357,24 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 	NTSTATUS status;
 
 	UNREFERENCED_PARAMETER(RegistryPath);
+	ExInitializeFastMutex(&KumemFilesLock);
+	InitializeListHead(&KumemFiles);
 	RtlInitUnicodeString(&name, KUMEM_DEVICE_NAME);
 	RtlInitUnicodeString(&link, KUMEM_LINK_NAME);
-	/* Access is limited to SYSTEM and Administrators in KumemCreate. */
 	status = IoCreateDevice(Driver, 0, &name, KUMEM_DEVICE_TYPE, FILE_DEVICE_SECURE_OPEN, FALSE,
 				&device);
 	if (!NT_SUCCESS(status))
 		return status;
-	status = IoCreateSymbolicLink(&link, &name);
+	/* SYSTEM and Administrators only: the object's DACL, and again in KumemCreate. */
+	status = KumemSecureDevice(device);
 	if (!NT_SUCCESS(status))
 		goto cleanupDevice;
+	status = PsSetCreateProcessNotifyRoutine(KumemProcessNotify, FALSE);
+	if (!NT_SUCCESS(status))
+		goto cleanupDevice;
+	status = IoCreateSymbolicLink(&link, &name);
+	if (!NT_SUCCESS(status))
+		goto cleanupNotify;
 	Driver->MajorFunction[IRP_MJ_CREATE] = KumemCreate;
 	Driver->MajorFunction[IRP_MJ_CLEANUP] = KumemCleanup;
 	Driver->MajorFunction[IRP_MJ_CLOSE] = KumemClose;
@@ -291,6 +383,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 	device->Flags &= ~DO_DEVICE_INITIALIZING;
 	return STATUS_SUCCESS;
 
+cleanupNotify:
+	PsSetCreateProcessNotifyRoutine(KumemProcessNotify, TRUE);
 cleanupDevice:
 	IoDeleteDevice(device);
 	return status;

@@ -42,11 +42,13 @@ typedef struct _KUMEM_REGION {
 	PVOID SystemVa; /* kernel mapping of the first page */
 	PVOID UserVa;	/* method 2: the mapping in the owning process */
 	PVOID PoolBlock;
+	bool Contiguous; /* the MDL's frames are consecutive (checked, not assumed) */
 	PEPROCESS Owner; /* referenced; the only process that may use or release the region */
 } KUMEM_REGION, *PKUMEM_REGION;
 
 typedef struct _KUMEM_FILE {
-	FAST_MUTEX Lock; /* guards Regions, Rings, NextId, RegionCount, Bytes */
+	LIST_ENTRY AllFiles; /* KumemFiles, for the process-exit backstop (driver.c) */
+	FAST_MUTEX Lock;     /* guards Regions, Rings, NextId, RegionCount, Bytes */
 	LIST_ENTRY Regions;
 	LIST_ENTRY Rings;
 	ULONG NextId;
@@ -73,10 +75,12 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a);
 int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a);
 int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out);
 int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref);
+bool KumemRegionOwnedBy(PKUMEM_REGION Region, HANDLE ProcessId);
 PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, PEPROCESS Requestor, int *err);
 PKUMEM_REGION KumemRegionLookupLocked(PKUMEM_FILE File, ULONG Id);
 void KumemRegionPut(PKUMEM_REGION Region);
-void KumemFileCleanup(PKUMEM_FILE File);
+/* Undo the regions of @File that @ProcessId owns, or all of them for NULL. */
+void KumemFileCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 
 void FileLock(PKUMEM_FILE File);
 void FileUnlock(PKUMEM_FILE File);
@@ -88,7 +92,7 @@ PKUMEM_RING KumemRingLookupLocked(PKUMEM_FILE File, ULONG Id);
 int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a);
 int KumemRingEnter(PKUMEM_FILE File, struct kumem_ring_enter *a);
 int KumemRingRelease(PKUMEM_FILE File, ULONG Id);
-void KumemRingCleanup(PKUMEM_FILE File);
+void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 
 /* ops.c */
 int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d);

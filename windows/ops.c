@@ -32,7 +32,7 @@ static ULONG MdlViewFlags(PKUMEM_REGION r)
 	f |= KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED;
 	if (!(r->Flags & KUMEM_USER_WRITE))
 		f |= KUMEM_MDL_USER_READ_ONLY;
-	if (r->Kind == KumemRegionPool)
+	if (r->Kind == KumemRegionPool && r->Contiguous)
 		f |= KUMEM_MDL_CONTIGUOUS;
 	return f;
 }
@@ -53,15 +53,23 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 	if (!r)
 		return err;
 	RtlZeroMemory(&d->mdl, sizeof(d->mdl));
-	/* Never a kernel address: method 1 reports the caller's own range, method 2 the user
-	 * mapping (MmGetMdlVirtualAddress of a method 2 MDL is not a user address). */
-	d->mdl.start_va = r->Geom.start_va;
-	d->mdl.byte_offset = r->Geom.byte_offset;
-	d->mdl.byte_count = r->Geom.byte_count;
+	/* Read from the MDL itself, but never a kernel address: method 1's StartVa is the
+	 * caller's own page; a method 2 MDL's StartVa is a system address (or 0), so the user
+	 * mapping is reported instead, and ByteCount is what was asked for, as on Linux. */
+	if (r->Kind == KumemRegionUserLocked) {
+		d->mdl.start_va = (ULONG64)(ULONG_PTR)MmGetMdlVirtualAddress(r->Mdl) -
+				  MmGetMdlByteOffset(r->Mdl);
+		d->mdl.byte_count = MmGetMdlByteCount(r->Mdl);
+	} else {
+		d->mdl.start_va = r->Geom.start_va;
+		d->mdl.byte_count = r->Geom.byte_count;
+	}
+	d->mdl.byte_offset = MmGetMdlByteOffset(r->Mdl);
 	d->mdl.page_count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(r->Mdl),
 							   MmGetMdlByteCount(r->Mdl));
-	kumem_descriptor_bytes(sizeof(*r) + sizeof(MDL), r->Geom.page_count,
-			       &d->mdl.descriptor_bytes);
+	/* our region record plus the MDL with its PFN array, as MmSizeOfMdl counts it */
+	d->mdl.descriptor_bytes =
+		sizeof(*r) + MmSizeOfMdl(MmGetMdlVirtualAddress(r->Mdl), MmGetMdlByteCount(r->Mdl));
 	d->mdl.flags = MdlViewFlags(r);
 	d->mdl.os_flags = (uint32_t)(USHORT)r->Mdl->MdlFlags;
 	d->mdl.id = r->Id;
@@ -110,18 +118,24 @@ out:
 	return err;
 }
 
-/* METHOD_BUFFERED: input buffer = the data, output buffer = the 8-byte sum. */
+/*
+ * METHOD_BUFFERED: input buffer = the data, output buffer = the 8-byte sum. The I/O manager
+ * has already probed and copied the input, so of kumem_check_xfer's checks only the length
+ * limit is left to make.
+ */
 int KumemBufferedChecksum(PIRP Irp, PIO_STACK_LOCATION Stack)
 {
 	ULONG in = Stack->Parameters.DeviceIoControl.InputBufferLength;
 	ULONG out = Stack->Parameters.DeviceIoControl.OutputBufferLength;
+	struct kumem_limits lim;
 	uint64_t sum;
 
+	KumemLimits(Irp, &lim);
+	if (in > lim.max_xfer_bytes)
+		return -KUMEM_E2BIG;
 	if (out < sizeof(sum))
 		return -KUMEM_EINVAL;
-	if (in > KUMEM_MAX_REGION_BYTES)
-		return -KUMEM_E2BIG;
-	sum = kumem_checksum(Irp->AssociatedIrp.SystemBuffer, in);
+	sum = kumem_checksum(in ? Irp->AssociatedIrp.SystemBuffer : NULL, in);
 	RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &sum, sizeof(sum));
 	Irp->IoStatus.Information = sizeof(sum);
 	return 0;
@@ -129,32 +143,49 @@ int KumemBufferedChecksum(PIRP Irp, PIO_STACK_LOCATION Stack)
 
 /*
  * METHOD_IN_DIRECT: the I/O manager locks the *output* buffer (the data) for reading and
- * hands it over as Irp->MdlAddress; the input buffer is a struct kumem_xfer whose addr is
- * where the sum goes (nothing is copied back from the system buffer of a direct request).
+ * hands it over as Irp->MdlAddress; the input buffer is a struct kumem_xfer whose len repeats
+ * the data's length and whose addr is where the sum goes (nothing is copied back from the
+ * system buffer of a direct request). The data range goes through kumem_check_xfer as Linux
+ * sees it (same reserved/E2BIG/EFAULT answers), and so does the 8 bytes at addr.
  */
 int KumemDirectChecksum(PIRP Irp, PIO_STACK_LOCATION Stack)
 {
 	ULONG in = Stack->Parameters.DeviceIoControl.InputBufferLength;
 	ULONG out = Stack->Parameters.DeviceIoControl.OutputBufferLength;
-	struct kumem_xfer x;
+	struct kumem_xfer x, data, dst;
+	struct kumem_limits lim;
 	uint64_t sum;
-	PVOID data;
+	PVOID va;
 	int err = 0;
 
 	if (in < sizeof(x))
 		return -KUMEM_EINVAL;
 	RtlCopyMemory(&x, Irp->AssociatedIrp.SystemBuffer, sizeof(x));
-	if (x.reserved || x.len != out || !x.addr)
+	if (out && !Irp->MdlAddress)
+		return -KUMEM_EFAULT;
+	KumemLimits(Irp, &lim);
+	RtlZeroMemory(&data, sizeof(data));
+	data.addr = out ? (ULONG64)(ULONG_PTR)MmGetMdlVirtualAddress(Irp->MdlAddress) : 0;
+	data.len = out;
+	data.reserved = x.reserved;
+	err = kumem_check_xfer(&data, &lim);
+	if (err)
+		return err;
+	if (x.len != out)
 		return -KUMEM_EINVAL;
-	if (out > KUMEM_MAX_REGION_BYTES)
-		return -KUMEM_E2BIG;
+	RtlZeroMemory(&dst, sizeof(dst));
+	dst.addr = x.addr;
+	dst.len = sizeof(sum);
+	err = kumem_check_xfer(&dst, &lim);
+	if (err)
+		return err;
 	if (out) {
-		data = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority |
-									     MdlMappingNoExecute |
-									     MdlMappingNoWrite);
-		if (!data)
+		va = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority |
+									   MdlMappingNoExecute |
+									   MdlMappingNoWrite);
+		if (!va)
 			return -KUMEM_ENOMEM;
-		sum = kumem_checksum(data, out);
+		sum = kumem_checksum(va, out);
 	} else {
 		sum = kumem_checksum(NULL, 0);
 	}

@@ -222,6 +222,23 @@ cleanupRegion:
 	return err;
 }
 
+/*
+ * Nonpaged pool is virtually contiguous, not necessarily physically: whether the frames are
+ * consecutive is read from the MDL, so KUMEM_MDL_CONTIGUOUS is never claimed on faith.
+ */
+static bool MdlIsContiguous(PMDL Mdl)
+{
+	PPFN_NUMBER pfn = MmGetMdlPfnArray(Mdl);
+	ULONG n =
+		ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), MmGetMdlByteCount(Mdl));
+	ULONG i;
+
+	for (i = 1; i < n; i++)
+		if (pfn[i] != pfn[0] + i)
+			return false;
+	return true;
+}
+
 /* Method 2's kernel side: whole zeroed pages, described by r->Mdl and mapped at r->SystemVa. */
 static int AllocPages(PKUMEM_REGION r, ULONG64 bytes)
 {
@@ -234,15 +251,18 @@ static int AllocPages(PKUMEM_REGION r, ULONG64 bytes)
 		r->PoolBlock = ExAllocatePoolWithTag(NonPagedPoolNx, bytes, KUMEM_POOL_TAG);
 		if (!r->PoolBlock)
 			return -KUMEM_ENOMEM;
+		/* The pool hands out whole pages for blocks this big; if it ever did not, the
+		 * user mapping would expose a neighbour, so refuse rather than trust it. */
+		if (BYTE_OFFSET(r->PoolBlock))
+			goto cleanupFreePool;
 		RtlZeroMemory(r->PoolBlock, bytes);
 		r->Mdl = IoAllocateMdl(r->PoolBlock, (ULONG)bytes, FALSE, FALSE, NULL);
-		if (!r->Mdl) {
-			ExFreePoolWithTag(r->PoolBlock, KUMEM_POOL_TAG);
-			return -KUMEM_ENOMEM;
-		}
+		if (!r->Mdl)
+			goto cleanupFreePool;
 		MmBuildMdlForNonPagedPool(r->Mdl);
 		r->SystemVa = r->PoolBlock;
 		r->Kind = KumemRegionPool;
+		r->Contiguous = MdlIsContiguous(r->Mdl);
 		return 0;
 	}
 	low.QuadPart = 0;
@@ -259,11 +279,16 @@ static int AllocPages(PKUMEM_REGION r, ULONG64 bytes)
 		MmGetSystemAddressForMdlSafe(r->Mdl, NormalPagePriority | MdlMappingNoExecute);
 	if (!r->SystemVa)
 		goto cleanupFreePages;
+	r->Contiguous = MdlIsContiguous(r->Mdl);
 	return 0;
 
 cleanupFreePages:
 	MmFreePagesFromMdl(r->Mdl);
 	ExFreePool(r->Mdl);
+	return -KUMEM_ENOMEM;
+
+cleanupFreePool:
+	ExFreePoolWithTag(r->PoolBlock, KUMEM_POOL_TAG);
 	return -KUMEM_ENOMEM;
 }
 
@@ -380,25 +405,45 @@ int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref)
 	return 0;
 }
 
+bool KumemRegionOwnedBy(PKUMEM_REGION r, HANDLE ProcessId)
+{
+	return !ProcessId || PsGetProcessId(r->Owner) == ProcessId;
+}
+
+/* First region of @File that @ProcessId owns (NULL: any), unlinked; NULL when none is left. */
+static PKUMEM_REGION FileTakeRegion(PKUMEM_FILE File, HANDLE ProcessId)
+{
+	PKUMEM_REGION r = NULL;
+	PLIST_ENTRY e;
+
+	FileLock(File);
+	for (e = File->Regions.Flink; e != &File->Regions; e = e->Flink) {
+		if (KumemRegionOwnedBy(CONTAINING_RECORD(e, KUMEM_REGION, Link), ProcessId)) {
+			r = CONTAINING_RECORD(e, KUMEM_REGION, Link);
+			RemoveEntryList(&r->Link);
+			File->RegionCount--;
+			File->Bytes -= r->Geom.page_count * PAGE_SIZE;
+			break;
+		}
+	}
+	FileUnlock(File);
+	return r;
+}
+
 /*
- * IRP_MJ_CLEANUP: the last handle is gone. Normally this runs in the owning process (also
- * when it exits: handles close before its address space goes); a handle duplicated into
- * another process can make it run elsewhere, so attach to each region's owner first.
+ * IRP_MJ_CLEANUP (ProcessId NULL): the last handle is gone. Normally this runs in the owning
+ * process (also when it exits: its handles close before its address space goes); a handle
+ * duplicated into another process can make it run elsewhere, so KumemRegionPut attaches to
+ * each region's owner.
+ *
+ * The process-exit backstop (ProcessId = the exiting process, driver.c): a process whose
+ * handle was duplicated elsewhere exits without IRP_MJ_CLEANUP; its regions go now, while its
+ * address space still exists.
  */
-void KumemFileCleanup(PKUMEM_FILE File)
+void KumemFileCleanup(PKUMEM_FILE File, HANDLE ProcessId)
 {
 	PKUMEM_REGION r;
 
-	for (;;) {
-		FileLock(File);
-		if (IsListEmpty(&File->Regions)) {
-			FileUnlock(File);
-			break;
-		}
-		r = CONTAINING_RECORD(RemoveHeadList(&File->Regions), KUMEM_REGION, Link);
-		File->RegionCount--;
-		File->Bytes -= r->Geom.page_count * PAGE_SIZE;
-		FileUnlock(File);
+	while ((r = FileTakeRegion(File, ProcessId)) != NULL)
 		KumemRegionPut(r); /* attaches to the owner if need be */
-	}
 }

@@ -352,19 +352,27 @@ int KumemRingRelease(PKUMEM_FILE File, ULONG Id)
 	return 0;
 }
 
-void KumemRingCleanup(PKUMEM_FILE File)
+/* IRP_MJ_CLEANUP (ProcessId NULL: every ring) or the exit of the process that owns rings. */
+void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId)
 {
 	PKUMEM_RING r;
+	PLIST_ENTRY e;
 
 	for (;;) {
+		r = NULL;
 		FileLock(File);
-		if (IsListEmpty(&File->Rings)) {
-			FileUnlock(File);
-			return;
+		for (e = File->Rings.Flink; e != &File->Rings; e = e->Flink) {
+			PKUMEM_RING cand = CONTAINING_RECORD(e, KUMEM_RING, Link);
+
+			if (!ProcessId || PsGetProcessId(cand->Owner) == ProcessId) {
+				r = cand;
+				RingUnlinkLocked(File, r);
+				break;
+			}
 		}
-		r = CONTAINING_RECORD(File->Rings.Flink, KUMEM_RING, Link);
-		RingUnlinkLocked(File, r);
 		FileUnlock(File);
+		if (!r)
+			return;
 		RingClose(r);
 	}
 }

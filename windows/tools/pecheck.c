@@ -3,11 +3,19 @@
  * pecheck: read a PE32+ image and check the properties a kernel driver must have.
  *
  *   pecheck FILE [--subsystem N] [--entry-rva HEX] [--chars HEX] [--imports a.dll,b.dll]
+ *                [--unwind HEX,HEX,...] [--no-exports] [--relocs] [--checksum] [--no-wx]
  *
  * --subsystem    the optional header's Subsystem must equal N (1 = native)
  * --entry-rva    AddressOfEntryPoint must equal this RVA (DriverEntry's, from the symbol table)
  * --chars        every bit of this mask must be set in DllCharacteristics
  * --imports      every imported DLL must be in this comma-separated list (case-insensitive)
+ * --unwind       each of these RVAs (the driver's functions) must lie inside a RUNTIME_FUNCTION
+ *                of the exception directory: x64 Windows unwinds through every frame
+ * --no-exports   no export table, or one that exports nothing
+ * --relocs       a non-empty base relocation table (a driver is always relocated)
+ * --checksum     the optional header's CheckSum is the image's checksum (the loader checks
+ *                it for drivers)
+ * --no-wx        no section is both writable and executable
  *
  * Prints one line per violation and exits 1 if there is any, 2 if the file is not a PE32+.
  */
@@ -48,6 +56,63 @@ static size_t rva_to_off(uint32_t rva, size_t sections, unsigned int nsect)
 	return 0;
 }
 
+/* The PE checksum: 16-bit one's-complement-style sum of the file with the CheckSum field
+ * (at @field) counted as zero, folded, plus the file's length. */
+static uint32_t pe_checksum(size_t field)
+{
+	uint64_t sum = 0;
+	size_t off;
+
+	for (off = 0; off < img_len; off += 2) {
+		uint32_t w = off + 1 < img_len ? rd16(off) : img[off];
+
+		if (off >= field && off < field + 4)
+			w = 0;
+		sum += w;
+		sum = (sum & 0xffff) + (sum >> 16);
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint32_t)(sum + img_len);
+}
+
+/* Every RVA in the comma-separated @list must be inside some RUNTIME_FUNCTION. */
+static unsigned int check_unwind(const char *path, size_t opt, size_t sections, unsigned int nsect,
+				 const char *list)
+{
+	uint32_t rva = rd32(opt + 112 + 3 * 8), size = rd32(opt + 112 + 3 * 8 + 4);
+	size_t off = rva ? rva_to_off(rva, sections, nsect) : 0;
+	unsigned int problems = 0, n = 0;
+	const char *p = list;
+
+	if (!off || size < 12) {
+		printf("pecheck: %s: no exception directory (.pdata)\n", path);
+		return 1;
+	}
+	while (*p) {
+		unsigned long want = strtoul(p, NULL, 16);
+		uint32_t i;
+		int found = 0;
+
+		for (i = 0; i + 12 <= size && !found; i += 12)
+			found = want >= rd32(off + i) && want < rd32(off + i + 4);
+		if (!found) {
+			printf("pecheck: %s: function at RVA 0x%lx has no unwind data\n", path,
+			       want);
+			problems++;
+		}
+		n++;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	if (!n) {
+		printf("pecheck: %s: --unwind given no functions\n", path);
+		problems++;
+	}
+	return problems;
+}
+
 static int allowed(const char *dll, const char *list)
 {
 	size_t n = strlen(dll);
@@ -68,7 +133,8 @@ int main(int argc, char **argv)
 {
 	long subsystem = -1;
 	unsigned long entry = 0, chars = 0;
-	const char *imports = NULL, *path = NULL;
+	const char *imports = NULL, *path = NULL, *unwind = NULL;
+	int no_exports = 0, relocs = 0, checksum = 0, no_wx = 0;
 	size_t pe, opt, sections, imp_off;
 	unsigned int nsect, problems = 0;
 	uint32_t imp_rva;
@@ -84,11 +150,22 @@ int main(int argc, char **argv)
 			chars = strtoul(argv[++i], NULL, 16);
 		else if (!strcmp(argv[i], "--imports") && i + 1 < argc)
 			imports = argv[++i];
+		else if (!strcmp(argv[i], "--unwind") && i + 1 < argc)
+			unwind = argv[++i];
+		else if (!strcmp(argv[i], "--no-exports"))
+			no_exports = 1;
+		else if (!strcmp(argv[i], "--relocs"))
+			relocs = 1;
+		else if (!strcmp(argv[i], "--checksum"))
+			checksum = 1;
+		else if (!strcmp(argv[i], "--no-wx"))
+			no_wx = 1;
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else {
 			fprintf(stderr, "usage: pecheck FILE [--subsystem N] [--entry-rva HEX] "
-					"[--chars HEX] [--imports a.dll,b.dll]\n");
+					"[--chars HEX] [--imports a.dll,b.dll] [--unwind HEX,...] "
+					"[--no-exports] [--relocs] [--checksum] [--no-wx]\n");
 			return 2;
 		}
 	}
@@ -145,6 +222,36 @@ int main(int argc, char **argv)
 	if (imports && imp_rva && !imp_off) {
 		printf("pecheck: %s: import table outside every section\n", path);
 		problems++;
+	}
+	if (unwind)
+		problems += check_unwind(path, opt, sections, nsect, unwind);
+	if (no_exports) {
+		uint32_t rva = rd32(opt + 112),
+			 off = rva ? (uint32_t)rva_to_off(rva, sections, nsect) : 0;
+
+		if (rva && (!off || rd32(off + 20) || rd32(off + 24))) {
+			printf("pecheck: %s: exports %u functions, want none\n", path,
+			       off ? rd32(off + 20) : 0);
+			problems++;
+		}
+	}
+	if (relocs && (!rd32(opt + 112 + 5 * 8) || rd32(opt + 112 + 5 * 8 + 4) < 8)) {
+		printf("pecheck: %s: no base relocations\n", path);
+		problems++;
+	}
+	if (checksum && pe_checksum(opt + 64) != rd32(opt + 64)) {
+		printf("pecheck: %s: CheckSum 0x%08x, the image sums to 0x%08x\n", path,
+		       rd32(opt + 64), pe_checksum(opt + 64));
+		problems++;
+	}
+	for (i = 0; no_wx && i < (int)nsect; i++) {
+		uint32_t c = rd32(sections + (size_t)i * 40 + 36);
+
+		if ((c & 0x80000000u) && (c & 0x20000000u)) {
+			printf("pecheck: %s: section %.8s is writable and executable\n", path,
+			       (const char *)img + sections + (size_t)i * 40);
+			problems++;
+		}
 	}
 	free(img);
 	return problems ? 1 : 0;

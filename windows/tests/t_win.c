@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kumem-win-tests.exe: what only Windows can show, next to the portable kumem-tests.exe
+ * (tests/guest/t_api.c). Prints TAP. Built here, never run here (no Windows on these machines).
+ *
+ *   - the driver's user mappings carry the protection asked for: PAGE_READWRITE, or
+ *     PAGE_READONLY through MdlMappingNoWrite, never executable (MdlMappingNoExecute)
+ *   - the KUMEM_ALLOC_CONTIG pool variant gives whole, zeroed pages
+ *   - one handle serves several threads at once: a thread waiting in the driver for ring
+ *     completions does not hold up another thread's ioctl (libkumem opens overlapped)
+ *   - the region's memory is gone from the process after release (the driver unmapped it)
+ */
+#include <windows.h>
+
+#include <kumem/kumem.h>
+#include "../../tests/guest/tap.h"
+
+static kumem_t *dev;
+
+static DWORD protection(const void *p)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+
+	if (VirtualQuery(p, &mbi, sizeof(mbi)) != sizeof(mbi))
+		return 0;
+	return mbi.State == MEM_COMMIT ? mbi.Protect : 0;
+}
+
+static void mappings(void)
+{
+	kumem_region_t *r;
+	uint8_t *p;
+	size_t i, bad = 0;
+
+	is_int(kumem_alloc_shared(dev, 3 * 4096, KUMEM_USER_READ | KUMEM_USER_WRITE, &r), 0,
+	       "read-write region");
+	p = kumem_region_addr(r);
+	is_int(protection(p), PAGE_READWRITE, "mapped PAGE_READWRITE (not executable)");
+	is_int(protection(p + 2 * 4096), PAGE_READWRITE, "... up to its last page");
+	is_int(kumem_region_release(r), 0, "release");
+	is_int(protection(p), 0, "after release the driver has unmapped it");
+
+	is_int(kumem_alloc_shared(dev, 4096, KUMEM_USER_READ, &r), 0, "read-only region");
+	is_int(protection(kumem_region_addr(r)), PAGE_READONLY,
+	       "mapped PAGE_READONLY (MdlMappingNoWrite)");
+	kumem_region_release(r);
+
+	is_int(kumem_alloc_shared(dev, 5000,
+				  KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG, &r),
+	       0, "pool variant, 5000 bytes");
+	p = kumem_region_addr(r);
+	ok(((uintptr_t)p & 4095) == 0, "pool variant mapped at a page boundary");
+	for (i = 0; i < 2 * 4096; i++)
+		bad += p[i] != 0;
+	is_int(bad, 0, "both whole pages zeroed (nothing of the pool's neighbours shows)");
+	kumem_region_release(r);
+}
+
+struct waiter {
+	kumem_ring_t *ring;
+	int result;
+};
+
+static DWORD WINAPI wait_ring(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->result = kumem_ring_wait(w->ring, 1, 2000000000ll); /* 2 s, nothing will complete */
+	return 0;
+}
+
+static void concurrency(void)
+{
+	struct waiter w = { 0 };
+	struct kumem_stats st;
+	ULONGLONG t0, t1;
+	HANDLE th;
+
+	if (!is_int(kumem_ring_create(dev, 8, 0, 0, &w.ring), 0, "ring for the waiter"))
+		return;
+	th = CreateThread(NULL, 0, wait_ring, &w, 0, NULL);
+	Sleep(200); /* let it enter the driver */
+	t0 = GetTickCount64();
+	is_int(kumem_stats(dev, &st), 0, "another thread's ioctl while one waits in the driver");
+	t1 = GetTickCount64();
+	ok(t1 - t0 < 1000, "... is not held up by the wait (%llu ms)",
+	   (unsigned long long)(t1 - t0));
+	WaitForSingleObject(th, INFINITE);
+	CloseHandle(th);
+	is_int(w.result, -ETIMEDOUT, "the waiter times out on its own");
+	kumem_ring_destroy(w.ring);
+}
+
+int main(void)
+{
+	int err;
+
+	tap_header();
+	err = kumem_open(&dev);
+	if (!is_int(err, 0, "kumem_open (as Administrator)"))
+		bail_out("%s", kumem_strerror(err));
+	mappings();
+	concurrency();
+	kumem_close(dev);
+	return tap_done();
+}
