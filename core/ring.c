@@ -26,52 +26,6 @@ int kumem_queue_attach(struct kumem_queue *q, uint32_t *prod, uint32_t *cons, vo
 	return 0;
 }
 
-int kumem_queue_space(struct kumem_queue *q)
-{
-	/* acquire: the consumer is done with the slots it released before we reuse them */
-	uint32_t cons = kumem_os_load_acquire_u32(q->cons);
-	uint32_t used = q->mine - cons;
-
-	if (used > q->entries)
-		return -KUMEM_EINVAL;
-	return (int)(q->entries - used);
-}
-
-void *kumem_queue_prod_slot(struct kumem_queue *q, uint32_t i)
-{
-	return q->slots + (size_t)((q->mine + i) & q->mask) * q->entry_size;
-}
-
-void kumem_queue_publish(struct kumem_queue *q, uint32_t n)
-{
-	q->mine += n;
-	/* release: the entries' contents are visible before the index that publishes them */
-	kumem_os_store_release_u32(q->prod, q->mine);
-}
-
-int kumem_queue_ready(struct kumem_queue *q)
-{
-	/* acquire: pairs with the producer's release; entries are read after this */
-	uint32_t prod = kumem_os_load_acquire_u32(q->prod);
-	uint32_t ready = prod - q->mine;
-
-	if (ready > q->entries)
-		return -KUMEM_EINVAL;
-	return (int)ready;
-}
-
-void *kumem_queue_cons_slot(struct kumem_queue *q, uint32_t i)
-{
-	return q->slots + (size_t)((q->mine + i) & q->mask) * q->entry_size;
-}
-
-void kumem_queue_release(struct kumem_queue *q, uint32_t n)
-{
-	q->mine += n;
-	/* release: our reads of the entries are done before the producer may overwrite them */
-	kumem_os_store_release_u32(q->cons, q->mine);
-}
-
 /*
  * Consumer side of the handshake.
  *
@@ -99,11 +53,4 @@ bool kumem_queue_prepare_sleep(struct kumem_queue *q, uint32_t *flags, uint32_t 
 void kumem_queue_woke(uint32_t *flags, uint32_t base_flags)
 {
 	kumem_os_write_once_u32(flags, base_flags);
-}
-
-/* Call after kumem_queue_publish() (P1). */
-bool kumem_queue_needs_wakeup(const uint32_t *flags)
-{
-	kumem_os_smp_mb();					     /* P2 */
-	return kumem_os_read_once_u32(flags) & KUMEM_SQ_NEED_WAKEUP; /* P3 */
 }

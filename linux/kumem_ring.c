@@ -128,6 +128,7 @@ static int kumem_sqpoll(void *data)
 	struct kumem_ring *r = data;
 	u64 idle_since = ktime_get_ns();
 	DEFINE_WAIT(wait);
+	bool busy = false;
 	int n;
 
 	while (!kthread_should_stop()) {
@@ -135,9 +136,13 @@ static int kumem_sqpoll(void *data)
 		n = ring_process(r, r->sq.entries);
 		mutex_unlock(&r->lock);
 		if (n > 0) {
-			idle_since = ktime_get_ns();
+			busy = true; /* the idle clock starts when the work stops, not per batch */
 			cond_resched();
 			continue;
+		}
+		if (busy) {
+			idle_since = ktime_get_ns();
+			busy = false;
 		}
 		if (n == 0 && ktime_get_ns() - idle_since < r->idle_ns) {
 			cond_resched();
