@@ -146,6 +146,24 @@ int kumem_ring_wait(kumem_ring_t *r, unsigned min, int64_t timeout_ns);
 /* Copy up to @max ready completions to @out and give their slots back. Returns the count. */
 int kumem_ring_reap(kumem_ring_t *r, struct kumem_cqe *out, unsigned max);
 
+/*
+ * The same two steps a batch at a time, without a call or a copy per entry (the calls above
+ * cost more than the kernel's work on a NOP):
+ *
+ * kumem_ring_get_sqes() takes up to @want free submission slots that follow each other in
+ * memory, points *@sqes at the first and returns how many: fewer than @want where the ring
+ * wraps (call again for the rest) or fills, 0 when it is full. The slots hold old entries,
+ * not zeros: write every field, e.g. sqes[i] = (struct kumem_sqe){ .op = KUMEM_OP_NOP };
+ * kumem_ring_submit() publishes them with any taken by kumem_ring_get_sqe().
+ *
+ * kumem_ring_peek_cqes() points *@cqes at the first ready completion and returns how many
+ * follow it in memory (the rest, past the wrap, on the next call), or -EBADFD. They stay
+ * readable in place until kumem_ring_cq_advance() gives @n of them back (n <= that count).
+ */
+unsigned kumem_ring_get_sqes(kumem_ring_t *r, unsigned want, struct kumem_sqe **sqes);
+int kumem_ring_peek_cqes(kumem_ring_t *r, const struct kumem_cqe **cqes);
+void kumem_ring_cq_advance(kumem_ring_t *r, unsigned n);
+
 /* Create an event stream with @data_bytes (a power of two >= 4 pages) of record space. */
 int kumem_events_create(kumem_t *dev, size_t data_bytes, kumem_events_t **out);
 void kumem_events_destroy(kumem_events_t *e);

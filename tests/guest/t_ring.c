@@ -147,6 +147,100 @@ static void every_op(unsigned flags, const char *mode)
 	munmap(mem, 3 * 4096);
 }
 
+/* Fill @n batch slots with NOPs numbered from @first (a whole entry each: slots hold old data). */
+static void nops_at(struct kumem_sqe *s, unsigned n, uint64_t first)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		s[i] = (struct kumem_sqe){ .op = KUMEM_OP_NOP, .user_data = first + i };
+}
+
+/* Check @n in-place completions: user_data from @first, result 0. */
+static bool cqes_are(const struct kumem_cqe *c, int n, uint64_t first)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].user_data != first + (uint64_t)i || c[i].result != 0)
+			return false;
+	return true;
+}
+
+/* kumem_ring_get_sqes() / peek_cqes() / cq_advance(): runs, the wrap, full, empty. */
+static void batch_api(unsigned flags, const char *mode)
+{
+	struct kumem_sqe *s1, *s2, *one_sqe;
+	struct kumem_ring_create info;
+	const struct kumem_cqe *c;
+	struct kumem_ring_ctrl *ctrl;
+	kumem_ring_t *r;
+	int n;
+
+	is_int(kumem_ring_create(dev, 8, flags, 200, &r), 0, "%s batch: an 8-entry ring", mode);
+	is_int(rioctl(kumem_ring_fd(r), KUMEM_IOC_RING_INFO, &info), 0, "%s batch: its layout",
+	       mode);
+	is_int(kumem_ring_peek_cqes(r, &c), 0, "%s batch: no completions yet", mode);
+	is_int(kumem_ring_get_sqes(r, 100, &s1), 8, "%s batch: the whole empty SQ in one run",
+	       mode);
+	ctrl = (struct kumem_ring_ctrl *)((uint8_t *)s1 - info.sq_offset);
+	nops_at(s1, 8, 0);
+	is_int(kumem_ring_get_sqes(r, 1, &s2), 0, "%s batch: then it is full", mode);
+	ok(kumem_ring_get_sqe(r) == NULL, "%s batch: for get_sqe too", mode);
+	is_int(kumem_ring_submit(r), 8, "%s batch: submit publishes all 8", mode);
+	is_int(kumem_ring_wait(r, 8, 2000000000ll), 0, "%s batch: 8 completions", mode);
+	n = kumem_ring_peek_cqes(r, &c);
+	ok(n == 8 && cqes_are(c, n, 0), "%s batch: peeked in place, in order", mode);
+	kumem_ring_cq_advance(r, 5);
+	n = kumem_ring_peek_cqes(r, &c);
+	ok(n == 3 && cqes_are(c, n, 5), "%s batch: advance gives back only 5", mode);
+	kumem_ring_cq_advance(r, 3);
+	is_int(kumem_ring_peek_cqes(r, &c), 0, "%s batch: all given back", mode);
+
+	/* move the SQ to slot 5 and the CQ to slot 13, then cross both wraps */
+	is_int(kumem_ring_get_sqes(r, 5, &s1), 5, "%s batch: 5 more", mode);
+	nops_at(s1, 5, 8);
+	kumem_ring_submit(r);
+	kumem_ring_wait(r, 5, 2000000000ll);
+	n = kumem_ring_peek_cqes(r, &c);
+	ok(n == 5 && cqes_are(c, n, 8), "%s batch: and their completions", mode);
+	kumem_ring_cq_advance(r, (unsigned)n);
+	is_int(kumem_ring_get_sqes(r, 8, &s1), 3, "%s batch: a run stops at the wrap (3)", mode);
+	is_int(kumem_ring_get_sqes(r, 8, &s2), 5, "%s batch: the next starts at slot 0 (5)", mode);
+	ok(s2 + 5 == s1, "%s batch: slot 0 follows the wrap", mode);
+	nops_at(s1, 3, 13);
+	nops_at(s2, 5, 16);
+	s2[1].flags = 1; /* entry 17 is malformed: its completion says so, alone */
+	is_int(kumem_ring_submit(r), 8, "%s batch: both runs submitted at once", mode);
+	kumem_ring_wait(r, 8, 2000000000ll);
+	n = kumem_ring_peek_cqes(r, &c);
+	ok(n == 3 && cqes_are(c, n, 13), "%s batch: completions up to the CQ's wrap", mode);
+	kumem_ring_cq_advance(r, 3);
+	n = kumem_ring_peek_cqes(r, &c);
+	ok(n == 5 && c[0].user_data == 16 && c[0].result == 0 && c[1].user_data == 17 &&
+		   c[1].result == -EINVAL && cqes_are(c + 2, 3, 18),
+	   "%s batch: the rest from slot 0, the malformed one -EINVAL", mode);
+	kumem_ring_cq_advance(r, 5);
+
+	/* get_sqe and get_sqes share the slots they hand out */
+	one_sqe = kumem_ring_get_sqe(r);
+	one_sqe->op = KUMEM_OP_NOP;
+	one_sqe->user_data = 21;
+	is_int(kumem_ring_get_sqes(r, 2, &s1), 2, "%s batch: two more after a get_sqe", mode);
+	ok(s1 == one_sqe + 1, "%s batch: right after it", mode);
+	nops_at(s1, 2, 22);
+	is_int(kumem_ring_submit(r), 3, "%s batch: submit publishes all three", mode);
+	kumem_ring_wait(r, 3, 2000000000ll);
+	n = kumem_ring_peek_cqes(r, &c);
+	ok(n == 3 && cqes_are(c, n, 21), "%s batch: completed in order", mode);
+	kumem_ring_cq_advance(r, 3);
+
+	/* the library does not trust a completion index that cannot be */
+	ctrl->cq_tail += 1000;
+	is_int(kumem_ring_peek_cqes(r, &c), -EBADFD, "%s batch: corrupt cq_tail -> EBADFD", mode);
+	kumem_ring_destroy(r);
+}
+
 static void bad_create(void)
 {
 	int fd = raw_open();
@@ -248,55 +342,94 @@ static int blocked_waiter(void *arg)
 struct stress {
 	kumem_ring_t *r;
 	kumem_region_t *reg;
-	uint64_t done, bad;
-	volatile int stop;
+	const uint8_t *p;
+	uint64_t sent, got, bad;
 };
 
-static void stress(unsigned flags, const char *mode, int seconds)
+/* Every fourth entry a CHECKSUM of 64 bytes at a moving offset, the rest NOPs. */
+static struct kumem_sqe stress_entry(const struct stress *s, uint64_t seq)
+{
+	return (struct kumem_sqe){
+		.op = (seq & 3) ? KUMEM_OP_NOP : KUMEM_OP_CHECKSUM,
+		.region = kumem_region_id(s->reg),
+		.offset = seq % 4096,
+		.len = 64,
+		.user_data = seq,
+	};
+}
+
+static void stress_check(struct stress *s, const struct kumem_cqe *c)
+{
+	uint64_t u = c->user_data;
+
+	if (u != s->got || c->result ||
+	    ((u & 3) == 0 && c->value != kumem_checksum(s->p + u % 4096, 64)))
+		s->bad++;
+	s->got++;
+}
+
+/* Fill the SQ: one kumem_ring_get_sqe() per entry, or runs from kumem_ring_get_sqes(). */
+static void stress_queue(struct stress *s, bool batch)
+{
+	struct kumem_sqe *e;
+	unsigned n, i;
+
+	if (!batch) {
+		while ((e = kumem_ring_get_sqe(s->r)))
+			*e = stress_entry(s, s->sent++);
+		return;
+	}
+	while ((n = kumem_ring_get_sqes(s->r, 64, &e)) > 0)
+		for (i = 0; i < n; i++)
+			e[i] = stress_entry(s, s->sent++);
+}
+
+/* Take what is ready: copies from kumem_ring_reap(), or in place from peek_cqes(). */
+static void stress_reap(struct stress *s, bool batch)
+{
+	struct kumem_cqe cq[64];
+	const struct kumem_cqe *c;
+	int n, i;
+
+	do {
+		if (batch) {
+			n = kumem_ring_peek_cqes(s->r, &c);
+		} else {
+			n = kumem_ring_reap(s->r, cq, 64);
+			c = cq;
+		}
+		for (i = 0; i < n; i++)
+			stress_check(s, &c[i]);
+		if (batch && n > 0)
+			kumem_ring_cq_advance(s->r, (unsigned)n);
+	} while (n > 0);
+	if (n < 0)
+		s->bad++;
+}
+
+static void stress(unsigned flags, const char *mode, bool batch, int seconds)
 {
 	struct stress s = { 0 };
-	struct kumem_cqe cq[64];
-	uint64_t end, sent = 0, got = 0;
-	uint8_t *p;
+	uint64_t end;
 
 	kumem_ring_create(dev, 256, flags, 2000, &s.r);
 	kumem_alloc_shared(dev, 1 << 16, KUMEM_USER_READ | KUMEM_USER_WRITE, &s.reg);
-	p = kumem_region_addr(s.reg);
-	fill_pattern(p, 1 << 16, 9);
+	s.p = kumem_region_addr(s.reg);
+	fill_pattern(kumem_region_addr(s.reg), 1 << 16, 9);
 	end = now_ns() + (uint64_t)seconds * 1000000000ull;
 	while (now_ns() < end) {
-		struct kumem_sqe *e;
-		int n, i;
-
-		while ((e = kumem_ring_get_sqe(s.r))) {
-			e->op = (sent & 3) ? KUMEM_OP_NOP : KUMEM_OP_CHECKSUM;
-			e->region = kumem_region_id(s.reg);
-			e->offset = sent % 4096;
-			e->len = 64;
-			e->user_data = sent++;
-		}
+		stress_queue(&s, batch);
 		if (kumem_ring_submit(s.r) < 0)
 			break;
 		kumem_ring_wait(s.r, 1, 100000000ll);
-		n = kumem_ring_reap(s.r, cq, 64);
-		for (i = 0; i < n; i++, got++) {
-			uint64_t u = cq[i].user_data;
-
-			if (u != got || cq[i].result ||
-			    ((u & 3) == 0 && cq[i].value != kumem_checksum(p + u % 4096, 64)))
-				s.bad++;
-		}
+		stress_reap(&s, batch);
 	}
-	while (got < sent && kumem_ring_wait(s.r, 1, 1000000000ll) == 0) {
-		int n = kumem_ring_reap(s.r, cq, 64), i;
-
-		for (i = 0; i < n; i++, got++)
-			if (cq[i].user_data != got)
-				s.bad++;
-	}
-	diag("%s stress: %llu entries in %d s", mode, (unsigned long long)got, seconds);
-	ok(got == sent && got > 1000, "%s stress: every submission completed (%llu)", mode,
-	   (unsigned long long)got);
+	while (s.got < s.sent && kumem_ring_wait(s.r, 1, 1000000000ll) == 0)
+		stress_reap(&s, batch);
+	diag("%s stress (%s): %llu entries in %d s", mode, batch ? "batch calls" : "per entry",
+	     (unsigned long long)s.got, seconds);
+	ok(s.got == s.sent && s.got > 1000, "%s stress: every submission completed (%llu)", mode,
+	   (unsigned long long)s.got);
 	is_int(s.bad, 0, "%s stress: in order, checksums right", mode);
 	kumem_ring_destroy(s.r);
 	kumem_region_release(s.reg);
@@ -313,6 +446,8 @@ int main(void)
 	base = stats_now(dev);
 	every_op(0, "enter");
 	every_op(KUMEM_RING_SQPOLL, "sqpoll");
+	batch_api(0, "enter");
+	batch_api(KUMEM_RING_SQPOLL, "sqpoll");
 	bad_create();
 	hostile(0, "enter");
 	hostile(KUMEM_RING_SQPOLL, "sqpoll");
@@ -339,8 +474,8 @@ int main(void)
 		kumem_ring_destroy(r);
 		ok(1, "closing a ring while its thread busy-polls returns");
 	}
-	stress(0, "enter", 5);
-	stress(KUMEM_RING_SQPOLL, "sqpoll", 5);
+	stress(0, "enter", false, 5);
+	stress(KUMEM_RING_SQPOLL, "sqpoll", true, 5);
 	stats_check(dev, &base, "at the end");
 	kumem_close(dev);
 	return tap_done();
