@@ -24,8 +24,30 @@ struct kumem_evring {
 	uint64_t pos; /* private copy of this side's position */
 };
 
+/*
+ * The per-record operations are inline (reserve, publish, and the helpers they share): a
+ * call costs as much as the work of a small record.
+ */
+
+/* Bytes a record of @len payload bytes takes: header + payload, 8-byte aligned. */
+static inline uint64_t kumem_ev_record_total(uint32_t len)
+{
+	return ((uint64_t)len + KUMEM_EV_HDR_SIZE + 7) & ~(uint64_t)7;
+}
+
 /* Largest payload a stream of @size bytes takes (a quarter of the area). */
-uint32_t kumem_ev_max_payload(uint64_t size);
+static inline uint32_t kumem_ev_max_payload(uint64_t size)
+{
+	uint64_t max = size / 4 - KUMEM_EV_HDR_SIZE;
+
+	return max > KUMEM_EV_LEN_MASK ? KUMEM_EV_LEN_MASK & ~7u : (uint32_t)max;
+}
+
+/* The header of the record at position @pos (the double mapping makes it contiguous). */
+static inline struct kumem_ev_hdr *kumem_ev_hdr_at(struct kumem_evring *e, uint64_t pos)
+{
+	return (struct kumem_ev_hdr *)(e->data + (pos & e->mask));
+}
 
 int kumem_ev_attach(struct kumem_evring *e, uint64_t *consumer_pos, uint64_t *producer_pos,
 		    void *data, uint64_t size, bool producer);
@@ -35,7 +57,30 @@ int kumem_ev_attach(struct kumem_evring *e, uint64_t *consumer_pos, uint64_t *pr
  * -KUMEM_ENOSPC when the area is full (count a drop), -KUMEM_E2BIG for a record larger than
  * kumem_ev_max_payload(), -KUMEM_EINVAL if the consumer's position is impossible.
  */
-int kumem_ev_reserve(struct kumem_evring *e, uint32_t len, void **payload, uint64_t *rec_pos);
+static inline int kumem_ev_reserve(struct kumem_evring *e, uint32_t len, void **payload,
+				   uint64_t *rec_pos)
+{
+	uint64_t cons = kumem_os_load_acquire_u64(e->consumer_pos);
+	uint64_t total = kumem_ev_record_total(len);
+	struct kumem_ev_hdr *h;
+
+	if (KUMEM_OS_UNLIKELY(len > kumem_ev_max_payload(e->size)))
+		return -KUMEM_E2BIG;
+	/* the consumer cannot be ahead of us, nor further behind than the whole area */
+	if (KUMEM_OS_UNLIKELY(e->pos - cons > e->size))
+		return -KUMEM_EINVAL;
+	if (e->pos - cons + total > e->size)
+		return -KUMEM_ENOSPC;
+	h = kumem_ev_hdr_at(e, e->pos);
+	h->pad = 0;
+	kumem_os_write_once_u32(&h->len, len | KUMEM_EV_BUSY);
+	*payload = h + 1;
+	*rec_pos = e->pos;
+	e->pos += total;
+	/* the BUSY header is visible before the position that covers it */
+	kumem_os_store_release_u64(e->producer_pos, e->pos);
+	return 0;
+}
 
 /*
  * Producer: publish (or @discard) the record at @rec_pos. Returns true when the consumer had
@@ -48,7 +93,15 @@ bool kumem_ev_commit(struct kumem_evring *e, uint64_t rec_pos, bool discard);
  * caught up with any record in [first, end) (positions as returned by reserve; end is the
  * position after the last). One barrier for the batch instead of one per record.
  */
-void kumem_ev_publish(struct kumem_evring *e, uint64_t rec_pos, bool discard);
+static inline void kumem_ev_publish(struct kumem_evring *e, uint64_t rec_pos, bool discard)
+{
+	struct kumem_ev_hdr *h = kumem_ev_hdr_at(e, rec_pos);
+	uint32_t len = kumem_os_read_once_u32(&h->len) & KUMEM_EV_LEN_MASK;
+
+	/* release: the payload is visible before the header says it is done */
+	kumem_os_store_release_u32(&h->len, len | (discard ? KUMEM_EV_DISCARD : 0));
+}
+
 bool kumem_ev_caught_up(struct kumem_evring *e, uint64_t first, uint64_t end);
 
 /* Consumer: is a committed record waiting? -KUMEM_EINVAL for an impossible producer position. */

@@ -121,12 +121,19 @@ void kumem_events_put(struct kumem_events *e)
 }
 EXPORT_SYMBOL_GPL(kumem_events_put);
 
-/* Payload of generated record @seq: the sequence number, then bytes equal to (u8)seq.
- * memset keeps the generator cheap, so benchmarks measure the transport, not the pattern. */
-static void gen_fill(u8 *p, u32 len, u64 seq)
+/*
+ * Payload of generated record @seq (@len a multiple of 8, @p 8-byte aligned): the sequence
+ * number, then bytes equal to (u8)seq, written as 64-bit words (memset64: rep stosq on x86).
+ * Byte-wise memset is rep stosb on CPUs with ERMS, which emulators run a byte at a time
+ * (4 KiB: 6.3 us against 0.9 us in the TCG guest); read() fills its records with the same
+ * function, so the comparison stays even.
+ */
+static void gen_fill(void *p, u32 len, u64 seq)
 {
-	memcpy(p, &seq, sizeof(seq));
-	memset(p + sizeof(seq), (u8)seq, len - sizeof(seq));
+	u64 *w = p;
+
+	w[0] = seq;
+	memset64(w + 1, (u8)seq * 0x0101010101010101ull, len / 8 - 1);
 }
 
 #define KUMEM_GEN_BATCH 32

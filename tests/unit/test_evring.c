@@ -119,7 +119,7 @@ static void corrupt_stream(void **state)
 	struct expect x = { 0 };
 	uint8_t *data = double_map();
 	struct kumem_ev_hdr *h;
-	uint64_t pos;
+	uint64_t pos = 0;
 	void *p;
 
 	(void)state;
