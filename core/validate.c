@@ -5,6 +5,7 @@
  * newer libkumem gets the same answer whatever else is wrong.
  */
 #include "validate.h"
+#include "ring.h"
 
 static int user_range_ok(uint64_t addr, uint64_t len, const struct kumem_limits *lim)
 {
@@ -101,4 +102,22 @@ int kumem_check_xfer(const struct kumem_xfer *x, const struct kumem_limits *lim)
 	if (x->len > lim->max_xfer_bytes)
 		return -KUMEM_E2BIG;
 	return user_range_ok(x->addr, x->len, lim);
+}
+
+int kumem_check_ring_create(struct kumem_ring_create *a, uint32_t nr_cpus)
+{
+	if (a->flags & ~KUMEM_RING_FLAGS)
+		return -KUMEM_EINVAL;
+	/* a CPU only for a thread that exists, and only with the flag that says so */
+	if ((a->flags & KUMEM_RING_SQ_AFF) && !(a->flags & KUMEM_RING_SQPOLL))
+		return -KUMEM_EINVAL;
+	if (a->flags & KUMEM_RING_SQ_AFF ? a->sq_cpu >= nr_cpus : a->sq_cpu != 0)
+		return -KUMEM_EINVAL;
+	if (!a->cq_entries)
+		a->cq_entries = 2 * a->sq_entries;
+	if (!kumem_pow2_ok(a->sq_entries, KUMEM_RING_MAX_ENTRIES) ||
+	    !kumem_pow2_ok(a->cq_entries, 2 * KUMEM_RING_MAX_ENTRIES) ||
+	    a->cq_entries < a->sq_entries)
+		return -KUMEM_EINVAL;
+	return 0;
 }

@@ -38,4 +38,11 @@ int kumem_check_kernel_op(const struct kumem_kernel_op *op, bool is_fill);
 /* Buffered/direct transfer: reserved field, length limit, user range. */
 int kumem_check_xfer(const struct kumem_xfer *x, const struct kumem_limits *lim);
 
+/*
+ * Command ring creation: flags, entry counts, the SQPOLL CPU against the @nr_cpus the driver
+ * can name (whether the caller may use that CPU is the driver's question). Fills in the
+ * default cq_entries. OS-specific fields (event_handle) are the driver's to check.
+ */
+int kumem_check_ring_create(struct kumem_ring_create *a, uint32_t nr_cpus);
+
 #endif

@@ -37,9 +37,20 @@ static void ring_setup(struct kumem_ring *r, const struct kumem_ring_create *a)
 int kumem_ring_create(kumem_t *dev, uint32_t sq_entries, unsigned flags, uint32_t idle_us,
 		      kumem_ring_t **out)
 {
-	struct kumem_ring_create a = { .sq_entries = sq_entries,
-				       .flags = flags,
-				       .idle_us = idle_us };
+	const struct kumem_ring_params p = { .sq_entries = sq_entries,
+					     .flags = flags,
+					     .idle_us = idle_us };
+
+	return kumem_ring_create_params(dev, &p, out);
+}
+
+int kumem_ring_create_params(kumem_t *dev, const struct kumem_ring_params *p, kumem_ring_t **out)
+{
+	struct kumem_ring_create a = { .sq_entries = p->sq_entries,
+				       .cq_entries = p->cq_entries,
+				       .flags = p->flags,
+				       .idle_us = p->idle_us,
+				       .sq_cpu = p->sq_cpu };
 	struct kumem_ring *r;
 	int err;
 

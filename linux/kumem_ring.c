@@ -18,6 +18,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/cpumask.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
@@ -32,6 +33,7 @@
 
 #include "kumem_internal.h"
 #include "../core/ring_ops.h"
+#include "../core/validate.h"
 
 struct kumem_ring {
 	struct file *parent;	       /* the /dev/kumem file whose regions it works on, or NULL */
@@ -276,6 +278,32 @@ static const struct file_operations kumem_ring_fops = {
 	.llseek = noop_llseek,
 };
 
+/* The SQPOLL thread, on CPU a->sq_cpu with KUMEM_RING_SQ_AFF (bound before it first runs). */
+static int ring_start_thread(struct kumem_ring *r, const struct kumem_ring_create *a)
+{
+	struct task_struct *t;
+	int err;
+
+	t = kthread_create(kumem_sqpoll, r, "kumem-sqpoll/%d", task_pid_nr(current));
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	if (a->flags & KUMEM_RING_SQ_AFF) {
+		/*
+		 * Fails for a CPU that is not online. As with io_uring's SQ_AFF on 6.1, the
+		 * caller's cpuset is not consulted (modules cannot read it): the thread is a
+		 * kernel thread, outside that cpuset pinned or not (docs/rings.md).
+		 */
+		err = set_cpus_allowed_ptr(t, cpumask_of(a->sq_cpu));
+		if (err) {
+			kthread_stop(t); /* never woken: it exits without running kumem_sqpoll */
+			return err;
+		}
+	}
+	r->thread = t;
+	wake_up_process(t);
+	return 0;
+}
+
 /* Validate @a, build the ring and fill in its layout; NULL @parent/@drv allowed. */
 static struct kumem_ring *ring_new(struct kumem_ring_create *a, struct file *parent,
 				   const struct kumem_ring_driver *drv)
@@ -284,13 +312,10 @@ static struct kumem_ring *ring_new(struct kumem_ring_create *a, struct file *par
 	u64 sq_off, cq_off, bytes;
 	int err;
 
-	if (a->reserved0 || a->event_handle || (a->flags & ~KUMEM_RING_SQPOLL))
-		return ERR_PTR(-EINVAL);
-	if (!a->cq_entries)
-		a->cq_entries = 2 * a->sq_entries;
-	if (!kumem_pow2_ok(a->sq_entries, KUMEM_RING_MAX_ENTRIES) ||
-	    !kumem_pow2_ok(a->cq_entries, 2 * KUMEM_RING_MAX_ENTRIES) ||
-	    a->cq_entries < a->sq_entries)
+	err = kumem_check_ring_create(a, nr_cpu_ids);
+	if (err)
+		return ERR_PTR(err);
+	if (a->event_handle) /* Windows' */
 		return ERR_PTR(-EINVAL);
 	sq_off = PAGE_SIZE; /* the control page first */
 	cq_off = sq_off + (u64)a->sq_entries * sizeof(struct kumem_sqe);
@@ -323,10 +348,8 @@ static struct kumem_ring *ring_new(struct kumem_ring_create *a, struct file *par
 	r->idle_ns = (u64)(a->idle_us ? a->idle_us : 1000) * NSEC_PER_USEC;
 	r->parent = parent ? get_file(parent) : NULL;
 	if (a->flags & KUMEM_RING_SQPOLL) {
-		r->thread = kthread_run(kumem_sqpoll, r, "kumem-sqpoll/%d", task_pid_nr(current));
-		if (IS_ERR(r->thread)) {
-			err = PTR_ERR(r->thread);
-			r->thread = NULL;
+		err = ring_start_thread(r, a);
+		if (err) {
 			ring_free(r, false); /* undoes all of the above */
 			return ERR_PTR(err);
 		}

@@ -13,6 +13,7 @@
  */
 #include "kumem_win.h"
 #include "../core/ring_ops.h"
+#include "../core/validate.h"
 
 struct _KUMEM_RING {
 	LIST_ENTRY Link;
@@ -32,6 +33,7 @@ struct _KUMEM_RING {
 	PETHREAD Thread;
 	volatile LONG Stop;
 	ULONG Flags;
+	ULONG SqCpu;	 /* with KUMEM_RING_SQ_AFF: the SQPOLL thread's CPU in group 0 */
 	ULONG BaseFlags; /* private copy of what we write to sq_flags */
 	ULONG64 Idle100ns;
 	ULONG64 Bytes; /* counted in the handle's quota */
@@ -100,6 +102,9 @@ static VOID KumemSqpoll(PVOID Context)
 	ULONG64 idleSince = KeQueryInterruptTime();
 	int n;
 
+	/* a system thread of our own: its affinity stays as set until it terminates */
+	if (r->Flags & KUMEM_RING_SQ_AFF)
+		KeSetSystemAffinityThreadEx((KAFFINITY)1 << r->SqCpu);
 	while (!r->Stop) {
 		n = RingProcess(r, r->Sq.entries);
 		if (n > 0) {
@@ -150,6 +155,14 @@ PKUMEM_RING KumemRingLookupLocked(PKUMEM_FILE File, ULONG Id)
 	return NULL;
 }
 
+/* CPUs a KAFFINITY mask of processor group 0 can name: what KUMEM_RING_SQ_AFF may ask for. */
+static uint32_t RingCpuCount(void)
+{
+	ULONG n = KeQueryActiveProcessorCountEx(0);
+
+	return n < sizeof(KAFFINITY) * 8 ? n : sizeof(KAFFINITY) * 8;
+}
+
 int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 {
 	struct kumem_alloc_args mem = { 0 };
@@ -159,14 +172,9 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	NTSTATUS status;
 	int err;
 
-	if (a->reserved0 || (a->flags & ~KUMEM_RING_SQPOLL))
-		return -KUMEM_EINVAL;
-	if (!a->cq_entries)
-		a->cq_entries = 2 * a->sq_entries;
-	if (!kumem_pow2_ok(a->sq_entries, KUMEM_RING_MAX_ENTRIES) ||
-	    !kumem_pow2_ok(a->cq_entries, 2 * KUMEM_RING_MAX_ENTRIES) ||
-	    a->cq_entries < a->sq_entries)
-		return -KUMEM_EINVAL;
+	err = kumem_check_ring_create(a, RingCpuCount());
+	if (err)
+		return err;
 	sqOff = PAGE_SIZE;
 	cqOff = sqOff + (ULONG64)a->sq_entries * sizeof(struct kumem_sqe);
 
@@ -202,6 +210,7 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	KeInitializeEvent(&r->CqEvent, NotificationEvent, FALSE);
 	KeInitializeEvent(&r->WakeEvent, SynchronizationEvent, FALSE);
 	r->Flags = a->flags;
+	r->SqCpu = a->sq_cpu;
 	r->Idle100ns = (ULONG64)(a->idle_us ? a->idle_us : 1000) * 10;
 
 	if (a->flags & KUMEM_RING_SQPOLL) {

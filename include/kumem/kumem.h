@@ -119,6 +119,21 @@ typedef struct kumem_events kumem_events_t; /* kernel -> user record stream */
  */
 int kumem_ring_create(kumem_t *dev, uint32_t sq_entries, unsigned flags, uint32_t idle_us,
 		      kumem_ring_t **out);
+
+/* What kumem_ring_create_params() takes: kumem_ring_create()'s arguments and more. */
+struct kumem_ring_params {
+	uint32_t sq_entries; /* a power of two, at most KUMEM_RING_MAX_ENTRIES */
+	uint32_t cq_entries; /* a power of two >= sq_entries; 0 means 2 * sq_entries */
+	unsigned flags;	     /* KUMEM_RING_SQPOLL, KUMEM_RING_SQ_AFF */
+	uint32_t idle_us;    /* SQPOLL: busy-poll time before the thread sleeps; 0 means 1000 */
+	uint32_t sq_cpu;     /* with KUMEM_RING_SQ_AFF: the one CPU the SQPOLL thread runs on */
+};
+/*
+ * kumem_ring_create() with every setting. KUMEM_RING_SQ_AFF (with SQPOLL) keeps the kernel
+ * thread on @sq_cpu, which must be online (-EINVAL otherwise): pin it away from the
+ * submitting thread, as with io_uring's SQ_AFF. Windows: a CPU of processor group 0.
+ */
+int kumem_ring_create_params(kumem_t *dev, const struct kumem_ring_params *p, kumem_ring_t **out);
 /*
  * Take over a ring a driver created for this process (its ioctl returned @fd; the driver
  * used kumem_ring_create_driver() and defines ops >= KUMEM_OP_DRIVER_FIRST). The ring is

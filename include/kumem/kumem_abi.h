@@ -230,14 +230,16 @@ struct kumem_cqe {
  * an event the driver signals whenever it posts completions.
  */
 #define KUMEM_RING_SQPOLL 0x1u /* a kernel thread consumes submissions; sleeps when idle */
+#define KUMEM_RING_SQ_AFF 0x2u /* with SQPOLL: that thread runs on CPU sq_cpu only */
+#define KUMEM_RING_FLAGS  (KUMEM_RING_SQPOLL | KUMEM_RING_SQ_AFF)
 
 struct kumem_ring_create {
-	uint32_t sq_entries; /* in: power of two, <= KUMEM_RING_MAX_ENTRIES */
-	uint32_t cq_entries; /* in: power of two >= sq_entries, or 0 for 2 * sq_entries */
-	uint32_t flags;	     /* in: KUMEM_RING_SQPOLL */
-	uint32_t idle_us;    /* in: SQPOLL busy-poll time before sleeping (0: 1000) */
-	int32_t ring_fd;     /* out */
-	uint32_t reserved0;
+	uint32_t sq_entries;   /* in: power of two, <= KUMEM_RING_MAX_ENTRIES */
+	uint32_t cq_entries;   /* in: power of two >= sq_entries, or 0 for 2 * sq_entries */
+	uint32_t flags;	       /* in: KUMEM_RING_* */
+	uint32_t idle_us;      /* in: SQPOLL busy-poll time before sleeping (0: 1000) */
+	int32_t ring_fd;       /* out */
+	uint32_t sq_cpu;       /* in: with KUMEM_RING_SQ_AFF, an online CPU; else 0 */
 	uint64_t map_len;      /* out: mmap(ring_fd, offset 0, map_len) */
 	uint64_t sq_offset;    /* out: first kumem_sqe in the mapping */
 	uint64_t cq_offset;    /* out: first kumem_cqe */
@@ -315,6 +317,7 @@ _Static_assert(__builtin_offsetof(struct kumem_sqe, user_data) == 24, "sqe.user_
 _Static_assert(__builtin_offsetof(struct kumem_sqe, dst_offset) == 40, "sqe.dst_offset");
 _Static_assert(sizeof(struct kumem_cqe) == 32, "cqe layout");
 _Static_assert(sizeof(struct kumem_ring_create) == 64, "ring_create layout");
+_Static_assert(__builtin_offsetof(struct kumem_ring_create, sq_cpu) == 20, "ring_create.sq_cpu");
 _Static_assert(sizeof(struct kumem_ring_enter) == 32, "ring_enter layout");
 _Static_assert(sizeof(struct kumem_ev_hdr) == KUMEM_EV_HDR_SIZE, "event header");
 _Static_assert(sizeof(struct kumem_events_create) == 48, "events_create layout");

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Command rings: every op in both service modes, bad input, hostile indices, lifetime, stress. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <pthread.h>
 #include <time.h>
@@ -241,6 +244,91 @@ static void batch_api(unsigned flags, const char *mode)
 	kumem_ring_destroy(r);
 }
 
+/* The kernel thread of the ring created last by this process (comm "kumem-sqpoll/<pid>",
+ * cut to 15 characters): its pid, or -1. */
+static pid_t sqpoll_thread(void)
+{
+	char want[32], path[64], comm[32];
+	pid_t pid, found = -1;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	snprintf(want, sizeof(want), "kumem-sqpoll/%d", (int)getpid());
+	want[15] = '\0';
+	while (d && (de = readdir(d))) {
+		FILE *f;
+
+		pid = (pid_t)atoi(de->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, want, strlen(want)) &&
+		    pid > found)
+			found = pid;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Write @v to a sysfs/proc file; 0 or -errno. */
+static int write_file(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, v, strlen(v)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* KUMEM_RING_SQ_AFF: the thread runs where it is told, and only on a CPU that is online. */
+static void sq_affinity(void)
+{
+	static const char cpu1[] = "/sys/devices/system/cpu/cpu1/online";
+	struct kumem_ring_params p = { .sq_entries = 16,
+				       .flags = KUMEM_RING_SQPOLL | KUMEM_RING_SQ_AFF,
+				       .idle_us = 100,
+				       .sq_cpu = 1 };
+	cpu_set_t mine, only0, got;
+	struct kumem_cqe c;
+	kumem_ring_t *r;
+	pid_t t;
+
+	/* the guest has two vCPUs; fewer is a harness problem, and a failure, not a skip */
+	if (!ok(sysconf(_SC_NPROCESSORS_ONLN) >= 2, "SQ_AFF: two CPUs to choose from"))
+		return;
+	/* the usual set-up: the submitting thread on CPU 0, the kernel's on CPU 1 */
+	sched_getaffinity(0, sizeof(mine), &mine);
+	CPU_ZERO(&only0);
+	CPU_SET(0, &only0);
+	sched_setaffinity(0, sizeof(only0), &only0);
+	is_int(kumem_ring_create_params(dev, &p, &r), 0,
+	       "SQ_AFF: a caller on CPU 0 puts its ring's thread on CPU 1");
+	t = sqpoll_thread();
+	CPU_ZERO(&got);
+	ok(t > 0 && sched_getaffinity(t, sizeof(got), &got) == 0 && CPU_COUNT(&got) == 1 &&
+		   CPU_ISSET(1, &got),
+	   "SQ_AFF: the kernel thread (pid %d) may run on CPU 1 only", (int)t);
+	c = one(r, (struct kumem_sqe){ .op = KUMEM_OP_NOP, .user_data = 5 });
+	ok(c.result == 0 && c.user_data == 5, "SQ_AFF: and serves the ring");
+	kumem_ring_destroy(r);
+	sched_setaffinity(0, sizeof(mine), &mine);
+
+	/* an offline CPU: the thread was made, is never run, and goes again */
+	if (!ok(write_file(cpu1, "0") == 0, "SQ_AFF: take CPU 1 offline"))
+		return;
+	is_int(kumem_ring_create_params(dev, &p, &r), -EINVAL, "SQ_AFF: an offline CPU -> EINVAL");
+	ok(sqpoll_thread() < 0, "SQ_AFF: and no thread is left behind");
+	ok(write_file(cpu1, "1") == 0, "SQ_AFF: CPU 1 back online");
+}
+
 static void bad_create(void)
 {
 	int fd = raw_open();
@@ -264,9 +352,16 @@ static void bad_create(void)
 	a.event_handle = 1;
 	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL, "a Windows event handle -> EINVAL");
 	a.event_handle = 0;
-	a.reserved0 = 1;
-	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL, "reserved field -> EINVAL");
-	a.reserved0 = 0;
+	a.sq_cpu = 1;
+	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL, "sq_cpu without SQ_AFF -> EINVAL");
+	a.flags = KUMEM_RING_SQ_AFF;
+	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL, "SQ_AFF without SQPOLL -> EINVAL");
+	a.flags = KUMEM_RING_SQPOLL | KUMEM_RING_SQ_AFF;
+	a.sq_cpu = 4096;
+	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), -EINVAL,
+	       "SQ_AFF on a CPU not there -> EINVAL");
+	a.sq_cpu = 0;
+	a.flags = 0;
 	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, (void *)16), -EFAULT, "bad pointer -> EFAULT");
 	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), 0, "a good one");
 	{
@@ -449,6 +544,7 @@ int main(void)
 	batch_api(0, "enter");
 	batch_api(KUMEM_RING_SQPOLL, "sqpoll");
 	bad_create();
+	sq_affinity();
 	hostile(0, "enter");
 	hostile(KUMEM_RING_SQPOLL, "sqpoll");
 

@@ -175,6 +175,43 @@ static void xfer_rules(void **state)
 	assert_int_equal(kumem_check_xfer(&x, &lim), -KUMEM_EINVAL);
 }
 
+static int ring(uint32_t sq, uint32_t cq, uint32_t flags, uint32_t cpu)
+{
+	struct kumem_ring_create a = {
+		.sq_entries = sq, .cq_entries = cq, .flags = flags, .sq_cpu = cpu
+	};
+
+	return kumem_check_ring_create(&a, 4); /* a driver that can name CPUs 0..3 */
+}
+
+static void ring_create_rules(void **state)
+{
+	struct kumem_ring_create a = { .sq_entries = 64 };
+
+	(void)state;
+	assert_int_equal(kumem_check_ring_create(&a, 4), 0);
+	assert_int_equal(a.cq_entries, 128); /* the default: twice the SQ */
+	assert_int_equal(ring(1, 0, 0, 0), 0);
+	assert_int_equal(ring(KUMEM_RING_MAX_ENTRIES, 0, 0, 0), 0);
+	assert_int_equal(ring(KUMEM_RING_MAX_ENTRIES * 2, 0, 0, 0), -KUMEM_EINVAL);
+	assert_int_equal(ring(0, 0, 0, 0), -KUMEM_EINVAL);
+	assert_int_equal(ring(48, 0, 0, 0), -KUMEM_EINVAL);
+	assert_int_equal(ring(0x80000000u, 0, 0, 0), -KUMEM_EINVAL); /* 2 * sq wraps to 0 */
+	assert_int_equal(ring(64, 64, 0, 0), 0);
+	assert_int_equal(ring(64, 32, 0, 0), -KUMEM_EINVAL); /* CQ smaller than SQ */
+	assert_int_equal(ring(64, 96, 0, 0), -KUMEM_EINVAL);
+	assert_int_equal(ring(64, 0, 0x80, 0), -KUMEM_EINVAL);
+	/* SQ_AFF: only with SQPOLL, a CPU the driver can name; sq_cpu is 0 without it */
+	assert_int_equal(ring(64, 0, KUMEM_RING_SQPOLL, 0), 0);
+	assert_int_equal(ring(64, 0, KUMEM_RING_SQPOLL | KUMEM_RING_SQ_AFF, 3), 0);
+	assert_int_equal(ring(64, 0, KUMEM_RING_SQPOLL | KUMEM_RING_SQ_AFF, 4), -KUMEM_EINVAL);
+	assert_int_equal(ring(64, 0, KUMEM_RING_SQPOLL | KUMEM_RING_SQ_AFF, UINT32_MAX),
+			 -KUMEM_EINVAL);
+	assert_int_equal(ring(64, 0, KUMEM_RING_SQ_AFF, 1), -KUMEM_EINVAL);
+	assert_int_equal(ring(64, 0, KUMEM_RING_SQPOLL, 1), -KUMEM_EINVAL);
+	assert_int_equal(ring(64, 0, 0, 1), -KUMEM_EINVAL);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -185,6 +222,7 @@ int main(void)
 		cmocka_unit_test(ref_and_describe_rules),
 		cmocka_unit_test(kernel_op_rules),
 		cmocka_unit_test(xfer_rules),
+		cmocka_unit_test(ring_create_rules),
 	};
 	/* clang-format on */
 
