@@ -512,7 +512,7 @@ int cmd_bench(int argc, char **argv)
 	/* the ring core's two-thread figure needs no driver: run it natively too */
 	if (!strcmp(what, "ring") && kumem_open(&dev)) {
 		printf("kumem bench: no kumem device here; measuring what runs without it\n");
-		bench_ring(NULL, 2000000);
+		bench_ring(NULL, 2000000, o.csv);
 		return EXIT_OK;
 	}
 	if (!dev && cli_open(&dev))
@@ -524,9 +524,9 @@ int cmd_bench(int argc, char **argv)
 	if (!err && (!strcmp(what, "checksum") || !strcmp(what, "all")))
 		err = bench_checksum(dev, &o);
 	if (!err && (!strcmp(what, "ring") || !strcmp(what, "all")))
-		err = bench_ring(dev, 2000000);
+		err = bench_ring(dev, 2000000, o.csv);
 	if (!err && (!strcmp(what, "events") || !strcmp(what, "all")))
-		err = bench_events(dev, 200000);
+		err = bench_events(dev, 200000, o.csv);
 	kumem_close(dev);
 	if (o.csv)
 		fclose(o.csv);

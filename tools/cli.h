@@ -23,8 +23,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 /* tools/bench_ring.c; bench_ring() accepts dev == NULL (runs what needs no driver) */
-int bench_ring(kumem_t *dev, uint64_t count);
-int bench_events(kumem_t *dev, uint64_t count);
+int bench_ring(kumem_t *dev, uint64_t count, FILE *csv);
+int bench_events(kumem_t *dev, uint64_t count, FILE *csv);
 
 /* Print "kumem: <what>: <why>" for a libkumem error. */
 void cli_error(const char *what, int err);
