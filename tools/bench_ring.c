@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -465,6 +466,31 @@ static void ratio(const char *what, double v, double base, double target)
 	printf("\n");
 }
 
+/*
+ * What a ring of the benchmark's size costs in memory, as the module lays it out
+ * (KUMEM_IOC_RING_INFO), beside what the entries alone take. Nothing is allocated per
+ * message: submissions and completions live in these pages.
+ */
+static void ring_memory(kumem_t *dev)
+{
+	struct kumem_ring_create info;
+	kumem_ring_t *r;
+	uint64_t entries;
+
+	if (kumem_ring_create(dev, RING_ENTRIES, 0, 0, &r))
+		return;
+	if (ioctl(kumem_ring_fd(r), KUMEM_IOC_RING_INFO, &info) == 0) {
+		entries = (uint64_t)info.sq_entries * sizeof(struct kumem_sqe) +
+			  (uint64_t)info.cq_entries * sizeof(struct kumem_cqe);
+		printf("  memory: a %u-entry ring maps %" PRIu64 " bytes = %u x %zu B submissions"
+		       " + %u x %zu B completions + %" PRIu64 " B control page (indices, one cache"
+		       " line per writer)\n",
+		       info.sq_entries, info.map_len, info.sq_entries, sizeof(struct kumem_sqe),
+		       info.cq_entries, sizeof(struct kumem_cqe), info.map_len - entries);
+	}
+	kumem_ring_destroy(r);
+}
+
 /* Without the module only the rows that need no driver run. */
 static bool row_runs(int row, const kumem_t *dev)
 {
@@ -512,6 +538,7 @@ int bench_ring(kumem_t *dev, uint64_t count, FILE *csv)
 		printf("  (no kumem device: the kernel rows need the module)\n");
 		return 0;
 	}
+	ring_memory(dev);
 	best = med[ROW_ENTER256] > med[ROW_SQPOLL] ? med[ROW_ENTER256] : med[ROW_SQPOLL];
 	printf("  ratios of the medians, against the issue's targets:\n");
 	ratio("best kernel path / same ring between two user threads", best, med[ROW_SAME_RING],
