@@ -106,7 +106,7 @@ int kumem_direct_checksum(kumem_t *dev, const void *buf, size_t len, uint64_t *s
 /* The checksum the driver computes, computed here: same code (core/checksum.c). */
 uint64_t kumem_checksum(const void *buf, size_t len);
 
-/* ---- rings (Linux; the Windows driver does not serve them yet) -------------------------- */
+/* ---- rings (command rings on Linux and Windows; event streams on Linux only) ----------- */
 
 typedef struct kumem_ring kumem_ring_t;	    /* submission + completion queues */
 typedef struct kumem_events kumem_events_t; /* kernel -> user record stream */
