@@ -155,16 +155,22 @@ static void same_put(void *ctx, struct kumem_ring_mem *m)
 
 static const struct kumem_region_ops same_ops = { .get = same_get, .put = same_put };
 
+/* The ring's two queues from one side: @kernel_side consumes the SQ and produces the CQ. */
+static void same_attach(struct kumem_queue *sq, struct kumem_queue *cq, bool kernel_side)
+{
+	kumem_queue_attach(sq, &same.ctrl.sq_tail, &same.ctrl.sq_head, same.sq, 256,
+			   sizeof(struct kumem_sqe), !kernel_side);
+	kumem_queue_attach(cq, &same.ctrl.cq_tail, &same.ctrl.cq_head, same.cq, 512,
+			   sizeof(struct kumem_cqe), kernel_side);
+}
+
 static void *same_server(void *arg)
 {
 	struct kumem_queue sq, cq;
 
 	(void)arg;
 	pin_self(1);
-	kumem_queue_attach(&sq, &same.ctrl.sq_tail, &same.ctrl.sq_head, same.sq, 256,
-			   sizeof(struct kumem_sqe), false);
-	kumem_queue_attach(&cq, &same.ctrl.cq_tail, &same.ctrl.cq_head, same.cq, 512,
-			   sizeof(struct kumem_cqe), true);
+	same_attach(&sq, &cq, true);
 	while (!atomic_load_explicit(&same.stop, memory_order_relaxed))
 		if (kumem_ring_service(&sq, &cq, 256, &same_ops, NULL) < 0)
 			break;
@@ -183,14 +189,8 @@ static double same_ring(uint64_t count, bool server_thread)
 	pthread_t t;
 
 	memset(&same, 0, sizeof(same));
-	kumem_queue_attach(&sq, &same.ctrl.sq_tail, &same.ctrl.sq_head, same.sq, 256,
-			   sizeof(struct kumem_sqe), true);
-	kumem_queue_attach(&cq, &same.ctrl.cq_tail, &same.ctrl.cq_head, same.cq, 512,
-			   sizeof(struct kumem_cqe), false);
-	kumem_queue_attach(&ksq, &same.ctrl.sq_tail, &same.ctrl.sq_head, same.sq, 256,
-			   sizeof(struct kumem_sqe), false);
-	kumem_queue_attach(&kcq, &same.ctrl.cq_tail, &same.ctrl.cq_head, same.cq, 512,
-			   sizeof(struct kumem_cqe), true);
+	same_attach(&sq, &cq, false);
+	same_attach(&ksq, &kcq, true); /* used when this thread services the ring itself */
 	if (server_thread && pthread_create(&t, NULL, same_server, NULL))
 		return 0;
 	t0 = now_ns();

@@ -208,12 +208,33 @@ static void driver_ops(void **state)
 	assert_int_equal(c.result, -KUMEM_EINVAL);
 }
 
+/* A command ring in test memory, seen from both sides: u* the process's, k* the kernel's. */
+struct test_ring {
+	uint32_t sp, sc, cp, cc; /* sq_tail, sq_head, cq_tail, cq_head */
+	struct kumem_queue usq, ksq, kcq, ucq;
+};
+
+/* Attach @t to 8 @sqes and 8 @cqes, then submit the 8 entries of @subs. */
+static void test_ring_submit8(struct test_ring *t, struct kumem_sqe *sqes, struct kumem_cqe *cqes,
+			      const struct kumem_sqe *subs)
+{
+	uint32_t i;
+
+	memset(t, 0, sizeof(*t));
+	kumem_queue_attach(&t->usq, &t->sp, &t->sc, sqes, 8, sizeof(*sqes), true);
+	kumem_queue_attach(&t->ksq, &t->sp, &t->sc, sqes, 8, sizeof(*sqes), false);
+	kumem_queue_attach(&t->kcq, &t->cp, &t->cc, cqes, 8, sizeof(*cqes), true);
+	kumem_queue_attach(&t->ucq, &t->cp, &t->cc, cqes, 8, sizeof(*cqes), false);
+	for (i = 0; i < 8; i++)
+		*(struct kumem_sqe *)kumem_queue_prod_slot(&t->usq, i) = subs[i];
+	kumem_queue_publish(&t->usq, 8);
+}
+
 static void service(void **state)
 {
 	struct kumem_sqe *sqes = calloc(8, sizeof(*sqes));
 	struct kumem_cqe *cqes = calloc(8, sizeof(*cqes));
-	uint32_t sp = 0, sc = 0, cp = 0, cc = 0;
-	struct kumem_queue usq, ksq, kcq, ucq;
+	struct test_ring t;
 	static const struct kumem_sqe subs[] = {
 		{ .op = KUMEM_OP_FILL,
 		  .region = 1,
@@ -241,18 +262,12 @@ static void service(void **state)
 	uint32_t i;
 
 	(void)state;
-	kumem_queue_attach(&usq, &sp, &sc, sqes, 8, sizeof(*sqes), true);
-	kumem_queue_attach(&ksq, &sp, &sc, sqes, 8, sizeof(*sqes), false);
-	kumem_queue_attach(&kcq, &cp, &cc, cqes, 8, sizeof(*cqes), true);
-	kumem_queue_attach(&ucq, &cp, &cc, cqes, 8, sizeof(*cqes), false);
-	for (i = 0; i < 8; i++)
-		*(struct kumem_sqe *)kumem_queue_prod_slot(&usq, i) = subs[i];
-	kumem_queue_publish(&usq, 8);
-	assert_int_equal(kumem_ring_service(&ksq, &kcq, 3, &fake_ops, NULL), 3);
-	assert_int_equal(kumem_ring_service(&ksq, &kcq, 100, &fake_ops, NULL), 5);
-	assert_int_equal(kumem_queue_ready(&ucq), 8);
+	test_ring_submit8(&t, sqes, cqes, subs);
+	assert_int_equal(kumem_ring_service(&t.ksq, &t.kcq, 3, &fake_ops, NULL), 3);
+	assert_int_equal(kumem_ring_service(&t.ksq, &t.kcq, 100, &fake_ops, NULL), 5);
+	assert_int_equal(kumem_queue_ready(&t.ucq), 8);
 	for (i = 0; i < 8; i++) {
-		const struct kumem_cqe *c = kumem_queue_cons_slot(&ucq, i);
+		const struct kumem_cqe *c = kumem_queue_cons_slot(&t.ucq, i);
 
 		assert_int_equal(c->user_data, i + 1);
 		assert_int_equal(c->result, want[i]);
@@ -261,15 +276,15 @@ static void service(void **state)
 	assert_int_equal(mem1[109], 7);
 	assert_int_equal(mem1[110], 0);
 	assert_int_equal(mem1[249], 7);
-	assert_int_equal(((const struct kumem_cqe *)kumem_queue_cons_slot(&ucq, 2))->value,
+	assert_int_equal(((const struct kumem_cqe *)kumem_queue_cons_slot(&t.ucq, 2))->value,
 			 kumem_checksum(mem1, 256));
 	assert_int_equal(mem2[0], 0);
 	assert_int_equal(n_gets, n_puts);
 	/* the CQ is full: nothing more is consumed even with submissions waiting */
-	kumem_queue_publish(&usq, 1);
-	assert_int_equal(kumem_ring_service(&ksq, &kcq, 100, &fake_ops, NULL), 0);
-	sp = 100; /* hostile */
-	assert_int_equal(kumem_ring_service(&ksq, &kcq, 100, &fake_ops, NULL), -KUMEM_EINVAL);
+	kumem_queue_publish(&t.usq, 1);
+	assert_int_equal(kumem_ring_service(&t.ksq, &t.kcq, 100, &fake_ops, NULL), 0);
+	t.sp = 100; /* hostile */
+	assert_int_equal(kumem_ring_service(&t.ksq, &t.kcq, 100, &fake_ops, NULL), -KUMEM_EINVAL);
 	free(sqes);
 	free(cqes);
 }
@@ -324,21 +339,15 @@ static void nop_fast_path(void **state)
 	};
 	struct kumem_sqe *sqes = calloc(8, sizeof(*sqes));
 	struct kumem_cqe *cqes = malloc(8 * sizeof(*cqes));
-	uint32_t sp = 0, sc = 0, cp = 0, cc = 0, i;
-	struct kumem_queue usq, ksq, kcq, ucq;
+	struct test_ring t;
+	uint32_t i;
 
 	(void)state;
 	memset(cqes, 0xa5, 8 * sizeof(*cqes)); /* stale completions: every field is rewritten */
-	kumem_queue_attach(&usq, &sp, &sc, sqes, 8, sizeof(*sqes), true);
-	kumem_queue_attach(&ksq, &sp, &sc, sqes, 8, sizeof(*sqes), false);
-	kumem_queue_attach(&kcq, &cp, &cc, cqes, 8, sizeof(*cqes), true);
-	kumem_queue_attach(&ucq, &cp, &cc, cqes, 8, sizeof(*cqes), false);
-	for (i = 0; i < 8; i++)
-		*(struct kumem_sqe *)kumem_queue_prod_slot(&usq, i) = nops[i];
-	kumem_queue_publish(&usq, 8);
-	assert_int_equal(kumem_ring_service(&ksq, &kcq, 8, &fake_ops, NULL), 8);
+	test_ring_submit8(&t, sqes, cqes, nops);
+	assert_int_equal(kumem_ring_service(&t.ksq, &t.kcq, 8, &fake_ops, NULL), 8);
 	for (i = 0; i < 8; i++) {
-		const struct kumem_cqe *c = kumem_queue_cons_slot(&ucq, i);
+		const struct kumem_cqe *c = kumem_queue_cons_slot(&t.ucq, i);
 		struct kumem_cqe alone;
 
 		/* the same entry through the full path gives the same completion */
