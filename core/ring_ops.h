@@ -31,7 +31,8 @@ void kumem_ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c,
 
 /*
  * Consume up to @max submissions from @sq, posting one completion each to @cq, never more
- * than @cq has room for. Returns the number consumed, or -KUMEM_EINVAL if an index the
+ * than @cq has room for. @sq holds struct kumem_sqe entries and @cq struct kumem_cqe ones
+ * (the loop indexes them as such). Returns the number consumed, or -KUMEM_EINVAL if an index the
  * process wrote is impossible (the caller marks the ring dead).
  */
 int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t max,

@@ -9,7 +9,8 @@
  *   enter    the caller consumes up to to_submit entries with KUMEM_IOC_RING_ENTER: one
  *            system call per batch
  *   SQPOLL   a kernel thread consumes entries as they appear, busy-polls for idle_us, then
- *            sets KUMEM_SQ_NEED_WAKEUP and sleeps until ENTER(KUMEM_ENTER_WAKEUP)
+ *            sets KUMEM_SQ_NEED_WAKEUP and sleeps until ENTER(KUMEM_ENTER_WAKEUP); with
+ *            KUMEM_RING_SQ_AFF it runs on CPU sq_cpu only
  *
  * Completions are waited for by polling the CQ, by poll()/epoll on the ring fd, or with
  * ENTER(KUMEM_ENTER_GETEVENTS) and a timeout. Every user-written index is read once and
