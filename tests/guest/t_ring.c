@@ -502,32 +502,72 @@ static void stress_reap(struct stress *s, bool batch)
 		s->bad++;
 }
 
-static void stress(unsigned flags, const char *mode, bool batch, int seconds)
+/* One submitter's run: its own ring and region, @seconds of traffic, then drain. */
+struct stress_run {
+	unsigned flags;
+	bool batch;
+	int seconds;
+	struct stress s;
+};
+
+static void *stress_thread(void *arg)
 {
-	struct stress s = { 0 };
+	struct stress_run *run = arg;
+	struct stress *s = &run->s;
 	uint64_t end;
 
-	kumem_ring_create(dev, 256, flags, 2000, &s.r);
-	kumem_alloc_shared(dev, 1 << 16, KUMEM_USER_READ | KUMEM_USER_WRITE, &s.reg);
-	s.p = kumem_region_addr(s.reg);
-	fill_pattern(kumem_region_addr(s.reg), 1 << 16, 9);
-	end = now_ns() + (uint64_t)seconds * 1000000000ull;
-	while (now_ns() < end) {
-		stress_queue(&s, batch);
-		if (kumem_ring_submit(s.r) < 0)
-			break;
-		kumem_ring_wait(s.r, 1, 100000000ll);
-		stress_reap(&s, batch);
+	if (kumem_ring_create(dev, 256, run->flags, 2000, &s->r) ||
+	    kumem_alloc_shared(dev, 1 << 16, KUMEM_USER_READ | KUMEM_USER_WRITE, &s->reg)) {
+		s->bad++;
+		return NULL;
 	}
-	while (s.got < s.sent && kumem_ring_wait(s.r, 1, 1000000000ll) == 0)
-		stress_reap(&s, batch);
-	diag("%s stress (%s): %llu entries in %d s", mode, batch ? "batch calls" : "per entry",
-	     (unsigned long long)s.got, seconds);
-	ok(s.got == s.sent && s.got > 1000, "%s stress: every submission completed (%llu)", mode,
-	   (unsigned long long)s.got);
-	is_int(s.bad, 0, "%s stress: in order, checksums right", mode);
-	kumem_ring_destroy(s.r);
-	kumem_region_release(s.reg);
+	s->p = kumem_region_addr(s->reg);
+	fill_pattern(kumem_region_addr(s->reg), 1 << 16, 9);
+	end = now_ns() + (uint64_t)run->seconds * 1000000000ull;
+	while (now_ns() < end) {
+		stress_queue(s, run->batch);
+		if (kumem_ring_submit(s->r) < 0)
+			break;
+		kumem_ring_wait(s->r, 1, 100000000ll);
+		stress_reap(s, run->batch);
+	}
+	while (s->got < s->sent && kumem_ring_wait(s->r, 1, 1000000000ll) == 0)
+		stress_reap(s, run->batch);
+	kumem_ring_destroy(s->r);
+	kumem_region_release(s->reg);
+	return NULL;
+}
+
+/*
+ * @seconds of traffic with both vCPUs busy: in enter mode two submitters, each with its own
+ * ring on the same /dev/kumem file (one through the per-entry calls, one through the batch
+ * calls); with SQPOLL one submitter (batch calls) and the kernel thread.
+ */
+static void stress(unsigned flags, const char *mode, int seconds)
+{
+	struct stress_run runs[2] = {
+		{ .flags = flags, .batch = true, .seconds = seconds },
+		{ .flags = flags, .batch = false, .seconds = seconds },
+	};
+	int i, n = (flags & KUMEM_RING_SQPOLL) ? 1 : 2;
+	pthread_t t;
+
+	if (n == 2 && pthread_create(&t, NULL, stress_thread, &runs[1]))
+		bail_out("pthread_create");
+	stress_thread(&runs[0]);
+	if (n == 2)
+		pthread_join(t, NULL);
+	for (i = 0; i < n; i++) {
+		struct stress *s = &runs[i].s;
+		const char *calls = runs[i].batch ? "batch calls" : "per-entry calls";
+
+		diag("%s stress (%s): %llu entries in %d s", mode, calls,
+		     (unsigned long long)s->got, seconds);
+		ok(s->got == s->sent && s->got > 1000,
+		   "%s stress (%s): every submission completed (%llu)", mode, calls,
+		   (unsigned long long)s->got);
+		is_int(s->bad, 0, "%s stress (%s): in order, checksums right", mode, calls);
+	}
 }
 
 int main(void)
@@ -570,8 +610,8 @@ int main(void)
 		kumem_ring_destroy(r);
 		ok(1, "closing a ring while its thread busy-polls returns");
 	}
-	stress(0, "enter", false, 5);
-	stress(KUMEM_RING_SQPOLL, "sqpoll", true, 5);
+	stress(0, "enter", 5);
+	stress(KUMEM_RING_SQPOLL, "sqpoll", 5);
 	stats_check(dev, &base, "at the end");
 	kumem_close(dev);
 	return tap_done();
