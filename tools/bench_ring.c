@@ -261,7 +261,8 @@ static unsigned queue_nops(kumem_ring_t *r, unsigned want, uint64_t *sent, bool 
 	return done;
 }
 
-/* Take every ready completion, checking each is the next NOP and succeeded. */
+/* Take every ready completion, checking each is the next NOP and succeeded: 0, a negative
+ * errno, or 1 for a wrong completion. */
 static int reap_nops(kumem_ring_t *r, uint64_t *got, bool per_entry)
 {
 	struct kumem_cqe out[RING_ENTRIES];
@@ -276,7 +277,7 @@ static int reap_nops(kumem_ring_t *r, uint64_t *got, bool per_entry)
 			n = kumem_ring_peek_cqes(r, &c);
 		}
 		if (n <= 0)
-			return n < 0 ? n : -bad;
+			return n < 0 ? n : bad;
 		for (i = 0; i < n; i++)
 			bad |= (c[i].user_data != *got + (uint64_t)i) | (c[i].result != 0);
 		*got += (uint64_t)n;
@@ -289,13 +290,12 @@ static int reap_nops(kumem_ring_t *r, uint64_t *got, bool per_entry)
 static double kumem_nops(kumem_t *dev, unsigned flags, unsigned batch, bool per_entry,
 			 uint64_t count)
 {
-	uint64_t sent = 0, got = 0, t0;
-	kumem_ring_t *r;
-	int err = 0;
-
 	struct kumem_ring_params p = { .sq_entries = RING_ENTRIES,
 				       .flags = flags,
 				       .idle_us = 5000 };
+	uint64_t sent = 0, got = 0, t0;
+	kumem_ring_t *r;
+	int err = 0;
 
 	/* the kernel thread on CPU 1, like the user thread it is set beside */
 	if ((flags & KUMEM_RING_SQPOLL) && second_cpu()) {
@@ -309,7 +309,7 @@ static double kumem_nops(kumem_t *dev, unsigned flags, unsigned batch, bool per_
 		uint64_t left = count - sent;
 
 		queue_nops(r, left < batch ? (unsigned)left : batch, &sent, per_entry);
-		err = kumem_ring_submit(r);
+		err = kumem_ring_submit(r); /* the number submitted, or a negative errno */
 		if (err >= 0)
 			err = reap_nops(r, &got, per_entry);
 		/* enter mode: the kernel left entries for lack of CQ room only if we lag behind */
