@@ -8,6 +8,17 @@
 
 #include "ring.h"
 
+/*
+ * Bounds on the work of one submission and of one batch, the same in both drivers.
+ *
+ * FILL, CHECKSUM and COPY run in steps of at most KUMEM_RING_CHUNK_BYTES; between two steps
+ * the driver's yield() gives the CPU away if needed and says whether to stop (a fatal signal,
+ * a thread told to stop). One call of kumem_ring_service() takes no further submission once
+ * those it ran have touched KUMEM_RING_BATCH_BYTES; the rest stay queued for the next call.
+ */
+#define KUMEM_RING_CHUNK_BYTES (1u << 20)
+#define KUMEM_RING_BATCH_BYTES (64u << 20)
+
 /* A region as a submission sees it, for as long as the driver holds it. */
 struct kumem_ring_mem {
 	uint8_t *kaddr; /* first byte, in the driver's own mapping */
@@ -23,6 +34,9 @@ struct kumem_region_ops {
 	/* Ops >= KUMEM_OP_DRIVER_FIRST: the ring's driver runs them (NULL: -KUMEM_EINVAL).
 	 * Returns the completion's result; may set c->value. */
 	int (*driver_op)(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c);
+	/* Between two steps of a long operation: reschedule if needed; true: stop now.
+	 * NULL: never stops. */
+	bool (*yield)(void *ctx);
 };
 
 /* Run one submission (a private copy) and fill its completion. */
