@@ -84,10 +84,24 @@ static int ring_driver_op(void *ctx, const struct kumem_sqe *e, struct kumem_cqe
 	return ring->drv.execute(ring->drv.priv, e, c);
 }
 
+/*
+ * Between two chunks of a ring's work (core/ring_ops.h): give the CPU away if it is wanted,
+ * and stop when the submitter is being killed or the SQPOLL thread is being stopped (the
+ * ring's file is going away), so neither waits for a whole batch.
+ */
+static bool ring_yield(void *ctx)
+{
+	cond_resched();
+	if (current->flags & PF_KTHREAD)
+		return kthread_should_stop();
+	return fatal_signal_pending(current);
+}
+
 static const struct kumem_region_ops kumem_ring_region_ops = {
 	.get = ring_get,
 	.put = ring_put,
 	.driver_op = ring_driver_op,
+	.yield = ring_yield,
 };
 
 static void ring_mark_dead(struct kumem_ring *r)
@@ -180,7 +194,9 @@ static long ring_enter(struct kumem_ring *r, void __user *uarg)
 		return -EINVAL;
 	a.submitted = 0;
 	if (a.to_submit && !(r->flags & KUMEM_RING_SQPOLL)) {
-		mutex_lock(&r->lock);
+		/* another submitter's batch may hold the lock: stay killable meanwhile */
+		if (mutex_lock_killable(&r->lock))
+			return -EINTR;
 		n = ring_process(r, a.to_submit);
 		mutex_unlock(&r->lock);
 		if (n < 0)
