@@ -4,6 +4,7 @@
  * submitter with GiBs queued is reaped at once, and so is a second submitter waiting for the
  * ring), and the kernel threads SQPOLL starts are bounded in number and in idle polling.
  */
+#include <grp.h>
 #include <sched.h>
 #include <time.h>
 
@@ -229,7 +230,124 @@ static void short_count(void)
 	kumem_close(d);
 }
 
-int main(void)
+/* KUMEM_IOC_RING_CREATE on @dev_fd: 0 or -errno; *@a gets the layout. */
+static int raw_ring(int dev_fd, uint32_t flags, uint32_t idle_us, struct kumem_ring_create *a)
+{
+	*a = (struct kumem_ring_create){ .sq_entries = 8, .flags = flags, .idle_us = idle_us };
+	return rioctl(dev_fd, KUMEM_IOC_RING_CREATE, a);
+}
+
+/* Poll @word for @bit for at most @limit_ms: true if it was seen set. */
+static bool bit_within(const volatile uint32_t *word, uint32_t bit, long limit_ms)
+{
+	uint64_t t0 = now_ns();
+
+	while ((long)((now_ns() - t0) / 1000000) <= limit_ms) {
+		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) & bit)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * The polling thread: idle_us is bounded; the thread starts asleep (before, it polled for
+ * idle_us first: a second here), and serves the first submission once woken. RING_INFO
+ * reports the ring's own fd (before: 0 for rings made by the ioctl).
+ */
+static void sqpoll_idle_and_info(void)
+{
+	int fd = raw_open();
+	struct kumem_ring_create a, info;
+	struct kumem_ring_ctrl *ctrl;
+	struct kumem_sqe *sqe;
+	struct kumem_ring_enter en = { .flags = KUMEM_ENTER_WAKEUP };
+	uint8_t *mem;
+
+	is_int(raw_ring(fd, KUMEM_RING_SQPOLL, KUMEM_RING_MAX_IDLE_US + 1, &a), -EINVAL,
+	       "idle_us above KUMEM_RING_MAX_IDLE_US -> EINVAL");
+	is_int(raw_ring(fd, KUMEM_RING_SQPOLL, UINT32_MAX, &a), -EINVAL, "idle_us 2^32-1 -> EINVAL");
+	if (!is_int(raw_ring(fd, KUMEM_RING_SQPOLL, KUMEM_RING_MAX_IDLE_US, &a), 0,
+		    "idle_us = KUMEM_RING_MAX_IDLE_US is accepted"))
+		return;
+	is_int(rioctl(a.ring_fd, KUMEM_IOC_RING_INFO, &info), 0, "RING_INFO on an ioctl-made ring");
+	is_int(info.ring_fd, a.ring_fd, "RING_INFO reports the ring's fd");
+	mem = raw_map(a.ring_fd, a.map_len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	if (!mem)
+		bail_out("mmap ring: %s", strerror(errno));
+	ctrl = (struct kumem_ring_ctrl *)mem;
+	ok(bit_within(&ctrl->sq_flags, KUMEM_SQ_NEED_WAKEUP, 300),
+	   "a new polling thread sleeps at once (NEED_WAKEUP within 300 ms, idle_us = 1 s)");
+	sqe = (struct kumem_sqe *)(mem + a.sq_offset);
+	*sqe = (struct kumem_sqe){ .op = KUMEM_OP_NOP, .user_data = 5 };
+	__atomic_store_n(&ctrl->sq_tail, 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	is_int(rioctl(a.ring_fd, KUMEM_IOC_RING_ENTER, &en), 0, "ENTER(WAKEUP) wakes it");
+	ok(bit_within(&ctrl->cq_tail, 1, 2000), "and it serves the first submission");
+	munmap(mem, a.map_len);
+	close(a.ring_fd);
+	close(fd);
+}
+
+/* In a child that dropped to uid 65534 with /dev/kumem opened before: which step failed. */
+static int per_user_child(void *arg)
+{
+	int fd = *(int *)arg, i;
+	struct kumem_ring_create a[3], plain;
+
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		return 100;
+	for (i = 0; i < 2; i++)
+		if (raw_ring(fd, KUMEM_RING_SQPOLL, 100, &a[i]))
+			return 1 + i;
+	if (raw_ring(fd, KUMEM_RING_SQPOLL, 100, &a[2]) != -EAGAIN)
+		return 3;
+	if (raw_ring(fd, 0, 0, &plain)) /* rings without a thread are not limited */
+		return 4;
+	close(a[0].ring_fd); /* its thread is stopped and uncounted before close() returns */
+	if (raw_ring(fd, KUMEM_RING_SQPOLL, 100, &a[0]))
+		return 5;
+	return 0;
+}
+
+/* max_sqpoll_per_user for users without CAP_SYS_ADMIN, max_sqpoll_threads for everyone. */
+static void thread_limits(void)
+{
+	long per_user = param_get("max_sqpoll_per_user"), total = param_get("max_sqpoll_threads");
+	int fd = raw_open(), i, rc;
+	struct kumem_ring_create a[4];
+
+	param_set("max_sqpoll_per_user", 2);
+	rc = in_child(per_user_child, &fd);
+	is_int(rc, 0,
+	       "uid 65534: two polling threads, the third -> EAGAIN, plain rings still, one "
+	       "again after a close (0: all as expected)");
+	param_set("max_sqpoll_threads", 3);
+	for (i = 0; i < 3; i++)
+		if (raw_ring(fd, KUMEM_RING_SQPOLL, 100, &a[i]))
+			break;
+	is_int(i, 3, "root: max_sqpoll_threads=3 allows three");
+	is_int(raw_ring(fd, KUMEM_RING_SQPOLL, 100, &a[3]), -EAGAIN,
+	       "and refuses the fourth with EAGAIN, root or not");
+	while (i--)
+		close(a[i].ring_fd);
+	param_set("max_sqpoll_threads", total);
+	param_set("max_sqpoll_per_user", per_user);
+	close(fd);
+}
+
+/* With arguments, only the groups named (to replay one against an older module). */
+static bool wanted(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return argc < 2;
+}
+
+int main(int argc, char **argv)
 {
 	kumem_t *dev;
 	struct kumem_stats base;
@@ -237,9 +355,15 @@ int main(void)
 	tap_header();
 	dev = open_or_bail();
 	base = stats_now(dev);
-	short_count();
-	killed_submitters();
-	killed_sqpoll_owner();
+	if (wanted(argc, argv, "batch")) {
+		short_count();
+		killed_submitters();
+		killed_sqpoll_owner();
+	}
+	if (wanted(argc, argv, "sqpoll")) {
+		sqpoll_idle_and_info();
+		thread_limits();
+	}
 	stats_check(dev, &base, "after the killed submitters");
 	kumem_close(dev);
 	return tap_done();
