@@ -336,14 +336,20 @@ static void thread_limits(void)
 	close(fd);
 }
 
-/* With arguments, only the groups named (to replay one against an older module). */
+/*
+ * Only the groups named as arguments, or after "__" in the program's name
+ * (t_ring_limits__sqpoll), if any: to replay one group against an older module.
+ */
 static bool wanted(int argc, char **argv, const char *name)
 {
+	const char *tail = strstr(argv[0], "__");
 	int i;
 
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], name))
 			return true;
+	if (tail)
+		return strstr(tail, name) != NULL;
 	return argc < 2;
 }
 
