@@ -85,7 +85,7 @@ long kumem_ioctl_describe(struct kumem_file *kf, void __user *uarg)
 		return -ENOENT;
 
 	memset(&d.mdl, 0, sizeof(d.mdl));
-	d.mdl.start_va = r->kind == KUMEM_REGION_USER_PINNED ? r->geom.start_va : r->user_va;
+	d.mdl.start_va = kumem_region_user_va(r);
 	d.mdl.byte_offset = r->geom.byte_offset;
 	d.mdl.byte_count = r->geom.byte_count;
 	d.mdl.page_count = r->geom.page_count;
