@@ -10,6 +10,7 @@
 #include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/hrtimer.h>
 
 /* 6.3 made vma->vm_flags read-only and added vm_flags_set()/vm_flags_clear(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
@@ -50,5 +51,17 @@ static inline long kumem_pin_user_pages(unsigned long start, unsigned long nr_pa
 {
 	return pin_user_pages_fast(start, (int)nr_pages, gup_flags, pages);
 }
+
+/* 6.13 added hrtimer_setup() (init and callback in one call); later kernels dropped hrtimer_init(). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+static inline void kumem_hrtimer_setup(struct hrtimer *t, enum hrtimer_restart (*fn)(struct hrtimer *),
+				       clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(t, clock, mode);
+	t->function = fn;
+}
+#else
+#define kumem_hrtimer_setup(t, fn, clock, mode) hrtimer_setup((t), (fn), (clock), (mode))
+#endif
 
 #endif

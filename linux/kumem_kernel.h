@@ -3,7 +3,8 @@
  * kumem's kernel-side API, for other drivers that want the same shared regions for their own
  * data. The module exports these symbols (GPL); see docs/kernel-api.md for a worked example.
  *
- * A region is reference counted. Everything here may sleep; call from process context.
+ * A region is reference counted. Everything here may sleep and is for process context, except
+ * the event stream producer calls (see there).
  */
 #ifndef KUMEM_KERNEL_H
 #define KUMEM_KERNEL_H
@@ -46,8 +47,10 @@ void kumem_region_put(struct kumem_region *r);
 /*
  * Event streams (linux/kumem_events.c). A process creates one with KUMEM_IOC_EVENTS_CREATE
  * and may hand its fd to another driver, which takes it with kumem_events_fdget() and then
- * produces records; reserve may be called from any context (it takes an IRQ-safe spinlock),
- * commit never sleeps. A full stream refuses the record with -ENOSPC and counts a drop.
+ * produces records. Reserve, commit and emit may be called from any context, hard interrupt
+ * handlers included, on PREEMPT_RT too: reserve takes a raw spinlock with interrupts off,
+ * commit wakes the consumer through irq_work. A full stream refuses the record with -ENOSPC
+ * and counts a drop. kumem_events_fdget() and kumem_events_put() are for process context.
  */
 struct kumem_events;
 struct kumem_events *kumem_events_fdget(int fd);
