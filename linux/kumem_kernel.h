@@ -37,9 +37,12 @@ u64 kumem_region_size(const struct kumem_region *r);
 /*
  * Map a method 2 region into @vma from a driver's own .mmap handler. The vma must be
  * MAP_SHARED and exactly the region's size (whole pages); it may not ask for more access than
- * the region's flags allow. The mapping holds a reference of its own.
+ * the region's flags allow. The mapping holds a reference of its own, which munmap gives
+ * back. The kernel does not run ->close for a vma whose .mmap fails, so call this last; a
+ * handler that must fail after it calls kumem_region_unmap_user() first.
  */
 int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma);
+void kumem_region_unmap_user(struct kumem_region *r, struct vm_area_struct *vma);
 
 void kumem_region_get(struct kumem_region *r);
 void kumem_region_put(struct kumem_region *r);

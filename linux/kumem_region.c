@@ -565,3 +565,16 @@ int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kumem_region_map_user);
+
+/* Undo kumem_region_map_user() in a .mmap handler that fails after it (see kumem_kernel.h). */
+void kumem_region_unmap_user(struct kumem_region *r, struct vm_area_struct *vma)
+{
+	if (WARN_ON_ONCE(vma->vm_ops != &kumem_vm_ops || vma->vm_private_data != r))
+		return;
+	vma->vm_ops = NULL; /* the failed mmap zaps the inserted pages; nothing else runs */
+	vma->vm_private_data = NULL;
+	atomic_dec(&r->user_maps);
+	atomic64_dec(&kumem_counters.user_mappings);
+	kumem_region_put(r);
+}
+EXPORT_SYMBOL_GPL(kumem_region_unmap_user);

@@ -61,7 +61,8 @@ static int example_mmap(struct file *file, struct vm_area_struct *vma)
 	struct kumem_region *r;
 	int err;
 
-	if (vma->vm_pgoff)
+	/* offset 1 page: a mapping this driver refuses after mapping (shows the undo) */
+	if (vma->vm_pgoff > 1)
 		return -EINVAL;
 	r = kumem_region_alloc(vma->vm_end - vma->vm_start, KUMEM_USER_READ | KUMEM_USER_WRITE);
 	if (IS_ERR(r))
@@ -70,6 +71,12 @@ static int example_mmap(struct file *file, struct vm_area_struct *vma)
 	if (err) {
 		kumem_region_put(r);
 		return err;
+	}
+	if (vma->vm_pgoff == 1) {
+		/* failing after a successful map: the mapping's reference must be given back */
+		kumem_region_unmap_user(r, vma);
+		kumem_region_put(r);
+		return -EPERM;
 	}
 	mutex_lock(&ef->lock);
 	if (ef->region)

@@ -99,6 +99,13 @@ int main(void)
 
 	fd = open("/dev/kumem_example", O_RDWR);
 	ok(fd >= 0, "open /dev/kumem_example");
+	/* a driver .mmap that fails after kumem_region_map_user() gives everything back */
+	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+	is_int(p == MAP_FAILED ? errno : 0, EPERM, "the example's refused mapping fails (EPERM)");
+	st = stats_now(dev);
+	ok(st.regions == before.regions && st.user_mappings == before.user_mappings &&
+		   st.allocated_pages == before.allocated_pages,
+	   "kumem_region_unmap_user(): no region, page or mapping left behind");
 	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ok(p != MAP_FAILED, "mmap a region the example driver allocates through kumem");
 	if (p == MAP_FAILED)
