@@ -395,7 +395,7 @@ static void op_events(struct worker *w, uint64_t *s)
 {
 	struct fd_slot f = pick_fd(w, s, FD_EVENTS);
 	struct kumem_events_gen g;
-	char buf[256];
+	char buf[512]; /* read() lengths below go up to 299 */
 
 	if (f.fd < 0)
 		return;
