@@ -28,6 +28,9 @@ GUEST_SRC := $(wildcard tests/guest/t_*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/host/%.o)
 LIB_A   := $(BUILD)/host/libkumem.a
+LIB_SONAME := libkumem.so.1
+LIB_SO  := $(BUILD)/host/$(LIB_SONAME)
+LIB_PC  := $(BUILD)/host/kumem.pc
 KUMEM   := $(BUILD)/kumem
 
 # Static copies for the guest's busybox initramfs (no shared libraries there).
@@ -43,19 +46,20 @@ KDIR ?= $(shell sh scripts/find-kdir 2>/dev/null)
 MODULE := linux/kumem.ko
 
 .PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check bench \
-	clean guest-bins
+	clean guest-bins install uninstall install-check
 
 all: lib cli module
 
 deps:
 	@sh scripts/install-deps
 
-lib: $(LIB_A)
+lib: $(LIB_A) $(LIB_SO)
 cli: $(KUMEM)
 
+# -fvisibility=hidden + lib/kumem_export.h: only what kumem.h declares leaves libkumem.so.1.
 $(BUILD)/host/%.o: %.c $(wildcard include/kumem/*.h core/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -include lib/kumem_export.h -c $< -o $@
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -68,6 +72,68 @@ $(KUMEM): $(TOOL_SRC) $(LIB_A) $(wildcard tools/*.h)
 module:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: run 'make deps' or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C linux KDIR=$(KDIR)
+
+# ---- install (see docs/install.md) -----------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=] [INCLUDEDIR=] [BINDIR=] [MANDIR=]
+# installs libkumem.so.1 (+ the libkumem.so link), libkumem.a, include/kumem/*.h, kumem.pc,
+# the kumem CLI and the man pages; make uninstall removes exactly those.
+
+KUMEM_RELEASE := $(shell sed -n 's/^\#define KUMEM_VERSION_STRING "\(.*\)"/\1/p' \
+		   include/kumem/kumem_version.h)
+
+PREFIX	   ?= /usr/local
+BINDIR	   ?= $(PREFIX)/bin
+LIBDIR	   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR	   ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL	   ?= install
+
+PUBLIC_H   := include/kumem/kumem.h include/kumem/kumem_abi.h include/kumem/kumem_version.h
+MAN_PAGES  := $(wildcard man/*.[137])
+
+$(LIB_SO): $(LIB_OBJ) lib/libkumem.map
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/libkumem.map \
+		-Wl,--no-undefined -Wl,-z,relro -Wl,-z,now $(CFLAGS) $(LIB_OBJ) -o $@
+
+$(LIB_PC): lib/kumem.pc.in include/kumem/kumem_version.h Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(KUMEM_RELEASE)|' $< >$@
+
+# The .pc holds the directories: rebuild it on every install, PREFIX may have changed.
+install: lib cli
+	@rm -f $(LIB_PC)
+	@$(MAKE) $(LIB_PC)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/kumem
+	$(INSTALL) -m 0755 $(KUMEM) $(DESTDIR)$(BINDIR)/kumem
+	$(INSTALL) -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libkumem.so
+	$(INSTALL) -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libkumem.a
+	$(INSTALL) -m 0644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/kumem/
+	$(INSTALL) -m 0644 $(LIB_PC) $(DESTDIR)$(PKGCONFIGDIR)/kumem.pc
+	@for p in $(MAN_PAGES); do \
+		s=$${p##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
+		$(INSTALL) -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		ldconfig; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kumem $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libkumem.so $(DESTDIR)$(LIBDIR)/libkumem.a \
+	      $(DESTDIR)$(PKGCONFIGDIR)/kumem.pc \
+	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/kumem/,$(notdir $(PUBLIC_H)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/kumem 2>/dev/null
+	@for p in $(MAN_PAGES); do \
+		s=$${p##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
+
+# Install into a scratch DESTDIR and use it as an outside program would: pkg-config, the
+# headers as C99/C11/C++17, the exported symbols, the examples, the man pages.
+install-check: lib cli
+	@bash scripts/install-check
 
 # ---- host unit tests (cmocka, AddressSanitizer + UBSan) -----------------------------------
 
@@ -132,6 +198,7 @@ guest-test-rt: deps
 test: deps
 	$(MAKE) unit-test
 	$(MAKE) windows-check
+	$(MAKE) install-check
 	$(MAKE) guest-test-rt
 	$(MAKE) guest-test
 

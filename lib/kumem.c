@@ -277,6 +277,11 @@ int kumem_direct_checksum(kumem_t *dev, const void *buf, size_t len, uint64_t *s
 
 /* kumem_checksum() itself is core/checksum.c, linked in unchanged. */
 
+const char *kumem_version(void)
+{
+	return KUMEM_VERSION_STRING;
+}
+
 const char *kumem_strerror(int err)
 {
 	switch (-err) {
