@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # kumem top-level build.
 #
 #   make            library, CLI and kernel module

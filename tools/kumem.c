@@ -168,6 +168,13 @@ static const char version_help[] =
 	"This library's ABI version, then the driver's: ABI, page size, largest region,\n"
 	"regions per handle.\n";
 
+/* -V: what was built, from this binary alone (no driver needed). */
+static void print_release(void)
+{
+	printf("kumem %s (libkumem %s, ABI %u)\n", KUMEM_VERSION_STRING, kumem_version(),
+	       KUMEM_ABI_VERSION);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -188,16 +195,21 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd;
 	int c;
 
 	/* Only global options before the command; the command parses the rest. */
-	while ((c = getopt_long(argc > 1 && argv[1][0] == '-' ? argc : 1, argv, "+h", opts,
+	while ((c = getopt_long(argc > 1 && argv[1][0] == '-' ? argc : 1, argv, "+hV", opts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
+			return EXIT_OK;
+		}
+		if (c == 'V') {
+			print_release();
 			return EXIT_OK;
 		}
 		usage(stderr);

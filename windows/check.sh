@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Windows checks `make -C windows check` runs after building everything with -Werror.
 # Nothing here runs the driver (no Windows on these machines); it checks what can be checked.
 # usage: check.sh OUTDIR "KERNEL-CC-AND-FLAGS" "DRIVER-SOURCES"
