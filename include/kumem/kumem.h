@@ -39,7 +39,8 @@ typedef struct kumem_region kumem_region_t; /* a region of shared memory */
 /*
  * Open the driver: /dev/kumem on Linux, \\.\kumem on Windows; the KUMEM_DEVICE environment
  * variable names another path. Checks that the driver speaks KUMEM_ABI_VERSION (-EPROTO if
- * not). Errors: -ENOENT (driver not loaded), -EACCES (device permissions), -ENOMEM.
+ * not). Errors: -ENOENT (driver not loaded), -EACCES (device permissions), -ENOTTY (not a
+ * kumem device), -ENOMEM.
  */
 int kumem_open(kumem_t **dev);
 
