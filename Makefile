@@ -1,12 +1,18 @@
 # SPDX-License-Identifier: MIT
 # kumem top-level build.
 #
-#   make            library, CLI and kernel module
+#   make            library, CLI and kernel module (for the first kernel of kernels.conf)
 #   make demo       `kumem demo` inside the QEMU guest (the main job)
-#   make test       every test: host unit tests, guest tests, Windows build checks
+#   make test       every test: host unit tests, Windows checks, the guest suite on every
+#                   kernel of the matrix (KERNELS="6.1 7.2" for a subset)
+#   make test-repeat N=5   the guest suite N times per kernel, failures counted per test
+#   make test-debug the guest suite on the KASAN + lockdep + kmemleak debug kernel
 #   make unit-test | guest-test | guest-test-rt | windows-check | bench | format | clean
 #
-# KDIR= picks another kernel build tree (KUMEM_FLAVOUR=rt: Debian's PREEMPT_RT one);
+# The guest kernels come from Debian's archive into a cache (scripts/kernel-cache,
+# kernels.conf); nothing is installed into the host's /boot. KERNEL= picks the kernel of
+# `make module`, `make demo` and `make bench`; KDIR= builds linux/ in place against another
+# kernel tree instead (e.g. the running kernel's, /lib/modules/$(uname -r)/build).
 # KUMEM_ACCEL=kvm opts in to KVM for the guest.
 
 MAKEFLAGS += --no-print-directory
@@ -43,11 +49,11 @@ GUEST_KUMEM := $(BUILD)/guest/bin/kumem
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-KDIR ?= $(shell sh scripts/find-kdir 2>/dev/null)
-MODULE := linux/kumem.ko
+KERNEL ?= $(firstword $(shell scripts/kernel-cache names))
+N ?= 5
 
 .PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check bench \
-	clean guest-bins install uninstall install-check
+	clean guest-bins test-repeat test-debug install uninstall install-check
 
 all: lib cli module
 
@@ -70,9 +76,13 @@ $(KUMEM): $(TOOL_SRC) $(LIB_A) $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itools $(TOOL_SRC) $(LIB_A) -luring -lpthread -lm -o $@
 
+# With KDIR=, in place in linux/; otherwise into build/kmod/$(KERNEL)/linux/ against the cache.
 module:
-	@test -n "$(KDIR)" || { echo "no kernel build tree: run 'make deps' or set KDIR=" >&2; exit 1; }
+ifdef KDIR
 	$(MAKE) -C linux KDIR=$(KDIR)
+else
+	@scripts/kernel-cache build-module $(KERNEL) $(BUILD)/kmod/$(KERNEL)
+endif
 
 # ---- install (see docs/install.md) -----------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=] [INCLUDEDIR=] [BINDIR=] [MANDIR=]
@@ -134,6 +144,7 @@ uninstall:
 # Install into a scratch DESTDIR and use it as an outside program would: pkg-config, the
 # headers as C99/C11/C++17, the exported symbols, the examples, the man pages.
 install-check: lib cli
+	@sh scripts/install-deps install
 	@bash scripts/install-check
 
 # ---- host unit tests (cmocka, AddressSanitizer + UBSan) -----------------------------------
@@ -175,14 +186,28 @@ $(GUEST_KUMEM): $(TOOL_SRC) $(GLIB_A) $(wildcard tools/*.h)
 
 guest-bins: $(GUEST_BINS) $(GUEST_KUMEM)
 
-guest-test: deps module guest-bins
-	@bash scripts/guest-run --test
+# One line per kernel and a total; KERNELS= for a subset.
+guest-test: deps guest-bins
+	@bash scripts/guest-matrix
 
-demo: deps module guest-bins
-	@bash scripts/guest-run --demo
+test-repeat: deps guest-bins
+	@bash scripts/guest-matrix --repeat $(N)
 
-bench: deps module guest-bins
-	@bash scripts/guest-run --bench
+demo:
+	@sh scripts/install-deps build guest
+	@$(MAKE) module guest-bins
+	@KERNEL=$(KERNEL) bash scripts/guest-run --demo
+
+bench:
+	@sh scripts/install-deps build guest bench
+	@$(MAKE) module guest-bins
+	@KERNEL=$(KERNEL) bash scripts/guest-run --bench
+
+# The debug kernel is built once per machine (kernels.debug.config; ~7 min on 2 CPUs) and
+# cached like the others.
+test-debug: deps guest-bins
+	@sh scripts/install-deps debug
+	@KERNELS=debug bash scripts/guest-matrix
 
 # ---- Windows (built and inspected here; cannot run here) ---------------------------------
 
@@ -192,15 +217,14 @@ windows windows-check: deps
 
 # ---- everything ----------------------------------------------------------------------------
 
-# The same guest tests on Debian's PREEMPT_RT kernel (spinlocks sleep there, timing differs).
-guest-test-rt: deps
-	KUMEM_FLAVOUR=rt $(MAKE) guest-test
+# The guest tests on Debian's PREEMPT_RT kernels only (spinlocks sleep there, timing differs).
+guest-test-rt: deps guest-bins
+	@KERNELS="6.1-rt" bash scripts/guest-matrix
 
 test: deps
 	$(MAKE) unit-test
 	$(MAKE) windows-check
 	$(MAKE) install-check
-	$(MAKE) guest-test-rt
 	$(MAKE) guest-test
 
 # clang-format every C file the project owns (.clang-format: kernel style)
@@ -209,5 +233,7 @@ format:
 
 clean:
 	rm -rf $(BUILD)
-	-$(MAKE) -C linux KDIR=$(KDIR) clean >/dev/null 2>&1
+	rm -f linux/*.o linux/*.ko linux/*.mod* linux/.*.cmd linux/example/*.o linux/example/*.ko \
+		linux/example/*.mod* linux/example/.*.cmd linux/modules.order linux/Module.symvers \
+		core/*.o core/.*.cmd
 	-@[ -f windows/Makefile ] && $(MAKE) -C windows clean
