@@ -53,7 +53,7 @@ KERNEL ?= $(firstword $(shell scripts/kernel-cache names))
 N ?= 5
 
 .PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check bench \
-	clean guest-bins test-repeat test-debug install uninstall install-check
+	clean guest-bins test-repeat test-debug install uninstall install-check check-style
 
 all: lib cli module
 
@@ -146,6 +146,12 @@ uninstall:
 install-check: lib cli
 	@sh scripts/install-deps install
 	@bash scripts/install-check
+
+# checkpatch (--no-tree) and sparse (C=2) on the module, shellcheck on the scripts; clean.
+# Not in `make test`: the first run fetches checkpatch.pl from a 139 MB linux-source package.
+check-style:
+	@sh scripts/install-deps style
+	@bash scripts/check-style
 
 # ---- host unit tests (cmocka, AddressSanitizer + UBSan) -----------------------------------
 

@@ -214,7 +214,8 @@ struct kumem_ring_ctrl {
 #define KUMEM_OP_COPY	  3 /* dst_region [dst_offset...] = region [offset, offset + len) */
 #define KUMEM_OP_MAX	  KUMEM_OP_COPY
 /* Ops from here up belong to the driver that created the ring (kumem_ring_create_driver()):
- * it interprets every field but flags and the reserved ones, which must still be zero. */
+ * it interprets every field but flags and the reserved ones, which must still be zero.
+ */
 #define KUMEM_OP_DRIVER_FIRST 0x80
 
 struct kumem_sqe {
@@ -315,7 +316,8 @@ struct kumem_events_create {
 };
 
 /* KUMEM_IOC_EVENTS_GEN (on the events fd): a kernel thread produces sequence-numbered
- * records (payload: uint64_t sequence, then bytes equal to (uint8_t)sequence). */
+ * records (payload: uint64_t sequence, then bytes equal to (uint8_t)sequence).
+ */
 struct kumem_events_gen {
 	uint64_t count;	     /* in: records to produce (0: stop the generator) */
 	uint32_t record_len; /* in: payload bytes, 8 .. 65536, multiple of 8 */
