@@ -53,7 +53,8 @@ KERNEL ?= $(firstword $(shell scripts/kernel-cache names))
 N ?= 5
 
 .PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check bench \
-	clean guest-bins test-repeat test-debug install uninstall install-check check-style
+	clean guest-bins test-repeat test-debug install uninstall install-check check-style \
+	modules_install dkms-tree dkms-install install-system uninstall-system guest-packaging
 
 all: lib cli module
 
@@ -140,6 +141,56 @@ uninstall:
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/kumem 2>/dev/null
 	@for p in $(MAN_PAGES); do \
 		s=$${p##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
+
+# ---- the driver on a real machine (docs/install.md) ------------------------------------------
+# make modules_install [KDIR=/lib/modules/$(uname -r)/build] [DESTDIR=]: kumem.ko into
+#   /lib/modules/<release>/extra, then depmod (unless DESTDIR)
+# make dkms-tree: build/dkms/kumem-<release>/ (dkms.conf, linux/, core/, include/)
+# make dkms-install: that tree into /usr/src, then `dkms install` (root)
+# make install-system [DESTDIR=]: the udev rule (/dev/kumem 0660 for group kumem), the
+#   modprobe.d example, the limits.d file for the group; creates the group (unless DESTDIR)
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+SYSCONFDIR   ?= /etc
+DKMS_TREE    := $(BUILD)/dkms/kumem-$(KUMEM_RELEASE)
+
+modules_install:
+	$(MAKE) -C linux KDIR=$(or $(KDIR),$(RUNNING_KDIR)) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	@if [ -z "$(DESTDIR)" ]; then depmod -a; fi
+
+dkms-tree:
+	rm -rf $(DKMS_TREE)
+	@mkdir -p $(DKMS_TREE)
+	git ls-files linux core include | xargs -I{} cp --parents {} $(DKMS_TREE)/
+	sed 's/@VERSION@/$(KUMEM_RELEASE)/' dist/dkms.conf.in >$(DKMS_TREE)/dkms.conf
+	@echo "dkms tree: $(DKMS_TREE)"
+
+dkms-install: dkms-tree
+	rm -rf /usr/src/kumem-$(KUMEM_RELEASE)
+	cp -r $(DKMS_TREE) /usr/src/
+	dkms install kumem/$(KUMEM_RELEASE)
+
+install-system:
+	$(INSTALL) -D -m 0644 dist/60-kumem.rules $(DESTDIR)$(UDEVRULESDIR)/60-kumem.rules
+	@test -e $(DESTDIR)$(SYSCONFDIR)/modprobe.d/kumem.conf || \
+		$(INSTALL) -D -m 0644 dist/kumem.modprobe.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/kumem.conf
+	@test -e $(DESTDIR)$(SYSCONFDIR)/security/limits.d/kumem.conf || \
+		$(INSTALL) -D -m 0644 dist/kumem.limits.conf \
+			$(DESTDIR)$(SYSCONFDIR)/security/limits.d/kumem.conf
+	@if [ -z "$(DESTDIR)" ]; then \
+		getent group kumem >/dev/null || groupadd --system kumem; \
+		udevadm control --reload 2>/dev/null; \
+		udevadm trigger --subsystem-match=misc --sysname-match=kumem 2>/dev/null; true; fi
+
+uninstall-system:
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-kumem.rules $(DESTDIR)$(SYSCONFDIR)/modprobe.d/kumem.conf \
+	      $(DESTDIR)$(SYSCONFDIR)/security/limits.d/kumem.conf
+
+# The install flow in the guest: DKMS against the guest kernel's headers, the examples linked
+# dynamically against the installed libkumem.so.1, the udev rule applied by a real udevd.
+guest-packaging: lib cli guest-bins
+	@sh scripts/install-deps build guest install packaging
+	@bash scripts/guest-packaging
 
 # Install into a scratch DESTDIR and use it as an outside program would: pkg-config, the
 # headers as C99/C11/C++17, the exported symbols, the examples, the man pages.
@@ -232,6 +283,7 @@ test: deps
 	$(MAKE) windows-check
 	$(MAKE) install-check
 	$(MAKE) guest-test
+	$(MAKE) guest-packaging
 
 # clang-format every C file the project owns (.clang-format: kernel style)
 format:
