@@ -194,9 +194,10 @@ guest-packaging: lib cli guest-bins
 
 # Install into a scratch DESTDIR and use it as an outside program would: pkg-config, the
 # headers as C99/C11/C++17, the exported symbols, the examples, the man pages.
-install-check: lib cli
+install-check: lib cli module
 	@sh scripts/install-deps install
-	@bash scripts/install-check
+	@KUMEM_KO=$(if $(KDIR),linux/kumem.ko,$(BUILD)/kmod/$(KERNEL)/linux/kumem.ko) \
+		bash scripts/install-check
 
 # checkpatch (--no-tree) and sparse (C=2) on the module, shellcheck on the scripts; clean.
 # Not in `make test`: the first run fetches checkpatch.pl from a 139 MB linux-source package.
