@@ -130,8 +130,10 @@ uint64_t kumem_checksum(const void *data, size_t len)
 	return kumem_csum_final(&c);
 }
 
-void kumem_pattern_fill(uint8_t *dst, uint64_t pos, size_t len)
+void kumem_pattern_fill(void *dst_, uint64_t pos, size_t len)
 {
+	uint8_t *dst = dst_;
+
 	/* byte by byte up to a word boundary of the stream, then whole words, then the tail */
 	while (len && (pos & 7)) {
 		*dst++ = kumem_pattern_byte(pos++);

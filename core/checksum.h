@@ -45,6 +45,6 @@ static inline uint8_t kumem_pattern_byte(uint64_t pos)
 }
 
 /* Bytes @pos .. @pos + @len - 1 of that stream into @dst. */
-void kumem_pattern_fill(uint8_t *dst, uint64_t pos, size_t len);
+void kumem_pattern_fill(void *dst, uint64_t pos, size_t len);
 
 #endif
