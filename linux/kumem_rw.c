@@ -163,22 +163,27 @@ static void kumem_rw_note_pages(struct kumem_rw_call *c, struct page **pages, un
 		c->rec.pfns[c->rec.pfn_count++] = page_to_pfn(pages[i]);
 }
 
+/* Pages a small call pins without allocating its page array. */
+#define KUMEM_RW_PIN_ON_STACK 16
+
 /* DO_DIRECT_IO: the caller's pages, pinned for as long as the driver works on them. */
 static ssize_t kumem_rw_direct(struct kumem_rw_call *c, struct iov_iter *iter, bool is_write)
 {
-	struct page **pages;
+	struct page *on_stack[KUMEM_RW_PIN_ON_STACK], **pages = on_stack;
+	unsigned int batch = iov_iter_npages(iter, KUMEM_RW_PIN_BATCH);
 	int err = 0;
 
-	pages = kvmalloc_array(KUMEM_RW_PIN_BATCH, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
+	if (batch > KUMEM_RW_PIN_ON_STACK) {
+		pages = kvmalloc_array(batch, sizeof(*pages), GFP_KERNEL);
+		if (!pages)
+			return -ENOMEM;
+	}
 	while (iov_iter_count(iter)) {
 		unsigned long npages;
 		size_t off;
 		ssize_t got;
 
-		got = kumem_iter_pin_pages(iter, pages, (size_t)KUMEM_RW_PIN_BATCH << PAGE_SHIFT,
-					   KUMEM_RW_PIN_BATCH, &off);
+		got = kumem_iter_pin_pages(iter, pages, (size_t)batch << PAGE_SHIFT, batch, &off);
 		if (got <= 0) {
 			err = got ? (int)got : -EFAULT;
 			break;
@@ -193,7 +198,8 @@ static ssize_t kumem_rw_direct(struct kumem_rw_call *c, struct iov_iter *iter, b
 		if (kumem_rw_interrupted(&err))
 			break;
 	}
-	kvfree(pages);
+	if (pages != on_stack)
+		kvfree(pages);
 	return c->pos ? c->pos : err;
 }
 
