@@ -500,7 +500,7 @@ int main(void)
 	struct kumem_iov *v = calloc(BIG_SEGS, sizeof(*v));
 	struct kumem_info info;
 	struct kumem_stats base;
-	int64_t call_ms;
+	int64_t call_ms, t0 = mono_ms();
 	uint8_t *buf;
 	unsigned mode;
 
@@ -527,6 +527,7 @@ int main(void)
 	free(v);
 	stats_check(dev, &base, "at the end");
 	is_int(io_pinned(dev), 0, "no page pinned by read/write at the end");
+	diag("t_rw ran %lld ms", (long long)(mono_ms() - t0));
 	kumem_close(dev);
 	return tap_done();
 }
