@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <kumem/kumem.h> /* EDQUOT */
+#include <kumem/kumem.h>
 #include "kumem_sys.h"
 
 /*
