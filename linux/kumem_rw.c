@@ -35,8 +35,10 @@
 #include "kumem_compat.h"
 #include "../core/checksum.h"
 
-/* 256 KiB: large enough that the per-chunk costs vanish, small enough to stay in cache
- * between the copy and the work on it. */
+/*
+ * 256 KiB: large enough that the per-chunk costs vanish, small enough to stay in cache
+ * between the copy and the work on it.
+ */
 #define KUMEM_RW_BOUNCE (256u << 10)
 
 /* One read()/write() in progress: what it has done, for KUMEM_IOC_RW_LAST. */

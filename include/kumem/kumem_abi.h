@@ -202,10 +202,13 @@ struct kumem_stats {
 
 /* KUMEM_IOC_RW_MODE (Linux, on /dev/kumem): in */
 struct kumem_rw_mode {
-	uint32_t mode;	/* KUMEM_RW_* */
-	uint32_t align; /* direct: 0, or a power of two <= the page size that every iovec's
-			 * address and length must be a multiple of (O_DIRECT's rule; EINVAL
-			 * otherwise, before any byte moves). Buffered: 0. */
+	uint32_t mode; /* KUMEM_RW_* */
+	/*
+	 * Direct: 0, or a power of two <= the page size that every iovec's address and length
+	 * must be a multiple of (O_DIRECT's rule; EINVAL otherwise, before any byte moves).
+	 * Buffered: 0.
+	 */
+	uint32_t align;
 	uint64_t reserved[3];
 };
 
