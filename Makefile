@@ -28,6 +28,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS_LIB)
 CORE_SRC := core/mdl.c core/validate.c core/checksum.c core/ring.c core/ring_ops.c \
 	    core/evring.c
 LIB_SRC  := lib/kumem.c lib/kumem_sys_linux.c lib/kumem_rings.c lib/kumem_events_linux.c \
+	    lib/kumem_rw.c \
 	    $(CORE_SRC)
 TOOL_SRC := $(wildcard tools/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
