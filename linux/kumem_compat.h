@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/uio.h>
+#include <linux/hrtimer.h>
 
 /* 6.3 made vma->vm_flags read-only and added vm_flags_set()/vm_flags_clear(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
@@ -107,6 +108,18 @@ static inline ssize_t kumem_iter_pin_pages(struct iov_iter *iter, struct page **
 	*offset0 = off;
 	return bytes;
 }
+#endif
+
+/* 6.13 added hrtimer_setup() (init and callback in one call); later kernels dropped hrtimer_init(). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+static inline void kumem_hrtimer_setup(struct hrtimer *t, enum hrtimer_restart (*fn)(struct hrtimer *),
+				       clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(t, clock, mode);
+	t->function = fn;
+}
+#else
+#define kumem_hrtimer_setup(t, fn, clock, mode) hrtimer_setup((t), (fn), (clock), (mode))
 #endif
 
 #endif

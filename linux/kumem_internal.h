@@ -34,7 +34,6 @@ struct kumem_region {
 	void *vaddr;	     /* kernel mapping of the first page */
 	struct kumem_charge charge;
 	atomic_t user_maps; /* live vmas (method 2) */
-	u64 user_va;	    /* start of the first user mapping, for the MDL view */
 };
 
 /* read()/write() on a file (kumem_rw.c): the mode it chose and what its last call did. */
@@ -78,6 +77,7 @@ void kumem_limits_get(struct kumem_limits *lim);
 struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args);
 struct kumem_region *kumem_region_alloc_args(const struct kumem_alloc_args *args);
 u64 kumem_region_descriptor_bytes(const struct kumem_region *r);
+u64 kumem_region_user_va(struct kumem_region *r);
 int kumem_map_pages(struct vm_area_struct *vma, struct page **pages, unsigned long n,
 		    bool writable);
 extern const struct vm_operations_struct kumem_fixed_vm_ops;

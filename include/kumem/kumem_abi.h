@@ -305,12 +305,15 @@ struct kumem_cqe {
 #define KUMEM_RING_SQPOLL 0x1u /* a kernel thread consumes submissions; sleeps when idle */
 #define KUMEM_RING_SQ_AFF 0x2u /* with SQPOLL: that thread runs on CPU sq_cpu only */
 #define KUMEM_RING_FLAGS  (KUMEM_RING_SQPOLL | KUMEM_RING_SQ_AFF)
+/* Longest SQPOLL busy-poll after the last submission: 1 s, io_uring's default sq_thread_idle */
+#define KUMEM_RING_MAX_IDLE_US 1000000u
 
 struct kumem_ring_create {
 	uint32_t sq_entries;   /* in: power of two, <= KUMEM_RING_MAX_ENTRIES */
 	uint32_t cq_entries;   /* in: power of two >= sq_entries, or 0 for 2 * sq_entries */
 	uint32_t flags;	       /* in: KUMEM_RING_* */
-	uint32_t idle_us;      /* in: SQPOLL busy-poll time before sleeping (0: 1000) */
+	uint32_t idle_us;      /* in: SQPOLL busy-poll time before sleeping (0: 1000),
+				* at most KUMEM_RING_MAX_IDLE_US */
 	int32_t ring_fd;       /* out */
 	uint32_t sq_cpu;       /* in: with KUMEM_RING_SQ_AFF, an online CPU; else 0 */
 	uint64_t map_len;      /* out: mmap(ring_fd, offset 0, map_len) */
