@@ -11,6 +11,16 @@
 
 #define KUMEM_POOL_TAG 'mmuK'
 
+/*
+ * Object types exported by ntoskrnl as data (PsThreadType, ExEventObjectType, ...). The WDK
+ * declares them `extern POBJECT_TYPE *PsThreadType` without dllimport: the import library
+ * binds the name to the import slot, so WDK code writes `*PsThreadType`. mingw-w64 declares
+ * them dllimport, so the plain name already reads the exported variable: one dereference
+ * fewer. Writing `*PsThreadType` here passed the type object's first bytes as the type
+ * (Wine crashed on it; Windows would fail ObReferenceObjectByHandle). One place says which.
+ */
+#define KUMEM_OBJECT_TYPE(exported) ((POBJECT_TYPE)(exported))
+
 /* Missing from the mingw-w64 DDK headers (values from the Windows 8 WDK). */
 #ifndef MdlMappingNoExecute
 #define MdlMappingNoExecute 0x40000000

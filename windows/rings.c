@@ -186,7 +186,8 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	if (a->event_handle) {
 		/* UserMode: the caller must hold EVENT_MODIFY_STATE on its own handle. */
 		status = ObReferenceObjectByHandle((HANDLE)(ULONG_PTR)a->event_handle,
-						   EVENT_MODIFY_STATE, *ExEventObjectType, UserMode,
+						   EVENT_MODIFY_STATE,
+						   KUMEM_OBJECT_TYPE(ExEventObjectType), UserMode,
 						   (PVOID *)&r->UserEvent, NULL);
 		if (!NT_SUCCESS(status)) {
 			err = -KUMEM_EINVAL;
@@ -220,8 +221,20 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 			err = -KUMEM_ENOMEM;
 			goto cleanupMem;
 		}
-		ObReferenceObjectByHandle(thread, SYNCHRONIZE, *PsThreadType, KernelMode,
-					  (PVOID *)&r->Thread, NULL);
+		status = ObReferenceObjectByHandle(thread, SYNCHRONIZE,
+						   KUMEM_OBJECT_TYPE(PsThreadType), KernelMode,
+						   (PVOID *)&r->Thread, NULL);
+		if (!NT_SUCCESS(status)) {
+			/* Without the object release could not wait for the thread, which would
+			 * then poll freed memory: stop it through the handle, now. */
+			InterlockedExchange(&r->Stop, 1);
+			KeSetEvent(&r->WakeEvent, IO_NO_INCREMENT, FALSE);
+			ZwWaitForSingleObject(thread, FALSE, NULL);
+			ZwClose(thread);
+			r->Thread = NULL;
+			err = -KUMEM_ENOMEM;
+			goto cleanupMem;
+		}
 		ZwClose(thread);
 	}
 	/* A ring counts against the handle's quotas like the region it is. */
