@@ -42,7 +42,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 KDIR ?= $(shell sh scripts/find-kdir 2>/dev/null)
 MODULE := linux/kumem.ko
 
-.PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check bench \
+.PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check windows-run bench \
 	clean guest-bins
 
 all: lib cli module
@@ -123,6 +123,10 @@ windows windows-check: deps
 	@if [ -f windows/Makefile ]; then $(MAKE) -C windows check; \
 	else echo "windows: not in this tree yet"; fi
 
+# The driver loaded as a kernel service under Wine, every IOCTL checked (windows/wine/).
+windows-run: deps
+	$(MAKE) -C windows/wine run
+
 # ---- everything ----------------------------------------------------------------------------
 
 # The same guest tests on Debian's PREEMPT_RT kernel (spinlocks sleep there, timing differs).
@@ -132,6 +136,7 @@ guest-test-rt: deps
 test: deps
 	$(MAKE) unit-test
 	$(MAKE) windows-check
+	$(MAKE) windows-run
 	$(MAKE) guest-test-rt
 	$(MAKE) guest-test
 
