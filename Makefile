@@ -42,7 +42,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 KDIR ?= $(shell sh scripts/find-kdir 2>/dev/null)
 MODULE := linux/kumem.ko
 
-.PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check windows-run bench \
+.PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check windows-run winmodel bench \
 	clean guest-bins
 
 all: lib cli module
@@ -127,6 +127,11 @@ windows windows-check: deps
 windows-run: deps
 	$(MAKE) -C windows/wine run
 
+# The driver against a strict model of the Windows kernel API (tests/winmodel/).
+include tests/winmodel/Makefile.inc
+winmodel: deps $(WM_BIN)
+	@$(WM_BIN)
+
 # ---- everything ----------------------------------------------------------------------------
 
 # The same guest tests on Debian's PREEMPT_RT kernel (spinlocks sleep there, timing differs).
@@ -137,6 +142,7 @@ test: deps
 	$(MAKE) unit-test
 	$(MAKE) windows-check
 	$(MAKE) windows-run
+	$(MAKE) winmodel
 	$(MAKE) guest-test-rt
 	$(MAKE) guest-test
 

@@ -1,0 +1,1037 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The model's Ke, Ex, Ob, Ps and Se: threads, IRQL, fast mutexes, events and waits, SEH,
+ * the object manager's handles and references, system threads, process attach and exit,
+ * pool with tags, fault injection and hooks. Each routine checks its documented contract
+ * (IRQL, who may call it, in what state) and stops the "machine" with the bugcheck code
+ * Windows or Driver Verifier would use.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wm.h"
+
+pthread_mutex_t wm_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t wm_cond;
+struct wm_process *wm_system;
+
+static __thread struct wm_thread *cur;
+static struct wm_process *processes[64];
+static int nprocesses;
+static ULONG next_pid = 4;
+
+static OBJECT_TYPE thread_type = { "Thread", WM_T_THREAD };
+static OBJECT_TYPE event_type = { "Event", WM_T_EVENT };
+static OBJECT_TYPE file_type = { "File", WM_T_FILE };
+static OBJECT_TYPE process_type = { "Process", WM_T_PROCESS };
+/* mingw's binding (ntifs.h): the variable's value is the type object itself */
+POBJECT_TYPE *PsThreadType = (POBJECT_TYPE *)&thread_type;
+POBJECT_TYPE *ExEventObjectType = (POBJECT_TYPE *)&event_type;
+POBJECT_TYPE *IoFileObjectType = (POBJECT_TYPE *)&file_type;
+POBJECT_TYPE *PsProcessType = (POBJECT_TYPE *)&process_type;
+
+/* ---- bugcheck, contracts, hooks, fault injection --------------------------------------- */
+
+void wm_bugcheck(ULONG code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "*** BUGCHECK 0x%02X: ", code);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	fflush(stderr);
+	_exit(100); /* the machine stops; the scenario's parent reports it */
+}
+
+struct wm_thread *wm_current(void)
+{
+	return cur;
+}
+
+struct hook {
+	const char *fn;
+	int nth, seen;
+	void (*cb)(void *);
+	void *arg;
+};
+static struct hook hooks[8];
+static int nhooks;
+
+void wm_hook(const char *fn, int nth, void (*cb)(void *), void *arg)
+{
+	pthread_mutex_lock(&wm_lock);
+	hooks[nhooks++] = (struct hook){ fn, nth, 0, cb, arg };
+	pthread_mutex_unlock(&wm_lock);
+}
+
+static __thread int internal_depth; /* the model's own calls: no hooks, no injected faults */
+
+void wm_internal(bool on)
+{
+	internal_depth += on ? 1 : -1;
+}
+
+void wm_enter(const char *fn, KIRQL max_irql)
+{
+	void (*cb)(void *) = NULL;
+	void *arg = NULL;
+	int i;
+
+	if (internal_depth)
+		return;
+
+	if (!cur)
+		wm_bugcheck(0xC4, "%s called from a thread the model does not know", fn);
+	if (cur->irql > max_irql)
+		wm_bugcheck(0xC4, "%s called at IRQL %d, allowed up to %d (%d fast mutexes held)", fn,
+			    cur->irql, max_irql, cur->mutexes);
+	pthread_mutex_lock(&wm_lock);
+	for (i = 0; i < nhooks; i++) {
+		if (strcmp(hooks[i].fn, fn) == 0 && ++hooks[i].seen == hooks[i].nth) {
+			cb = hooks[i].cb;
+			arg = hooks[i].arg;
+		}
+	}
+	pthread_mutex_unlock(&wm_lock);
+	if (cb)
+		cb(arg);
+}
+
+static int fail_at, fail_seen;
+static bool fail_fired;
+static NTSTATUS fail_probe_status = STATUS_WORKING_SET_QUOTA;
+
+void wm_fail_plan(int n, NTSTATUS probe_status)
+{
+	pthread_mutex_lock(&wm_lock);
+	fail_at = n;
+	fail_seen = 0;
+	fail_fired = false;
+	if (probe_status)
+		fail_probe_status = probe_status;
+	pthread_mutex_unlock(&wm_lock);
+}
+
+int wm_fail_count(void)
+{
+	return fail_seen;
+}
+
+bool wm_fail_fired(void)
+{
+	return fail_fired;
+}
+
+NTSTATUS wm_fail_probe_status(void);
+NTSTATUS wm_fail_probe_status(void)
+{
+	return fail_probe_status;
+}
+
+bool wm_should_fail(const char *fn)
+{
+	bool fail;
+
+	(void)fn;
+	if (internal_depth)
+		return false;
+	pthread_mutex_lock(&wm_lock);
+	fail = ++fail_seen == fail_at;
+	if (fail)
+		fail_fired = true;
+	pthread_mutex_unlock(&wm_lock);
+	return fail;
+}
+
+/* ---- SEH --------------------------------------------------------------------------------- */
+
+#define SEH_DEPTH 8
+static __thread jmp_buf seh_frames[SEH_DEPTH];
+static __thread int seh_depth;
+static __thread NTSTATUS seh_code;
+
+jmp_buf *wm_seh_push(void)
+{
+	if (seh_depth == SEH_DEPTH)
+		wm_bugcheck(0x7F, "SEH frames nested too deep");
+	return &seh_frames[seh_depth++];
+}
+
+void wm_seh_pop(void)
+{
+	seh_depth--;
+}
+
+NTSTATUS wm_seh_code(void)
+{
+	return seh_code;
+}
+
+int wm_seh_filter(int verdict)
+{
+	if (verdict != EXCEPTION_EXECUTE_HANDLER)
+		ExRaiseStatus(seh_code); /* on to the next frame */
+	return 1;
+}
+
+void ExRaiseStatus(NTSTATUS status)
+{
+	if (!seh_depth)
+		wm_bugcheck(0x1E, "KMODE_EXCEPTION_NOT_HANDLED: status 0x%08X raised with no __try",
+			    (unsigned)status);
+	seh_code = status;
+	longjmp(seh_frames[--seh_depth], 1);
+}
+
+/* ---- threads and processes --------------------------------------------------------------- */
+
+struct wm_process *wm_process_create(const char *name, bool is32)
+{
+	struct wm_process *p = calloc(1, sizeof(*p));
+
+	p->Header.Type = WM_OBJ_PROCESS;
+	p->refs = 1; /* its own existence; dropped at exit */
+	p->name = name;
+	p->is32 = is32;
+	p->admin = true;
+	pthread_mutex_lock(&wm_lock);
+	p->id = next_pid;
+	next_pid += 4;
+	processes[nprocesses++] = p;
+	pthread_mutex_unlock(&wm_lock);
+	return p;
+}
+
+void wm_init(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&wm_cond, &ca);
+	wm_system = wm_process_create("System", false);
+	cur = calloc(1, sizeof(*cur));
+	cur->Header.Type = WM_OBJ_THREAD;
+	cur->refs = 1;
+	cur->proc = wm_system;
+	cur->pt = pthread_self();
+	wm_mm_init();
+}
+
+void wm_become(struct wm_process *p)
+{
+	if (cur->attached || cur->mutexes)
+		wm_bugcheck(0xC4, "the test switched process while attached or holding a mutex");
+	cur->proc = p;
+}
+
+struct wm_process *wm_context_process(void)
+{
+	return cur->attached ? cur->attached : cur->proc;
+}
+
+PEPROCESS PsGetCurrentProcess(void)
+{
+	return wm_context_process();
+}
+
+PETHREAD PsGetCurrentThread(void)
+{
+	return cur;
+}
+
+HANDLE PsGetProcessId(PEPROCESS p)
+{
+	return (HANDLE)(ULONG_PTR)p->id;
+}
+
+HANDLE PsGetCurrentProcessId(void)
+{
+	return PsGetProcessId(cur->proc);
+}
+
+BOOLEAN PsIsThreadTerminating(PETHREAD t)
+{
+	return __atomic_load_n(&t->terminating, __ATOMIC_ACQUIRE);
+}
+
+BOOLEAN PsIsSystemThread(PETHREAD t)
+{
+	return t->system;
+}
+
+KIRQL KeGetCurrentIrql(void)
+{
+	return cur->irql;
+}
+
+void YieldProcessor(void)
+{
+	sched_yield();
+}
+
+void KeEnterCriticalRegion(void)
+{
+	cur->critical++;
+}
+
+void KeLeaveCriticalRegion(void)
+{
+	if (!cur->critical--)
+		wm_bugcheck(0x20, "KERNEL_APC_PENDING_DURING_EXIT: unbalanced critical region");
+}
+
+static void *thread_main(void *arg)
+{
+	struct wm_thread *t = arg;
+
+	cur = t;
+	if (t->system) {
+		t->start(t->ctx);
+		PsTerminateSystemThread(STATUS_SUCCESS);
+	}
+	return t->user_fn(t->ctx);
+}
+
+struct wm_thread *wm_thread_start(struct wm_process *p, void *(*fn)(void *), void *arg)
+{
+	struct wm_thread *t = calloc(1, sizeof(*t));
+
+	t->Header.Type = WM_OBJ_THREAD;
+	t->refs = 1;
+	t->proc = p;
+	t->user_fn = fn;
+	t->ctx = arg;
+	pthread_create(&t->pt, NULL, thread_main, t);
+	return t;
+}
+
+void *wm_thread_join(struct wm_thread *t)
+{
+	void *ret;
+
+	pthread_join(t->pt, &ret);
+	return ret;
+}
+
+void wm_thread_terminate(struct wm_thread *t)
+{
+	pthread_mutex_lock(&wm_lock);
+	__atomic_store_n(&t->terminating, true, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&wm_cond);
+	pthread_mutex_unlock(&wm_lock);
+}
+
+bool wm_wait_blocked(struct wm_thread *t, int ms)
+{
+	int i;
+
+	for (i = 0; i < ms; i++) {
+		if (__atomic_load_n(&t->blocked, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&t->done, __ATOMIC_ACQUIRE))
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static long live_system_threads;
+
+NTSTATUS PsCreateSystemThread(PHANDLE Handle, ULONG Access, POBJECT_ATTRIBUTES Attributes,
+			      HANDLE Process, PCLIENT_ID ClientId, PKSTART_ROUTINE Start,
+			      PVOID Context)
+{
+	struct wm_process *table;
+	struct wm_thread *t;
+
+	(void)ClientId;
+	wm_enter("PsCreateSystemThread", PASSIVE_LEVEL);
+	if (Process)
+		wm_bugcheck(0xC4, "PsCreateSystemThread: only system threads are modelled");
+	if (wm_should_fail("PsCreateSystemThread"))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	t = calloc(1, sizeof(*t));
+	t->Header.Type = WM_OBJ_THREAD;
+	t->refs = 2; /* the handle, and the running thread itself */
+	t->proc = wm_system;
+	t->system = true;
+	t->start = Start;
+	t->ctx = Context;
+	/* Without OBJ_KERNEL_HANDLE the handle goes to the table of the process the caller
+	 * runs in: a user process can then see, close or reuse it. */
+	table = (Attributes && (Attributes->Attributes & OBJ_KERNEL_HANDLE)) ? wm_system
+									     : wm_context_process();
+	*Handle = wm_handle_insert(table, t, WM_T_THREAD, Access);
+	pthread_mutex_lock(&wm_lock);
+	live_system_threads++;
+	pthread_mutex_unlock(&wm_lock);
+	pthread_create(&t->pt, NULL, thread_main, t);
+	pthread_detach(t->pt);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS PsTerminateSystemThread(NTSTATUS Status)
+{
+	struct wm_thread *t = cur;
+
+	(void)Status;
+	wm_enter("PsTerminateSystemThread", PASSIVE_LEVEL);
+	if (!t->system)
+		wm_bugcheck(0xC4, "PsTerminateSystemThread from a thread that is not a system thread");
+	if (t->mutexes || t->attached || t->critical)
+		wm_bugcheck(0x20, "system thread exits holding %d mutexes, attached %d, critical %d",
+			    t->mutexes, !!t->attached, t->critical);
+	pthread_mutex_lock(&wm_lock);
+	t->done = true;
+	t->Header.SignalState = 1;
+	live_system_threads--;
+	pthread_cond_broadcast(&wm_cond);
+	pthread_mutex_unlock(&wm_lock);
+	ObDereferenceObject(t);
+	pthread_exit(NULL);
+}
+
+/* ---- notify routines and process exit ------------------------------------------------------ */
+
+static PCREATE_PROCESS_NOTIFY_ROUTINE notify[8];
+static int notify_in_flight;
+
+NTSTATUS PsSetCreateProcessNotifyRoutine(PCREATE_PROCESS_NOTIFY_ROUTINE Routine, BOOLEAN Remove)
+{
+	int i;
+
+	wm_enter("PsSetCreateProcessNotifyRoutine", PASSIVE_LEVEL);
+	pthread_mutex_lock(&wm_lock);
+	for (i = 0; i < 8; i++) {
+		if (Remove && notify[i] == Routine) {
+			notify[i] = NULL;
+			/* documented: waits for every call still running */
+			while (notify_in_flight)
+				pthread_cond_wait(&wm_cond, &wm_lock);
+			pthread_mutex_unlock(&wm_lock);
+			return STATUS_SUCCESS;
+		}
+		if (!Remove && !notify[i]) {
+			notify[i] = Routine;
+			pthread_mutex_unlock(&wm_lock);
+			return STATUS_SUCCESS;
+		}
+	}
+	pthread_mutex_unlock(&wm_lock);
+	return STATUS_INVALID_PARAMETER;
+}
+
+void wm_process_exit(struct wm_process *p)
+{
+	struct wm_process *was = cur->proc;
+	PCREATE_PROCESS_NOTIFY_ROUTINE fn;
+	int i;
+
+	cur->proc = p; /* the exit path runs in the process's last thread */
+	p->exiting = true;
+	for (i = 0; i < 8; i++) {
+		pthread_mutex_lock(&wm_lock);
+		fn = notify[i];
+		if (fn)
+			notify_in_flight++;
+		pthread_mutex_unlock(&wm_lock);
+		if (!fn)
+			continue;
+		/* PASSIVE_LEVEL, inside a critical region (normal kernel APCs off) */
+		KeEnterCriticalRegion();
+		fn(NULL, PsGetProcessId(p), FALSE);
+		KeLeaveCriticalRegion();
+		if (cur->irql || cur->mutexes)
+			wm_bugcheck(0xC4, "process notify routine returned at IRQL %d", cur->irql);
+		pthread_mutex_lock(&wm_lock);
+		notify_in_flight--;
+		pthread_cond_broadcast(&wm_cond);
+		pthread_mutex_unlock(&wm_lock);
+	}
+	/* the handle table goes: a file whose last handle this was gets IRP_MJ_CLEANUP here */
+	for (i = 0; i < WM_MAX_HANDLES; i++) {
+		struct wm_handle h = p->handles[i];
+
+		if (!h.obj)
+			continue;
+		p->handles[i].obj = NULL;
+		if (h.type == WM_T_FILE)
+			wm_io_close_handle_obj(p, h.obj);
+		else if (h.type != 0)
+			ObDereferenceObject(h.obj);
+	}
+	/* then the address space: what a driver still holds in it is a bugcheck */
+	pthread_mutex_lock(&wm_lock);
+	if (p->locked_pages)
+		wm_bugcheck(0x76, "PROCESS_HAS_LOCKED_PAGES: %s exits with %lld pages locked",
+			    p->name, (long long)p->locked_pages);
+	if (p->user_mappings)
+		wm_bugcheck(0x76, "PROCESS_HAS_LOCKED_PAGES: %s exits with %d driver mappings of "
+			    "locked pages in its address space", p->name, p->user_mappings);
+	if (p->attached)
+		wm_bugcheck(0x05, "INVALID_PROCESS_ATTACH_ATTEMPT: %s's address space goes while "
+			    "%d threads are attached to it", p->name, (int)p->attached);
+	p->gone = true;
+	pthread_mutex_unlock(&wm_lock);
+	wm_mm_process_teardown(p);
+	cur->proc = was;
+	ObDereferenceObject(p);
+}
+
+void KeStackAttachProcess(PKPROCESS p, PRKAPC_STATE s)
+{
+	wm_enter("KeStackAttachProcess", DISPATCH_LEVEL);
+	pthread_mutex_lock(&wm_lock);
+	if (p->gone)
+		wm_bugcheck(0x05, "INVALID_PROCESS_ATTACH_ATTEMPT: %s has no address space any more",
+			    p->name);
+	p->attached++;
+	pthread_mutex_unlock(&wm_lock);
+	s->Previous = cur->attached;
+	s->Process = p;
+	s->Magic = 0x41504353;
+	cur->attached = p;
+}
+
+void KeUnstackDetachProcess(PRKAPC_STATE s)
+{
+	wm_enter("KeUnstackDetachProcess", DISPATCH_LEVEL);
+	if (s->Magic != 0x41504353 || cur->attached != s->Process)
+		wm_bugcheck(0x06, "INVALID_PROCESS_DETACH_ATTEMPT");
+	pthread_mutex_lock(&wm_lock);
+	s->Process->attached--;
+	pthread_mutex_unlock(&wm_lock);
+	cur->attached = s->Previous;
+	s->Magic = 0;
+}
+
+/* ---- events, waits, fast mutexes ----------------------------------------------------------- */
+
+void KeInitializeEvent(PRKEVENT e, EVENT_TYPE type, BOOLEAN state)
+{
+	e->Header.Type = type == NotificationEvent ? WM_OBJ_EVENT_N : WM_OBJ_EVENT_S;
+	e->Header.SignalState = state;
+	e->Kind = type;
+}
+
+LONG KeSetEvent(PRKEVENT e, KPRIORITY inc, BOOLEAN wait)
+{
+	LONG old;
+
+	(void)inc;
+	(void)wait;
+	wm_enter("KeSetEvent", DISPATCH_LEVEL);
+	pthread_mutex_lock(&wm_lock);
+	old = e->Header.SignalState;
+	e->Header.SignalState = 1;
+	pthread_cond_broadcast(&wm_cond);
+	pthread_mutex_unlock(&wm_lock);
+	return old;
+}
+
+void KeClearEvent(PRKEVENT e)
+{
+	pthread_mutex_lock(&wm_lock);
+	e->Header.SignalState = 0;
+	pthread_mutex_unlock(&wm_lock);
+}
+
+LONG KeReadStateEvent(PRKEVENT e)
+{
+	return __atomic_load_n(&e->Header.SignalState, __ATOMIC_ACQUIRE);
+}
+
+ULONG64 KeQueryInterruptTime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ULONG64)ts.tv_sec * 10000000 + (ULONG64)ts.tv_nsec / 100;
+}
+
+NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON Reason, KPROCESSOR_MODE Mode,
+			       BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+	DISPATCHER_HEADER *h = Object;
+	struct timespec deadline;
+	NTSTATUS status;
+
+	(void)Reason;
+	wm_enter("KeWaitForSingleObject",
+		 Timeout && Timeout->QuadPart == 0 ? DISPATCH_LEVEL : APC_LEVEL);
+	if (h->Type == WM_OBJ_THREAD && (struct wm_thread *)Object == cur)
+		wm_bugcheck(0xC4, "a thread waits for its own termination");
+	if (Timeout) {
+		ULONG64 rel = Timeout->QuadPart < 0 ? (ULONG64)-Timeout->QuadPart : 0;
+
+		if (Timeout->QuadPart > 0)
+			wm_bugcheck(0xC4, "absolute timeouts are not modelled");
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += rel / 10000000;
+		deadline.tv_nsec += (rel % 10000000) * 100;
+		if (deadline.tv_nsec >= 1000000000) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000;
+		}
+	}
+	pthread_mutex_lock(&wm_lock);
+	__atomic_store_n(&cur->blocked, true, __ATOMIC_RELEASE);
+	for (;;) {
+		if (h->SignalState > 0) {
+			if (h->Type == WM_OBJ_EVENT_S)
+				h->SignalState = 0;
+			status = STATUS_SUCCESS;
+			break;
+		}
+		if (Alertable && Mode == UserMode && cur->terminating) {
+			status = STATUS_USER_APC;
+			break;
+		}
+		if (Timeout) {
+			if (pthread_cond_timedwait(&wm_cond, &wm_lock, &deadline) == ETIMEDOUT &&
+			    h->SignalState <= 0) {
+				status = STATUS_TIMEOUT;
+				break;
+			}
+		} else {
+			pthread_cond_wait(&wm_cond, &wm_lock);
+		}
+	}
+	__atomic_store_n(&cur->blocked, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&wm_lock);
+	return status;
+}
+
+#define FAST_MUTEX_MAGIC 0x464d5458
+
+void ExInitializeFastMutex(PFAST_MUTEX m)
+{
+	m->Owner = NULL;
+	m->Magic = FAST_MUTEX_MAGIC;
+}
+
+void ExAcquireFastMutex(PFAST_MUTEX m)
+{
+	wm_enter("ExAcquireFastMutex", APC_LEVEL);
+	if (m->Magic != FAST_MUTEX_MAGIC)
+		wm_bugcheck(0xC4, "ExAcquireFastMutex on memory that is not an initialised fast mutex");
+	if (m->Owner == cur)
+		wm_bugcheck(0xC4, "ExAcquireFastMutex: this thread already owns it (self-deadlock)");
+	pthread_mutex_lock(&wm_lock);
+	__atomic_store_n(&cur->blocked, true, __ATOMIC_RELEASE);
+	while (m->Owner)
+		pthread_cond_wait(&wm_cond, &wm_lock);
+	__atomic_store_n(&cur->blocked, false, __ATOMIC_RELEASE);
+	m->Owner = cur;
+	pthread_mutex_unlock(&wm_lock);
+	m->OldIrql = cur->irql;
+	cur->irql = APC_LEVEL;
+	cur->mutexes++;
+}
+
+void ExReleaseFastMutex(PFAST_MUTEX m)
+{
+	if (m->Owner != cur)
+		wm_bugcheck(0xC4, "ExReleaseFastMutex by a thread that does not own it");
+	cur->irql = m->OldIrql;
+	cur->mutexes--;
+	pthread_mutex_lock(&wm_lock);
+	m->Owner = NULL;
+	pthread_cond_broadcast(&wm_cond);
+	pthread_mutex_unlock(&wm_lock);
+}
+
+ULONG KeQueryActiveProcessorCountEx(USHORT Group)
+{
+	return Group == 0 ? 2 : 0;
+}
+
+KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY a)
+{
+	wm_enter("KeSetSystemAffinityThreadEx", APC_LEVEL);
+	if (!a || (a & ~(KAFFINITY)3))
+		wm_bugcheck(0xC4, "affinity %#llx names no active processor", (unsigned long long)a);
+	return 3;
+}
+
+void KeRevertToUserAffinityThreadEx(KAFFINITY a)
+{
+	(void)a;
+}
+
+/* ---- the object manager ----------------------------------------------------------------- */
+
+struct wm_event {
+	KEVENT ev;
+	LONG refs;
+};
+
+static LONG *obj_refs(void *obj)
+{
+	DISPATCHER_HEADER *h = obj;
+
+	switch (h->Type) {
+	case WM_OBJ_THREAD:
+		return &((struct wm_thread *)obj)->refs;
+	case WM_OBJ_PROCESS:
+		return &((struct wm_process *)obj)->refs;
+	case WM_OBJ_EVENT_N:
+	case WM_OBJ_EVENT_S:
+		return &((struct wm_event *)obj)->refs;
+	}
+	wm_bugcheck(0x18, "REFERENCE_BY_POINTER: %p is no object", obj);
+}
+
+void ObReferenceObject(PVOID obj)
+{
+	LONG *r = obj_refs(obj);
+
+	if (__atomic_fetch_add(r, 1, __ATOMIC_SEQ_CST) <= 0)
+		wm_bugcheck(0x18, "REFERENCE_BY_POINTER: reference to a deleted object %p", obj);
+}
+
+void ObDereferenceObject(PVOID obj)
+{
+	LONG *r = obj_refs(obj);
+	LONG left = __atomic_sub_fetch(r, 1, __ATOMIC_SEQ_CST);
+
+	if (left < 0)
+		wm_bugcheck(0x18, "REFERENCE_BY_POINTER: object %p dereferenced once too often", obj);
+	/* objects stay allocated (a later use of a dead one is caught through refs) */
+}
+
+HANDLE wm_handle_insert(struct wm_process *p, void *obj, enum wm_type type, ACCESS_MASK access)
+{
+	int i;
+
+	pthread_mutex_lock(&wm_lock);
+	for (i = 0; i < WM_MAX_HANDLES; i++) {
+		if (!p->handles[i].obj) {
+			p->handles[i] = (struct wm_handle){ obj, type, access };
+			pthread_mutex_unlock(&wm_lock);
+			return (HANDLE)((ULONG_PTR)(i + 1) << 2 |
+					(p == wm_system ? WM_KERNEL_HANDLE_BIT : 0));
+		}
+	}
+	wm_bugcheck(0xC4, "handle table of %s full", p->name);
+}
+
+/* The table entry @h names, for a caller in kernel mode (@mode KernelMode) or user mode. */
+static struct wm_handle *handle_lookup(HANDLE h, KPROCESSOR_MODE mode, struct wm_process **in)
+{
+	ULONG_PTR v = (ULONG_PTR)h;
+	struct wm_process *p;
+	ULONG_PTR i;
+
+	if (v & WM_KERNEL_HANDLE_BIT) {
+		if (mode == UserMode)
+			return NULL;
+		p = wm_system;
+	} else {
+		p = wm_context_process();
+		if (mode == KernelMode && p != wm_system)
+			wm_bugcheck(0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION (0xF6): a user-mode "
+				    "handle of %s referenced with AccessMode KernelMode", p->name);
+	}
+	i = ((v & ~WM_KERNEL_HANDLE_BIT) >> 2) - 1;
+	if (i >= WM_MAX_HANDLES || !p->handles[i].obj)
+		return NULL;
+	*in = p;
+	return &p->handles[i];
+}
+
+NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK Access, POBJECT_TYPE Type,
+				   KPROCESSOR_MODE Mode, PVOID *Object,
+				   POBJECT_HANDLE_INFORMATION Info)
+{
+	struct wm_process *in;
+	struct wm_handle *h;
+
+	(void)Info;
+	wm_enter("ObReferenceObjectByHandle", PASSIVE_LEVEL);
+	*Object = NULL;
+	h = handle_lookup(Handle, Mode, &in);
+	if (!h)
+		return STATUS_INVALID_HANDLE;
+	if (Type && Type != &thread_type && Type != &event_type && Type != &file_type &&
+	    Type != &process_type)
+		return STATUS_OBJECT_TYPE_MISMATCH; /* not a type object at all */
+	if (Type && Type->Kind != (int)h->type)
+		return STATUS_OBJECT_TYPE_MISMATCH;
+	if (Mode == UserMode && (Access & ~h->access))
+		return STATUS_ACCESS_DENIED;
+	if (h->type == WM_T_FILE)
+		wm_bugcheck(0xC4, "file objects by handle are not modelled");
+	ObReferenceObject(h->obj);
+	*Object = h->obj;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS ObOpenObjectByPointer(PVOID Object, ULONG Attributes, PVOID AccessState,
+			       ACCESS_MASK Access, POBJECT_TYPE Type, KPROCESSOR_MODE Mode,
+			       PHANDLE Handle)
+{
+	(void)AccessState;
+	(void)Type;
+	(void)Mode;
+	wm_enter("ObOpenObjectByPointer", PASSIVE_LEVEL);
+	if (wm_should_fail("ObOpenObjectByPointer"))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	*Handle = wm_handle_insert((Attributes & OBJ_KERNEL_HANDLE) ? wm_system
+								     : wm_context_process(),
+				   Object, 0, Access);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS ZwClose(HANDLE Handle)
+{
+	struct wm_process *in;
+	struct wm_handle *h, copy;
+
+	wm_enter("ZwClose", PASSIVE_LEVEL);
+	h = handle_lookup(Handle, KernelMode, &in);
+	if (!h)
+		wm_bugcheck(0x93, "INVALID_KERNEL_HANDLE: ZwClose(%p)", Handle);
+	copy = *h;
+	h->obj = NULL;
+	if (copy.type == WM_T_FILE)
+		wm_io_close_handle_obj(in, copy.obj);
+	else if (copy.type)
+		ObDereferenceObject(copy.obj);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS ZwWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+	NTSTATUS status;
+	PVOID obj;
+
+	status = ObReferenceObjectByHandle(Handle, SYNCHRONIZE, NULL, KernelMode, &obj, NULL);
+	if (!NT_SUCCESS(status))
+		return status;
+	status = KeWaitForSingleObject(obj, Executive, KernelMode, Alertable, Timeout);
+	ObDereferenceObject(obj);
+	return status;
+}
+
+HANDLE wm_event_create(struct wm_process *p, ACCESS_MASK access)
+{
+	struct wm_event *e = calloc(1, sizeof(*e));
+
+	KeInitializeEvent(&e->ev, SynchronizationEvent, FALSE);
+	e->refs = 1; /* the handle's */
+	return wm_handle_insert(p, e, WM_T_EVENT, access);
+}
+
+/* ---- pool: tags, sizes, leaks ---------------------------------------------------------------- */
+
+struct pool_block {
+	struct pool_block *next;
+	void *p;
+	SIZE_T size;
+	ULONG tag;
+	bool pages;
+};
+static struct pool_block *pool;
+static long pool_count;
+
+PVOID ExAllocatePoolWithTag(POOL_TYPE Type, SIZE_T Bytes, ULONG Tag)
+{
+	struct pool_block *b;
+
+	wm_enter("ExAllocatePoolWithTag", Type == PagedPool ? APC_LEVEL : DISPATCH_LEVEL);
+	if (!Tag || Tag == ' kdD')
+		wm_bugcheck(0xC2, "BAD_POOL_CALLER: allocation without a tag of its own");
+	if (wm_should_fail("ExAllocatePoolWithTag"))
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	b->size = Bytes;
+	b->tag = Tag;
+	/* a page or more: whole pages, page aligned, with physical pages an MDL can describe */
+	b->pages = Bytes >= PAGE_SIZE;
+	b->p = b->pages ? wm_pool_pages_alloc(Bytes) : malloc(Bytes ? Bytes : 1);
+	memset(b->p, 0xa5, Bytes); /* pool is not zeroed */
+	pthread_mutex_lock(&wm_lock);
+	b->next = pool;
+	pool = b;
+	pool_count++;
+	pthread_mutex_unlock(&wm_lock);
+	return b->p;
+}
+
+static void pool_free(PVOID P, ULONG Tag, bool check_tag)
+{
+	struct pool_block **pp, *b;
+
+	wm_enter("ExFreePoolWithTag", DISPATCH_LEVEL);
+	pthread_mutex_lock(&wm_lock);
+	for (pp = &pool; *pp; pp = &(*pp)->next) {
+		if ((*pp)->p == P)
+			break;
+	}
+	b = *pp;
+	if (!b)
+		wm_bugcheck(0xC2, "BAD_POOL_CALLER: freeing %p, which is not a live pool block", P);
+	if (check_tag && b->tag != Tag)
+		wm_bugcheck(0xC2, "BAD_POOL_CALLER: block %p tagged %.4s freed with tag %.4s", P,
+			    (char *)&b->tag, (char *)&Tag);
+	*pp = b->next;
+	pool_count--;
+	pthread_mutex_unlock(&wm_lock);
+	if (b->pages)
+		wm_pool_pages_free(b->p, b->size);
+	else
+		free(b->p);
+	free(b);
+}
+
+/* Pool the model allocates on the driver's behalf (MmAllocatePagesForMdlEx's MDL). */
+void *wm_pool_alloc_internal(SIZE_T bytes, ULONG tag);
+void *wm_pool_alloc_internal(SIZE_T bytes, ULONG tag)
+{
+	void *p;
+
+	wm_internal(true);
+	p = ExAllocatePoolWithTag(NonPagedPoolNx, bytes, tag);
+	wm_internal(false);
+	return p;
+}
+
+void ExFreePoolWithTag(PVOID P, ULONG Tag)
+{
+	pool_free(P, Tag, true);
+}
+
+void ExFreePool(PVOID P)
+{
+	pool_free(P, 0, false);
+}
+
+bool wm_mm_is_pool(const void *p, SIZE_T *size)
+{
+	struct pool_block *b;
+	bool found = false;
+
+	pthread_mutex_lock(&wm_lock);
+	for (b = pool; b; b = b->next) {
+		if ((const char *)p >= (char *)b->p && (const char *)p < (char *)b->p + b->size) {
+			*size = b->size - (SIZE_T)((const char *)p - (char *)b->p);
+			found = b->pages;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&wm_lock);
+	return found;
+}
+
+void wm_counts(struct wm_counts *c)
+{
+	extern long wm_mm_kernel_mappings, wm_mm_phys_pages;
+	long wm_mm_live_mdls(void);
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_lock(&wm_lock);
+	c->pool_blocks = pool_count + wm_mm_live_mdls();
+	c->system_threads = live_system_threads;
+	for (i = 0; i < nprocesses; i++) {
+		c->locked_pages += processes[i]->locked_pages;
+		c->user_mappings += processes[i]->user_mappings;
+	}
+	for (i = 0; i < 8; i++)
+		c->notify_routines += notify[i] != NULL;
+	c->kernel_mappings = wm_mm_kernel_mappings;
+	c->phys_pages = wm_mm_phys_pages;
+	pthread_mutex_unlock(&wm_lock);
+}
+
+/* ---- security: enough for DriverEntry's DACL and IRP_MJ_CREATE's check ------------------- */
+
+static SID system_sid = { 1, 1, { 0, 0, 0, 0, 0, 5 }, { 18 } };
+static struct {
+	SID sid;
+	ULONG more;
+} admins_sid = { { 1, 2, { 0, 0, 0, 0, 0, 5 }, { 32 } }, 544 };
+static SE_EXPORTS se_exports = { &system_sid, &admins_sid.sid };
+PSE_EXPORTS SeExports = &se_exports;
+
+ULONG RtlLengthSid(PSID s)
+{
+	return 8 + 4 * s->SubAuthorityCount;
+}
+
+NTSTATUS RtlCreateAcl(PACL a, ULONG len, ULONG rev)
+{
+	if (len < sizeof(ACL) || rev != ACL_REVISION)
+		return STATUS_INVALID_PARAMETER;
+	memset(a, 0, sizeof(*a));
+	a->AclRevision = (UCHAR)rev;
+	a->AclSize = (USHORT)len;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS RtlAddAccessAllowedAce(PACL a, ULONG rev, ACCESS_MASK m, PSID s)
+{
+	(void)m;
+	(void)s;
+	if (rev != ACL_REVISION)
+		return STATUS_INVALID_PARAMETER;
+	a->AceCount++;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS RtlCreateSecurityDescriptor(PSECURITY_DESCRIPTOR sd, ULONG rev)
+{
+	sd->Revision = (UCHAR)rev;
+	sd->Dacl = NULL;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS RtlSetDaclSecurityDescriptor(PSECURITY_DESCRIPTOR sd, BOOLEAN present, PACL dacl,
+				      BOOLEAN defaulted)
+{
+	(void)present;
+	(void)defaulted;
+	sd->Dacl = dacl;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS ZwSetSecurityObject(HANDLE h, SECURITY_INFORMATION info, PSECURITY_DESCRIPTOR sd)
+{
+	struct wm_process *in;
+
+	(void)info;
+	wm_enter("ZwSetSecurityObject", PASSIVE_LEVEL);
+	if (!handle_lookup(h, KernelMode, &in))
+		wm_bugcheck(0x93, "INVALID_KERNEL_HANDLE: ZwSetSecurityObject");
+	return sd->Dacl && sd->Dacl->AceCount == 2 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+}
+
+void SeLockSubjectContext(PSECURITY_SUBJECT_CONTEXT c)
+{
+	(void)c;
+	wm_enter("SeLockSubjectContext", PASSIVE_LEVEL);
+}
+
+void SeUnlockSubjectContext(PSECURITY_SUBJECT_CONTEXT c)
+{
+	(void)c;
+}
+
+BOOLEAN SeTokenIsAdmin(PACCESS_TOKEN token)
+{
+	return ((struct wm_process *)token)->admin;
+}
+
+BOOLEAN SeSinglePrivilegeCheck(LUID priv, KPROCESSOR_MODE mode)
+{
+	(void)priv;
+	(void)mode;
+	return FALSE; /* the scenarios' processes hold no SeDebugPrivilege */
+}
