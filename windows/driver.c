@@ -137,10 +137,16 @@ static NTSTATUS KumemCleanup(PDEVICE_OBJECT Device, PIRP Irp)
 {
 	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
 
+	PKUMEM_FILE file = stack->FileObject->FsContext;
+
 	UNREFERENCED_PARAMETER(Device);
+	/* IOCTLs still running on this file may not publish anything from now on */
+	FileLock(file);
+	file->Closed = true;
+	FileUnlock(file);
 	/* rings first: their threads use the regions */
-	KumemRingCleanup(stack->FileObject->FsContext, NULL);
-	KumemFileCleanup(stack->FileObject->FsContext, NULL);
+	KumemRingCleanup(file, NULL);
+	KumemFileCleanup(file, NULL);
 	return Complete(Irp, STATUS_SUCCESS, 0);
 }
 
@@ -152,6 +158,13 @@ static NTSTATUS KumemClose(PDEVICE_OBJECT Device, PIRP Irp)
 
 	UNREFERENCED_PARAMETER(Device);
 	if (file) {
+		/* Nothing is left after IRP_MJ_CLEANUP (Closed stops late inserts); should a
+		 * loader ever skip cleanup, undo here, attached to each owner. */
+		FileLock(file);
+		file->Closed = true;
+		FileUnlock(file);
+		KumemRingCleanup(file, NULL);
+		KumemFileCleanup(file, NULL);
 		ExAcquireFastMutex(&KumemFilesLock);
 		RemoveEntryList(&file->AllFiles);
 		ExReleaseFastMutex(&KumemFilesLock);

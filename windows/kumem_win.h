@@ -58,12 +58,16 @@ typedef struct _KUMEM_REGION {
 
 typedef struct _KUMEM_FILE {
 	LIST_ENTRY AllFiles; /* KumemFiles, for the process-exit backstop (driver.c) */
-	FAST_MUTEX Lock;     /* guards Regions, Rings, NextId, RegionCount, Bytes */
+	FAST_MUTEX Lock;     /* guards Regions, Rings, NextId, RegionCount, Bytes, Closed */
 	LIST_ENTRY Regions;
 	LIST_ENTRY Rings;
 	ULONG NextId;
 	ULONG RegionCount;
 	ULONG64 Bytes;
+	/* IRP_MJ_CLEANUP has run: the last handle is gone, but an IOCTL that started before
+	 * may still be running (libkumem's handle is overlapped). It may not publish anything
+	 * now: nothing would ever undo it (IRP_MJ_CLOSE may run in any process). */
+	bool Closed;
 } KUMEM_FILE, *PKUMEM_FILE;
 
 typedef struct _KUMEM_COUNTERS {
@@ -92,6 +96,8 @@ void KumemRegionPut(PKUMEM_REGION Region);
 /* Undo the regions of @File that @ProcessId owns, or all of them for NULL. */
 void KumemFileCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 
+/* Whether a new region or ring may still be published in @File (its lock held). */
+int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes);
 void FileLock(PKUMEM_FILE File);
 void FileUnlock(PKUMEM_FILE File);
 ULONG KumemFileNewIdLocked(PKUMEM_FILE File);

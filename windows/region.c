@@ -98,6 +98,17 @@ void KumemRegionPut(PKUMEM_REGION r)
 	}
 }
 
+int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
+{
+	if (File->Closed)
+		return -KUMEM_EBADFD; /* the handle was closed while this call ran */
+	if (File->RegionCount >= KUMEM_MAX_FILE_REGIONS)
+		return -KUMEM_ENOSPC;
+	if (File->Bytes + Bytes > KUMEM_MAX_FILE_BYTES)
+		return -KUMEM_EDQUOT;
+	return 0;
+}
+
 /* Publish @r in @File under the per-handle quotas; on failure the caller frees it. */
 static int FileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
 {
@@ -105,11 +116,8 @@ static int FileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
 	int err = 0;
 
 	FileLock(File);
-	if (File->RegionCount >= KUMEM_MAX_FILE_REGIONS) {
-		err = -KUMEM_ENOSPC;
-	} else if (File->Bytes + bytes > KUMEM_MAX_FILE_BYTES) {
-		err = -KUMEM_EDQUOT;
-	} else {
+	err = KumemFileCanInsertLocked(File, bytes);
+	if (!err) {
 		r->Id = KumemFileNewIdLocked(File);
 		InsertTailList(&File->Regions, &r->Link);
 		File->RegionCount++;

@@ -166,6 +166,7 @@ static uint32_t RingCpuCount(void)
 int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 {
 	struct kumem_alloc_args mem = { 0 };
+	OBJECT_ATTRIBUTES attrs;
 	ULONG64 sqOff, cqOff;
 	HANDLE thread;
 	PKUMEM_RING r;
@@ -215,7 +216,10 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	r->Idle100ns = (ULONG64)(a->idle_us ? a->idle_us : 1000) * 10;
 
 	if (a->flags & KUMEM_RING_SQPOLL) {
-		status = PsCreateSystemThread(&thread, THREAD_ALL_ACCESS, NULL, NULL, NULL,
+		/* A kernel handle: without OBJ_KERNEL_HANDLE it would land in the calling
+		 * process's handle table, where that process could close or replace it. */
+		InitializeObjectAttributes(&attrs, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+		status = PsCreateSystemThread(&thread, THREAD_ALL_ACCESS, &attrs, NULL, NULL,
 					      KumemSqpoll, r);
 		if (!NT_SUCCESS(status)) {
 			err = -KUMEM_ENOMEM;
@@ -240,10 +244,7 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	/* A ring counts against the handle's quotas like the region it is. */
 	r->Bytes = mem.map_len;
 	FileLock(File);
-	if (File->RegionCount >= KUMEM_MAX_FILE_REGIONS)
-		err = -KUMEM_ENOSPC;
-	else if (File->Bytes + r->Bytes > KUMEM_MAX_FILE_BYTES)
-		err = -KUMEM_EDQUOT;
+	err = KumemFileCanInsertLocked(File, r->Bytes);
 	if (!err) {
 		r->Id = KumemFileNewIdLocked(File);
 		InsertTailList(&File->Rings, &r->Link);

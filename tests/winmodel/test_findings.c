@@ -38,9 +38,9 @@ static void close_during(const char *routine, int nth, NTSTATUS (*op)(struct wm_
 	closer_handle = wt_open(a);
 	wm_hook(routine, nth, close_from_other_thread, NULL);
 	st = op(a, closer_handle, mem);
-	/* IRP_MJ_CLEANUP ran while the call was on its way: whatever it answered, nothing it
-	 * made may outlive the file (IRP_MJ_CLOSE has run by now) */
-	(void)st;
+	/* IRP_MJ_CLEANUP ran while the call was on its way: it must fail (EBADFD), and
+	 * nothing it made may outlive the file (IRP_MJ_CLOSE has run by now) */
+	CHECK_EQ(st, STATUS_DATA_ERROR, "the call whose handle was closed meanwhile");
 	wt_nothing_held();
 	wm_process_exit(a); /* 0x76 if pages are still locked or mapped in a.exe */
 	wm_driver_unload(); /* 0xCE if a ring thread is still running, 0xC4 for leaked pool */

@@ -33,15 +33,15 @@ service_state() { # prints RUNNING / STOPPED / ...
 	wine_ sc query kumem 2>/dev/null | awk '/STATE/ {print $4}' | tr -d '\r'
 }
 
-# stop is asynchronous in the service manager: poll its state, bounded (50 x 0.1 s)
+# stop is asynchronous in the service manager: poll its state, bounded (200 x 0.1 s)
 wait_stopped() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 200 ]; do
 		[ "$(service_state)" = STOPPED ] && return 0
 		i=$((i + 1))
 		timeout 1 sleep 0.1
 	done
-	echo "service still $(service_state) after 5 s"
+	echo "service still $(service_state) after 20 s"
 	return 1
 }
 
