@@ -39,6 +39,7 @@ struct wm_process {
 	const char *name;
 	bool is32;	  /* a WOW64 process: its user space ends at 4 GiB */
 	bool admin;	  /* its token holds Administrators */
+	bool debug_privilege; /* holds and has enabled SeDebugPrivilege */
 	bool exiting;	  /* its last thread runs the exit path */
 	bool gone;	  /* its address space is deleted */
 	LONG attached;	  /* threads attached to it right now */
@@ -103,10 +104,14 @@ bool wm_wait_blocked(struct wm_thread *t, int ms);
  * fallible calls were made since the last plan. */
 void wm_fail_plan(int n, NTSTATUS probe_status);
 int wm_fail_count(void);
+/* The next call of routine @fn fails (MmProbeAndLockPages raises @status). */
+void wm_fail_next(const char *fn, NTSTATUS status);
 bool wm_fail_fired(void);
 
 /* Hooks: before the @nth call (1-based) of kernel routine @fn, run cb(arg) in that thread. */
 void wm_hook(const char *fn, int nth, void (*cb)(void *), void *arg);
+/* The same, counting only calls made by system threads. */
+void wm_hook_system(const char *fn, int nth, void (*cb)(void *), void *arg);
 
 /* Driver load and unload, with Verifier's checks at unload (pool, threads, notify routines). */
 NTSTATUS wm_driver_load(void);

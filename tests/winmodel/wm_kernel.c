@@ -56,6 +56,7 @@ struct wm_thread *wm_current(void)
 
 struct hook {
 	const char *fn;
+	bool system_only;
 	int nth, seen;
 	void (*cb)(void *);
 	void *arg;
@@ -66,7 +67,14 @@ static int nhooks;
 void wm_hook(const char *fn, int nth, void (*cb)(void *), void *arg)
 {
 	pthread_mutex_lock(&wm_lock);
-	hooks[nhooks++] = (struct hook){ fn, nth, 0, cb, arg };
+	hooks[nhooks++] = (struct hook){ fn, false, nth, 0, cb, arg };
+	pthread_mutex_unlock(&wm_lock);
+}
+
+void wm_hook_system(const char *fn, int nth, void (*cb)(void *), void *arg)
+{
+	pthread_mutex_lock(&wm_lock);
+	hooks[nhooks++] = (struct hook){ fn, true, nth, 0, cb, arg };
 	pthread_mutex_unlock(&wm_lock);
 }
 
@@ -93,6 +101,8 @@ void wm_enter(const char *fn, KIRQL max_irql)
 			    cur->irql, max_irql, cur->mutexes);
 	pthread_mutex_lock(&wm_lock);
 	for (i = 0; i < nhooks; i++) {
+		if (hooks[i].system_only && !cur->system)
+			continue;
 		if (strcmp(hooks[i].fn, fn) == 0 && ++hooks[i].seen == hooks[i].nth) {
 			cb = hooks[i].cb;
 			arg = hooks[i].arg;
@@ -134,14 +144,29 @@ NTSTATUS wm_fail_probe_status(void)
 	return fail_probe_status;
 }
 
+static const char *fail_fn;
+
+void wm_fail_next(const char *fn, NTSTATUS status)
+{
+	pthread_mutex_lock(&wm_lock);
+	fail_fn = fn;
+	if (status)
+		fail_probe_status = status;
+	pthread_mutex_unlock(&wm_lock);
+}
+
 bool wm_should_fail(const char *fn)
 {
 	bool fail;
 
-	(void)fn;
 	if (internal_depth)
 		return false;
 	pthread_mutex_lock(&wm_lock);
+	if (fail_fn && strcmp(fn, fail_fn) == 0) {
+		fail_fn = NULL;
+		pthread_mutex_unlock(&wm_lock);
+		return true;
+	}
 	fail = ++fail_seen == fail_at;
 	if (fail)
 		fail_fired = true;
@@ -1033,5 +1058,5 @@ BOOLEAN SeSinglePrivilegeCheck(LUID priv, KPROCESSOR_MODE mode)
 {
 	(void)priv;
 	(void)mode;
-	return FALSE; /* the scenarios' processes hold no SeDebugPrivilege */
+	return wm_context_process()->debug_privilege; /* SeDebugPrivilege, enabled */
 }

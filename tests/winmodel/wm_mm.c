@@ -24,8 +24,8 @@
 NTSTATUS wm_fail_probe_status(void);
 void *wm_pool_alloc_internal(SIZE_T bytes, ULONG tag);
 
-#define PHYS_PAGES (1u << 22) /* 16 GiB of sparse memfd */
-#define SCATTER	   16	      /* scattered allocations leave a hole every 16 pages */
+#define PHYS_PAGES (1u << 24) /* 64 GiB of sparse memfd: only pages written cost memory */
+#define SCATTER	   64	      /* the first 64 pages of an allocation skip every other frame */
 
 static int physfd = -1;
 static uint16_t *pfn_refs;
@@ -75,7 +75,8 @@ void wm_mm_init(void)
 
 /* ---- physical pages (wm_lock held) ------------------------------------------------------- */
 
-static PFN_NUMBER phys_one(void)
+/* One free frame; @hole: leave the next one out, as a busy machine's free list would. */
+static PFN_NUMBER phys_one(bool hole)
 {
 	uint32_t tries;
 
@@ -85,8 +86,8 @@ static PFN_NUMBER phys_one(void)
 		cursor = cursor + 1 >= PHYS_PAGES ? 1 : cursor + 1;
 		if (!pfn_refs[p]) {
 			pfn_refs[p] = 1;
-			if (p % SCATTER == SCATTER - 1)
-				cursor = cursor + 1 >= PHYS_PAGES ? 1 : cursor + 1; /* a hole */
+			if (hole)
+				cursor = cursor + 1 >= PHYS_PAGES ? 1 : cursor + 1;
 			return p;
 		}
 	}
@@ -101,17 +102,21 @@ static void phys_alloc(PFN_NUMBER *pfn, ULONG n, bool contiguous)
 
 	if (!contiguous) {
 		for (i = 0; i < n; i++)
-			pfn[i] = phys_one();
+			pfn[i] = phys_one(i < SCATTER);
 		return;
 	}
-	for (p = 1; p < PHYS_PAGES && run < n; p++)
+	for (p = cursor; p < PHYS_PAGES && run < n; p++)
 		run = pfn_refs[p] ? 0 : run + 1;
+	if (run < n)
+		for (p = 1, run = 0; p < PHYS_PAGES && run < n; p++)
+			run = pfn_refs[p] ? 0 : run + 1;
 	if (run < n)
 		wm_bugcheck(0x7D, "INSTALL_MORE_MEMORY: no contiguous run of %u pages", n);
 	for (i = 0; i < n; i++) {
 		pfn[i] = p - n + i;
 		pfn_refs[pfn[i]] = 1;
 	}
+	cursor = (uint32_t)p;
 }
 
 static void phys_put(PFN_NUMBER pfn)
@@ -245,7 +250,7 @@ void wm_user_protect(struct wm_process *p, void *page, enum wm_prot prot)
 static void break_cow(struct wm_vad *v, ULONG i)
 {
 	uint8_t *at = v->va + (size_t)i * PAGE_SIZE;
-	PFN_NUMBER old = v->pfn[i], new = phys_one();
+	PFN_NUMBER old = v->pfn[i], new = phys_one(false);
 	uint8_t buf[PAGE_SIZE];
 
 	memcpy(buf, at, PAGE_SIZE);
@@ -611,21 +616,27 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS Low, PHYSICAL_ADDRESS High, PHYSIC
 			     SIZE_T Bytes, MEMORY_CACHING_TYPE Cache, ULONG Flags)
 {
 	bool contiguous = Flags & MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS;
-	ULONG n = (ULONG)(ROUND_TO_PAGES(Bytes) >> PAGE_SHIFT);
+	ULONG n = (ULONG)(ROUND_TO_PAGES(Bytes) >> PAGE_SHIFT), chunk = n, done;
 	PMDL m;
 
 	(void)Low;
 	(void)High;
 	(void)Cache;
 	wm_enter("MmAllocatePagesForMdlEx", APC_LEVEL);
-	if (contiguous && Skip.QuadPart)
-		wm_bugcheck(0xC4, "MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS with a SkipBytes");
+	/* the model's reading of the flag: runs of SkipBytes (a whole number of pages) are
+	 * each physically contiguous; SkipBytes 0 or the whole size: one run */
+	if (Skip.QuadPart % PAGE_SIZE)
+		wm_bugcheck(0xC4, "MmAllocatePagesForMdlEx: SkipBytes not a multiple of the page size");
+	if (contiguous && Skip.QuadPart && (ULONG)(Skip.QuadPart >> PAGE_SHIFT) < n)
+		chunk = (ULONG)(Skip.QuadPart >> PAGE_SHIFT);
 	if (!n || wm_should_fail("MmAllocatePagesForMdlEx"))
 		return NULL;
 	m = wm_pool_alloc_internal(MmSizeOfMdl(NULL, (SIZE_T)n * PAGE_SIZE), 'AldM');
 	mdl_init(m, NULL, n * (ULONG)PAGE_SIZE);
 	pthread_mutex_lock(&wm_lock);
-	phys_alloc(MmGetMdlPfnArray(m), n, contiguous);
+	for (done = 0; done < n; done += chunk)
+		phys_alloc(MmGetMdlPfnArray(m) + done, n - done < chunk ? n - done : chunk,
+			   contiguous);
 	wm_mm_phys_pages += n;
 	pthread_mutex_unlock(&wm_lock);
 	info_new(m, MDL_PAGES);
