@@ -37,8 +37,7 @@
 
 typedef enum _KUMEM_REGION_KIND {
 	KumemRegionUserLocked, /* method 1: IoAllocateMdl + MmProbeAndLockPages */
-	KumemRegionPages,      /* method 2: MmAllocatePagesForMdlEx */
-	KumemRegionPool,       /* method 2, the seed's pool variant */
+	KumemRegionPages,      /* method 2: MmAllocatePagesForMdlEx (contiguous or not) */
 } KUMEM_REGION_KIND;
 
 typedef struct _KUMEM_REGION {
@@ -51,7 +50,6 @@ typedef struct _KUMEM_REGION {
 	PMDL Mdl;
 	PVOID SystemVa; /* kernel mapping of the first page */
 	PVOID UserVa;	/* method 2: the mapping in the owning process */
-	PVOID PoolBlock;
 	bool Contiguous; /* the MDL's frames are consecutive (checked, not assumed) */
 	PEPROCESS Owner; /* referenced; the only process that may use or release the region */
 } KUMEM_REGION, *PKUMEM_REGION;

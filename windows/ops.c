@@ -32,7 +32,7 @@ static ULONG MdlViewFlags(PKUMEM_REGION r)
 	f |= KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED;
 	if (!(r->Flags & KUMEM_USER_WRITE))
 		f |= KUMEM_MDL_USER_READ_ONLY;
-	if (r->Kind == KumemRegionPool && r->Contiguous)
+	if ((r->Flags & KUMEM_ALLOC_CONTIG) && r->Contiguous)
 		f |= KUMEM_MDL_CONTIGUOUS;
 	return f;
 }

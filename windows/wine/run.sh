@@ -18,12 +18,14 @@ check() { # name, then a command that must succeed
 	name=$1
 	shift
 	if "$@" >"$out/step.log" 2>&1; then
+		cat "$out/step.log" >>"$out/run.log"
 		pass=$((pass + 1))
 		echo "  ok   $name"
 	else
 		fail=$((fail + 1))
 		echo "  FAIL $name"
 		sed 's/^/       /' "$out/step.log" | tail -n 20
+		cat "$out/step.log" >>"$out/run.log"
 	fi
 }
 
@@ -97,7 +99,17 @@ else
 	tail -n 20 "$out/client.log" "$out/client.err"
 fi
 
-check "sc stop kumem: DriverUnload" wine_ sc stop kumem
+# `sc stop` itself sometimes answers before the service manager has taken the request:
+# the state decides, asked again a bounded number of times
+stop_service() {
+	for try in 1 2 3; do
+		wine_ sc stop kumem && return 0
+		[ "$(service_state)" = STOPPED ] && return 0
+		echo "sc stop attempt $try: state $(service_state)"
+	done
+	return 1
+}
+check "sc stop kumem: DriverUnload" stop_service
 check "service is STOPPED (driver unloaded)" wait_stopped
 timeout 30 wineserver -k 2>/dev/null
 rm -f "$out/step.log"

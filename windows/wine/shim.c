@@ -11,8 +11,6 @@
  *                                 SeUnlockSubjectContext, SeTokenIsAdmin
  *   no-op stubs that would make   MmBuildMdlForNonPagedPool (sets no flag, no PFN),
  *   every method 2 path fail      MmMapLockedPagesSpecifyCache (returns NULL)
- *   pool alignment                Windows hands out whole pages for blocks of a page or more;
- *                                 Wine's heap does not (the driver refuses such a block)
  *   privileges                    SeSinglePrivilegeCheck says yes to all: here, no to all
  *   I/O manager                   IRP_MJ_CREATE without a SecurityContext; no IRP_MJ_CLEANUP
  *                                 (sent here from IRP_MJ_CLOSE, as for a last handle)
@@ -70,7 +68,7 @@ void *__imp_SeLockSubjectContext = ShimSeLockSubjectContext;
 void *__imp_SeUnlockSubjectContext = ShimSeLockSubjectContext;
 void *__imp_SeTokenIsAdmin = ShimSeTokenIsAdmin;
 
-/* ---- pool: page-aligned blocks of a page or more ---------------------------------------- */
+/* ---- page-aligned memory for MmAllocatePagesForMdlEx (Wine's heap aligns to 16) ------------ */
 
 #define SHIM_BIG_MAGIC 0x6b756d656d77696eull /* "kumemwin" */
 
@@ -79,19 +77,12 @@ struct ShimBigHeader {
 	ULONG64 Magic;
 };
 
-/* Wine's own pool routines: the driver's import slots point at the shim's. */
-static PVOID(NTAPI *WineAllocatePoolWithTag)(POOL_TYPE, SIZE_T, ULONG);
-static VOID(NTAPI *WineFreePoolWithTag)(PVOID, ULONG);
-static VOID(NTAPI *WineFreePool)(PVOID);
-
-static PVOID NTAPI ShimAllocatePoolWithTag(POOL_TYPE Type, SIZE_T Bytes, ULONG Tag)
+static PVOID ShimAllocatePages(SIZE_T Bytes)
 {
 	struct ShimBigHeader *h;
 	PUCHAR block, p;
 
-	if (Bytes < PAGE_SIZE)
-		return WineAllocatePoolWithTag(Type, Bytes, Tag);
-	block = WineAllocatePoolWithTag(Type, Bytes + PAGE_SIZE, Tag);
+	block = ExAllocatePoolWithTag(NonPagedPool, Bytes + PAGE_SIZE, SHIM_TAG);
 	if (!block)
 		return NULL;
 	p = (PUCHAR)(((ULONG_PTR)block + PAGE_SIZE) & ~(ULONG_PTR)(PAGE_SIZE - 1));
@@ -101,29 +92,13 @@ static PVOID NTAPI ShimAllocatePoolWithTag(POOL_TYPE Type, SIZE_T Bytes, ULONG T
 	return p;
 }
 
-static PVOID ShimPoolBlock(PVOID p)
+static VOID ShimFreePages(PVOID p)
 {
 	struct ShimBigHeader *h = (struct ShimBigHeader *)p - 1;
 
-	if (BYTE_OFFSET(p) || h->Magic != SHIM_BIG_MAGIC)
-		return p;
 	h->Magic = 0;
-	return h->Block;
+	ExFreePoolWithTag(h->Block, SHIM_TAG);
 }
-
-static VOID NTAPI ShimFreePoolWithTag(PVOID p, ULONG Tag)
-{
-	WineFreePoolWithTag(ShimPoolBlock(p), Tag);
-}
-
-static VOID NTAPI ShimFreePool(PVOID p)
-{
-	WineFreePool(ShimPoolBlock(p));
-}
-
-void *__imp_ExAllocatePoolWithTag = ShimAllocatePoolWithTag;
-void *__imp_ExFreePoolWithTag = ShimFreePoolWithTag;
-void *__imp_ExFreePool = ShimFreePool;
 
 /* ---- MDLs -------------------------------------------------------------------------------- */
 
@@ -161,13 +136,14 @@ static PMDL NTAPI ShimAllocatePagesForMdlEx(PHYSICAL_ADDRESS Low, PHYSICAL_ADDRE
 	if (!Bytes || Bytes > 0xfffff000u)
 		return NULL;
 	Bytes = ROUND_TO_PAGES(Bytes);
-	pages = ShimAllocatePoolWithTag(NonPagedPool, Bytes, SHIM_TAG);
+	pages = ShimAllocatePages(Bytes);
 	if (!pages)
 		return NULL;
 	RtlZeroMemory(pages, Bytes); /* MmAllocatePagesForMdlEx zeroes unless told not to */
-	mdl = ShimAllocatePoolWithTag(NonPagedPool, ShimSizeOfMdl(pages, Bytes), SHIM_TAG);
+	/* the driver frees it with ExFreePool, as MmAllocatePagesForMdlEx's documentation asks */
+	mdl = ExAllocatePoolWithTag(NonPagedPool, ShimSizeOfMdl(pages, Bytes), SHIM_TAG);
 	if (!mdl) {
-		ShimFreePoolWithTag(pages, SHIM_TAG);
+		ShimFreePages(pages);
 		return NULL;
 	}
 	MmInitializeMdl(mdl, pages, Bytes);
@@ -178,7 +154,7 @@ static PMDL NTAPI ShimAllocatePagesForMdlEx(PHYSICAL_ADDRESS Low, PHYSICAL_ADDRE
 /* The driver frees the MDL itself (ExFreePool), as the documentation asks. */
 static VOID NTAPI ShimFreePagesFromMdl(PMDL Mdl)
 {
-	ShimFreePoolWithTag(Mdl->StartVa, SHIM_TAG);
+	ShimFreePages(Mdl->StartVa);
 	Mdl->MdlFlags &= ~MDL_SOURCE_IS_NONPAGED_POOL;
 	Mdl->MappedSystemVa = NULL;
 }
@@ -238,14 +214,6 @@ static NTSTATUS NTAPI ShimClose(PDEVICE_OBJECT Device, PIRP Irp)
 	return DriverClose(Device, Irp);
 }
 
-static PVOID WineRoutine(PCWSTR Name)
-{
-	UNICODE_STRING s;
-
-	RtlInitUnicodeString(&s, Name);
-	return MmGetSystemRoutineAddress(&s);
-}
-
 DRIVER_INITIALIZE DriverEntry;
 DRIVER_INITIALIZE KumemWineEntry;
 
@@ -253,11 +221,6 @@ NTSTATUS NTAPI KumemWineEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPat
 {
 	NTSTATUS status;
 
-	WineAllocatePoolWithTag = WineRoutine(L"ExAllocatePoolWithTag");
-	WineFreePoolWithTag = WineRoutine(L"ExFreePoolWithTag");
-	WineFreePool = WineRoutine(L"ExFreePool");
-	if (!WineAllocatePoolWithTag || !WineFreePoolWithTag || !WineFreePool)
-		return STATUS_NOT_IMPLEMENTED;
 
 	ShimSeExportsData.SeLocalSystemSid = &ShimSystemSid;
 	ShimSeExportsData.SeAliasAdminsSid = &ShimAdminsSid.Sid;

@@ -211,7 +211,7 @@ static void regions(HANDLE h)
 	is_int(IOC(h, KUMEM_IOC_DESCRIBE, d), ERROR_NOT_FOUND, "DESCRIBE an unknown id: ENOENT");
 
 	id2 = alloc(h, 5000, KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG, &err);
-	is_int(err, 0, "ALLOC_SHARED pool variant (KUMEM_ALLOC_CONTIG), 5000 bytes");
+	is_int(err, 0, "ALLOC_SHARED contiguous (KUMEM_ALLOC_CONTIG), 5000 bytes");
 	op.id = id2;
 	op.value = 0;
 	op.len = 2 * 4096;
@@ -222,12 +222,12 @@ static void regions(HANDLE h)
 	memset(ref, 0, sizeof(ref));
 	ok(op.result == kumem_checksum(ref, 5000), "... zeroed");
 	is_int(alloc(h, 5ull << 20, KUMEM_USER_READ | KUMEM_ALLOC_CONTIG, &err), 0,
-	       "pool variant above 4 MiB refused");
+	       "contiguous above 4 MiB refused");
 	is_int(err, ERROR_FILE_TOO_LARGE, "... with E2BIG");
 
 	is_int(release(h, id), 0, "RELEASE the first region");
 	is_int(release(h, id), ERROR_NOT_FOUND, "RELEASE it again: ENOENT");
-	is_int(release(h, id2), 0, "RELEASE the pool region");
+	is_int(release(h, id2), 0, "RELEASE the contiguous region");
 	st = stats(h);
 	is_int(st.regions + st.allocated_pages + st.user_mappings, 0, "STATS: nothing held");
 }
