@@ -321,7 +321,12 @@ static void *thread_main(void *arg)
 		t->start(t->ctx);
 		PsTerminateSystemThread(STATUS_SUCCESS);
 	}
-	return t->user_fn(t->ctx);
+	{
+		void *ret = t->user_fn(t->ctx);
+
+		__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
+		return ret;
+	}
 }
 
 struct wm_thread *wm_thread_start(struct wm_process *p, void *(*fn)(void *), void *arg)
