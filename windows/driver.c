@@ -121,6 +121,7 @@ static NTSTATUS KumemCreate(PDEVICE_OBJECT Device, PIRP Irp)
 	if (!file)
 		return Complete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
 	RtlZeroMemory(file, sizeof(*file));
+	file->Refs = 1;
 	ExInitializeFastMutex(&file->Lock);
 	InitializeListHead(&file->Regions);
 	InitializeListHead(&file->Rings);
@@ -168,10 +169,22 @@ static NTSTATUS KumemClose(PDEVICE_OBJECT Device, PIRP Irp)
 		ExAcquireFastMutex(&KumemFilesLock);
 		RemoveEntryList(&file->AllFiles);
 		ExReleaseFastMutex(&KumemFilesLock);
-		ExFreePoolWithTag(file, KUMEM_POOL_TAG);
 		InterlockedDecrement64(&KumemCounters.OpenHandles);
+		KumemFilePut(file);
 	}
 	return Complete(Irp, STATUS_SUCCESS, 0);
+}
+
+void KumemFileGet(PKUMEM_FILE File)
+{
+	InterlockedIncrement(&File->Refs);
+}
+
+/* The file object's reference goes at IRP_MJ_CLOSE, a ring's when the ring is freed. */
+void KumemFilePut(PKUMEM_FILE File)
+{
+	if (!InterlockedDecrement(&File->Refs))
+		ExFreePoolWithTag(File, KUMEM_POOL_TAG);
 }
 
 /* Copy a METHOD_BUFFERED block of @type into blk_, evaluate @call, copy blk_ back. */
@@ -292,20 +305,29 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
  */
 static VOID KumemProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
 {
+	LIST_ENTRY rings, regions;
 	PLIST_ENTRY e;
 
 	UNREFERENCED_PARAMETER(ParentId);
 	if (Create)
 		return;
+	/* This runs at every process exit in the system: the global lock only long enough to
+	 * unlink what the process owns; stopping ring threads and unmapping come after. */
+	InitializeListHead(&rings);
+	InitializeListHead(&regions);
 	ExAcquireFastMutex(&KumemFilesLock);
 	for (e = KumemFiles.Flink; e != &KumemFiles; e = e->Flink) {
 		PKUMEM_FILE file = CONTAINING_RECORD(e, KUMEM_FILE, AllFiles);
 
-		/* rings first: their threads use the regions */
-		KumemRingCleanup(file, ProcessId);
-		KumemFileCleanup(file, ProcessId);
+		KumemRingTakeOwned(file, ProcessId, &rings);
+		KumemRegionTakeOwned(file, ProcessId, &regions);
 	}
 	ExReleaseFastMutex(&KumemFilesLock);
+	KumemRingCloseList(&rings); /* rings first: their threads use the regions */
+	KumemRegionPutList(&regions);
+	/* Another process's cleanup may be undoing one of this process's regions right now,
+	 * attached to it: the address space must outlive that. */
+	KumemQuotaWaitProcess(ProcessId);
 }
 
 /*
@@ -370,6 +392,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 	NTSTATUS status;
 
 	UNREFERENCED_PARAMETER(RegistryPath);
+	KumemQuotaInit();
 	ExInitializeFastMutex(&KumemFilesLock);
 	InitializeListHead(&KumemFiles);
 	RtlInitUnicodeString(&name, KUMEM_DEVICE_NAME);

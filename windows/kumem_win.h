@@ -34,6 +34,12 @@
 #define KUMEM_MAX_FILE_BYTES   (4096ull << 20)
 #define KUMEM_MAX_FILE_REGIONS 1024u
 #define KUMEM_MAX_CONTIG_BYTES (4ull << 20)
+/* Per process over all its handles, and for the whole system (quota.c): handles are free to
+ * open, so without these one process could lock all memory. */
+#define KUMEM_MAX_PROCESS_BYTES	  (8192ull << 20)
+#define KUMEM_MAX_PROCESS_REGIONS 4096u
+#define KUMEM_MAX_GLOBAL_BYTES	  (16384ull << 20)
+#define KUMEM_MAX_GLOBAL_REGIONS  16384u
 
 typedef enum _KUMEM_REGION_KIND {
 	KumemRegionUserLocked, /* method 1: IoAllocateMdl + MmProbeAndLockPages */
@@ -56,6 +62,7 @@ typedef struct _KUMEM_REGION {
 
 typedef struct _KUMEM_FILE {
 	LIST_ENTRY AllFiles; /* KumemFiles, for the process-exit backstop (driver.c) */
+	volatile LONG Refs;  /* the file object's, and one per ring (its thread looks up here) */
 	FAST_MUTEX Lock;     /* guards Regions, Rings, NextId, RegionCount, Bytes, Closed */
 	LIST_ENTRY Regions;
 	LIST_ENTRY Rings;
@@ -80,6 +87,8 @@ extern KUMEM_COUNTERS KumemCounters;
 
 /* driver.c */
 NTSTATUS KumemStatusFromErrno(int err);
+void KumemFileGet(PKUMEM_FILE File);
+void KumemFilePut(PKUMEM_FILE File);
 void KumemLimits(PIRP Irp, struct kumem_limits *lim);
 
 /* region.c */
@@ -93,6 +102,9 @@ PKUMEM_REGION KumemRegionLookupLocked(PKUMEM_FILE File, ULONG Id);
 void KumemRegionPut(PKUMEM_REGION Region);
 /* Undo the regions of @File that @ProcessId owns, or all of them for NULL. */
 void KumemFileCleanup(PKUMEM_FILE File, HANDLE ProcessId);
+/* Move @ProcessId's regions of @File to @Out (the file's lock is taken), then put them. */
+void KumemRegionTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
+void KumemRegionPutList(PLIST_ENTRY List);
 
 /* Whether a new region or ring may still be published in @File (its lock held). */
 int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes);
@@ -107,6 +119,14 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a);
 int KumemRingEnter(PKUMEM_FILE File, struct kumem_ring_enter *a);
 int KumemRingRelease(PKUMEM_FILE File, ULONG Id);
 void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId);
+void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
+void KumemRingCloseList(PLIST_ENTRY List);
+
+/* quota.c */
+void KumemQuotaInit(void);
+int KumemQuotaCharge(PEPROCESS Process, ULONG64 Bytes);
+void KumemQuotaUncharge(PEPROCESS Process, ULONG64 Bytes);
+void KumemQuotaWaitProcess(HANDLE ProcessId);
 
 /* ops.c */
 int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d);

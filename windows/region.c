@@ -28,21 +28,38 @@ void FileUnlock(PKUMEM_FILE File)
 	ExReleaseFastMutex(&File->Lock);
 }
 
-static PKUMEM_REGION RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g)
+/* A region record for the calling process, charged to it (quota.c). */
+static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+		     PKUMEM_REGION *Out)
 {
 	PKUMEM_REGION r;
+	int err;
 
 	r = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*r), KUMEM_POOL_TAG);
 	if (!r)
-		return NULL;
+		return -KUMEM_ENOMEM;
 	RtlZeroMemory(r, sizeof(*r));
 	r->RefCount = 1;
 	r->Kind = Kind;
 	r->Flags = Flags;
 	r->Geom = *g;
 	r->Owner = PsGetCurrentProcess();
+	err = KumemQuotaCharge(r->Owner, g->page_count * PAGE_SIZE);
+	if (err) {
+		ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+		return err;
+	}
 	ObReferenceObject(r->Owner);
-	return r;
+	*Out = r;
+	return 0;
+}
+
+/* The record alone, before anything was mapped or locked for it. */
+static void RegionDiscard(PKUMEM_REGION r)
+{
+	KumemQuotaUncharge(r->Owner, r->Geom.page_count * PAGE_SIZE);
+	ObDereferenceObject(r->Owner);
+	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
 /* Undo everything; runs in the owner's process context (see the file comment). */
@@ -69,7 +86,6 @@ static void RegionFree(PKUMEM_REGION r)
 		break;
 	}
 	InterlockedDecrement64(&KumemCounters.Regions);
-	ObDereferenceObject(r->Owner);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
@@ -79,17 +95,22 @@ static void RegionFree(PKUMEM_REGION r)
  */
 void KumemRegionPut(PKUMEM_REGION r)
 {
+	PEPROCESS owner = r->Owner;
+	ULONG64 bytes = r->Geom.page_count * PAGE_SIZE;
 	KAPC_STATE apc;
 
 	if (InterlockedDecrement(&r->RefCount))
 		return;
-	if (r->Owner == PsGetCurrentProcess()) {
+	if (owner == PsGetCurrentProcess()) {
 		RegionFree(r);
 	} else {
-		KeStackAttachProcess((PKPROCESS)r->Owner, &apc);
+		KeStackAttachProcess((PKPROCESS)owner, &apc);
 		RegionFree(r);
 		KeUnstackDetachProcess(&apc);
 	}
+	/* after the detach: the owner's exit notification waits for this (quota.c) */
+	KumemQuotaUncharge(owner, bytes);
+	ObDereferenceObject(owner);
 }
 
 int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
@@ -253,9 +274,9 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	err = kumem_check_lock(a, &lim, &g);
 	if (err)
 		return err;
-	r = RegionNew(KumemRegionUserLocked, a->flags, &g);
-	if (!r)
-		return -KUMEM_ENOMEM;
+	err = RegionNew(KumemRegionUserLocked, a->flags, &g, &r);
+	if (err)
+		return err;
 	/* ByteCount is a ULONG: KUMEM_MAX_REGION_BYTES keeps len well below 4 GiB. */
 	r->Mdl = IoAllocateMdl((PVOID)(ULONG_PTR)a->addr, (ULONG)a->len, FALSE, FALSE, NULL);
 	if (!r->Mdl) {
@@ -288,8 +309,7 @@ cleanupUnlockPages:
 cleanupFreeMdl:
 	IoFreeMdl(r->Mdl);
 cleanupRegion:
-	ObDereferenceObject(r->Owner);
-	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+	RegionDiscard(r);
 	return err;
 }
 
@@ -368,9 +388,9 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 	g.byte_offset = 0;
 	g.byte_count = a->len;
 	g.page_count = pages;
-	r = RegionNew(KumemRegionPages, a->flags, &g);
-	if (!r)
-		return -KUMEM_ENOMEM;
+	err = RegionNew(KumemRegionPages, a->flags, &g, &r);
+	if (err)
+		return err;
 	err = AllocPages(r, pages * PAGE_SIZE);
 	if (err)
 		goto cleanupRegion;
@@ -403,8 +423,7 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 cleanupFreePages:
 	FreePages(r);
 cleanupRegion:
-	ObDereferenceObject(r->Owner);
-	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+	RegionDiscard(r);
 	return err;
 }
 
@@ -492,4 +511,19 @@ void KumemFileCleanup(PKUMEM_FILE File, HANDLE ProcessId)
 
 	while ((r = FileTakeRegion(File, ProcessId)) != NULL)
 		KumemRegionPut(r); /* attaches to the owner if need be */
+}
+
+/* The exit notification's half: unlink under the lock, tear down after dropping it. */
+void KumemRegionTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out)
+{
+	PKUMEM_REGION r;
+
+	while ((r = FileTakeRegion(File, ProcessId)) != NULL)
+		InsertTailList(Out, &r->Link);
+}
+
+void KumemRegionPutList(PLIST_ENTRY List)
+{
+	while (!IsListEmpty(List))
+		KumemRegionPut(CONTAINING_RECORD(RemoveHeadList(List), KUMEM_REGION, Link));
 }

@@ -119,14 +119,35 @@ static void phys_alloc(PFN_NUMBER *pfn, ULONG n, bool contiguous)
 	cursor = (uint32_t)p;
 }
 
+/* Drop one reference to each of @n frames; frames nobody holds any more are zeroed (a
+ * hole punched in the memfd), one call per run of consecutive frames. */
+static void phys_put_n(const PFN_NUMBER *pfn, ULONG n)
+{
+	ULONG i, run = 0;
+
+	for (i = 0; i <= n; i++) {
+		bool freed = false;
+
+		if (i < n) {
+			if (!pfn_refs[pfn[i]])
+				wm_bugcheck(0x4E, "PFN_LIST_CORRUPT: frame %llu released twice",
+					    (unsigned long long)pfn[i]);
+			freed = --pfn_refs[pfn[i]] == 0;
+		}
+		if (freed && run && pfn[i] == pfn[i - 1] + 1) {
+			run++;
+			continue;
+		}
+		if (run)
+			fallocate(physfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)pfn[i - 1 - (run - 1)] * PAGE_SIZE, (off_t)run * PAGE_SIZE);
+		run = freed ? 1 : 0;
+	}
+}
+
 static void phys_put(PFN_NUMBER pfn)
 {
-	if (!pfn_refs[pfn])
-		wm_bugcheck(0x4E, "PFN_LIST_CORRUPT: frame %llu released twice",
-			    (unsigned long long)pfn);
-	if (--pfn_refs[pfn] == 0)
-		fallocate(physfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)pfn * PAGE_SIZE,
-			  PAGE_SIZE); /* freed frames read back as zero */
+	phys_put_n(&pfn, 1);
 }
 
 static void map_page(uint8_t *at, PFN_NUMBER pfn, int prot)
@@ -176,7 +197,6 @@ void *wm_pool_pages_alloc(SIZE_T bytes)
 void wm_pool_pages_free(void *p, SIZE_T bytes)
 {
 	struct kva **kk, *k;
-	ULONG i;
 
 	(void)bytes;
 	pthread_mutex_lock(&wm_lock);
@@ -185,8 +205,7 @@ void wm_pool_pages_free(void *p, SIZE_T bytes)
 	k = *kk;
 	*kk = k->next;
 	munmap(k->va, (size_t)k->n * PAGE_SIZE); /* a later use of the block faults */
-	for (i = 0; i < k->n; i++)
-		phys_put(k->pfn[i]);
+	phys_put_n(k->pfn, k->n);
 	wm_mm_phys_pages -= k->n;
 	pthread_mutex_unlock(&wm_lock);
 	free(k->pfn);
@@ -309,14 +328,12 @@ bool wm_user_range_ok(struct wm_process *p, const void *addr, SIZE_T len, bool w
 void wm_mm_process_teardown(struct wm_process *p)
 {
 	struct wm_vad *v;
-	ULONG i;
 
 	pthread_mutex_lock(&wm_lock);
 	while ((v = p->vads) != NULL) {
 		p->vads = v->next;
 		munmap(v->va, (size_t)v->n * PAGE_SIZE);
-		for (i = 0; i < v->n; i++)
-			phys_put(v->pfn[i]);
+		phys_put_n(v->pfn, v->n);
 		free(v->pfn);
 		free(v->prot);
 		free(v);
@@ -472,7 +489,6 @@ void MmUnlockPages(PMDL m)
 {
 	PPFN_NUMBER pfn = MmGetMdlPfnArray(m);
 	struct mdl_info *i;
-	ULONG k;
 
 	wm_enter("MmUnlockPages", DISPATCH_LEVEL);
 	pthread_mutex_lock(&wm_lock);
@@ -485,8 +501,7 @@ void MmUnlockPages(PMDL m)
 			    i->user_maps);
 	if (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)
 		unmap_system(m, i); /* documented: unlocking releases the system mapping */
-	for (k = 0; k < i->npages; k++)
-		phys_put(pfn[k]);
+	phys_put_n(pfn, i->npages);
 	i->locked_in->locked_pages -= i->npages;
 	i->locked_in = NULL;
 	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_WRITE_OPERATION);
@@ -581,7 +596,6 @@ void MmUnmapLockedPages(PVOID Base, PMDL m)
 	struct wm_process *p = wm_context_process();
 	struct wm_vad **vv, *v;
 	struct mdl_info *i;
-	ULONG k;
 
 	wm_enter("MmUnmapLockedPages", APC_LEVEL);
 	pthread_mutex_lock(&wm_lock);
@@ -602,8 +616,7 @@ void MmUnmapLockedPages(PVOID Base, PMDL m)
 	v = *vv;
 	*vv = v->next;
 	munmap(v->va, (size_t)v->n * PAGE_SIZE);
-	for (k = 0; k < v->n; k++)
-		phys_put(v->pfn[k]);
+	phys_put_n(v->pfn, v->n);
 	p->user_mappings--;
 	i->user_maps--;
 	pthread_mutex_unlock(&wm_lock);
@@ -646,7 +659,6 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS Low, PHYSICAL_ADDRESS High, PHYSIC
 void MmFreePagesFromMdl(PMDL m)
 {
 	struct mdl_info *i;
-	ULONG k;
 
 	wm_enter("MmFreePagesFromMdl", APC_LEVEL);
 	pthread_mutex_lock(&wm_lock);
@@ -656,8 +668,7 @@ void MmFreePagesFromMdl(PMDL m)
 	if ((m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || i->user_maps)
 		wm_bugcheck(0xC4, "MmFreePagesFromMdl while the pages are mapped (%d user mappings)",
 			    i->user_maps);
-	for (k = 0; k < i->npages; k++)
-		phys_put(MmGetMdlPfnArray(m)[k]);
+	phys_put_n(MmGetMdlPfnArray(m), i->npages);
 	wm_mm_phys_pages -= i->npages;
 	info_drop(i);
 	pthread_mutex_unlock(&wm_lock);
