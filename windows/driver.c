@@ -9,12 +9,14 @@
  */
 #include "kumem_win.h"
 
+/* Role types and annotations for the static analysers (SDV, /analyze): which IRP each
+ * routine serves, at what IRQL (all of them: PASSIVE_LEVEL). */
 DRIVER_INITIALIZE DriverEntry;
 static DRIVER_UNLOAD KumemUnload;
-static DRIVER_DISPATCH KumemCreate;
-static DRIVER_DISPATCH KumemCleanup;
-static DRIVER_DISPATCH KumemClose;
-static DRIVER_DISPATCH KumemDeviceControl;
+_Dispatch_type_(IRP_MJ_CREATE) static DRIVER_DISPATCH KumemCreate;
+_Dispatch_type_(IRP_MJ_CLEANUP) static DRIVER_DISPATCH KumemCleanup;
+_Dispatch_type_(IRP_MJ_CLOSE) static DRIVER_DISPATCH KumemClose;
+_Dispatch_type_(IRP_MJ_DEVICE_CONTROL) static DRIVER_DISPATCH KumemDeviceControl;
 
 KUMEM_COUNTERS KumemCounters;
 
@@ -385,6 +387,24 @@ static VOID KumemUnload(PDRIVER_OBJECT Driver)
 	IoDeleteDevice(Driver->DeviceObject);
 }
 
+/*
+ * Windows 8 (NT 6.2) is the minimum, as kumem.inf says: MdlMappingNoWrite and
+ * MdlMappingNoExecute are ignored before it (a read-only region would be mapped writable),
+ * NonPagedPoolNx and MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS do not exist. Refuse to load rather
+ * than run with weaker guarantees than documented.
+ */
+static bool WindowsIsSupported(void)
+{
+	RTL_OSVERSIONINFOW v;
+
+	RtlZeroMemory(&v, sizeof(v));
+	v.dwOSVersionInfoSize = sizeof(v);
+	if (!NT_SUCCESS(RtlGetVersion(&v)))
+		return false;
+	return v.dwMajorVersion > 6 || (v.dwMajorVersion == 6 && v.dwMinorVersion >= 2);
+}
+
+_IRQL_requires_(PASSIVE_LEVEL)
 NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 {
 	UNICODE_STRING name, link;
@@ -392,6 +412,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 	NTSTATUS status;
 
 	UNREFERENCED_PARAMETER(RegistryPath);
+	if (!WindowsIsSupported())
+		return STATUS_NOT_SUPPORTED;
 	KumemQuotaInit();
 	ExInitializeFastMutex(&KumemFilesLock);
 	InitializeListHead(&KumemFiles);

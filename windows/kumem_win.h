@@ -11,6 +11,14 @@
 
 #define KUMEM_POOL_TAG 'mmuK'
 
+/* SAL annotations mingw-w64's driverspecs.h lacks (the WDK's analysers read them). */
+#ifndef _Dispatch_type_
+#define _Dispatch_type_(type)
+#endif
+#ifndef _IRQL_requires_
+#define _IRQL_requires_(irql)
+#endif
+
 /*
  * Object types exported by ntoskrnl as data (PsThreadType, ExEventObjectType, ...). The WDK
  * declares them `extern POBJECT_TYPE *PsThreadType` without dllimport: the import library

@@ -476,7 +476,19 @@ static void f10_wow64_pfns(void)
 	wm_driver_unload();
 }
 
+/* ---- finding 10: the minimum Windows version, enforced where it is stated ---------------- */
+
+static void f10_min_version(void)
+{
+	wm_windows_version = 0x0601; /* Windows 7: no MdlMappingNoWrite, NonPagedPoolNx */
+	CHECK_EQ(wm_driver_load(), STATUS_NOT_SUPPORTED, "DriverEntry on Windows 7");
+	wm_windows_version = 0x0602; /* Windows 8, the minimum */
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry on Windows 8");
+	wm_driver_unload();
+}
+
 const struct wt_scenario wt_findings[] = {
+	{ "finding 10: DriverEntry refuses Windows before 8", f10_min_version },
 	{ "finding 2: owner exits while another process's cleanup is attached to it",
 	  f2_exit_during_foreign_cleanup },
 	{ "finding 3: an unrelated exit does not wait for a ring teardown",

@@ -136,6 +136,9 @@ void wm_user_protect(struct wm_process *p, void *page, enum wm_prot prot);
 void wm_user_store(struct wm_process *p, void *addr, uint8_t byte);
 PFN_NUMBER wm_user_pfn(struct wm_process *p, const void *addr);
 
+/* What RtlGetVersion reports: major << 8 | minor (0x0a00: Windows 10, 0x0601: Windows 7). */
+extern ULONG wm_windows_version;
+
 /* Model-wide counts for leak checks. */
 struct wm_counts {
 	long pool_blocks;   /* driver pool blocks live */

@@ -1065,3 +1065,15 @@ BOOLEAN SeSinglePrivilegeCheck(LUID priv, KPROCESSOR_MODE mode)
 	(void)mode;
 	return wm_context_process()->debug_privilege; /* SeDebugPrivilege, enabled */
 }
+
+ULONG wm_windows_version = 0x0a00; /* major << 8 | minor: Windows 10 */
+
+NTSTATUS RtlGetVersion(PRTL_OSVERSIONINFOW Info)
+{
+	if (Info->dwOSVersionInfoSize < sizeof(*Info))
+		return STATUS_INVALID_PARAMETER;
+	Info->dwMajorVersion = wm_windows_version >> 8;
+	Info->dwMinorVersion = wm_windows_version & 0xff;
+	Info->dwBuildNumber = 19045;
+	return STATUS_SUCCESS;
+}

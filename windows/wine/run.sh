@@ -63,6 +63,11 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
 	timeout 30 wineserver -k 2>/dev/null
 	timeout 30 wineserver -w 2>/dev/null
 fi
+# Wine 8's new prefixes say Windows 7; the driver refuses anything before Windows 8
+if [ "$(timeout 60 wine winecfg -v 2>/dev/null | tr -d '\r')" != win10 ]; then
+	timeout 60 wine winecfg -v win10 >/dev/null 2>&1
+	timeout 30 wineserver -w 2>/dev/null
+fi
 mkdir -p "$WINEPREFIX/drive_c/kumem"
 cp "$out/kumem-wine.sys" "$out/wine-client.exe" "$out/../x64/kumem-tests.exe" \
 	"$WINEPREFIX/drive_c/kumem/"

@@ -452,6 +452,17 @@ NTSTATUS RtlSetDaclSecurityDescriptor(PSECURITY_DESCRIPTOR Sd, BOOLEAN Present, 
 				      BOOLEAN Defaulted);
 NTSTATUS ZwSetSecurityObject(HANDLE Handle, SECURITY_INFORMATION Info, PSECURITY_DESCRIPTOR Sd);
 
+typedef struct _RTL_OSVERSIONINFOW {
+	ULONG dwOSVersionInfoSize;
+	ULONG dwMajorVersion;
+	ULONG dwMinorVersion;
+	ULONG dwBuildNumber;
+	ULONG dwPlatformId;
+	WCHAR szCSDVersion[128];
+} RTL_OSVERSIONINFOW, *PRTL_OSVERSIONINFOW;
+NTSTATUS RtlGetVersion(PRTL_OSVERSIONINFOW Info);
+#define STATUS_NOT_SUPPORTED ((NTSTATUS)0xC00000BB)
+
 /* ---- the I/O manager --------------------------------------------------------------------- */
 
 typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;
