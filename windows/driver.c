@@ -389,8 +389,8 @@ static VOID KumemUnload(PDRIVER_OBJECT Driver)
 
 /*
  * Windows 8 (NT 6.2) is the minimum, as kumem.inf says: MdlMappingNoWrite and
- * MdlMappingNoExecute are ignored before it (a read-only region would be mapped writable),
- * NonPagedPoolNx and MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS do not exist. Refuse to load rather
+ * MdlMappingNoExecute are ignored before it (a read-only region would be mapped writable)
+ * and NonPagedPoolNx does not exist. Refuse to load rather
  * than run with weaker guarantees than documented.
  */
 static bool WindowsIsSupported(void)

@@ -329,7 +329,7 @@ static bool MdlIsContiguous(PMDL Mdl)
 
 /* Method 2's kernel side: whole zeroed pages, described by r->Mdl and mapped at r->SystemVa.
  * KUMEM_ALLOC_CONTIG asks the memory manager for one physically contiguous run (SkipBytes
- * is the run's size with MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS, Windows 8+) and checks the
+ * is the run's size with MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS, Windows 7+) and checks the
  * frames it got: a region is never reported contiguous on faith. */
 static int AllocPages(PKUMEM_REGION r, ULONG64 bytes)
 {
