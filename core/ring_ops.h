@@ -32,10 +32,12 @@ struct kumem_region_ops {
 	int (*get)(void *ctx, uint32_t id, struct kumem_ring_mem *out);
 	void (*put)(void *ctx, struct kumem_ring_mem *m);
 	/* Ops >= KUMEM_OP_DRIVER_FIRST: the ring's driver runs them (NULL: -KUMEM_EINVAL).
-	 * Returns the completion's result; may set c->value. */
+	 * Returns the completion's result; may set c->value.
+	 */
 	int (*driver_op)(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c);
 	/* Between two steps of a long operation: reschedule if needed; true: stop now.
-	 * NULL: never stops. */
+	 * NULL: never stops.
+	 */
 	bool (*yield)(void *ctx);
 };
 

@@ -12,6 +12,17 @@
 #include <stdint.h>
 #include <kumem/kumem_abi.h>
 
+#if defined(_WIN32)
+#include <errno.h>
+/* The Windows C library has no EDQUOT or EBADFD; libkumem returns the Linux numbers. */
+#ifndef EDQUOT
+#define EDQUOT KUMEM_EDQUOT
+#endif
+#ifndef EBADFD
+#define EBADFD KUMEM_EBADFD
+#endif
+#endif
+
 typedef intptr_t kumem_sys_handle; /* fd on Linux, HANDLE on Windows */
 
 /* Open the device at @path (NULL: the system's default name). */

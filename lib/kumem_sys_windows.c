@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include <kumem/kumem.h> /* EDQUOT */
+#include <kumem/kumem.h>
 #include "kumem_sys.h"
 
 /*

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every kernel-version guard of the module lives here, so the rest reads as current code.
- * Built and run on Debian's 6.1; the newer branches follow the upstream API changes.
+ * Each branch is built and run by a kernel of the test matrix (kernels.conf: 6.1, 6.12,
+ * 7.2; docs/kernels.md says what differs between them).
  */
 #ifndef KUMEM_COMPAT_H
 #define KUMEM_COMPAT_H
@@ -27,13 +28,14 @@ static inline void kumem_vm_flags_clear(struct vm_area_struct *vma, unsigned lon
 #endif
 
 /*
- * Largest order alloc_pages_exact() can serve. 6.4 made MAX_ORDER inclusive, 6.8 renamed it
- * MAX_PAGE_ORDER.
+ * Largest order alloc_pages_exact() can serve. 6.8 named it MAX_PAGE_ORDER (inclusive);
+ * before, MAX_ORDER was exclusive until 6.3 and inclusive from 6.4 to 6.7. Keyed on the
+ * macro, not the version, so that each branch is built by a kernel of the test matrix
+ * (6.1: MAX_ORDER - 1; 6.12, 7.2: MAX_PAGE_ORDER): on 6.4-6.7, which no Debian release
+ * ships, it is one order below the limit, which is safe.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#ifdef MAX_PAGE_ORDER
 #define KUMEM_MAX_PAGE_ORDER MAX_PAGE_ORDER
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-#define KUMEM_MAX_PAGE_ORDER MAX_ORDER
 #else
 #define KUMEM_MAX_PAGE_ORDER (MAX_ORDER - 1)
 #endif

@@ -193,8 +193,10 @@ static int kumem_events_gen_thread(void *data)
 			want = min_t(u64, KUMEM_GEN_BATCH, g.count - seq);
 			n = gen_reserve_batch(e, g.record_len, want, p, pos, &end);
 			if (n == 0) {
-				/* sleep, not spin: a consumer that stopped reading must not cost a
-				 * CPU */
+				/*
+				 * sleep, not spin: a consumer that stopped reading must not
+				 * cost a CPU
+				 */
 				usleep_range(20, 100);
 				continue;
 			}

@@ -20,6 +20,8 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 
+#include <kumem/kumem_version.h>
+
 #include "kumem_internal.h"
 #include "kumem_compat.h"
 
@@ -354,7 +356,7 @@ static int __init kumem_init(void)
 	}
 	kumem_debugfs = debugfs_create_dir("kumem", NULL);
 	debugfs_create_file("stats", 0400, kumem_debugfs, NULL, &kumem_stats_fops);
-	pr_info("ready: /dev/kumem, ABI %u\n", KUMEM_ABI_VERSION);
+	pr_info("ready: /dev/kumem, release %s, ABI %u\n", KUMEM_VERSION_STRING, KUMEM_ABI_VERSION);
 	return 0;
 }
 
@@ -376,3 +378,4 @@ module_exit(kumem_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("kumem: zero-copy shared memory between user processes and the kernel");
 MODULE_AUTHOR("kumem developers");
+MODULE_VERSION(KUMEM_VERSION_STRING);

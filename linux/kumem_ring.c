@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -118,7 +119,8 @@ static int ring_process(struct kumem_ring *r, u32 max)
 }
 
 /* Completions posted and not yet consumed; a bogus cq_head counts as "ready" so waiters
- * return and see the error instead of sleeping forever. */
+ * return and see the error instead of sleeping forever.
+ */
 static u32 ring_cq_ready(struct kumem_ring *r)
 {
 	u32 pending = r->cq.mine - READ_ONCE(r->ctrl->cq_head);
@@ -279,30 +281,44 @@ static const struct file_operations kumem_ring_fops = {
 	.llseek = noop_llseek,
 };
 
-/* The SQPOLL thread, on CPU a->sq_cpu with KUMEM_RING_SQ_AFF (bound before it first runs). */
+/*
+ * The SQPOLL thread; with KUMEM_RING_SQ_AFF bound to CPU a->sq_cpu before it first runs.
+ *
+ * kthread_bind() and not set_cpus_allowed_ptr(): since the kthread affinity rework (6.14) an
+ * unbound kthread is re-affined to its preferred node's CPUs when it starts and again on CPU
+ * hotplug, which silently undid an affinity set before the first wake-up (7.2 ran the thread
+ * on every CPU). A bound kthread (PF_NO_SETAFFINITY) is left alone on every version. The
+ * hotplug lock is held from the online check to the wake-up, so the CPU cannot go between
+ * them; if it goes later the scheduler moves the thread elsewhere, as for io_uring's SQPOLL.
+ */
 static int ring_start_thread(struct kumem_ring *r, const struct kumem_ring_create *a)
 {
 	struct task_struct *t;
-	int err;
+	int err = 0;
 
 	t = kthread_create(kumem_sqpoll, r, "kumem-sqpoll/%d", task_pid_nr(current));
 	if (IS_ERR(t))
 		return PTR_ERR(t);
+	cpus_read_lock();
 	if (a->flags & KUMEM_RING_SQ_AFF) {
 		/*
-		 * Fails for a CPU that is not online. As with io_uring's SQ_AFF on 6.1, the
-		 * caller's cpuset is not consulted (modules cannot read it): the thread is a
-		 * kernel thread, outside that cpuset pinned or not (docs/rings.md).
+		 * As with io_uring's SQ_AFF, the caller's cpuset is not consulted (modules
+		 * cannot read it): the thread is a kernel thread, outside that cpuset pinned or
+		 * not (docs/rings.md).
 		 */
-		err = set_cpus_allowed_ptr(t, cpumask_of(a->sq_cpu));
-		if (err) {
-			kthread_stop(t); /* never woken: it exits without running kumem_sqpoll */
-			return err;
-		}
+		if (cpu_online(a->sq_cpu))
+			kthread_bind(t, a->sq_cpu);
+		else
+			err = -EINVAL;
 	}
-	r->thread = t;
-	wake_up_process(t);
-	return 0;
+	if (!err) {
+		r->thread = t;
+		wake_up_process(t);
+	}
+	cpus_read_unlock();
+	if (err)
+		kthread_stop(t); /* never woken: it exits without running kumem_sqpoll */
+	return err;
 }
 
 /* Validate @a, build the ring and fill in its layout; NULL @parent/@drv allowed. */

@@ -407,8 +407,7 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 				t[i] = now_ns() - t0;
 				if (!err && sum != want) {
 					fflush(stdout);
-					fprintf(stderr, "kumem bench: %s checksum differs\n",
-						path_names[p]);
+					cli_say("bench: %s checksum differs", path_names[p]);
 					err = -EIO;
 				}
 			}
@@ -444,10 +443,63 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kumem bench [setup|checksum|ring|events|all] [--max-mb N] [--iters N]\n"
-		   "                   [--csv FILE] [--plot FILE.png]\n\n"
+	fprintf(f, "usage: kumem bench [-j|--json] [setup|checksum|ring|events|all] [--max-mb N]\n"
+		   "                   [--iters N] [--csv FILE] [--plot FILE.png]\n\n"
 		   "Reports the median of N runs per size (default: adapted to the size).\n"
-		   "setup sizes run 4 KiB .. --max-mb (default 256), checksum 4 KiB .. 16 MiB.\n");
+		   "setup sizes run 4 KiB .. --max-mb (default 256), checksum 4 KiB .. 16 MiB.\n"
+		   "--json: the tables go to stderr, stdout gets the --csv rows as one JSON object.\n");
+}
+
+static int run_benches(kumem_t *dev, const char *what, struct bench_opts *o)
+{
+	int err = 0;
+
+	printf("kumem bench: %s, page %llu bytes, median of N runs; a report, not a test\n", what,
+	       PAGE);
+	if (!strcmp(what, "setup") || !strcmp(what, "all"))
+		err = bench_setup(dev, o);
+	if (!err && (!strcmp(what, "checksum") || !strcmp(what, "all")))
+		err = bench_checksum(dev, o);
+	if (!err && (!strcmp(what, "ring") || !strcmp(what, "all")))
+		err = bench_ring(dev, 2000000, o->csv);
+	if (!err && (!strcmp(what, "events") || !strcmp(what, "all")))
+		err = bench_events(dev, 200000, o->csv);
+	return err;
+}
+
+/*
+ * --json: the human tables go to stderr while the benchmarks run (they print as they
+ * measure), their CSV rows to memory; then one JSON object to the real stdout, and the CSV
+ * to the --csv file if one was asked for too.
+ */
+static int run_json(kumem_t *dev, const char *what, struct bench_opts *o)
+{
+	FILE *file_csv = o->csv;
+	char *rows = NULL;
+	size_t rows_len = 0;
+	int saved_stdout, err;
+
+	o->csv = open_memstream(&rows, &rows_len);
+	if (!o->csv)
+		return -ENOMEM;
+	fflush(stdout);
+	saved_stdout = dup(STDOUT_FILENO);
+	if (saved_stdout < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		fclose(o->csv);
+		free(rows);
+		return -errno;
+	}
+	err = dev ? run_benches(dev, what, o) : bench_ring(NULL, 2000000, o->csv);
+	fflush(stdout);
+	dup2(saved_stdout, STDOUT_FILENO);
+	close(saved_stdout);
+	fclose(o->csv);
+	o->csv = file_csv;
+	cli_bench_json(stdout, what, rows ? rows : "", err);
+	if (file_csv && rows)
+		fputs(rows, file_csv);
+	free(rows);
+	return err;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -457,76 +509,96 @@ int cmd_bench(int argc, char **argv)
 		{ "iters", required_argument, NULL, 'i' },
 		{ "csv", required_argument, NULL, 'c' },
 		{ "plot", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_opts o = { .max_bytes = 256ull << 20 };
-	const char *what = "all";
+	const char *what = "all", *csv_path = NULL;
 	kumem_t *dev = NULL;
 	uint64_t v;
 	int c, err = 0;
 
-	while ((c = getopt_long(argc, argv, "m:i:c:p:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:i:c:p:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (cli_parse_u64(optarg, &v) || v == 0 || v > 4096) {
-				fprintf(stderr, "kumem bench: --max-mb takes 1 .. 4096, not '%s'\n",
-					optarg);
+			err = cli_parse_u64(optarg, &v);
+			if (err) {
+				cli_bad_number("bench", "--max-mb", optarg, err);
+				goto bad;
+			}
+			if (v == 0 || v > 4096) {
+				cli_say("bench: --max-mb takes 1 .. 4096, not %" PRIu64, v);
 				goto bad;
 			}
 			o.max_bytes = v << 20;
 			break;
 		case 'i':
-			if (cli_parse_u64(optarg, &v) || v == 0 || v > 100000) {
-				fprintf(stderr,
-					"kumem bench: --iters takes 1 .. 100000, not '%s'\n",
-					optarg);
+			err = cli_parse_u64(optarg, &v);
+			if (err) {
+				cli_bad_number("bench", "--iters", optarg, err);
+				goto bad;
+			}
+			if (v == 0 || v > 100000) {
+				cli_say("bench: --iters takes 1 .. 100000, not %" PRIu64, v);
 				goto bad;
 			}
 			o.iters = (unsigned int)v;
 			break;
 		case 'c':
-			o.csv = fopen(optarg, "w");
-			if (!o.csv) {
-				fprintf(stderr, "kumem bench: cannot write %s: %s\n", optarg,
-					strerror(errno));
-				return EXIT_FAIL;
-			}
+			csv_path = optarg;
 			break;
 		case 'p':
 			o.plot = optarg;
+			break;
+		case 'j':
+			cli_json = true;
 			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
 		default:
+			cli_bad_option("bench", c, argv);
 			goto bad;
 		}
 	}
 	if (optind < argc)
 		what = argv[optind++];
-	if (optind < argc ||
-	    (strcmp(what, "setup") && strcmp(what, "checksum") && strcmp(what, "ring") &&
-	     strcmp(what, "events") && strcmp(what, "all")))
+	if (strcmp(what, "setup") && strcmp(what, "checksum") && strcmp(what, "ring") &&
+	    strcmp(what, "events") && strcmp(what, "all")) {
+		cli_say("bench: unknown benchmark '%s' (setup, checksum, ring, events or all)", what);
 		goto bad;
+	}
+	if (optind < argc) {
+		cli_say("bench: one benchmark at a time, not also '%s'", argv[optind]);
+		goto bad;
+	}
+	if (csv_path) {
+		o.csv = fopen(csv_path, "w");
+		if (!o.csv) {
+			cli_say("bench: cannot write %s: %s", csv_path, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
 	/* the ring core's two-thread figure needs no driver: run it natively too */
 	if (!strcmp(what, "ring") && kumem_open(&dev)) {
-		printf("kumem bench: no kumem device here; measuring what runs without it\n");
-		bench_ring(NULL, 2000000, o.csv);
-		return EXIT_OK;
+		if (cli_json) {
+			err = run_json(NULL, what, &o);
+		} else {
+			printf("kumem bench: no kumem device here; measuring what runs without it\n");
+			err = bench_ring(NULL, 2000000, o.csv);
+		}
+		if (o.csv)
+			fclose(o.csv);
+		return err ? EXIT_FAIL : EXIT_OK;
 	}
-	if (!dev && cli_open(&dev))
+	if (!dev && cli_open(&dev)) {
+		if (o.csv)
+			fclose(o.csv);
 		return EXIT_FAIL;
-	printf("kumem bench: %s, page %llu bytes, median of N runs; a report, not a test\n", what,
-	       PAGE);
-	if (!strcmp(what, "setup") || !strcmp(what, "all"))
-		err = bench_setup(dev, &o);
-	if (!err && (!strcmp(what, "checksum") || !strcmp(what, "all")))
-		err = bench_checksum(dev, &o);
-	if (!err && (!strcmp(what, "ring") || !strcmp(what, "all")))
-		err = bench_ring(dev, 2000000, o.csv);
-	if (!err && (!strcmp(what, "events") || !strcmp(what, "all")))
-		err = bench_events(dev, 200000, o.csv);
+	}
+	err = cli_json ? run_json(dev, what, &o) : run_benches(dev, what, &o);
 	kumem_close(dev);
 	if (o.csv)
 		fclose(o.csv);

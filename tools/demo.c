@@ -40,8 +40,7 @@ static void pattern(uint8_t *p, size_t len, unsigned int seed)
 
 static int fail_msg(const char *what)
 {
-	fflush(stdout);
-	fprintf(stderr, "kumem demo: verification failed: %s\n", what);
+	cli_say("demo: verification failed: %s", what);
 	return -EIO;
 }
 
@@ -65,9 +64,8 @@ static int step_open(struct demo *d)
 	struct kumem_info info;
 	int err;
 
-	err = kumem_open(&d->dev);
-	if (err)
-		return err;
+	if (cli_open(&d->dev))
+		return -EIO; /* cli_open said why */
 	err = kumem_info(d->dev, &info);
 	if (err)
 		return err;
@@ -426,6 +424,7 @@ int cmd_demo(int argc, char **argv)
 			       "not verify.\n");
 			return EXIT_OK;
 		}
+		cli_say("demo takes no arguments, not '%s'", argv[1]);
 		fprintf(stderr, "usage: kumem demo\n");
 		return EXIT_USAGE;
 	}
@@ -448,7 +447,7 @@ int cmd_demo(int argc, char **argv)
 	}
 	cleanup(&d);
 	if (err) {
-		fprintf(stderr, "demo: step %zu of %zu failed\n", i + 1, n);
+		cli_say("demo: step %zu of %zu failed", i + 1, n);
 		return EXIT_FAIL;
 	}
 	if (unavailable)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Windows checks `make -C windows check` runs after building everything with -Werror.
 # Nothing here runs the driver (no Windows on these machines); it checks what can be checked.
 # usage: check.sh OUTDIR "KERNEL-CC-AND-FLAGS" "DRIVER-SOURCES"
@@ -72,7 +73,7 @@ is_i386() {
 	x86_64-w64-mingw32-objdump -f "$out/x86/kumem-tests.exe" | grep -q 'pei-i386'
 }
 
-echo "windows: checks of ${out#$PWD/../} (built, not run: no Windows here)"
+echo "windows: checks of ${out#"$PWD"/../} (built, not run: no Windows here)"
 check "kumem.sys built with -Wall -Wextra -Werror" test -s "$out/kumem.sys"
 check "clang static analyzer finds nothing in the driver" analyze
 check "subsystem is native (1)" "$out/pecheck" "$out/kumem.sys" --subsystem 1

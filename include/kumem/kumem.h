@@ -15,21 +15,23 @@
 #include <stdint.h>
 
 #include <kumem/kumem_abi.h>
+#include <kumem/kumem_version.h>
 
-#if defined(_WIN32)
-#include <errno.h>
-/* The Windows C library has no EDQUOT or EBADFD; libkumem returns the Linux numbers. */
-#ifndef EDQUOT
-#define EDQUOT KUMEM_EDQUOT
-#endif
-#ifndef EBADFD
-#define EBADFD KUMEM_EBADFD
-#endif
-#endif
+/*
+ * The Windows C library has no EDQUOT or EBADFD: there libkumem returns the Linux numbers,
+ * which callers compare with KUMEM_EDQUOT and KUMEM_EBADFD (this header defines no errno
+ * names of its own, so it cannot clash with a C library that gains them).
+ */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/*
+ * The release of this library, e.g. "0.1.0": what was built, as KUMEM_VERSION_STRING says
+ * what a program was compiled against. Needs no driver.
+ */
+const char *kumem_version(void);
 
 typedef struct kumem kumem_t;		    /* an open handle on the driver */
 typedef struct kumem_region kumem_region_t; /* a region of shared memory */
@@ -37,7 +39,8 @@ typedef struct kumem_region kumem_region_t; /* a region of shared memory */
 /*
  * Open the driver: /dev/kumem on Linux, \\.\kumem on Windows; the KUMEM_DEVICE environment
  * variable names another path. Checks that the driver speaks KUMEM_ABI_VERSION (-EPROTO if
- * not). Errors: -ENOENT (driver not loaded), -EACCES (device permissions), -ENOMEM.
+ * not). Errors: -ENOENT (driver not loaded), -EACCES (device permissions), -ENOTTY (not a
+ * kumem device), -ENOMEM.
  */
 int kumem_open(kumem_t **dev);
 

@@ -25,6 +25,21 @@
 
 #define KUMEM_ABI_VERSION 1u
 
+/*
+ * Layout checks below hold on every compiler the ABI is built with: C11's _Static_assert,
+ * C++'s static_assert (C++ has no _Static_assert), and for C99 a negative array size.
+ */
+#if defined(__cplusplus)
+#define KUMEM_LAYOUT_ASSERT(cond, what) static_assert(cond, what)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define KUMEM_LAYOUT_ASSERT(cond, what) _Static_assert(cond, what)
+#else
+#define KUMEM_LAYOUT_ASSERT_NAME2(line) kumem_layout_assert_##line
+#define KUMEM_LAYOUT_ASSERT_NAME(line)	KUMEM_LAYOUT_ASSERT_NAME2(line)
+#define KUMEM_LAYOUT_ASSERT(cond, what)                                                            \
+	typedef char KUMEM_LAYOUT_ASSERT_NAME(__LINE__)[(cond) ? 1 : -1]
+#endif
+
 /* ---- region flags ------------------------------------------------------------------------ */
 
 /* Method 1 (kumem_lock_user): what the kernel may do to the caller's memory. */
@@ -199,7 +214,8 @@ struct kumem_ring_ctrl {
 #define KUMEM_OP_COPY	  3 /* dst_region [dst_offset...] = region [offset, offset + len) */
 #define KUMEM_OP_MAX	  KUMEM_OP_COPY
 /* Ops from here up belong to the driver that created the ring (kumem_ring_create_driver()):
- * it interprets every field but flags and the reserved ones, which must still be zero. */
+ * it interprets every field but flags and the reserved ones, which must still be zero.
+ */
 #define KUMEM_OP_DRIVER_FIRST 0x80
 
 struct kumem_sqe {
@@ -300,7 +316,8 @@ struct kumem_events_create {
 };
 
 /* KUMEM_IOC_EVENTS_GEN (on the events fd): a kernel thread produces sequence-numbered
- * records (payload: uint64_t sequence, then bytes equal to (uint8_t)sequence). */
+ * records (payload: uint64_t sequence, then bytes equal to (uint8_t)sequence).
+ */
 struct kumem_events_gen {
 	uint64_t count;	     /* in: records to produce (0: stop the generator) */
 	uint32_t record_len; /* in: payload bytes, 8 .. 65536, multiple of 8 */
@@ -308,20 +325,20 @@ struct kumem_events_gen {
 	uint64_t reserved[2];
 };
 
-_Static_assert(sizeof(struct kumem_ring_ctrl) == 256, "ring ctrl: four cache lines");
-_Static_assert(__builtin_offsetof(struct kumem_ring_ctrl, sq_head) == 64, "sq_head line");
-_Static_assert(__builtin_offsetof(struct kumem_ring_ctrl, cq_tail) == 128, "cq_tail line");
-_Static_assert(__builtin_offsetof(struct kumem_ring_ctrl, cq_head) == 192, "cq_head line");
-_Static_assert(sizeof(struct kumem_sqe) == 64, "sqe layout");
-_Static_assert(__builtin_offsetof(struct kumem_sqe, user_data) == 24, "sqe.user_data");
-_Static_assert(__builtin_offsetof(struct kumem_sqe, dst_offset) == 40, "sqe.dst_offset");
-_Static_assert(sizeof(struct kumem_cqe) == 32, "cqe layout");
-_Static_assert(sizeof(struct kumem_ring_create) == 64, "ring_create layout");
-_Static_assert(__builtin_offsetof(struct kumem_ring_create, sq_cpu) == 20, "ring_create.sq_cpu");
-_Static_assert(sizeof(struct kumem_ring_enter) == 32, "ring_enter layout");
-_Static_assert(sizeof(struct kumem_ev_hdr) == KUMEM_EV_HDR_SIZE, "event header");
-_Static_assert(sizeof(struct kumem_events_create) == 48, "events_create layout");
-_Static_assert(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ring_ctrl) == 256, "ring ctrl: four cache lines");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_ring_ctrl, sq_head) == 64, "sq_head line");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_ring_ctrl, cq_tail) == 128, "cq_tail line");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_ring_ctrl, cq_head) == 192, "cq_head line");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_sqe) == 64, "sqe layout");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_sqe, user_data) == 24, "sqe.user_data");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_sqe, dst_offset) == 40, "sqe.dst_offset");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_cqe) == 32, "cqe layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ring_create) == 64, "ring_create layout");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_ring_create, sq_cpu) == 20, "ring_create.sq_cpu");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ring_enter) == 32, "ring_enter layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ev_hdr) == KUMEM_EV_HDR_SIZE, "event header");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_create) == 48, "events_create layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 
 /* ---- ioctl numbers ------------------------------------------------------------------------ */
 
@@ -416,17 +433,17 @@ _Static_assert(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 
 /* ---- layout checks: the same numbers on every compiler and bitness ---------------------- */
 
-_Static_assert(sizeof(struct kumem_mdl) == 64, "kumem_mdl layout");
-_Static_assert(sizeof(struct kumem_info) == 48, "kumem_info layout");
-_Static_assert(sizeof(struct kumem_lock_args) == 40, "kumem_lock_args layout");
-_Static_assert(sizeof(struct kumem_alloc_args) == 56, "kumem_alloc_args layout");
-_Static_assert(sizeof(struct kumem_region_ref) == 8, "kumem_region_ref layout");
-_Static_assert(sizeof(struct kumem_describe_args) == 32 + 64, "kumem_describe_args layout");
-_Static_assert(__builtin_offsetof(struct kumem_describe_args, mdl) == 32, "describe.mdl offset");
-_Static_assert(sizeof(struct kumem_kernel_op) == 40, "kumem_kernel_op layout");
-_Static_assert(sizeof(struct kumem_xfer) == 32, "kumem_xfer layout");
-_Static_assert(sizeof(struct kumem_stats) == 64, "kumem_stats layout");
-_Static_assert(__builtin_offsetof(struct kumem_mdl, byte_offset) == 16, "mdl.byte_offset offset");
-_Static_assert(__builtin_offsetof(struct kumem_alloc_args, mmap_offset) == 16, "alloc offset");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_mdl) == 64, "kumem_mdl layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_info) == 48, "kumem_info layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_lock_args) == 40, "kumem_lock_args layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_alloc_args) == 56, "kumem_alloc_args layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_region_ref) == 8, "kumem_region_ref layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_describe_args) == 32 + 64, "kumem_describe_args layout");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_describe_args, mdl) == 32, "describe.mdl offset");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_kernel_op) == 40, "kumem_kernel_op layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_xfer) == 32, "kumem_xfer layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_stats) == 64, "kumem_stats layout");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_mdl, byte_offset) == 16, "mdl.byte_offset offset");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_alloc_args, mmap_offset) == 16, "alloc offset");
 
 #endif /* KUMEM_ABI_H */

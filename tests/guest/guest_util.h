@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <kumem/kumem.h>
@@ -139,6 +140,37 @@ static inline int in_child(int (*fn)(void *), void *arg)
 }
 
 #define KILLED_BY(sig) (1000 + (sig))
+
+/* Milliseconds on the monotonic clock. */
+static inline int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Some of what a call starts, the kernel finishes after the call returns: a stopped kernel
+ * thread is reaped (and leaves /proc) a little later, deferred frees run from RCU or a
+ * workqueue, a generator thread works at its own pace. A test of such a thing waits for it,
+ * with a bound: wait_until(ms, cond) re-evaluates @cond every 10 ms until it holds or @ms
+ * milliseconds have passed, and is true if it held. A pass costs only as long as the kernel
+ * takes; a failure means the kernel did not finish within the bound. Never a bare sleep.
+ */
+#define WAIT_STEP_US 10000
+#define wait_until(ms, cond)                                                                       \
+	({                                                                                         \
+		int64_t deadline_ = mono_ms() + (ms);                                              \
+		bool held_;                                                                        \
+		while (!(held_ = (cond)) && mono_ms() < deadline_)                                 \
+			usleep(WAIT_STEP_US);                                                      \
+		held_;                                                                             \
+	})
+
+/* The bound for what the kernel finishes by itself: generous, since a pass does not wait it
+ * out (measured: a stopped SQPOLL thread leaves /proc within ~200 ms in the TCG guest). */
+#define ASYNC_BOUND_MS 5000
 
 /* Module parameters, to test the limits; always restored by the caller. */
 static inline long param_get(const char *name)

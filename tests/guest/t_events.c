@@ -89,12 +89,17 @@ int main(void)
 	 * silently: everything produced is either consumed or dropped */
 	is_int(kumem_events_create(dev, 4 * 4096, &e), 0, "create a 16 KiB stream");
 	kumem_events_generate(e, 2000, 64, 20000);
-	usleep(500000);
+	/* the generator paces itself in its own thread: wait for it to fill the stream (it
+	 * must, since nobody reads), then for all 2000 to be either produced or dropped */
+	ok(wait_until(10000, (kumem_events_counts(e, &produced, &dropped), dropped > 0)),
+	   "the paced generator fills the stream and starts dropping");
 	{
 		struct check c = { .any_len = true };
 
 		drain(e, &c, 2000);
-		usleep(300000);
+		ok(wait_until(10000, (kumem_events_counts(e, &produced, &dropped),
+				      produced + dropped >= 2000)),
+		   "the generator gets through its 2000 records");
 		while (kumem_events_consume(e, check_record, &c, 64) > 0)
 			;
 		kumem_events_counts(e, &produced, &dropped);
@@ -174,7 +179,7 @@ int main(void)
 			g.count = 10;
 			rioctl(a.events_fd, KUMEM_IOC_EVENTS_GEN, &g);
 			usleep(100000);
-			ok(poll(&p, 1, 1000) == 1 && (p.revents & POLLERR),
+			ok(poll(&p, 1, ASYNC_BOUND_MS) == 1 && (p.revents & POLLERR),
 			   "an impossible consumer_pos -> POLLERR, no crash");
 			munmap(cons, 4096);
 		}
