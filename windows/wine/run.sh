@@ -9,7 +9,7 @@ pass=0
 fail=0
 
 export WINEPREFIX="$out/prefix"
-export WINEDEBUG=${WINEDEBUG:--all}
+export WINEDEBUG="${WINEDEBUG:--all}"
 export WINEDLLOVERRIDES="mscoree,mshtml=" # no Mono/Gecko install dialogs
 export DISPLAY=
 unset WAYLAND_DISPLAY
