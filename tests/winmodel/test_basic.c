@@ -224,6 +224,41 @@ static void rings_sqpoll(void)
 	wm_driver_unload();
 }
 
+/* The caller's event: referenced with its access checked, signalled on completions. */
+static void rings_user_event(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct kumem_ring_create c = { .sq_entries = 8 };
+	struct kumem_ring_enter e = { .to_submit = 1 };
+	HANDLE ev_ro, ev;
+	KEVENT *event;
+	HANDLE h;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	h = wt_open(a);
+	ev_ro = wm_event_create(a, SYNCHRONIZE);
+	c.event_handle = (uintptr_t)ev_ro;
+	CHECK_EQ(IOC(a, h, KUMEM_IOC_RING_CREATE, c), STATUS_INVALID_PARAMETER,
+		 "an event handle without EVENT_MODIFY_STATE is refused");
+	c.event_handle = (uintptr_t)h;
+	CHECK_EQ(IOC(a, h, KUMEM_IOC_RING_CREATE, c), STATUS_INVALID_PARAMETER,
+		 "a handle that is no event is refused");
+	ev = wm_event_create(a, EVENT_MODIFY_STATE | SYNCHRONIZE);
+	c.event_handle = (uintptr_t)ev;
+	CHECK_EQ(IOC(a, h, KUMEM_IOC_RING_CREATE, c), 0, "ring with an event");
+	event = a->handles[((uintptr_t)ev >> 2) - 1].obj;
+	CHECK_EQ(KeReadStateEvent(event), 0, "not signalled yet");
+	__atomic_store_n(&((struct kumem_ring_ctrl *)(uintptr_t)c.user_addr)->sq_tail, 1,
+			 __ATOMIC_RELEASE); /* a NOP */
+	e.ring_id = (uint32_t)c.ring_fd;
+	CHECK_EQ(IOC(a, h, KUMEM_IOC_RING_ENTER, e), 0, "ENTER");
+	CHECK_EQ(KeReadStateEvent(event), 1, "the completion signalled the caller's event");
+	wm_close(a, h);
+	wm_process_exit(a); /* the event's references: the handle's and the ring's, both gone */
+	CHECK_EQ(wm_object_refs(event), 0, "no reference to the event left");
+	wm_driver_unload();
+}
+
 /* ---- lifetimes ---------------------------------------------------------------------------- */
 
 /* The process exits with regions of both kinds and rings (one SQPOLL) live: the handle
@@ -307,6 +342,7 @@ const struct wt_scenario wt_basic[] = {
 	{ "buffered and direct transfers", transfers },
 	{ "ring in enter mode", rings_enter_mode },
 	{ "SQPOLL start, serve, sleep, wake, stop", rings_sqpoll },
+	{ "ring with the caller's event (ExEventObjectType, UserMode access)", rings_user_event },
 	{ NULL, NULL },
 };
 

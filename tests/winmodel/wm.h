@@ -139,6 +139,9 @@ PFN_NUMBER wm_user_pfn(struct wm_process *p, const void *addr);
 /* What RtlGetVersion reports: major << 8 | minor (0x0a00: Windows 10, 0x0601: Windows 7). */
 extern ULONG wm_windows_version;
 
+/* References held on an object (process, thread, event). */
+LONG wm_object_refs(void *obj);
+
 /* Model-wide counts for leak checks. */
 struct wm_counts {
 	long pool_blocks;   /* driver pool blocks live */

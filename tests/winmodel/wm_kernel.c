@@ -718,6 +718,11 @@ static LONG *obj_refs(void *obj)
 	wm_bugcheck(0x18, "REFERENCE_BY_POINTER: %p is no object", obj);
 }
 
+LONG wm_object_refs(void *obj)
+{
+	return __atomic_load_n(obj_refs(obj), __ATOMIC_ACQUIRE);
+}
+
 void ObReferenceObject(PVOID obj)
 {
 	LONG *r = obj_refs(obj);

@@ -247,11 +247,18 @@ static void quota_and_close(void)
 	is_int(err, ERROR_TOO_MANY_OPEN_FILES, "... ENOSPC -> STATUS_TOO_MANY_OPENED_FILES");
 	st = stats(h2);
 	ok(st.open_handles == 2 && st.regions == 1024, "STATS from a second handle: 2, 1024");
+	for (i = 0; i < 8; i++)
+		release(h, (uint32_t)(i + 1));
+	{
+		struct kumem_ring_create c = { .sq_entries = 8, .flags = KUMEM_RING_SQPOLL };
+
+		is_int(IOC(h, KUMEM_IOC_RING_CREATE, c), 0, "an SQPOLL ring, live at close");
+	}
 	CloseHandle(h);
 	st = stats(h2);
 	ok(st.open_handles == 1 && st.regions == 0 && st.allocated_pages == 0 &&
 		   st.user_mappings == 0,
-	   "closing the handle released every region (cleanup)");
+	   "closing the handle released every region and stopped the ring (cleanup)");
 	CloseHandle(h2);
 }
 
