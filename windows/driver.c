@@ -404,8 +404,8 @@ static bool WindowsIsSupported(void)
 	return v.dwMajorVersion > 6 || (v.dwMajorVersion == 6 && v.dwMinorVersion >= 2);
 }
 
-_IRQL_requires_(PASSIVE_LEVEL)
-NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
+_IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
+	DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 {
 	UNICODE_STRING name, link;
 	PDEVICE_OBJECT device;

@@ -62,8 +62,8 @@ typedef struct _KUMEM_REGION {
 	ULONG Flags;
 	struct kumem_geom Geom;
 	PMDL Mdl;
-	PVOID SystemVa; /* kernel mapping of the first page */
-	PVOID UserVa;	/* method 2: the mapping in the owning process */
+	PVOID SystemVa;	 /* kernel mapping of the first page */
+	PVOID UserVa;	 /* method 2: the mapping in the owning process */
 	bool Contiguous; /* the MDL's frames are consecutive (checked, not assumed) */
 	PEPROCESS Owner; /* referenced; the only process that may use or release the region */
 } KUMEM_REGION, *PKUMEM_REGION;

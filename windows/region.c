@@ -334,7 +334,8 @@ static bool MdlIsContiguous(PMDL Mdl)
 static int AllocPages(PKUMEM_REGION r, ULONG64 bytes)
 {
 	PHYSICAL_ADDRESS low, high, skip;
-	ULONG flags = MM_ALLOCATE_FULLY_REQUIRED; /* zeroed (no MM_DONT_ZERO_ALLOCATION), all or nothing */
+	ULONG flags = MM_ALLOCATE_FULLY_REQUIRED; /* zeroed (no MM_DONT_ZERO_ALLOCATION), all or
+						     nothing */
 
 	low.QuadPart = 0;
 	high.QuadPart = -1;

@@ -128,8 +128,9 @@ static void every_step(op_fn op)
 		      WTERMSIG(status));
 		if (WEXITSTATUS(status) == 42)
 			return; /* the operation ran without reaching call n: all steps covered */
-		CHECK(WEXITSTATUS(status) == 0, "fallible call %d: exit %d (bugcheck or check above)",
-		      n, WEXITSTATUS(status));
+		CHECK(WEXITSTATUS(status) == 0,
+		      "fallible call %d: exit %d (bugcheck or check above)", n,
+		      WEXITSTATUS(status));
 	}
 	CHECK(0, "more than 63 fallible calls");
 }

@@ -26,8 +26,8 @@ static void close_from_other_thread(void *arg)
 	wm_thread_join(wm_thread_start(closer_proc, close_it, NULL));
 }
 
-static void close_during(const char *routine, int nth, NTSTATUS (*op)(struct wm_process *,
-								       HANDLE, void *))
+static void close_during(const char *routine, int nth,
+			 NTSTATUS (*op)(struct wm_process *, HANDLE, void *))
 {
 	struct wm_process *a = wm_process_create("a.exe", false);
 	void *mem = wm_user_alloc(a, 4 * 4096, WM_RW);
@@ -299,7 +299,8 @@ static void f3_exit_not_serialised(void)
 {
 	struct wm_process *a = wm_process_create("a.exe", false);
 	struct wm_process *c = wm_process_create("c.exe", false);
-	struct kumem_ring_create rc = { .sq_entries = 8, .flags = KUMEM_RING_SQPOLL,
+	struct kumem_ring_create rc = { .sq_entries = 8,
+					.flags = KUMEM_RING_SQPOLL,
 					.idle_us = 100000 };
 	struct kumem_ring_enter e = { .flags = KUMEM_ENTER_WAKEUP };
 	struct kumem_ring_ctrl *ctrl;
@@ -409,8 +410,10 @@ struct getevents {
 static void *getevents(void *arg)
 {
 	struct getevents *g = arg;
-	struct kumem_ring_enter e = { .flags = KUMEM_ENTER_GETEVENTS, .min_complete = 16,
-				      .timeout_ns = 200 * 1000 * 1000ll, .ring_id = g->ring };
+	struct kumem_ring_enter e = { .flags = KUMEM_ENTER_GETEVENTS,
+				      .min_complete = 16,
+				      .timeout_ns = 200 * 1000 * 1000ll,
+				      .ring_id = g->ring };
 	uint64_t t0 = KeQueryInterruptTime();
 
 	g->st = IOC(g->p, g->h, KUMEM_IOC_RING_ENTER, e);
@@ -438,7 +441,8 @@ static void f8_deadline(void)
 	/* one NOP every 50 ms for 400 ms: each completion wakes the waiter, none satisfies it */
 	for (i = 0; i < 8; i++) {
 		usleep(50 * 1000);
-		__atomic_store_n(&ctrl->sq_tail, i + 1, __ATOMIC_RELEASE); /* slots are zero: NOPs */
+		__atomic_store_n(&ctrl->sq_tail, i + 1,
+				 __ATOMIC_RELEASE); /* slots are zero: NOPs */
 		CHECK_EQ(IOC(a, g.h, KUMEM_IOC_RING_ENTER, e), 0, "submit a NOP");
 	}
 	wm_thread_join(t);

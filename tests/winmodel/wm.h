@@ -21,7 +21,7 @@
 enum { WM_OBJ_EVENT_N = 0, WM_OBJ_EVENT_S = 1, WM_OBJ_THREAD = 6, WM_OBJ_PROCESS = 3 };
 enum wm_type { WM_T_PROCESS = 1, WM_T_THREAD, WM_T_EVENT, WM_T_FILE };
 
-#define WM_MAX_HANDLES 64
+#define WM_MAX_HANDLES	     64
 #define WM_KERNEL_HANDLE_BIT 0x8000000000000000ull
 
 struct wm_handle {
@@ -37,14 +37,14 @@ struct wm_process {
 	LONG refs;
 	ULONG id;
 	const char *name;
-	bool is32;	  /* a WOW64 process: its user space ends at 4 GiB */
-	bool admin;	  /* its token holds Administrators */
+	bool is32;	      /* a WOW64 process: its user space ends at 4 GiB */
+	bool admin;	      /* its token holds Administrators */
 	bool debug_privilege; /* holds and has enabled SeDebugPrivilege */
-	bool exiting;	  /* its last thread runs the exit path */
-	bool gone;	  /* its address space is deleted */
-	LONG attached;	  /* threads attached to it right now */
-	LONG64 locked_pages; /* user pages locked by MmProbeAndLockPages, not yet unlocked */
-	LONG user_mappings;  /* MmMapLockedPagesSpecifyCache(UserMode) mappings not unmapped */
+	bool exiting;	      /* its last thread runs the exit path */
+	bool gone;	      /* its address space is deleted */
+	LONG attached;	      /* threads attached to it right now */
+	LONG64 locked_pages;  /* user pages locked by MmProbeAndLockPages, not yet unlocked */
+	LONG user_mappings;   /* MmMapLockedPagesSpecifyCache(UserMode) mappings not unmapped */
 	struct wm_vad *vads;
 	struct wm_handle handles[WM_MAX_HANDLES];
 };
@@ -62,7 +62,7 @@ struct wm_thread {
 	bool blocked;	  /* inside a wait right now (scenarios poll this) */
 	bool done;
 	pthread_t pt;
-	PKSTART_ROUTINE start;	/* a system thread's routine */
+	PKSTART_ROUTINE start;	  /* a system thread's routine */
 	void *(*user_fn)(void *); /* a user thread's */
 	void *ctx;
 };
@@ -74,8 +74,7 @@ extern pthread_cond_t wm_cond;	/* broadcast on every state change a wait may nee
 extern struct wm_process *wm_system;
 
 void wm_init(void);
-__attribute__((noreturn, format(printf, 2, 3))) void wm_bugcheck(ULONG code, const char *fmt,
-								  ...);
+__attribute__((noreturn, format(printf, 2, 3))) void wm_bugcheck(ULONG code, const char *fmt, ...);
 struct wm_thread *wm_current(void);
 /* Enter a kernel routine: its name (for hooks and messages), its IRQL ceiling. */
 void wm_enter(const char *fn, KIRQL max_irql);
@@ -144,12 +143,12 @@ LONG wm_object_refs(void *obj);
 
 /* Model-wide counts for leak checks. */
 struct wm_counts {
-	long pool_blocks;   /* driver pool blocks live */
-	long system_threads;/* system threads not terminated */
-	long locked_pages;  /* over all processes */
-	long user_mappings; /* over all processes */
+	long pool_blocks;    /* driver pool blocks live */
+	long system_threads; /* system threads not terminated */
+	long locked_pages;   /* over all processes */
+	long user_mappings;  /* over all processes */
 	long kernel_mappings;
-	long phys_pages;    /* physical pages in use by driver allocations */
+	long phys_pages; /* physical pages in use by driver allocations */
 	long notify_routines;
 };
 void wm_counts(struct wm_counts *c);

@@ -287,7 +287,8 @@ NTSTATUS wm_driver_load(void)
 	NTSTATUS status;
 
 	memset(&drv, 0, sizeof(drv));
-	RtlInitUnicodeString(&reg, L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\kumem");
+	RtlInitUnicodeString(&reg,
+			     L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\kumem");
 	t->proc = wm_system;
 	status = DriverEntry(&drv, &reg);
 	t->proc = was;
@@ -296,9 +297,10 @@ NTSTATUS wm_driver_load(void)
 	/* a failed DriverEntry is unloaded without DriverUnload: it must leave nothing */
 	wm_counts(&c);
 	if (devices || links || c.pool_blocks || c.notify_routines || c.system_threads)
-		wm_bugcheck(0xCE, "DriverEntry failed with %#x and left %d devices, %d links, %ld "
-			    "pool blocks, %ld notify routines", (unsigned)status, devices, links,
-			    c.pool_blocks, c.notify_routines);
+		wm_bugcheck(0xCE,
+			    "DriverEntry failed with %#x and left %d devices, %d links, %ld "
+			    "pool blocks, %ld notify routines",
+			    (unsigned)status, devices, links, c.pool_blocks, c.notify_routines);
 	return status;
 }
 
@@ -315,17 +317,23 @@ void wm_driver_unload(void)
 	t->proc = was;
 	wm_counts(&c);
 	if (devices || links)
-		wm_bugcheck(0xCE, "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: %d devices, "
-			    "%d links left", devices, links);
+		wm_bugcheck(0xCE,
+			    "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: %d devices, "
+			    "%d links left",
+			    devices, links);
 	if (c.notify_routines || c.system_threads)
-		wm_bugcheck(0xCE, "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: %ld notify "
-			    "routines, %ld system threads left", c.notify_routines,
-			    c.system_threads);
+		wm_bugcheck(0xCE,
+			    "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: %ld notify "
+			    "routines, %ld system threads left",
+			    c.notify_routines, c.system_threads);
 	if (c.pool_blocks)
-		wm_bugcheck(0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION (0x62): unload with %ld pool "
-			    "blocks / MDLs not freed", c.pool_blocks);
+		wm_bugcheck(0xC4,
+			    "DRIVER_VERIFIER_DETECTED_VIOLATION (0x62): unload with %ld pool "
+			    "blocks / MDLs not freed",
+			    c.pool_blocks);
 	if (c.locked_pages || c.user_mappings || c.kernel_mappings || c.phys_pages)
-		wm_bugcheck(0xCB, "DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS: %ld locked, %ld user and %ld "
-			    "system mappings, %ld pages left", c.locked_pages, c.user_mappings,
-			    c.kernel_mappings, c.phys_pages);
+		wm_bugcheck(0xCB,
+			    "DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS: %ld locked, %ld user and %ld "
+			    "system mappings, %ld pages left",
+			    c.locked_pages, c.user_mappings, c.kernel_mappings, c.phys_pages);
 }

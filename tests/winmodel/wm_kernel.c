@@ -97,8 +97,8 @@ void wm_enter(const char *fn, KIRQL max_irql)
 	if (!cur)
 		wm_bugcheck(0xC4, "%s called from a thread the model does not know", fn);
 	if (cur->irql > max_irql)
-		wm_bugcheck(0xC4, "%s called at IRQL %d, allowed up to %d (%d fast mutexes held)", fn,
-			    cur->irql, max_irql, cur->mutexes);
+		wm_bugcheck(0xC4, "%s called at IRQL %d, allowed up to %d (%d fast mutexes held)",
+			    fn, cur->irql, max_irql, cur->mutexes);
 	pthread_mutex_lock(&wm_lock);
 	for (i = 0; i < nhooks; i++) {
 		if (hooks[i].system_only && !cur->system)
@@ -413,9 +413,11 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS Status)
 	(void)Status;
 	wm_enter("PsTerminateSystemThread", PASSIVE_LEVEL);
 	if (!t->system)
-		wm_bugcheck(0xC4, "PsTerminateSystemThread from a thread that is not a system thread");
+		wm_bugcheck(0xC4,
+			    "PsTerminateSystemThread from a thread that is not a system thread");
 	if (t->mutexes || t->attached || t->critical)
-		wm_bugcheck(0x20, "system thread exits holding %d mutexes, attached %d, critical %d",
+		wm_bugcheck(0x20,
+			    "system thread exits holding %d mutexes, attached %d, critical %d",
 			    t->mutexes, !!t->attached, t->critical);
 	pthread_mutex_lock(&wm_lock);
 	t->done = true;
@@ -502,11 +504,15 @@ void wm_process_exit(struct wm_process *p)
 		wm_bugcheck(0x76, "PROCESS_HAS_LOCKED_PAGES: %s exits with %lld pages locked",
 			    p->name, (long long)p->locked_pages);
 	if (p->user_mappings)
-		wm_bugcheck(0x76, "PROCESS_HAS_LOCKED_PAGES: %s exits with %d driver mappings of "
-			    "locked pages in its address space", p->name, p->user_mappings);
+		wm_bugcheck(0x76,
+			    "PROCESS_HAS_LOCKED_PAGES: %s exits with %d driver mappings of "
+			    "locked pages in its address space",
+			    p->name, p->user_mappings);
 	if (p->attached)
-		wm_bugcheck(0x05, "INVALID_PROCESS_ATTACH_ATTEMPT: %s's address space goes while "
-			    "%d threads are attached to it", p->name, (int)p->attached);
+		wm_bugcheck(0x05,
+			    "INVALID_PROCESS_ATTACH_ATTEMPT: %s's address space goes while "
+			    "%d threads are attached to it",
+			    p->name, (int)p->attached);
 	p->gone = true;
 	pthread_mutex_unlock(&wm_lock);
 	wm_mm_process_teardown(p);
@@ -519,7 +525,8 @@ void KeStackAttachProcess(PKPROCESS p, PRKAPC_STATE s)
 	wm_enter("KeStackAttachProcess", DISPATCH_LEVEL);
 	pthread_mutex_lock(&wm_lock);
 	if (p->gone)
-		wm_bugcheck(0x05, "INVALID_PROCESS_ATTACH_ATTEMPT: %s has no address space any more",
+		wm_bugcheck(0x05,
+			    "INVALID_PROCESS_ATTACH_ATTEMPT: %s has no address space any more",
 			    p->name);
 	p->attached++;
 	pthread_mutex_unlock(&wm_lock);
@@ -650,9 +657,11 @@ void ExAcquireFastMutex(PFAST_MUTEX m)
 {
 	wm_enter("ExAcquireFastMutex", APC_LEVEL);
 	if (m->Magic != FAST_MUTEX_MAGIC)
-		wm_bugcheck(0xC4, "ExAcquireFastMutex on memory that is not an initialised fast mutex");
+		wm_bugcheck(0xC4,
+			    "ExAcquireFastMutex on memory that is not an initialised fast mutex");
 	if (m->Owner == cur)
-		wm_bugcheck(0xC4, "ExAcquireFastMutex: this thread already owns it (self-deadlock)");
+		wm_bugcheck(0xC4,
+			    "ExAcquireFastMutex: this thread already owns it (self-deadlock)");
 	pthread_mutex_lock(&wm_lock);
 	__atomic_store_n(&cur->blocked, true, __ATOMIC_RELEASE);
 	while (m->Owner)
@@ -686,7 +695,8 @@ KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY a)
 {
 	wm_enter("KeSetSystemAffinityThreadEx", APC_LEVEL);
 	if (!a || (a & ~(KAFFINITY)3))
-		wm_bugcheck(0xC4, "affinity %#llx names no active processor", (unsigned long long)a);
+		wm_bugcheck(0xC4, "affinity %#llx names no active processor",
+			    (unsigned long long)a);
 	return 3;
 }
 
@@ -737,7 +747,8 @@ void ObDereferenceObject(PVOID obj)
 	LONG left = __atomic_sub_fetch(r, 1, __ATOMIC_SEQ_CST);
 
 	if (left < 0)
-		wm_bugcheck(0x18, "REFERENCE_BY_POINTER: object %p dereferenced once too often", obj);
+		wm_bugcheck(0x18, "REFERENCE_BY_POINTER: object %p dereferenced once too often",
+			    obj);
 	/* objects stay allocated (a later use of a dead one is caught through refs) */
 }
 
@@ -771,8 +782,10 @@ static struct wm_handle *handle_lookup(HANDLE h, KPROCESSOR_MODE mode, struct wm
 	} else {
 		p = wm_context_process();
 		if (mode == KernelMode && p != wm_system)
-			wm_bugcheck(0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION (0xF6): a user-mode "
-				    "handle of %s referenced with AccessMode KernelMode", p->name);
+			wm_bugcheck(0xC4,
+				    "DRIVER_VERIFIER_DETECTED_VIOLATION (0xF6): a user-mode "
+				    "handle of %s referenced with AccessMode KernelMode",
+				    p->name);
 	}
 	i = ((v & ~WM_KERNEL_HANDLE_BIT) >> 2) - 1;
 	if (i >= WM_MAX_HANDLES || !p->handles[i].obj)
@@ -819,7 +832,7 @@ NTSTATUS ObOpenObjectByPointer(PVOID Object, ULONG Attributes, PVOID AccessState
 	if (wm_should_fail("ObOpenObjectByPointer"))
 		return STATUS_INSUFFICIENT_RESOURCES;
 	*Handle = wm_handle_insert((Attributes & OBJ_KERNEL_HANDLE) ? wm_system
-								     : wm_context_process(),
+								    : wm_context_process(),
 				   Object, 0, Access);
 	return STATUS_SUCCESS;
 }

@@ -140,7 +140,8 @@ static void phys_put_n(const PFN_NUMBER *pfn, ULONG n)
 		}
 		if (run)
 			fallocate(physfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				  (off_t)pfn[i - 1 - (run - 1)] * PAGE_SIZE, (off_t)run * PAGE_SIZE);
+				  (off_t)pfn[i - 1 - (run - 1)] * PAGE_SIZE,
+				  (off_t)run * PAGE_SIZE);
 		run = freed ? 1 : 0;
 	}
 }
@@ -424,7 +425,8 @@ void IoFreeMdl(PMDL m)
 	if (i->kind != MDL_IO)
 		wm_bugcheck(0xC4, "IoFreeMdl on an MDL IoAllocateMdl did not make");
 	if (m->MdlFlags & MDL_PAGES_LOCKED)
-		wm_bugcheck(0xC4, "IoFreeMdl: the MDL's pages are still locked (MmUnlockPages first)");
+		wm_bugcheck(0xC4,
+			    "IoFreeMdl: the MDL's pages are still locked (MmUnlockPages first)");
 	if ((m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || i->user_maps)
 		wm_bugcheck(0xC4, "IoFreeMdl: the MDL is still mapped (%d user mappings)",
 			    i->user_maps);
@@ -450,8 +452,10 @@ void MmProbeAndLockPages(PMDL m, KPROCESSOR_MODE Mode, LOCK_OPERATION Op)
 	pthread_mutex_lock(&wm_lock);
 	i = info_of(m, "MmProbeAndLockPages");
 	if (i->kind != MDL_IO || (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)))
-		wm_bugcheck(0xC4, "MmProbeAndLockPages on an MDL that is locked already or is not a "
-			    "probe-able MDL (flags %#x)", m->MdlFlags);
+		wm_bugcheck(0xC4,
+			    "MmProbeAndLockPages on an MDL that is locked already or is not a "
+			    "probe-able MDL (flags %#x)",
+			    m->MdlFlags);
 	pthread_mutex_unlock(&wm_lock);
 	if (wm_should_fail("MmProbeAndLockPages"))
 		ExRaiseStatus(wm_fail_probe_status());
@@ -545,7 +549,8 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 	(void)Cache;
 	wm_enter("MmMapLockedPagesSpecifyCache", Mode == UserMode ? APC_LEVEL : DISPATCH_LEVEL);
 	if (Base)
-		wm_bugcheck(0xC4, "MmMapLockedPagesSpecifyCache: a requested address is not modelled");
+		wm_bugcheck(0xC4,
+			    "MmMapLockedPagesSpecifyCache: a requested address is not modelled");
 	pthread_mutex_lock(&wm_lock);
 	i = info_of(m, "MmMapLockedPagesSpecifyCache");
 	if (!(m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) &&
@@ -554,7 +559,8 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 	if (Mode == KernelMode && (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA))
 		wm_bugcheck(0xC4, "MDL mapped to system space twice");
 	if (Mode == UserMode && (p == wm_system || p->gone || p->exiting))
-		wm_bugcheck(0xC4, "user mapping made in %s, which has no user address space to give",
+		wm_bugcheck(0xC4,
+			    "user mapping made in %s, which has no user address space to give",
 			    p->name);
 	pthread_mutex_unlock(&wm_lock);
 	if (wm_should_fail("MmMapLockedPagesSpecifyCache")) {
@@ -611,8 +617,10 @@ void MmUnmapLockedPages(PVOID Base, PMDL m)
 		if ((*vv)->mdl == m && (*vv)->va == PAGE_ALIGN(Base))
 			break;
 	if (!*vv)
-		wm_bugcheck(0xC4, "MmUnmapLockedPages(%p): no such mapping of the MDL in %s (the "
-			    "mapping must be undone in the process it was made in)", Base, p->name);
+		wm_bugcheck(0xC4,
+			    "MmUnmapLockedPages(%p): no such mapping of the MDL in %s (the "
+			    "mapping must be undone in the process it was made in)",
+			    Base, p->name);
 	v = *vv;
 	*vv = v->next;
 	munmap(v->va, (size_t)v->n * PAGE_SIZE);
@@ -639,7 +647,8 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS Low, PHYSICAL_ADDRESS High, PHYSIC
 	/* the model's reading of the flag: runs of SkipBytes (a whole number of pages) are
 	 * each physically contiguous; SkipBytes 0 or the whole size: one run */
 	if (Skip.QuadPart % PAGE_SIZE)
-		wm_bugcheck(0xC4, "MmAllocatePagesForMdlEx: SkipBytes not a multiple of the page size");
+		wm_bugcheck(0xC4,
+			    "MmAllocatePagesForMdlEx: SkipBytes not a multiple of the page size");
 	if (contiguous && Skip.QuadPart && (ULONG)(Skip.QuadPart >> PAGE_SHIFT) < n)
 		chunk = (ULONG)(Skip.QuadPart >> PAGE_SHIFT);
 	if (!n || wm_should_fail("MmAllocatePagesForMdlEx"))
@@ -664,9 +673,11 @@ void MmFreePagesFromMdl(PMDL m)
 	pthread_mutex_lock(&wm_lock);
 	i = info_of(m, "MmFreePagesFromMdl");
 	if (i->kind != MDL_PAGES)
-		wm_bugcheck(0xC4, "MmFreePagesFromMdl on an MDL MmAllocatePagesForMdlEx did not make");
+		wm_bugcheck(0xC4,
+			    "MmFreePagesFromMdl on an MDL MmAllocatePagesForMdlEx did not make");
 	if ((m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || i->user_maps)
-		wm_bugcheck(0xC4, "MmFreePagesFromMdl while the pages are mapped (%d user mappings)",
+		wm_bugcheck(0xC4,
+			    "MmFreePagesFromMdl while the pages are mapped (%d user mappings)",
 			    i->user_maps);
 	phys_put_n(MmGetMdlPfnArray(m), i->npages);
 	wm_mm_phys_pages -= i->npages;

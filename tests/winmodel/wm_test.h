@@ -33,7 +33,8 @@
 	} while (0)
 
 /* One METHOD_BUFFERED IOCTL with the same block in and out. */
-#define IOC(p, h, code, blk) wm_ioctl((p), (h), (code), &(blk), sizeof(blk), &(blk), sizeof(blk), NULL)
+#define IOC(p, h, code, blk)                                                                       \
+	wm_ioctl((p), (h), (code), &(blk), sizeof(blk), &(blk), sizeof(blk), NULL)
 
 static inline struct kumem_stats wt_stats(struct wm_process *p, HANDLE h)
 {
@@ -81,8 +82,8 @@ static inline NTSTATUS wt_release(struct wm_process *p, HANDLE h, uint32_t id)
 	return wm_ioctl(p, h, KUMEM_IOC_RELEASE, &ref, sizeof(ref), NULL, 0, NULL);
 }
 
-static inline NTSTATUS wt_kop(struct wm_process *p, HANDLE h, ULONG code, uint32_t id,
-			      uint64_t off, uint64_t len, uint32_t value, uint64_t *result)
+static inline NTSTATUS wt_kop(struct wm_process *p, HANDLE h, ULONG code, uint32_t id, uint64_t off,
+			      uint64_t len, uint32_t value, uint64_t *result)
 {
 	struct kumem_kernel_op op = { .id = id, .value = value, .offset = off, .len = len };
 	NTSTATUS st = IOC(p, h, code, op);

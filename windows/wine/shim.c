@@ -122,8 +122,8 @@ static VOID NTAPI ShimBuildMdlForNonPagedPool(PMDL Mdl)
 }
 
 static PMDL NTAPI ShimAllocatePagesForMdlEx(PHYSICAL_ADDRESS Low, PHYSICAL_ADDRESS High,
-					   PHYSICAL_ADDRESS Skip, SIZE_T Bytes,
-					   MEMORY_CACHING_TYPE Cache, ULONG Flags)
+					    PHYSICAL_ADDRESS Skip, SIZE_T Bytes,
+					    MEMORY_CACHING_TYPE Cache, ULONG Flags)
 {
 	PVOID pages;
 	PMDL mdl;
@@ -220,7 +220,6 @@ DRIVER_INITIALIZE KumemWineEntry;
 NTSTATUS NTAPI KumemWineEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 {
 	NTSTATUS status;
-
 
 	ShimSeExportsData.SeLocalSystemSid = &ShimSystemSid;
 	ShimSeExportsData.SeAliasAdminsSid = &ShimAdminsSid.Sid;

@@ -17,13 +17,12 @@
 
 static HANDLE open_dev(void)
 {
-	return CreateFileW(L"\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
-			   0, NULL);
+	return CreateFileW(L"\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
+			   NULL);
 }
 
 /* One IOCTL: 0 or the Win32 error the caller sees. */
-static DWORD ioc(HANDLE h, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len,
-		 DWORD *got)
+static DWORD ioc(HANDLE h, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len, DWORD *got)
 {
 	DWORD n = 0;
 
@@ -98,8 +97,8 @@ static void transfers(HANDLE h)
 	is_int(ioc(h, KUMEM_IOC_BUFFERED_CHECKSUM, NULL, 0, &sum, sizeof(sum), NULL), 0,
 	       "BUFFERED checksum of nothing");
 	ok(sum == kumem_checksum(NULL, 0), "... is the empty checksum");
-	is_int(ioc(h, KUMEM_IOC_BUFFERED_CHECKSUM, buf, 16, &sum, 4, NULL),
-	       ERROR_INVALID_PARAMETER, "BUFFERED with a 4-byte output: EINVAL");
+	is_int(ioc(h, KUMEM_IOC_BUFFERED_CHECKSUM, buf, 16, &sum, 4, NULL), ERROR_INVALID_PARAMETER,
+	       "BUFFERED with a 4-byte output: EINVAL");
 
 	/* DIRECT: data = output buffer; the sum goes to x.addr, which the driver probes and
 	 * writes in __try. In winedevice.exe page 0x10000 is never mapped: SEH turns the fault
@@ -108,7 +107,8 @@ static void transfers(HANDLE h)
 	x.len = 100;
 	is_int(ioc(h, KUMEM_IOC_DIRECT_CHECKSUM, &x, sizeof(x), buf, 100, NULL),
 	       ERROR_INVALID_USER_BUFFER,
-	       "DIRECT: a fault writing the sum is caught (SEH): EFAULT -> STATUS_INVALID_USER_BUFFER");
+	       "DIRECT: a fault writing the sum is caught (SEH): EFAULT -> "
+	       "STATUS_INVALID_USER_BUFFER");
 	x.len = 99;
 	is_int(ioc(h, KUMEM_IOC_DIRECT_CHECKSUM, &x, sizeof(x), buf, 100, NULL),
 	       ERROR_INVALID_PARAMETER, "DIRECT: len differs from the data's length: EINVAL");
@@ -189,7 +189,8 @@ static void regions(HANDLE h)
 	       "KERNEL_CHECKSUM past the end: ERANGE -> STATUS_END_OF_FILE");
 	op.offset = 0;
 	op.value = 256;
-	is_int(IOC(h, KUMEM_IOC_KERNEL_FILL, op), ERROR_INVALID_PARAMETER, "fill value 256: EINVAL");
+	is_int(IOC(h, KUMEM_IOC_KERNEL_FILL, op), ERROR_INVALID_PARAMETER,
+	       "fill value 256: EINVAL");
 
 	d.id = id;
 	is_int(IOC(h, KUMEM_IOC_DESCRIBE, d), 0, "DESCRIBE");

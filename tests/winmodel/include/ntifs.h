@@ -39,11 +39,11 @@ typedef UCHAR KIRQL, KPROCESSOR_MODE;
 #define IN
 #define OUT
 #define OPTIONAL
-#define UNREFERENCED_PARAMETER(p) ((void)(p))
-#define NT_SUCCESS(s)		  ((NTSTATUS)(s) >= 0)
-#define FIELD_OFFSET(t, f)	  ((LONG)offsetof(t, f))
-#define CONTAINING_RECORD(a, t, f) ((t *)((char *)(a) - offsetof(t, f)))
-#define ARGUMENT_PRESENT(p)	  ((p) != NULL)
+#define UNREFERENCED_PARAMETER(p)  ((void)(p))
+#define NT_SUCCESS(s)		   ((NTSTATUS)(s) >= 0)
+#define FIELD_OFFSET(t, f)	   ((LONG)offsetof(t, f))
+#define CONTAINING_RECORD(a, t, f) ((t *)((char *)(a)-offsetof(t, f)))
+#define ARGUMENT_PRESENT(p)	   ((p) != NULL)
 
 typedef union _LARGE_INTEGER {
 	LONGLONG QuadPart;
@@ -114,72 +114,74 @@ static inline PLIST_ENTRY RemoveHeadList(PLIST_ENTRY h)
 
 /* ---- status values the driver and the model use ------------------------------------------ */
 
-#define STATUS_SUCCESS		       ((NTSTATUS)0x00000000)
-#define STATUS_TIMEOUT		       ((NTSTATUS)0x00000102)
-#define STATUS_ALERTED		       ((NTSTATUS)0x00000101)
-#define STATUS_USER_APC		       ((NTSTATUS)0x000000C0)
-#define STATUS_DATATYPE_MISALIGNMENT   ((NTSTATUS)0x80000002)
-#define STATUS_GUARD_PAGE_VIOLATION    ((NTSTATUS)0x80000001)
-#define STATUS_UNSUCCESSFUL	       ((NTSTATUS)0xC0000001)
-#define STATUS_NOT_IMPLEMENTED	       ((NTSTATUS)0xC0000002)
-#define STATUS_INVALID_HANDLE	       ((NTSTATUS)0xC0000008)
-#define STATUS_ACCESS_VIOLATION	       ((NTSTATUS)0xC0000005)
-#define STATUS_INVALID_PARAMETER       ((NTSTATUS)0xC000000D)
-#define STATUS_NO_MEMORY	       ((NTSTATUS)0xC0000017)
-#define STATUS_ACCESS_DENIED	       ((NTSTATUS)0xC0000022)
-#define STATUS_OBJECT_TYPE_MISMATCH    ((NTSTATUS)0xC0000024)
-#define STATUS_OBJECT_NAME_NOT_FOUND   ((NTSTATUS)0xC0000034)
-#define STATUS_QUOTA_EXCEEDED	       ((NTSTATUS)0xC0000044)
-#define STATUS_WORKING_SET_QUOTA       ((NTSTATUS)0xC00000A1)
-#define STATUS_DATA_ERROR	       ((NTSTATUS)0xC000003E)
-#define STATUS_INSUFFICIENT_RESOURCES  ((NTSTATUS)0xC000009A)
-#define STATUS_INVALID_USER_BUFFER     ((NTSTATUS)0xC00000E8)
-#define STATUS_FILE_TOO_LARGE	       ((NTSTATUS)0xC0000904)
-#define STATUS_NOT_FOUND	       ((NTSTATUS)0xC0000225)
-#define STATUS_PRIVILEGE_NOT_HELD      ((NTSTATUS)0xC0000061)
-#define STATUS_END_OF_FILE	       ((NTSTATUS)0xC0000011)
-#define STATUS_TOO_MANY_OPENED_FILES   ((NTSTATUS)0xC000011F)
-#define STATUS_INVALID_DEVICE_REQUEST  ((NTSTATUS)0xC0000010)
-#define STATUS_INTEGER_OVERFLOW	       ((NTSTATUS)0xC0000095)
-#define STATUS_IO_TIMEOUT	       ((NTSTATUS)0xC00000B5)
-#define STATUS_CANCELLED	       ((NTSTATUS)0xC0000120)
-#define STATUS_COMMITMENT_LIMIT	       ((NTSTATUS)0xC000012D)
-#define STATUS_FILE_CLOSED	       ((NTSTATUS)0xC0000128)
-#define STATUS_DELETE_PENDING	       ((NTSTATUS)0xC0000056)
-#define STATUS_PROCESS_IS_TERMINATING  ((NTSTATUS)0xC000010A)
+#define STATUS_SUCCESS		      ((NTSTATUS)0x00000000)
+#define STATUS_TIMEOUT		      ((NTSTATUS)0x00000102)
+#define STATUS_ALERTED		      ((NTSTATUS)0x00000101)
+#define STATUS_USER_APC		      ((NTSTATUS)0x000000C0)
+#define STATUS_DATATYPE_MISALIGNMENT  ((NTSTATUS)0x80000002)
+#define STATUS_GUARD_PAGE_VIOLATION   ((NTSTATUS)0x80000001)
+#define STATUS_UNSUCCESSFUL	      ((NTSTATUS)0xC0000001)
+#define STATUS_NOT_IMPLEMENTED	      ((NTSTATUS)0xC0000002)
+#define STATUS_INVALID_HANDLE	      ((NTSTATUS)0xC0000008)
+#define STATUS_ACCESS_VIOLATION	      ((NTSTATUS)0xC0000005)
+#define STATUS_INVALID_PARAMETER      ((NTSTATUS)0xC000000D)
+#define STATUS_NO_MEMORY	      ((NTSTATUS)0xC0000017)
+#define STATUS_ACCESS_DENIED	      ((NTSTATUS)0xC0000022)
+#define STATUS_OBJECT_TYPE_MISMATCH   ((NTSTATUS)0xC0000024)
+#define STATUS_OBJECT_NAME_NOT_FOUND  ((NTSTATUS)0xC0000034)
+#define STATUS_QUOTA_EXCEEDED	      ((NTSTATUS)0xC0000044)
+#define STATUS_WORKING_SET_QUOTA      ((NTSTATUS)0xC00000A1)
+#define STATUS_DATA_ERROR	      ((NTSTATUS)0xC000003E)
+#define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009A)
+#define STATUS_INVALID_USER_BUFFER    ((NTSTATUS)0xC00000E8)
+#define STATUS_FILE_TOO_LARGE	      ((NTSTATUS)0xC0000904)
+#define STATUS_NOT_FOUND	      ((NTSTATUS)0xC0000225)
+#define STATUS_PRIVILEGE_NOT_HELD     ((NTSTATUS)0xC0000061)
+#define STATUS_END_OF_FILE	      ((NTSTATUS)0xC0000011)
+#define STATUS_TOO_MANY_OPENED_FILES  ((NTSTATUS)0xC000011F)
+#define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010)
+#define STATUS_INTEGER_OVERFLOW	      ((NTSTATUS)0xC0000095)
+#define STATUS_IO_TIMEOUT	      ((NTSTATUS)0xC00000B5)
+#define STATUS_CANCELLED	      ((NTSTATUS)0xC0000120)
+#define STATUS_COMMITMENT_LIMIT	      ((NTSTATUS)0xC000012D)
+#define STATUS_FILE_CLOSED	      ((NTSTATUS)0xC0000128)
+#define STATUS_DELETE_PENDING	      ((NTSTATUS)0xC0000056)
+#define STATUS_PROCESS_IS_TERMINATING ((NTSTATUS)0xC000010A)
 
 /* ---- structured exception handling: setjmp frames per thread (wm_kernel.c) --------------- */
 
-#define EXCEPTION_EXECUTE_HANDLER    1
-#define EXCEPTION_CONTINUE_SEARCH    0
+#define EXCEPTION_EXECUTE_HANDLER 1
+#define EXCEPTION_CONTINUE_SEARCH 0
 jmp_buf *wm_seh_push(void);
 void wm_seh_pop(void);
 NTSTATUS wm_seh_code(void);
 int wm_seh_filter(int verdict);
 /* The try body runs once inside the for; a raise longjmps back to the if with the frame
  * popped, and the else branch is the handler. No return/goto out of a __try body. */
+/* clang-format off: it reads __except as the keyword */
 #define __try                                                                                      \
 	if (setjmp(*wm_seh_push()) == 0)                                                           \
 		for (int wm_once_ = 1; wm_once_; wm_once_ = 0, wm_seh_pop())
 #define __except(filter) else if (wm_seh_filter(filter))
 #define GetExceptionCode() wm_seh_code()
+/* clang-format on */
 void ExRaiseStatus(NTSTATUS Status) __attribute__((noreturn));
 
 /* ---- memory and interlocked -------------------------------------------------------------- */
 
-#define PAGE_SIZE  4096ul
-#define PAGE_SHIFT 12
+#define PAGE_SIZE	  4096ul
+#define PAGE_SHIFT	  12
 #define BYTE_OFFSET(va)	  ((ULONG)((ULONG_PTR)(va) & (PAGE_SIZE - 1)))
 #define PAGE_ALIGN(va)	  ((PVOID)((ULONG_PTR)(va) & ~(PAGE_SIZE - 1)))
 #define ROUND_TO_PAGES(n) (((ULONG_PTR)(n) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 #define ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, size)                                                   \
 	((ULONG)((BYTE_OFFSET(va) + (ULONG64)(size) + PAGE_SIZE - 1) >> PAGE_SHIFT))
 
-#define RtlZeroMemory(d, n)	memset((d), 0, (n))
-#define RtlCopyMemory(d, s, n)	memcpy((d), (s), (n))
-#define RtlFillMemory(d, n, c)	memset((d), (c), (n))
-#define InterlockedIncrement(p) __atomic_add_fetch((p), 1, __ATOMIC_SEQ_CST)
-#define InterlockedDecrement(p) __atomic_sub_fetch((p), 1, __ATOMIC_SEQ_CST)
+#define RtlZeroMemory(d, n)	  memset((d), 0, (n))
+#define RtlCopyMemory(d, s, n)	  memcpy((d), (s), (n))
+#define RtlFillMemory(d, n, c)	  memset((d), (c), (n))
+#define InterlockedIncrement(p)	  __atomic_add_fetch((p), 1, __ATOMIC_SEQ_CST)
+#define InterlockedDecrement(p)	  __atomic_sub_fetch((p), 1, __ATOMIC_SEQ_CST)
 #define InterlockedIncrement64(p) __atomic_add_fetch((p), 1, __ATOMIC_SEQ_CST)
 #define InterlockedDecrement64(p) __atomic_sub_fetch((p), 1, __ATOMIC_SEQ_CST)
 #define InterlockedAdd64(p, v)	  __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
@@ -192,8 +194,8 @@ void ExRaiseStatus(NTSTATUS Status) __attribute__((noreturn));
 					    __ATOMIC_SEQ_CST);                                     \
 		c_;                                                                                \
 	})
-#define ReadAcquire(p)	    __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define KeMemoryBarrier()   __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define ReadAcquire(p)	  __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define KeMemoryBarrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 void YieldProcessor(void);
 
 /* ---- IRQL -------------------------------------------------------------------------------- */
@@ -225,7 +227,7 @@ typedef struct _FAST_MUTEX {
 typedef enum _KWAIT_REASON { Executive, UserRequest } KWAIT_REASON;
 typedef enum _MODE { KernelMode, UserMode } MODE;
 #define IO_NO_INCREMENT 0
-#define KPRIORITY LONG
+#define KPRIORITY	LONG
 
 void KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
 LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
@@ -281,8 +283,7 @@ typedef struct _OBJECT_ATTRIBUTES {
 		(p)->SecurityQualityOfService = NULL;                                              \
 	} while (0)
 
-typedef struct _OBJECT_HANDLE_INFORMATION OBJECT_HANDLE_INFORMATION,
-	*POBJECT_HANDLE_INFORMATION;
+typedef struct _OBJECT_HANDLE_INFORMATION OBJECT_HANDLE_INFORMATION, *POBJECT_HANDLE_INFORMATION;
 typedef struct _KAPC_STATE {
 	PEPROCESS Previous;
 	PEPROCESS Process;
@@ -313,8 +314,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE Thread, ULONG Access, POBJECT_ATTRIBUTES A
 			      HANDLE Process, PCLIENT_ID ClientId, PKSTART_ROUTINE Start,
 			      PVOID Context);
 NTSTATUS PsTerminateSystemThread(NTSTATUS Status);
-typedef void (*PCREATE_PROCESS_NOTIFY_ROUTINE)(HANDLE ParentId, HANDLE ProcessId,
-					       BOOLEAN Create);
+typedef void (*PCREATE_PROCESS_NOTIFY_ROUTINE)(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create);
 NTSTATUS PsSetCreateProcessNotifyRoutine(PCREATE_PROCESS_NOTIFY_ROUTINE Routine, BOOLEAN Remove);
 void KeStackAttachProcess(PKPROCESS Process, PRKAPC_STATE State);
 void KeUnstackDetachProcess(PRKAPC_STATE State);
@@ -412,9 +412,9 @@ typedef struct _SECURITY_DESCRIPTOR {
 	UCHAR Revision;
 	PACL Dacl;
 } SECURITY_DESCRIPTOR, *PSECURITY_DESCRIPTOR;
-#define ACL_REVISION			2
-#define SECURITY_DESCRIPTOR_REVISION	1
-#define DACL_SECURITY_INFORMATION	0x4
+#define ACL_REVISION		     2
+#define SECURITY_DESCRIPTOR_REVISION 1
+#define DACL_SECURITY_INFORMATION    0x4
 typedef struct _SE_EXPORTS {
 	PSID SeLocalSystemSid;
 	PSID SeAliasAdminsSid;
@@ -431,9 +431,8 @@ typedef struct _ACCESS_STATE {
 typedef struct _IO_SECURITY_CONTEXT {
 	PACCESS_STATE AccessState;
 } IO_SECURITY_CONTEXT, *PIO_SECURITY_CONTEXT;
-#define SeQuerySubjectContextToken(c)                                                              \
-	((c)->ClientToken ? (c)->ClientToken : (c)->PrimaryToken)
-#define SE_DEBUG_PRIVILEGE 20
+#define SeQuerySubjectContextToken(c) ((c)->ClientToken ? (c)->ClientToken : (c)->PrimaryToken)
+#define SE_DEBUG_PRIVILEGE	      20
 static inline LUID RtlConvertLongToLuid(LONG v)
 {
 	LUID l = { (ULONG)v, 0 };
@@ -523,10 +522,10 @@ typedef NTSTATUS DRIVER_INITIALIZE(PDRIVER_OBJECT Driver, PUNICODE_STRING Regist
 #define _Function_class_(x)
 #define _Use_decl_annotations_
 
-#define IRP_MJ_CREATE	      0x00
-#define IRP_MJ_CLOSE	      0x02
-#define IRP_MJ_DEVICE_CONTROL 0x0e
-#define IRP_MJ_CLEANUP	      0x12
+#define IRP_MJ_CREATE		0x00
+#define IRP_MJ_CLOSE		0x02
+#define IRP_MJ_DEVICE_CONTROL	0x0e
+#define IRP_MJ_CLEANUP		0x12
 #define IRP_MJ_MAXIMUM_FUNCTION 0x1b
 
 struct _DRIVER_OBJECT {
