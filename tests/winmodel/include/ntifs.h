@@ -158,7 +158,8 @@ NTSTATUS wm_seh_code(void);
 int wm_seh_filter(int verdict);
 /* The try body runs once inside the for; a raise longjmps back to the if with the frame
  * popped, and the else branch is the handler. No return/goto out of a __try body. */
-/* clang-format off: it reads __except as the keyword */
+/* clang-format reads __except as the keyword: */
+/* clang-format off */
 #define __try                                                                                      \
 	if (setjmp(*wm_seh_push()) == 0)                                                           \
 		for (int wm_once_ = 1; wm_once_; wm_once_ = 0, wm_seh_pop())
