@@ -164,7 +164,10 @@ bool wm_user_range_ok(struct wm_process *p, const void *addr, SIZE_T len, bool w
 /* wm_io.c, for wm_kernel.c */
 void wm_io_close_handle_obj(struct wm_process *p, void *obj);
 
-/* wm_kernel.c: object manager internals shared with wm_io.c */
+/* wm_ob.c */
+long wm_pool_count(void);
+
+/* wm_kernel.c / wm_ob.c: object manager internals shared with wm_io.c */
 HANDLE wm_handle_insert(struct wm_process *p, void *obj, enum wm_type type, ACCESS_MASK access);
 struct wm_process *wm_context_process(void);
 
