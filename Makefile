@@ -290,7 +290,7 @@ winmodel:
 
 # The guest tests on Debian's PREEMPT_RT kernels only (spinlocks sleep there, timing differs).
 guest-test-rt: deps guest-bins
-	@KERNELS="6.1-rt" bash scripts/guest-matrix
+	@KERNELS="6.1-rt 6.12-rt" bash scripts/guest-matrix
 
 test: deps
 	$(MAKE) unit-test
