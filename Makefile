@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # kumem top-level build.
 #
 #   make            library, CLI and kernel module (for the first kernel of kernels.conf)
@@ -29,6 +30,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS_LIB)
 CORE_SRC := core/mdl.c core/validate.c core/checksum.c core/ring.c core/ring_ops.c \
 	    core/evring.c
 LIB_SRC  := lib/kumem.c lib/kumem_sys_linux.c lib/kumem_rings.c lib/kumem_events_linux.c \
+	    lib/kumem_rw.c \
 	    $(CORE_SRC)
 TOOL_SRC := $(wildcard tools/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -36,6 +38,9 @@ GUEST_SRC := $(wildcard tests/guest/t_*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/host/%.o)
 LIB_A   := $(BUILD)/host/libkumem.a
+LIB_SONAME := libkumem.so.1
+LIB_SO  := $(BUILD)/host/$(LIB_SONAME)
+LIB_PC  := $(BUILD)/host/kumem.pc
 KUMEM   := $(BUILD)/kumem
 
 # Static copies for the guest's busybox initramfs (no shared libraries there).
@@ -51,19 +56,22 @@ KERNEL ?= $(firstword $(shell scripts/kernel-cache names))
 N ?= 5
 
 .PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check bench \
-	clean guest-bins test-repeat test-debug fuzz fuzz-bins fuzz-guest
+	clean guest-bins test-repeat test-debug install uninstall install-check check-style \
+	modules_install dkms-tree dkms-install install-system uninstall-system guest-packaging \
+	fuzz fuzz-bins fuzz-guest windows-run winmodel
 
 all: lib cli module
 
 deps:
 	@sh scripts/install-deps
 
-lib: $(LIB_A)
+lib: $(LIB_A) $(LIB_SO)
 cli: $(KUMEM)
 
+# -fvisibility=hidden + lib/kumem_export.h: only what kumem.h declares leaves libkumem.so.1.
 $(BUILD)/host/%.o: %.c $(wildcard include/kumem/*.h core/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -include lib/kumem_export.h -c $< -o $@
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -80,6 +88,126 @@ ifdef KDIR
 else
 	@scripts/kernel-cache build-module $(KERNEL) $(BUILD)/kmod/$(KERNEL)
 endif
+
+# ---- install (see docs/install.md) -----------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=] [INCLUDEDIR=] [BINDIR=] [MANDIR=]
+# installs libkumem.so.1 (+ the libkumem.so link), libkumem.a, include/kumem/*.h, kumem.pc,
+# the kumem CLI and the man pages; make uninstall removes exactly those.
+
+KUMEM_RELEASE := $(shell sed -n 's/^\#define KUMEM_VERSION_STRING "\(.*\)"/\1/p' \
+		   include/kumem/kumem_version.h)
+
+PREFIX	   ?= /usr/local
+BINDIR	   ?= $(PREFIX)/bin
+LIBDIR	   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR	   ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL	   ?= install
+
+PUBLIC_H   := include/kumem/kumem.h include/kumem/kumem_abi.h include/kumem/kumem_version.h
+MAN_PAGES  := $(wildcard man/*.[137])
+
+$(LIB_SO): $(LIB_OBJ) lib/libkumem.map
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/libkumem.map \
+		-Wl,--no-undefined -Wl,-z,relro -Wl,-z,now $(CFLAGS) $(LIB_OBJ) -o $@
+
+$(LIB_PC): lib/kumem.pc.in include/kumem/kumem_version.h Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(KUMEM_RELEASE)|' $< >$@
+
+# The .pc holds the directories: rebuild it on every install, PREFIX may have changed.
+install: lib cli
+	@rm -f $(LIB_PC)
+	@$(MAKE) $(LIB_PC)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/kumem
+	$(INSTALL) -m 0755 $(KUMEM) $(DESTDIR)$(BINDIR)/kumem
+	$(INSTALL) -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libkumem.so
+	$(INSTALL) -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libkumem.a
+	$(INSTALL) -m 0644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/kumem/
+	$(INSTALL) -m 0644 $(LIB_PC) $(DESTDIR)$(PKGCONFIGDIR)/kumem.pc
+	@for p in $(MAN_PAGES); do \
+		s=$${p##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
+		$(INSTALL) -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		ldconfig; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kumem $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libkumem.so $(DESTDIR)$(LIBDIR)/libkumem.a \
+	      $(DESTDIR)$(PKGCONFIGDIR)/kumem.pc \
+	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/kumem/,$(notdir $(PUBLIC_H)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/kumem 2>/dev/null
+	@for p in $(MAN_PAGES); do \
+		s=$${p##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
+
+# ---- the driver on a real machine (docs/install.md) ------------------------------------------
+# make modules_install [KDIR=/lib/modules/$(uname -r)/build] [DESTDIR=]: kumem.ko into
+#   /lib/modules/<release>/extra, then depmod (unless DESTDIR)
+# make dkms-tree: build/dkms/kumem-<release>/ (dkms.conf, linux/, core/, include/)
+# make dkms-install: that tree into /usr/src, then `dkms install` (root)
+# make install-system [DESTDIR=]: the udev rule (/dev/kumem 0660 for group kumem), the
+#   modprobe.d example, the limits.d file for the group; creates the group (unless DESTDIR)
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+SYSCONFDIR   ?= /etc
+DKMS_TREE    := $(BUILD)/dkms/kumem-$(KUMEM_RELEASE)
+
+modules_install:
+	$(MAKE) -C linux KDIR=$(or $(KDIR),$(RUNNING_KDIR)) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	@if [ -z "$(DESTDIR)" ]; then depmod -a; fi
+
+dkms-tree:
+	rm -rf $(DKMS_TREE)
+	@mkdir -p $(DKMS_TREE)
+	git ls-files linux core include | xargs -I{} cp --parents {} $(DKMS_TREE)/
+	sed 's/@VERSION@/$(KUMEM_RELEASE)/' dist/dkms.conf.in >$(DKMS_TREE)/dkms.conf
+	@echo "dkms tree: $(DKMS_TREE)"
+
+dkms-install: dkms-tree
+	rm -rf /usr/src/kumem-$(KUMEM_RELEASE)
+	cp -r $(DKMS_TREE) /usr/src/
+	dkms install kumem/$(KUMEM_RELEASE)
+
+install-system:
+	$(INSTALL) -D -m 0644 dist/60-kumem.rules $(DESTDIR)$(UDEVRULESDIR)/60-kumem.rules
+	@test -e $(DESTDIR)$(SYSCONFDIR)/modprobe.d/kumem.conf || \
+		$(INSTALL) -D -m 0644 dist/kumem.modprobe.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/kumem.conf
+	@test -e $(DESTDIR)$(SYSCONFDIR)/security/limits.d/kumem.conf || \
+		$(INSTALL) -D -m 0644 dist/kumem.limits.conf \
+			$(DESTDIR)$(SYSCONFDIR)/security/limits.d/kumem.conf
+	@if [ -z "$(DESTDIR)" ]; then \
+		getent group kumem >/dev/null || groupadd --system kumem; \
+		udevadm control --reload 2>/dev/null; \
+		udevadm trigger --subsystem-match=misc --sysname-match=kumem 2>/dev/null; true; fi
+
+uninstall-system:
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-kumem.rules $(DESTDIR)$(SYSCONFDIR)/modprobe.d/kumem.conf \
+	      $(DESTDIR)$(SYSCONFDIR)/security/limits.d/kumem.conf
+
+# The install flow in the guest: DKMS against the guest kernel's headers, the examples linked
+# dynamically against the installed libkumem.so.1, the udev rule applied by a real udevd.
+guest-packaging: lib cli guest-bins
+	@sh scripts/install-deps build guest install packaging
+	@bash scripts/guest-packaging
+
+# Install into a scratch DESTDIR and use it as an outside program would: pkg-config, the
+# headers as C99/C11/C++17, the exported symbols, the examples, the man pages.
+install-check: lib cli module
+	@sh scripts/install-deps install
+	@KUMEM_KO=$(if $(KDIR),linux/kumem.ko,$(BUILD)/kmod/$(KERNEL)/linux/kumem.ko) \
+		bash scripts/install-check
+
+# checkpatch (--no-tree) and sparse (C=2) on the module, shellcheck on the scripts; clean.
+# Not in `make test`: the first run fetches checkpatch.pl from a 139 MB linux-source package.
+check-style:
+	@sh scripts/install-deps style
+	@bash scripts/check-style
 
 # ---- host unit tests (cmocka, AddressSanitizer + UBSan) -----------------------------------
 
@@ -191,16 +319,32 @@ windows windows-check: deps
 	@if [ -f windows/Makefile ]; then $(MAKE) -C windows check; \
 	else echo "windows: not in this tree yet"; fi
 
+# The driver loaded as a kernel service under Wine, every IOCTL checked (windows/wine/).
+windows-run:
+	@sh scripts/install-deps windows wine
+	$(MAKE) -C windows/wine run
+
+# The driver against a strict model of the Windows kernel API (tests/winmodel/).
+include tests/winmodel/Makefile.inc
+winmodel:
+	@sh scripts/install-deps build
+	@$(MAKE) $(WM_BIN)
+	@$(WM_BIN)
+
 # ---- everything ----------------------------------------------------------------------------
 
 # The guest tests on Debian's PREEMPT_RT kernels only (spinlocks sleep there, timing differs).
 guest-test-rt: deps guest-bins
-	@KERNELS="6.1-rt" bash scripts/guest-matrix
+	@KERNELS="6.1-rt 6.12-rt" bash scripts/guest-matrix
 
 test: deps
 	$(MAKE) unit-test
 	$(MAKE) windows-check
+	$(MAKE) windows-run
+	$(MAKE) winmodel
+	$(MAKE) install-check
 	$(MAKE) guest-test
+	$(MAKE) guest-packaging
 
 # clang-format every C file the project owns (.clang-format: kernel style)
 format:

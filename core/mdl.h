@@ -21,7 +21,8 @@ struct kumem_geom {
 int kumem_span_pages(uint64_t va, uint64_t len, unsigned int page_shift, uint64_t *pages);
 
 /* Fill @g for [va, va + len). len 0 gives page_count 0. -KUMEM_EOVERFLOW if the range wraps,
- * -KUMEM_EINVAL for a page_shift outside 12..30. */
+ * -KUMEM_EINVAL for a page_shift outside 12..30.
+ */
 int kumem_geom_init(struct kumem_geom *g, uint64_t va, uint64_t len, unsigned int page_shift);
 
 /* MmGetMdlVirtualAddress: StartVa + ByteOffset. */
@@ -31,7 +32,8 @@ uint64_t kumem_geom_va(const struct kumem_geom *g);
 uint64_t kumem_geom_page_va(const struct kumem_geom *g, uint64_t index, unsigned int page_shift);
 
 /* Bytes a descriptor of @page_count pages needs: @header_bytes plus one 8-byte frame number
- * per page (the MDL's PFN array). -KUMEM_EOVERFLOW if that does not fit 64 bits. */
+ * per page (the MDL's PFN array). -KUMEM_EOVERFLOW if that does not fit 64 bits.
+ */
 int kumem_descriptor_bytes(uint64_t header_bytes, uint64_t page_count, uint64_t *bytes);
 
 /* @len rounded up to whole pages; -KUMEM_EOVERFLOW if that wraps. */

@@ -30,7 +30,8 @@ struct kumem_queue {
 bool kumem_pow2_ok(uint32_t n, uint32_t max);
 
 /* Attach to a queue as producer (@producer) or consumer; the private index starts from the
- * shared one, which the creator zeroed. -KUMEM_EINVAL for a bad size. */
+ * shared one, which the creator zeroed. -KUMEM_EINVAL for a bad size.
+ */
 int kumem_queue_attach(struct kumem_queue *q, uint32_t *prod, uint32_t *cons, void *slots,
 		       uint32_t entries, uint32_t entry_size, bool producer);
 

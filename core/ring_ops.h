@@ -37,10 +37,12 @@ struct kumem_region_ops {
 	int (*get)(void *ctx, uint32_t id, struct kumem_ring_mem *out);
 	void (*put)(void *ctx, struct kumem_ring_mem *m);
 	/* Ops >= KUMEM_OP_DRIVER_FIRST: the ring's driver runs them (NULL: -KUMEM_EINVAL).
-	 * Returns the completion's result; may set c->value. */
+	 * Returns the completion's result; may set c->value.
+	 */
 	int (*driver_op)(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c);
 	/* After every KUMEM_RING_CHUNK_BYTES of work (see above): reschedule if needed; true:
-	 * stop now. May sleep. NULL: never stops (host tests, benchmarks). */
+	 * stop now. May sleep. NULL: never stops (host tests, benchmarks).
+	 */
 	bool (*yield)(void *ctx);
 };
 

@@ -32,7 +32,8 @@ int kumem_check_region_ref(const struct kumem_region_ref *r);
 int kumem_check_describe(const struct kumem_describe_args *d);
 
 /* Fill (is_fill) or checksum: fields only; the driver checks [offset, offset + len) against
- * the region with kumem_range_check() once it has looked the region up. */
+ * the region with kumem_range_check() once it has looked the region up.
+ */
 int kumem_check_kernel_op(const struct kumem_kernel_op *op, bool is_fill);
 
 /* Buffered/direct transfer: reserved field, length limit, user range. */

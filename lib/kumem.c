@@ -33,6 +33,7 @@ struct kumem_region {
 int kumem_open(kumem_t **out)
 {
 	struct kumem *dev;
+	const char *path;
 	int err;
 
 	*out = NULL;
@@ -42,7 +43,8 @@ int kumem_open(kumem_t **out)
 	err = kumem_sys_lock_new(&dev->lock);
 	if (err)
 		goto err_free;
-	err = kumem_sys_open(getenv("KUMEM_DEVICE"), &dev->h);
+	path = getenv("KUMEM_DEVICE");
+	err = kumem_sys_open(path && *path ? path : NULL, &dev->h); /* empty: the default */
 	if (err)
 		goto err_lock;
 	err = kumem_sys_ioctl(dev->h, KUMEM_IOC_VERSION, &dev->info, sizeof(dev->info));
@@ -277,13 +279,18 @@ int kumem_direct_checksum(kumem_t *dev, const void *buf, size_t len, uint64_t *s
 
 /* kumem_checksum() itself is core/checksum.c, linked in unchanged. */
 
+const char *kumem_version(void)
+{
+	return KUMEM_VERSION_STRING;
+}
+
 const char *kumem_strerror(int err)
 {
 	switch (-err) {
 	case 0:
 		return "success";
 	case ENOENT:
-		return "no such region, or the kumem driver is not loaded (no device node)";
+		return "the kumem driver is not loaded (no device node), or no such region";
 	case EACCES:
 		return "permission denied: the device's permissions, or an access the region's "
 		       "flags "
@@ -313,7 +320,8 @@ const char *kumem_strerror(int err)
 	case ENOMEM:
 		return "out of memory";
 	case ENOTTY:
-		return "the driver does not know this request (driver older than the library?)";
+		return "not a kumem device, or a request the driver does not know (driver older "
+		       "than the library?)";
 	case EPROTO:
 		return "the driver speaks another kumem ABI version than this library";
 	case EINTR:

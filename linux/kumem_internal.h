@@ -7,6 +7,7 @@
 #include <linux/xarray.h>
 #include <linux/atomic.h>
 #include <linux/mm_types.h>
+#include <linux/spinlock.h>
 
 #include "kumem_kernel.h"
 #include "../core/mdl.h"
@@ -35,12 +36,21 @@ struct kumem_region {
 	atomic_t user_maps; /* live vmas (method 2) */
 };
 
+/* read()/write() on a file (kumem_rw.c): the mode it chose and what its last call did. */
+struct kumem_rw_state {
+	spinlock_t lock;	   /* mode, align, last */
+	u32 mode;		   /* KUMEM_RW_*, read once at the start of a call */
+	u32 align;		   /* direct: every iovec's address and length, or 0 */
+	struct kumem_rw_last last; /* for KUMEM_IOC_RW_LAST */
+};
+
 /* Per open file. */
 struct kumem_file {
 	struct xarray regions; /* id -> region, one reference each */
 	u32 next_id;	       /* xa_alloc_cyclic cursor */
 	atomic_t nregions;
 	atomic64_t bytes;
+	struct kumem_rw_state rw;
 };
 
 /* Module-wide counters (kumem_main.c), reported by KUMEM_IOC_STATS and debugfs. */
@@ -50,6 +60,7 @@ struct kumem_counters {
 	atomic64_t pinned_pages;
 	atomic64_t allocated_pages;
 	atomic64_t user_mappings;
+	atomic64_t io_pinned_pages; /* pinned by direct read()/write() calls in progress */
 };
 
 extern struct kumem_counters kumem_counters;
@@ -79,6 +90,13 @@ long kumem_ioctl_events_create(void __user *uarg);
 long kumem_ioctl_describe(struct kumem_file *kf, void __user *uarg);
 long kumem_ioctl_kernel_op(struct kumem_file *kf, void __user *uarg, bool is_fill);
 long kumem_ioctl_xfer(void __user *uarg, bool direct);
+
+/* kumem_rw.c: read()/write() in buffered or direct mode (the seed's DO_*_IO flags) */
+void kumem_rw_init(struct kumem_file *kf);
+long kumem_ioctl_rw_mode(struct kumem_file *kf, void __user *uarg);
+long kumem_ioctl_rw_last(struct kumem_file *kf, void __user *uarg);
+ssize_t kumem_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t kumem_write_iter(struct kiocb *iocb, struct iov_iter *from);
 
 /* kumem_main.c */
 bool kumem_is_dev_file(const struct file *f);

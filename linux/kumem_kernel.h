@@ -87,6 +87,7 @@ int kumem_ring_create_driver(struct kumem_ring_create *a, const struct kumem_rin
 			     struct file *regions);
 
 /* Also exported: kumem_checksum() and its streaming form (core/checksum.h), the same hash
- * libkumem computes in user space. */
+ * libkumem computes in user space.
+ */
 
 #endif

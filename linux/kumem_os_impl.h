@@ -22,13 +22,17 @@
 #define KUMEM_OS_LIKELY(x)	  likely(x)
 #define KUMEM_OS_UNLIKELY(x)	  unlikely(x)
 
-#define kumem_os_load_acquire_u32(p)	 smp_load_acquire(p)
-#define kumem_os_store_release_u32(p, v) smp_store_release((p), (v))
+/*
+ * core/'s ordering primitives as the kernel spells them. Each use says in core/ what it pairs
+ * with (core/ring.h for the queues, core/evring.c for the event stream).
+ */
+#define kumem_os_load_acquire_u32(p)	 smp_load_acquire(p) /* pairs: store_release */
+#define kumem_os_store_release_u32(p, v) smp_store_release((p), (v)) /* pairs: load_acquire */
 #define kumem_os_read_once_u32(p)	 READ_ONCE(*(p))
 #define kumem_os_write_once_u32(p, v)	 WRITE_ONCE(*(p), (v))
-#define kumem_os_smp_mb()		 smp_mb()
-#define kumem_os_load_acquire_u64(p)	 smp_load_acquire(p)
-#define kumem_os_store_release_u64(p, v) smp_store_release((p), (v))
+#define kumem_os_smp_mb()		 smp_mb() /* store-load order: core/evring.c says why */
+#define kumem_os_load_acquire_u64(p)	 smp_load_acquire(p) /* pairs: store_release */
+#define kumem_os_store_release_u64(p, v) smp_store_release((p), (v)) /* pairs: load_acquire */
 #define kumem_os_read_once_u64(p)	 READ_ONCE(*(p))
 
 #endif

@@ -220,7 +220,8 @@ static int ring_process(struct kumem_ring *r, u32 max)
 }
 
 /* Completions posted and not yet consumed; a bogus cq_head counts as "ready" so waiters
- * return and see the error instead of sleeping forever. */
+ * return and see the error instead of sleeping forever.
+ */
 static u32 ring_cq_ready(struct kumem_ring *r)
 {
 	u32 pending = r->cq.mine - READ_ONCE(r->ctrl->cq_head);

@@ -6,7 +6,9 @@
  *             IORING_REGISTER_BUFFERS + unregister of the same buffer, which pins the same
  *             pages; and alloc + mmap + release of method 2 regions
  *   checksum  the driver checksums data reached through a method 1 region (no copy), by
- *             copy (buffered), by a per-call pin (direct); and user space for reference
+ *             copy (buffered), by a per-call pin (direct), each of those two as an ioctl
+ *             and as write() (the seed's DO_BUFFERED_IO / DO_DIRECT_IO); and user space for
+ *             reference
  *
  * A benchmark reports; it asserts nothing. Each figure is the median of --iters runs in this
  * one process. Under emulation (the project's QEMU guest) absolute numbers mean little and
@@ -349,19 +351,56 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 
 /* ---- checksum ------------------------------------------------------------------------- */
 
-enum path { PATH_REGION, PATH_BUFFERED, PATH_DIRECT, PATH_USER, PATHS };
-static const char *const path_names[PATHS] = { "method 1", "buffered", "direct", "user" };
+enum path {
+	PATH_REGION,
+	PATH_BUFFERED,
+	PATH_DIRECT,
+	PATH_WRITE_BUFFERED,
+	PATH_WRITE_DIRECT,
+	PATH_USER,
+	PATHS
+};
+static const char *const path_names[PATHS] = { "method 1",  "buffered",	    "direct",
+					       "write buf", "write direct", "user" };
 
-static int run_path(kumem_t *dev, kumem_region_t *r, enum path p, const void *buf, uint64_t bytes,
+/* What the paths work through: the region, and a read/write handle in each mode. */
+struct paths {
+	kumem_t *dev;
+	kumem_region_t *r;
+	kumem_rw_t *rw[2]; /* buffered, direct */
+};
+
+/* write() of @bytes, then the driver's checksum of them (one more ioctl, as the ioctl paths
+ * return theirs in the same call: the cost of asking is part of the figure). */
+static int run_write(kumem_rw_t *f, const void *buf, uint64_t bytes, uint64_t *sum)
+{
+	struct kumem_rw_last l;
+	int64_t got = kumem_rw_write(f, buf, bytes);
+	int err;
+
+	if (got < 0)
+		return (int)got;
+	if ((uint64_t)got != bytes)
+		return -EIO;
+	err = kumem_rw_last(f, &l);
+	*sum = l.sum;
+	return err;
+}
+
+static int run_path(const struct paths *ps, enum path p, const void *buf, uint64_t bytes,
 		    uint64_t *sum)
 {
 	switch (p) {
 	case PATH_REGION:
-		return kumem_kernel_checksum(r, 0, bytes, sum);
+		return kumem_kernel_checksum(ps->r, 0, bytes, sum);
 	case PATH_BUFFERED:
-		return kumem_buffered_checksum(dev, buf, bytes, sum);
+		return kumem_buffered_checksum(ps->dev, buf, bytes, sum);
 	case PATH_DIRECT:
-		return kumem_direct_checksum(dev, buf, bytes, sum);
+		return kumem_direct_checksum(ps->dev, buf, bytes, sum);
+	case PATH_WRITE_BUFFERED:
+		return run_write(ps->rw[0], buf, bytes, sum);
+	case PATH_WRITE_DIRECT:
+		return run_write(ps->rw[1], buf, bytes, sum);
 	default:
 		*sum = kumem_checksum(buf, bytes);
 		return 0;
@@ -372,17 +411,29 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 {
 	uint64_t bytes, max = o->max_bytes < (16ull << 20) ? o->max_bytes : (16ull << 20);
 	double at_1m[PATHS] = { 0 };
+	struct paths ps = { .dev = dev };
 	char h[32];
 	int err = 0;
 
+	err = kumem_rw_open(dev, KUMEM_RW_BUFFERED, 0, &ps.rw[0]);
+	if (!err)
+		err = kumem_rw_open(dev, KUMEM_RW_DIRECT, 0, &ps.rw[1]);
+	if (err) {
+		cli_error("read/write handles", err);
+		kumem_rw_close(ps.rw[0]);
+		return err;
+	}
+
 	printf("\nchecksum: the driver reads data it reaches through a method 1 region, a copy "
-	       "(buffered) or a per-call pin (direct)\n");
+	       "(buffered) or a per-call pin (direct);\n  the last two as an ioctl and as "
+	       "write() on a handle in that mode\n");
 	printf("  %-9s %6s", "size", "iters");
 	for (int p = 0; p < PATHS; p++)
 		printf(" %12s", path_names[p]);
 	printf("   (MB/s)\n");
 	if (o->csv)
-		fprintf(o->csv, "bench,size_bytes,iters,region_ns,buffered_ns,direct_ns,user_ns\n");
+		fprintf(o->csv, "bench,size_bytes,iters,region_ns,buffered_ns,direct_ns,"
+				"write_buffered_ns,write_direct_ns,user_ns\n");
 	for (bytes = 4 * 1024; bytes <= max && !err; bytes *= 4) {
 		unsigned int n = iters_for(o, bytes), i;
 		uint64_t ns[PATHS], sum, want, *t;
@@ -394,21 +445,22 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 			free(t);
 			if (buf)
 				munmap(buf, bytes);
-			return -ENOMEM;
+			err = -ENOMEM;
+			break;
 		}
 		want = kumem_checksum(buf, bytes);
 		r = NULL;
 		err = kumem_lock_user(dev, buf, bytes, KUMEM_KERNEL_READ, &r);
+		ps.r = r;
 		for (int p = 0; p < PATHS && !err; p++) {
 			for (i = 0; i < n && !err; i++) {
 				uint64_t t0 = now_ns();
 
-				err = run_path(dev, r, (enum path)p, buf, bytes, &sum);
+				err = run_path(&ps, (enum path)p, buf, bytes, &sum);
 				t[i] = now_ns() - t0;
 				if (!err && sum != want) {
 					fflush(stdout);
-					fprintf(stderr, "kumem bench: %s checksum differs\n",
-						path_names[p]);
+					cli_say("bench: %s checksum differs", path_names[p]);
 					err = -EIO;
 				}
 			}
@@ -425,8 +477,8 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 			if (o->csv)
 				fprintf(o->csv,
 					"checksum,%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-					",%" PRIu64 "\n",
-					bytes, n, ns[0], ns[1], ns[2], ns[3]);
+					",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+					bytes, n, ns[0], ns[1], ns[2], ns[3], ns[4], ns[5]);
 		} else if (err != -EIO) {
 			cli_error("checksum bench", err);
 		}
@@ -439,15 +491,75 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 		       "%.2fx faster than direct\n",
 		       at_1m[PATH_BUFFERED] / at_1m[PATH_REGION],
 		       at_1m[PATH_DIRECT] / at_1m[PATH_REGION]);
+	if (at_1m[PATH_WRITE_DIRECT] > 0)
+		printf("  1 MiB: write() takes %.2fx the buffered ioctl's time, %.2fx the direct "
+		       "ioctl's\n",
+		       at_1m[PATH_WRITE_BUFFERED] / at_1m[PATH_BUFFERED],
+		       at_1m[PATH_WRITE_DIRECT] / at_1m[PATH_DIRECT]);
+	kumem_rw_close(ps.rw[0]);
+	kumem_rw_close(ps.rw[1]);
 	return err;
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kumem bench [setup|checksum|ring|events|all] [--max-mb N] [--iters N]\n"
-		   "                   [--csv FILE] [--plot FILE.png]\n\n"
+	fprintf(f, "usage: kumem bench [-j|--json] [setup|checksum|ring|events|all] [--max-mb N]\n"
+		   "                   [--iters N] [--csv FILE] [--plot FILE.png]\n\n"
 		   "Reports the median of N runs per size (default: adapted to the size).\n"
-		   "setup sizes run 4 KiB .. --max-mb (default 256), checksum 4 KiB .. 16 MiB.\n");
+		   "setup sizes run 4 KiB .. --max-mb (default 256), checksum 4 KiB .. 16 MiB.\n"
+		   "--json: the tables go to stderr, stdout gets the --csv rows as one JSON object.\n");
+}
+
+static int run_benches(kumem_t *dev, const char *what, struct bench_opts *o)
+{
+	int err = 0;
+
+	printf("kumem bench: %s, page %llu bytes, median of N runs; a report, not a test\n", what,
+	       PAGE);
+	if (!strcmp(what, "setup") || !strcmp(what, "all"))
+		err = bench_setup(dev, o);
+	if (!err && (!strcmp(what, "checksum") || !strcmp(what, "all")))
+		err = bench_checksum(dev, o);
+	if (!err && (!strcmp(what, "ring") || !strcmp(what, "all")))
+		err = bench_ring(dev, 2000000, o->csv);
+	if (!err && (!strcmp(what, "events") || !strcmp(what, "all")))
+		err = bench_events(dev, 200000, o->csv);
+	return err;
+}
+
+/*
+ * --json: the human tables go to stderr while the benchmarks run (they print as they
+ * measure), their CSV rows to memory; then one JSON object to the real stdout, and the CSV
+ * to the --csv file if one was asked for too.
+ */
+static int run_json(kumem_t *dev, const char *what, struct bench_opts *o)
+{
+	FILE *file_csv = o->csv;
+	char *rows = NULL;
+	size_t rows_len = 0;
+	int saved_stdout, err;
+
+	o->csv = open_memstream(&rows, &rows_len);
+	if (!o->csv)
+		return -ENOMEM;
+	fflush(stdout);
+	saved_stdout = dup(STDOUT_FILENO);
+	if (saved_stdout < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		fclose(o->csv);
+		free(rows);
+		return -errno;
+	}
+	err = dev ? run_benches(dev, what, o) : bench_ring(NULL, 2000000, o->csv);
+	fflush(stdout);
+	dup2(saved_stdout, STDOUT_FILENO);
+	close(saved_stdout);
+	fclose(o->csv);
+	o->csv = file_csv;
+	cli_bench_json(stdout, what, rows ? rows : "", err);
+	if (file_csv && rows)
+		fputs(rows, file_csv);
+	free(rows);
+	return err;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -457,76 +569,96 @@ int cmd_bench(int argc, char **argv)
 		{ "iters", required_argument, NULL, 'i' },
 		{ "csv", required_argument, NULL, 'c' },
 		{ "plot", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_opts o = { .max_bytes = 256ull << 20 };
-	const char *what = "all";
+	const char *what = "all", *csv_path = NULL;
 	kumem_t *dev = NULL;
 	uint64_t v;
 	int c, err = 0;
 
-	while ((c = getopt_long(argc, argv, "m:i:c:p:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:i:c:p:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (cli_parse_u64(optarg, &v) || v == 0 || v > 4096) {
-				fprintf(stderr, "kumem bench: --max-mb takes 1 .. 4096, not '%s'\n",
-					optarg);
+			err = cli_parse_u64(optarg, &v);
+			if (err) {
+				cli_bad_number("bench", "--max-mb", optarg, err);
+				goto bad;
+			}
+			if (v == 0 || v > 4096) {
+				cli_say("bench: --max-mb takes 1 .. 4096, not %" PRIu64, v);
 				goto bad;
 			}
 			o.max_bytes = v << 20;
 			break;
 		case 'i':
-			if (cli_parse_u64(optarg, &v) || v == 0 || v > 100000) {
-				fprintf(stderr,
-					"kumem bench: --iters takes 1 .. 100000, not '%s'\n",
-					optarg);
+			err = cli_parse_u64(optarg, &v);
+			if (err) {
+				cli_bad_number("bench", "--iters", optarg, err);
+				goto bad;
+			}
+			if (v == 0 || v > 100000) {
+				cli_say("bench: --iters takes 1 .. 100000, not %" PRIu64, v);
 				goto bad;
 			}
 			o.iters = (unsigned int)v;
 			break;
 		case 'c':
-			o.csv = fopen(optarg, "w");
-			if (!o.csv) {
-				fprintf(stderr, "kumem bench: cannot write %s: %s\n", optarg,
-					strerror(errno));
-				return EXIT_FAIL;
-			}
+			csv_path = optarg;
 			break;
 		case 'p':
 			o.plot = optarg;
+			break;
+		case 'j':
+			cli_json = true;
 			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
 		default:
+			cli_bad_option("bench", c, argv);
 			goto bad;
 		}
 	}
 	if (optind < argc)
 		what = argv[optind++];
-	if (optind < argc ||
-	    (strcmp(what, "setup") && strcmp(what, "checksum") && strcmp(what, "ring") &&
-	     strcmp(what, "events") && strcmp(what, "all")))
+	if (strcmp(what, "setup") && strcmp(what, "checksum") && strcmp(what, "ring") &&
+	    strcmp(what, "events") && strcmp(what, "all")) {
+		cli_say("bench: unknown benchmark '%s' (setup, checksum, ring, events or all)", what);
 		goto bad;
+	}
+	if (optind < argc) {
+		cli_say("bench: one benchmark at a time, not also '%s'", argv[optind]);
+		goto bad;
+	}
+	if (csv_path) {
+		o.csv = fopen(csv_path, "w");
+		if (!o.csv) {
+			cli_say("bench: cannot write %s: %s", csv_path, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
 	/* the ring core's two-thread figure needs no driver: run it natively too */
 	if (!strcmp(what, "ring") && kumem_open(&dev)) {
-		printf("kumem bench: no kumem device here; measuring what runs without it\n");
-		bench_ring(NULL, 2000000, o.csv);
-		return EXIT_OK;
+		if (cli_json) {
+			err = run_json(NULL, what, &o);
+		} else {
+			printf("kumem bench: no kumem device here; measuring what runs without it\n");
+			err = bench_ring(NULL, 2000000, o.csv);
+		}
+		if (o.csv)
+			fclose(o.csv);
+		return err ? EXIT_FAIL : EXIT_OK;
 	}
-	if (!dev && cli_open(&dev))
+	if (!dev && cli_open(&dev)) {
+		if (o.csv)
+			fclose(o.csv);
 		return EXIT_FAIL;
-	printf("kumem bench: %s, page %llu bytes, median of N runs; a report, not a test\n", what,
-	       PAGE);
-	if (!strcmp(what, "setup") || !strcmp(what, "all"))
-		err = bench_setup(dev, &o);
-	if (!err && (!strcmp(what, "checksum") || !strcmp(what, "all")))
-		err = bench_checksum(dev, &o);
-	if (!err && (!strcmp(what, "ring") || !strcmp(what, "all")))
-		err = bench_ring(dev, 2000000, o.csv);
-	if (!err && (!strcmp(what, "events") || !strcmp(what, "all")))
-		err = bench_events(dev, 200000, o.csv);
+	}
+	err = cli_json ? run_json(dev, what, &o) : run_benches(dev, what, &o);
 	kumem_close(dev);
 	if (o.csv)
 		fclose(o.csv);

@@ -118,7 +118,7 @@ static double two_threads(uint64_t count)
 	t0 = now_ns() - t0;
 	pthread_join(t, NULL);
 	if (bad) {
-		fprintf(stderr, "kumem bench: %" PRIu64 " messages out of order\n", bad);
+		cli_say("bench: %" PRIu64 " messages out of order", bad);
 		return 0;
 	}
 	return rate(count, t0);
@@ -228,7 +228,7 @@ static double same_ring(uint64_t count, bool server_thread)
 	if (server_thread)
 		pthread_join(t, NULL);
 	if (bad || got != count) {
-		fprintf(stderr, "kumem bench: same ring: wrong completion\n");
+		cli_say("bench: same ring: wrong completion");
 		return 0;
 	}
 	return rate(count, t0);
@@ -319,8 +319,7 @@ static double kumem_nops(kumem_t *dev, unsigned flags, unsigned batch, bool per_
 	t0 = now_ns() - t0;
 	kumem_ring_destroy(r);
 	if (err)
-		fprintf(stderr, "kumem bench: ring NOPs: %s\n",
-			err < 0 ? kumem_strerror(err) : "wrong completion");
+		cli_say("bench: ring NOPs: %s", err < 0 ? kumem_strerror(err) : "wrong completion");
 	return !err && got == count ? rate(count, t0) : 0;
 }
 
@@ -531,7 +530,8 @@ int bench_ring(kumem_t *dev, uint64_t count, FILE *csv)
 		printf("  %-48s %12.0f  (%.0f .. %.0f)\n", row_name[row], med[row], runs[row][0],
 		       runs[row][RING_ROUNDS - 1]);
 		if (csv)
-			fprintf(csv, "ring,%s,%.0f,%.0f,%.0f\n", row_name[row], med[row],
+			/* quoted: the row names hold commas */
+			fprintf(csv, "ring,\"%s\",%.0f,%.0f,%.0f\n", row_name[row], med[row],
 				runs[row][0], runs[row][RING_ROUNDS - 1]);
 	}
 	if (!dev) {
@@ -630,7 +630,7 @@ int bench_events(kumem_t *dev, uint64_t count, FILE *csv)
 		qsort(stream, RING_ROUNDS, sizeof(double), cmp_double);
 		qsort(reads, RING_ROUNDS, sizeof(double), cmp_double);
 		if (stream[0] <= 0 || reads[0] <= 0) {
-			fprintf(stderr, "kumem bench: events of %u B failed\n", sizes[i]);
+			cli_say("bench: events of %u B failed", sizes[i]);
 			return -1;
 		}
 		printf("  %5u B  %14.0f %14.0f %7.1fx\n", sizes[i], stream[RING_ROUNDS / 2],

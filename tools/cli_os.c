@@ -27,7 +27,7 @@ int cmd_bench(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	fprintf(stderr, "kumem bench: only on Linux for now (it compares with io_uring)\n");
+	cli_say("bench: only on Linux for now (it compares with io_uring)");
 	return EXIT_FAIL;
 }
 #else

@@ -18,6 +18,8 @@
 #define NT_MDL_HEADER	 48
 #define MAX_LISTED_PAGES 16
 
+static void usage(FILE *f);
+
 static int inspect_computed(uint64_t addr, uint64_t len, unsigned int shift)
 {
 	struct kumem_geom g;
@@ -26,16 +28,29 @@ static int inspect_computed(uint64_t addr, uint64_t len, unsigned int shift)
 
 	err = kumem_geom_init(&g, addr, len, shift);
 	if (err == -KUMEM_EOVERFLOW) {
-		fprintf(stderr,
-			"kumem inspect: 0x%" PRIx64 " + %" PRIu64
-			" wraps around the end of the address space\n",
+		cli_say("inspect: 0x%" PRIx64 " + %" PRIu64
+			" wraps around the end of the address space",
 			addr, len);
+		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (err || kumem_descriptor_bytes(NT_MDL_HEADER, g.page_count, &bytes)) {
-		fprintf(stderr, "kumem inspect: %s\n",
-			kumem_strerror(err ? err : -KUMEM_EOVERFLOW));
+		cli_say("inspect: %s", kumem_strerror(err ? err : -KUMEM_EOVERFLOW));
+		usage(stderr);
 		return EXIT_USAGE;
+	}
+	if (cli_json) {
+		printf("{\"addr\": %" PRIu64 ", \"len\": %" PRIu64 ", \"page_size\": %u, "
+		       "\"start_va\": %" PRIu64 ", \"byte_offset\": %" PRIu32
+		       ", \"byte_count\": %" PRIu64 ", \"virtual_address\": %" PRIu64
+		       ", \"page_count\": %" PRIu64 ", \"descriptor_bytes\": %" PRIu64
+		       ", \"pages\": [",
+		       addr, len, 1u << shift, g.start_va, g.byte_offset, g.byte_count,
+		       kumem_geom_va(&g), g.page_count, bytes);
+		for (i = 0; i < g.page_count && i < MAX_LISTED_PAGES; i++)
+			printf("%s%" PRIu64, i ? ", " : "", kumem_geom_page_va(&g, i, shift));
+		printf("]}\n");
+		return EXIT_OK;
 	}
 	printf("MDL view of 0x%" PRIx64 " + %" PRIu64 " bytes (page size %u):\n", addr, len,
 	       1u << shift);
@@ -55,6 +70,28 @@ static int inspect_computed(uint64_t addr, uint64_t len, unsigned int shift)
 	if (g.page_count > MAX_LISTED_PAGES)
 		printf("    ... %" PRIu64 " more pages\n", g.page_count - MAX_LISTED_PAGES);
 	return EXIT_OK;
+}
+
+/* The driver's view as JSON; "pfns" is null when this user may not see them. */
+static void print_mdl_json(uint64_t len, const void *addr, const struct kumem_mdl *m,
+			   const uint64_t *pfns, int npfns)
+{
+	int i;
+
+	printf("{\"len\": %" PRIu64 ", \"addr\": %" PRIu64 ", \"start_va\": %" PRIu64
+	       ", \"byte_offset\": %" PRIu32 ", \"byte_count\": %" PRIu64
+	       ", \"page_count\": %" PRIu64 ", \"flags\": %" PRIu32
+	       ", \"descriptor_bytes\": %" PRIu64 ", \"pfns\": ",
+	       len, (uint64_t)(uintptr_t)addr, m->start_va, m->byte_offset, m->byte_count,
+	       m->page_count, m->flags, m->descriptor_bytes);
+	if (npfns < 0) {
+		printf("null}\n");
+		return;
+	}
+	printf("[");
+	for (i = 0; i < npfns; i++)
+		printf("%s%" PRIu64, i ? ", " : "", pfns[i]);
+	printf("]}\n");
 }
 
 static int inspect_self(uint64_t len)
@@ -86,6 +123,8 @@ static int inspect_self(uint64_t len)
 	if (n < 0) {
 		err = n;
 		cli_error("describe", err);
+	} else if (cli_json) {
+		print_mdl_json(len, buf + 0x10, &m, pfns, cli_may_see_pfns() ? n : -EPERM);
 	} else {
 		printf("driver's view of this process's %" PRIu64 "-byte buffer at %p:\n", len,
 		       (void *)(buf + 0x10));
@@ -100,8 +139,8 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kumem inspect --addr ADDR --len LEN [--page-size SIZE]\n"
-		   "       kumem inspect --self LEN\n\n"
+	fprintf(f, "usage: kumem inspect [-j|--json] --addr ADDR --len LEN [--page-size SIZE]\n"
+		   "       kumem inspect [-j|--json] --self LEN\n\n"
 		   "The first form computes the MDL header of [ADDR, ADDR+LEN) as IoAllocateMdl\n"
 		   "would (no driver needed); the second locks a real buffer and asks the driver.\n"
 		   "Numbers may be decimal or 0x hex, with an optional K/M/G suffix.\n");
@@ -114,48 +153,77 @@ int cmd_inspect(int argc, char **argv)
 		{ "len", required_argument, NULL, 'l' },
 		{ "page-size", required_argument, NULL, 'p' },
 		{ "self", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t addr = 0, len = 0, page = 4096, self = 0;
 	bool have_addr = false, have_len = false, have_self = false;
 	unsigned int shift;
-	int c;
+	int c, err;
 
-	while ((c = getopt_long(argc, argv, "a:l:p:s:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":a:l:p:s:jh", opts, NULL)) != -1) {
 		uint64_t *dst = c == 'a' ? &addr : c == 'l' ? &len : c == 'p' ? &page : &self;
 
 		if (c == 'h') {
 			usage(stdout);
 			return EXIT_OK;
 		}
-		if (c == '?' || cli_parse_u64(optarg, dst)) {
-			if (c != '?')
-				fprintf(stderr, "kumem inspect: '%s' is not a number\n", optarg);
-			usage(stderr);
-			return EXIT_USAGE;
+		if (c == 'j') {
+			cli_json = true;
+			continue;
+		}
+		if (c == '?' || c == ':') {
+			cli_bad_option("inspect", c, argv);
+			goto usage;
+		}
+		err = cli_parse_u64(optarg, dst);
+		if (err) {
+			cli_bad_number("inspect",
+				       c == 'a'	  ? "--addr"
+				       : c == 'l' ? "--len"
+				       : c == 'p' ? "--page-size"
+						  : "--self",
+				       optarg, err);
+			goto usage;
 		}
 		have_addr |= c == 'a';
 		have_len |= c == 'l';
 		have_self |= c == 's';
 	}
-	if (optind < argc || have_self == (have_addr || have_len) ||
-	    (!have_self && !(have_addr && have_len))) {
-		usage(stderr);
-		return EXIT_USAGE;
+	if (optind < argc) {
+		cli_say("inspect: unexpected argument '%s'", argv[optind]);
+		goto usage;
+	}
+	if (have_self && (have_addr || have_len)) {
+		cli_say("inspect: --self cannot be combined with --addr/--len");
+		goto usage;
+	}
+	if (!have_self && !have_addr && !have_len) {
+		cli_say("inspect: say what to inspect: --addr and --len, or --self");
+		goto usage;
+	}
+	if (!have_self && !(have_addr && have_len)) {
+		cli_say("inspect: %s needs %s too", have_addr ? "--addr" : "--len",
+			have_addr ? "--len" : "--addr");
+		goto usage;
 	}
 	if (have_self) {
 		if (self == 0 || self > (1ull << 30)) {
-			fprintf(stderr, "kumem inspect: --self takes 1 byte .. 1 GiB\n");
-			return EXIT_USAGE;
+			cli_say("inspect: --self takes 1 byte .. 1G, not %" PRIu64, self);
+			goto usage;
 		}
 		return inspect_self(self);
 	}
 	for (shift = 12; shift <= 30 && (1ull << shift) != page; shift++)
 		;
 	if (shift > 30) {
-		fprintf(stderr, "kumem inspect: page size must be a power of two, 4K .. 1G\n");
-		return EXIT_USAGE;
+		cli_say("inspect: --page-size must be a power of two, 4K .. 1G, not %" PRIu64, page);
+		goto usage;
 	}
 	return inspect_computed(addr, len, shift);
+usage:
+	usage(stderr);
+	return EXIT_USAGE;
 }

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Windows checks `make -C windows check` runs after building everything with -Werror.
 # Nothing here runs the driver (no Windows on these machines); it checks what can be checked.
 # usage: check.sh OUTDIR "KERNEL-CC-AND-FLAGS" "DRIVER-SOURCES"
@@ -72,7 +73,7 @@ is_i386() {
 	x86_64-w64-mingw32-objdump -f "$out/x86/kumem-tests.exe" | grep -q 'pei-i386'
 }
 
-echo "windows: checks of ${out#$PWD/../} (built, not run: no Windows here)"
+echo "windows: checks of ${out#"$PWD"/../} (built, not run: no Windows here)"
 check "kumem.sys built with -Wall -Wextra -Werror" test -s "$out/kumem.sys"
 check "clang static analyzer finds nothing in the driver" analyze
 check "subsystem is native (1)" "$out/pecheck" "$out/kumem.sys" --subsystem 1
@@ -90,6 +91,19 @@ check "PE CheckSum matches the image (the loader checks drivers')" \
 	"$out/pecheck" "$out/kumem.sys" --checksum
 check "no section is both writable and executable" "$out/pecheck" "$out/kumem.sys" --no-wx
 check "pecheck rejects a user-mode program (it can fail)" pe_rejects_user_exe
+check "every import is exported by Windows 8+ (windows/exports/*.txt)" \
+	sh check-imports.sh "$out/kumem.sys" exports 6.2
+imports_check_can_fail() {
+	# negative controls: a list without memset, and Windows Vista as the claim, must fail
+	rm -rf "$out/exports-test" && cp -r exports "$out/exports-test" &&
+		sed -i '/^memset /d' "$out/exports-test/ntoskrnl.exe.txt" &&
+		! sh check-imports.sh "$out/kumem.sys" "$out/exports-test" >/dev/null &&
+		! sh check-imports.sh "$out/kumem.sys" exports 6.0 >/dev/null
+	rc=$?
+	rm -rf "$out/exports-test"
+	return $rc
+}
+check "the import check fails on an unlisted import and on a too-new one" imports_check_can_fail
 check "kumem-tests.exe (x64) built from tests/guest/t_api.c" test -s "$out/x64/kumem-tests.exe"
 check "kumem-tests.exe (x86, for WOW64) is an i386 image" is_i386
 check "kumem.exe (x64 and x86) built from tools/" test -s "$out/x64/kumem.exe" -a -s "$out/x86/kumem.exe"

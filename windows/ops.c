@@ -18,7 +18,7 @@ _Static_assert(sizeof(PFN_NUMBER) == sizeof(uint64_t), "PFN_NUMBER is 64-bit on 
  * SeDebugPrivilege (administrators, enabled explicitly), which can read any process's memory
  * anyway; that is the same bar as Linux's CAP_SYS_ADMIN for /proc/pid/pagemap.
  */
-static bool MayReadPfns(void)
+bool KumemMayReadPfns(void)
 {
 	return SeSinglePrivilegeCheck(RtlConvertLongToLuid(SE_DEBUG_PRIVILEGE), UserMode);
 }
@@ -32,7 +32,7 @@ static ULONG MdlViewFlags(PKUMEM_REGION r)
 	f |= KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED;
 	if (!(r->Flags & KUMEM_USER_WRITE))
 		f |= KUMEM_MDL_USER_READ_ONLY;
-	if (r->Kind == KumemRegionPool && r->Contiguous)
+	if ((r->Flags & KUMEM_ALLOC_CONTIG) && r->Contiguous)
 		f |= KUMEM_MDL_CONTIGUOUS;
 	return f;
 }
@@ -41,13 +41,14 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 {
 	ULONG64 count = 0;
 	PPFN_NUMBER pfn;
+	ULONG align;
 	PKUMEM_REGION r;
 	int err;
 
 	err = kumem_check_describe(d);
 	if (err)
 		return err;
-	if (d->pfns && !MayReadPfns())
+	if (d->pfns && !KumemMayReadPfns())
 		return -KUMEM_EPERM;
 	r = KumemRegionLookup(File, d->id, PsGetCurrentProcess(), &err);
 	if (!r)
@@ -76,8 +77,10 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 	if (d->pfns) {
 		count = d->max_pfns < r->Geom.page_count ? d->max_pfns : r->Geom.page_count;
 		pfn = MmGetMdlPfnArray(r->Mdl);
+		/* uint64_t is 4-byte aligned in a 32-bit (WOW64) caller's structures */
+		align = IoIs32bitProcess(NULL) ? sizeof(ULONG) : sizeof(ULONG64);
 		__try {
-			ProbeForWrite((PVOID)(ULONG_PTR)d->pfns, (SIZE_T)(count * 8), 8);
+			ProbeForWrite((PVOID)(ULONG_PTR)d->pfns, (SIZE_T)(count * 8), align);
 			RtlCopyMemory((PVOID)(ULONG_PTR)d->pfns, pfn, (SIZE_T)(count * 8));
 		} __except (EXCEPTION_EXECUTE_HANDLER) {
 			err = -KUMEM_EFAULT;
