@@ -282,17 +282,20 @@ guest-bins: $(GUEST_BINS) $(GUEST_KUMEM)
 guest-test: deps guest-bins
 	@bash scripts/guest-matrix
 
-# The guest fuzzer (tests/guest/t_fuzz.c) for SECONDS on KERNEL, beside the suite, which runs
-# it briefly too: make fuzz-guest SECONDS=600 [FUZZ_SEED=n] [KERNEL=debug].
+# The guest fuzzer (tests/guest/t_fuzz.c) alone for SECONDS on KERNEL (the suite runs it for
+# 8 s): make fuzz-guest SECONDS=600 [FUZZ_SEED=n] [KERNEL=debug].
 SECONDS ?= 300
 FUZZ_SEED ?= $(shell date +%s)
 fuzz-guest: deps guest-bins
-	@mkdir -p $(BUILD)/fuzz-guest
-	@printf '#!/bin/sh\nexec /tests/t_fuzz --seconds %s --seed %s --workers 4\n' $(SECONDS) \
-		$(FUZZ_SEED) >$(BUILD)/fuzz-guest/fuzz_long && chmod +x $(BUILD)/fuzz-guest/fuzz_long
+	@rm -rf $(BUILD)/fuzz-guest && mkdir -p $(BUILD)/fuzz-guest/extra $(BUILD)/fuzz-guest/overlay/fuzz
+	@cp $(BUILD)/guest/tests/t_fuzz $(BUILD)/fuzz-guest/overlay/fuzz/
+	@printf '#!/bin/sh\nexec /fuzz/t_fuzz --seconds %s --seed %s --workers 4\n' $(SECONDS) \
+		$(FUZZ_SEED) >$(BUILD)/fuzz-guest/extra/fuzz_long
+	@chmod +x $(BUILD)/fuzz-guest/extra/fuzz_long
 	@$(MAKE) module
-	GUEST_EXTRA=$(BUILD)/fuzz-guest GUEST_PROG_TIMEOUT=$$(($(SECONDS) + 300)) \
-		GUEST_TIMEOUT=$$(($(SECONDS) + 1500)) bash scripts/guest-run --test
+	GUEST_EXTRA=$(BUILD)/fuzz-guest/extra GUEST_OVERLAY=$(BUILD)/fuzz-guest/overlay \
+		GUEST_ONLY_EXTRA=1 GUEST_PROG_TIMEOUT=$$(($(SECONDS) + 300)) \
+		GUEST_TIMEOUT=$$(($(SECONDS) + 900)) bash scripts/guest-run --test
 
 test-repeat: deps guest-bins
 	@bash scripts/guest-matrix --repeat $(N)

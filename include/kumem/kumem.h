@@ -201,7 +201,8 @@ int kumem_ring_fd(const kumem_ring_t *r);
 struct kumem_sqe *kumem_ring_get_sqe(kumem_ring_t *r);
 /*
  * Publish every slot taken with kumem_ring_get_sqe(). Without SQPOLL this makes one system
- * call that has the kernel consume them; with SQPOLL it makes one only if the kernel thread
+ * call that has the kernel consume them (up to 64 MiB of work per call: the rest stay queued
+ * and kumem_ring_wait() hands them over); with SQPOLL it makes one only if the kernel thread
  * sleeps. Returns the number published, or a negative errno (-EBADFD: the kernel found the
  * ring's indices corrupt and stopped serving it).
  */

@@ -328,10 +328,11 @@ struct kumem_ring_create {
 #define KUMEM_ENTER_WAKEUP    0x2u /* wake the SQPOLL thread */
 
 struct kumem_ring_enter {
-	uint32_t to_submit;    /* in: consume up to this many submissions now (not SQPOLL) */
+	uint32_t to_submit;    /* in: consume up to this many submissions now (not SQPOLL);
+				* one call stops after 64 MiB of work (docs/rings.md) */
 	uint32_t min_complete; /* in: with GETEVENTS */
 	uint32_t flags;	       /* in */
-	uint32_t submitted;    /* out */
+	uint32_t submitted;    /* out: how many were consumed; the rest stay queued */
 	int64_t timeout_ns;    /* in: with GETEVENTS; < 0 waits forever */
 	uint32_t ring_id;      /* in, Windows: which ring (ENTER goes to the device); Linux: 0 */
 	uint32_t reserved;
