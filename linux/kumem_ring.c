@@ -283,15 +283,25 @@ static long ring_enter(struct kumem_ring *r, void __user *uarg)
 	if (a.min_complete > r->cq.entries)
 		return -EINVAL;
 	a.submitted = 0;
-	if (a.to_submit && !(r->flags & KUMEM_RING_SQPOLL)) {
+	while (a.submitted < a.to_submit && !(r->flags & KUMEM_RING_SQPOLL)) {
 		/* another submitter's batch may hold the lock: stay killable meanwhile */
 		if (mutex_lock_killable(&r->lock))
 			return -EINTR;
-		n = ring_process(r, a.to_submit);
+		n = ring_process(r, a.to_submit - a.submitted);
 		mutex_unlock(&r->lock);
 		if (n < 0)
 			return n;
-		a.submitted = n;
+		a.submitted += n;
+		/*
+		 * One batch is bounded (64 MiB of work). Without GETEVENTS the caller gets the
+		 * short count; a caller about to wait for completions that only the rest of its
+		 * submissions can produce gets more batches, the lock dropped and signals
+		 * honoured between them, instead of waiting for ever.
+		 */
+		if (!n || !(a.flags & KUMEM_ENTER_GETEVENTS) ||
+		    ring_cq_ready(r) >= a.min_complete || signal_pending(current))
+			break;
+		cond_resched();
 	}
 	if ((a.flags & KUMEM_ENTER_WAKEUP) && r->thread)
 		wake_up(&r->sq_wait);

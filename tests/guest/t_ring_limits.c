@@ -225,6 +225,12 @@ static void short_count(void)
 		total += (int)a.submitted;
 	}
 	is_int(total, 8, "the rest stayed queued and ran on later calls");
+	/* a caller that waits for all of them is served batch after batch, not left waiting */
+	queue_fills(r, big, 8);
+	kumem_ring_submit(r);
+	is_int(kumem_ring_wait(r, 8, 30000000000ll), 0,
+	       "waiting for eight 64 MiB FILLs: ENTER(GETEVENTS) runs the batches it needs");
+	is_int(kumem_ring_reap(r, c, 8), 8, "all eight complete");
 	kumem_ring_destroy(r);
 	kumem_region_release(big);
 	kumem_close(d);
