@@ -7,7 +7,8 @@
  * /dev/kumem file that created the ring. Two service modes:
  *
  *   enter    the caller consumes up to to_submit entries with KUMEM_IOC_RING_ENTER: one
- *            system call per batch
+ *            system call per batch, a batch being at most 64 MiB of work (core/ring_ops.h);
+ *            the rest stays queued, unless the caller waits for their completions
  *   SQPOLL   a kernel thread consumes entries as they appear, busy-polls for idle_us (at
  *            most KUMEM_RING_MAX_IDLE_US), then sets KUMEM_SQ_NEED_WAKEUP and sleeps until
  *            ENTER(KUMEM_ENTER_WAKEUP); it starts asleep; with KUMEM_RING_SQ_AFF it runs on
