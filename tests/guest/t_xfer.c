@@ -57,13 +57,13 @@ static void *sample(void *arg)
 }
 
 /*
- * A transfer of 256 MiB holds at most a small bounded amount at a time (the module works in
- * 1 MiB pieces): before, the buffered one allocated all 256 MiB and the direct one pinned all
- * 65536 pages at once, none of it charged to RLIMIT_MEMLOCK.
+ * A transfer of 128 MiB holds at most a small bounded amount at a time (the module works in
+ * 1 MiB pieces): before, the buffered one allocated all 128 MiB and the direct one pinned all
+ * 32768 pages at once, none of it charged to RLIMIT_MEMLOCK.
  */
 static void footprint(kumem_t *dev)
 {
-	const size_t len = 256u << 20;
+	const size_t len = 128u << 20;
 	uint8_t *big = anon(len, PROT_READ | PROT_WRITE, true);
 	struct footprint fp = { 0 };
 	uint64_t sum = 0, want;
@@ -74,19 +74,19 @@ static void footprint(kumem_t *dev)
 	pthread_create(&t, NULL, sample, &fp);
 	usleep(20000);
 	ok(kumem_buffered_checksum(dev, big, len, &sum) == 0 && sum == want,
-	   "buffered 256 MiB: matches");
+	   "buffered 128 MiB: matches");
 	fp.done = 1;
 	pthread_join(t, NULL);
-	ok(fp.vmalloc_kb < 16 * 1024, "buffered 256 MiB held at most 16 MiB of kernel buffer (%ld KiB)",
+	ok(fp.vmalloc_kb < 16 * 1024, "buffered 128 MiB held at most 16 MiB of kernel buffer (%ld KiB)",
 	   fp.vmalloc_kb);
 	fp = (struct footprint){ 0 };
 	pthread_create(&t, NULL, sample, &fp);
 	usleep(20000);
 	ok(kumem_direct_checksum(dev, big, len, &sum) == 0 && sum == want,
-	   "direct 256 MiB: matches");
+	   "direct 128 MiB: matches");
 	fp.done = 1;
 	pthread_join(t, NULL);
-	ok(fp.pins < 4096, "direct 256 MiB held at most 4096 pages pinned at once (%ld)", fp.pins);
+	ok(fp.pins < 4096, "direct 128 MiB held at most 4096 pages pinned at once (%ld)", fp.pins);
 	munmap(big, len);
 }
 
