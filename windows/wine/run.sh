@@ -105,6 +105,15 @@ else
 	tail -n 20 "$out/client.log" "$out/client.err"
 fi
 
+# winedevice.exe must have survived the client (a crash there unloads the driver silently:
+# the devices vanish and the next open says "not found")
+still_running() {
+	state=$(service_state)
+	[ "$state" = RUNNING ] || echo "service state: $state"
+	[ "$state" = RUNNING ]
+}
+check "service still RUNNING after the client" still_running
+
 # `sc stop` itself sometimes answers before the service manager has taken the request:
 # the state decides, asked again a bounded number of times
 stop_service() {
