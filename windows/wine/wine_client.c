@@ -430,9 +430,10 @@ static void rw_device(const wchar_t *path, bool direct)
 	VirtualFree(ro, 0, MEM_RELEASE);
 
 	/* Not here: over 1 GiB (STATUS_FILE_TOO_LARGE, tests/winmodel checks it). Under Wine 8 a
-	 * ReadFile of 1 GiB + 1 is answered correctly, but winedevice.exe exits some time later
-	 * without an exception trace once the direct device has been used too (seen with the
-	 * read on either device), taking the driver with it; the cause is inside Wine. */
+	 * ReadFile of 1 GiB + 1 is answered correctly (ERROR_FILE_TOO_LARGE; the driver refuses
+	 * before touching the buffer), but winedevice.exe, which allocated that buffer, exits a
+	 * few seconds later with no exception reported, taking the driver with it (seen on the
+	 * buffered device alone, with the client idle after the call). */
 	ok(rw_last(h).bytes == 5u << 20,
 	   "%s: RW_LAST still the 5 MiB read: no refused request was recorded", dev);
 	CloseHandle(h);
