@@ -7,6 +7,7 @@
  * the NTSTATUS each error becomes (as the Win32 error the caller sees, through Wine's
  * RtlNtStatusToDosError), the buffered path, SEH around a user address, region and ring
  * bookkeeping (ids, quotas, counters, release, cleanup at close), SQPOLL thread start/stop,
+ * ReadFile/WriteFile on both read/write devices (on winedevice's copies of the data),
  * unload. Not: sharing of memory (the driver runs in winedevice.exe, another process; Wine
  * stubs page locking and user mappings), process attach, the exit notification.
  */
@@ -403,7 +404,7 @@ static void rw_device(const wchar_t *path, bool direct)
 	static const DWORD lens[] = { 0, 1, 4095, 4097, 5u << 20 };
 	const char *dev = direct ? "direct" : "buffered";
 	HANDLE h = open_path(path);
-	uint8_t *mem, *ro;
+	uint8_t *mem, *ro, *huge;
 	DWORD n, old, i, bad;
 	size_t k;
 
@@ -429,11 +430,16 @@ static void rw_device(const wchar_t *path, bool direct)
 	is_int(bad, 0, "... the page is unchanged");
 	VirtualFree(ro, 0, MEM_RELEASE);
 
-	/* Not here: over 1 GiB (STATUS_FILE_TOO_LARGE, tests/winmodel checks it). Under Wine 8 a
-	 * ReadFile of 1 GiB + 1 is answered correctly (ERROR_FILE_TOO_LARGE; the driver refuses
-	 * before touching the buffer), but winedevice.exe, which allocated that buffer, exits a
-	 * few seconds later with no exception reported, taking the driver with it (seen on the
-	 * buffered device alone, with the client idle after the call). */
+	/* Over 1 GiB: the driver refuses before touching a byte. A read only: a write would
+	 * send 1 GiB through wineserver; the client's pages are committed only when touched. */
+	huge = VirtualAlloc(NULL, (1u << 30) + 4096, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+	if (ok(huge != NULL, "%s: 1 GiB + 4 KiB of address space", dev)) {
+		is_int(rw_read(h, huge, (1u << 30) + 1, &n), ERROR_FILE_TOO_LARGE,
+		       "%s ReadFile of 1 GiB + 1: E2BIG -> STATUS_FILE_TOO_LARGE", dev);
+		is_int(n, 0, "... no count");
+		is_int(huge[0] + huge[1u << 30], 0, "... nothing written into the buffer");
+		VirtualFree(huge, 0, MEM_RELEASE);
+	}
 	ok(rw_last(h).bytes == 5u << 20,
 	   "%s: RW_LAST still the 5 MiB read: no refused request was recorded", dev);
 	CloseHandle(h);
