@@ -110,16 +110,19 @@ static void one_size(struct wm_process *p, HANDLE h, bool direct, uint8_t *mem, 
 	free(want);
 }
 
-static void sizes(PCWSTR dev, bool direct, bool debug)
+static void sizes(PCWSTR dev, bool direct, bool debug, bool wow64)
 {
 	static const ULONG lens[] = { 0, 1, 4095, 4096, 4097, 3 * 4096 - 13, 5u << 20 };
-	struct wm_process *a = wm_process_create("a.exe", false);
+	struct wm_process *a = wm_process_create(wow64 ? "a32.exe" : "a.exe", wow64);
 	uint8_t *mem;
 	HANDLE h;
 	size_t i;
 
 	a->debug_privilege = debug;
 	mem = wm_user_alloc(a, (5u << 20) + 2 * 4096, WM_RW);
+	if (wow64)
+		CHECK((uintptr_t)mem + (5u << 20) + 2 * 4096 <= 1ull << 32,
+		      "a WOW64 process's buffer at %p is below 4 GiB", (void *)mem);
 	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
 	h = open_dev(a, dev);
 	CHECK_EQ(rw_last(a, h).mode, 0, "RW_LAST before any transfer: none");
@@ -132,17 +135,24 @@ static void sizes(PCWSTR dev, bool direct, bool debug)
 
 static void buffered_sizes(void)
 {
-	sizes(DEV_BUFFERED, false, false);
+	sizes(DEV_BUFFERED, false, false, false);
 }
 
 static void direct_sizes(void)
 {
-	sizes(DEV_DIRECT, true, false);
+	sizes(DEV_DIRECT, true, false, false);
 }
 
 static void direct_sizes_pfns(void)
 {
-	sizes(DEV_DIRECT, true, true);
+	sizes(DEV_DIRECT, true, true, false);
+}
+
+/* A 32-bit process: its buffers below 4 GiB, nothing pointer-sized in the requests. */
+static void wow64_sizes(void)
+{
+	sizes(DEV_BUFFERED, false, false, true);
+	sizes(DEV_DIRECT, true, true, true);
 }
 
 /* Zero bytes: neither buffer nor MDL comes with the request; the driver still answers. */
@@ -512,6 +522,7 @@ const struct wt_scenario wt_rw[] = {
 	{ "rw: buffered write/read 0..5 MiB", buffered_sizes },
 	{ "rw: direct write/read 0..5 MiB", direct_sizes },
 	{ "rw: direct with SeDebugPrivilege: PFNs of the caller's pages", direct_sizes_pfns },
+	{ "rw: a WOW64 process, both devices", wow64_sizes },
 	{ "rw: zero length, no buffer", zero_length },
 	{ "rw: over 1 GiB is STATUS_FILE_TOO_LARGE", too_large },
 	{ "rw: unmapped buffers fail in the probe, driver not called", unmapped },
