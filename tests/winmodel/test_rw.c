@@ -46,8 +46,8 @@ static uint64_t pattern_sum(size_t len)
 }
 
 /* What RW_LAST must say after a successful call of @len bytes at @buf on @direct's device. */
-static void check_last(struct wm_process *p, HANDLE h, bool direct, bool write,
-		       const uint8_t *buf, ULONG len, uint64_t sum)
+static void check_last(struct wm_process *p, HANDLE h, bool direct, bool write, const uint8_t *buf,
+		       ULONG len, uint64_t sum)
 {
 	struct kumem_rw_last l = rw_last(p, h);
 	uint64_t span = len ? ADDRESS_AND_SIZE_TO_SPAN_PAGES(buf, len) : 0;
@@ -208,7 +208,8 @@ static void too_large(void)
 		CHECK_EQ(info, RW_MAX, "Information");
 		mem[len - 1] = 0x77;
 		info = 5;
-		CHECK_EQ(wm_write(a, h, mem, len, &info), STATUS_FILE_TOO_LARGE, "write over 1 GiB");
+		CHECK_EQ(wm_write(a, h, mem, len, &info), STATUS_FILE_TOO_LARGE,
+			 "write over 1 GiB");
 		CHECK_EQ(info, 0, "Information 0 on failure");
 		info = 5;
 		CHECK_EQ(wm_read(a, h, mem, len, &info), STATUS_FILE_TOO_LARGE, "read over 1 GiB");
@@ -303,7 +304,8 @@ static void read_only(void)
 	wt_nothing_held();
 
 	/* copy-on-write: the write probe gives the process its own page, the read lands there */
-	CHECK_EQ(wm_read(a, hd, cow + 100, 4096, &info), 0, "direct read into copy-on-write memory");
+	CHECK_EQ(wm_read(a, hd, cow + 100, 4096, &info), 0,
+		 "direct read into copy-on-write memory");
 	CHECK(wm_user_pfn(a, cow) != shared, "the process has a private copy of the page");
 	kumem_pattern_fill(want, 0, 4096);
 	CHECK_EQ(memcmp(cow + 100, want, 4096), 0, "the process sees the pattern");
@@ -341,8 +343,7 @@ static void devices(void)
 	wm_close(a, h);
 	for (i = 0; i < 2; i++) {
 		creates = wm_io_dispatched(IRP_MJ_CREATE);
-		CHECK(!wm_open_device(u, devs[i], &st), "a non-administrator opened %ls",
-		      devs[i]);
+		CHECK(!wm_open_device(u, devs[i], &st), "a non-administrator opened %ls", devs[i]);
 		CHECK_EQ(st, STATUS_ACCESS_DENIED, "refused by the driver's IRP_MJ_CREATE");
 		h = open_dev(a, devs[i]);
 		CHECK_EQ(wm_io_dispatched(IRP_MJ_CREATE), creates + 2, "both went to the driver");
@@ -489,8 +490,9 @@ static void every_step(PCWSTR dev, bool write, int want_steps)
 		      WTERMSIG(status));
 		if (WEXITSTATUS(status) == 42)
 			break;
-		CHECK(WEXITSTATUS(status) == 0, "fallible call %d: exit %d (bugcheck or check above)",
-		      n, WEXITSTATUS(status));
+		CHECK(WEXITSTATUS(status) == 0,
+		      "fallible call %d: exit %d (bugcheck or check above)", n,
+		      WEXITSTATUS(status));
 	}
 	/* the path's fallible calls, counted: a change in rw.c shows here */
 	CHECK_EQ(n - 1, want_steps, "fallible calls on the path");

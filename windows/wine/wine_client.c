@@ -374,7 +374,8 @@ static void rw_one(HANDLE h, bool direct, uint8_t *mem, DWORD len)
 	is_int(n, len, "... wrote %lu", (unsigned long)len);
 	l = rw_last(h);
 	ok(l.mode == (direct ? KUMEM_RW_DIRECT : KUMEM_RW_BUFFERED) && l.op == KUMEM_RW_OP_WRITE &&
-		   l.bytes == len && l.sum == kumem_checksum(buf, len) && l.segments == (len ? 1 : 0),
+		   l.bytes == len && l.sum == kumem_checksum(buf, len) &&
+		   l.segments == (len ? 1 : 0),
 	   "... RW_LAST: mode, write, %lu bytes, the user-space checksum", (unsigned long)len);
 	if (direct && len) {
 		/* Wine's MDL: its heap copy, mapped by Wine's own flag, never locked */
