@@ -116,11 +116,15 @@ static int run_col(const struct setup_op *op, enum setup_col col, uint64_t *mid)
 static void put_per_page(const struct bench_series *s, uint64_t pages)
 {
 	struct bench_stat st;
+	char b[3][16], cell[64];
 
-	if (bench_series_stat(s, &st))
-		printf(" %9.0f (%5.0f..%-6.0f)", st.median / pages, st.min / pages, st.max / pages);
-	else
+	if (bench_series_stat(s, &st)) {
+		snprintf(cell, sizeof(cell), "%s (%s..%s)", bench_si(st.median / pages, b[0], 16),
+			 bench_si(st.min / pages, b[1], 16), bench_si(st.max / pages, b[2], 16));
+		printf(" %24s", cell);
+	} else {
 		printf(" %24s", "-");
+	}
 }
 
 /* CSV rows of one column in ns per page. */
