@@ -8,6 +8,8 @@
 #   make test-repeat N=5   the guest suite N times per kernel, failures counted per test
 #   make test-debug the guest suite on the KASAN + lockdep + kmemleak debug kernel
 #   make unit-test | guest-test | guest-test-rt | windows-check | bench | format | clean
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer over core/ (a short run is part of unit-test)
+#   make fuzz-guest SECONDS=600   the guest fuzzer for that long (docs/testing.md)
 #
 # The guest kernels come from Debian's archive into a cache (scripts/kernel-cache,
 # kernels.conf); nothing is installed into the host's /boot. KERNEL= picks the kernel of
@@ -28,6 +30,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS_LIB)
 CORE_SRC := core/mdl.c core/validate.c core/checksum.c core/ring.c core/ring_ops.c \
 	    core/evring.c
 LIB_SRC  := lib/kumem.c lib/kumem_sys_linux.c lib/kumem_rings.c lib/kumem_events_linux.c \
+	    lib/kumem_rw.c \
 	    $(CORE_SRC)
 TOOL_SRC := $(wildcard tools/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -54,7 +57,8 @@ N ?= 5
 
 .PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check bench \
 	clean guest-bins test-repeat test-debug install uninstall install-check check-style \
-	modules_install dkms-tree dkms-install install-system uninstall-system guest-packaging
+	modules_install dkms-tree dkms-install install-system uninstall-system guest-packaging \
+	fuzz fuzz-bins fuzz-guest
 
 all: lib cli module
 
@@ -221,8 +225,38 @@ $(BUILD)/unit-tsan/%: tests/unit/%.c $(CORE_SRC) $(wildcard core/*.h include/kum
 
 unit-tsan: $(TSAN_BINS)
 
-unit-test: deps $(UNIT_BINS) $(TSAN_BINS)
+# libkumem's own code under the same sanitizers (the other unit tests link core/ only).
+$(BUILD)/unit/test_lib: tests/unit/test_lib.c $(LIB_SRC) $(wildcard core/*.h include/kumem/*.h lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g $(SAN) $(CPPFLAGS_LIB) $< $(LIB_SRC) -lcmocka -lpthread -o $@
+
+unit-test: deps $(UNIT_BINS) $(TSAN_BINS) fuzz-bins
 	@sh scripts/run-unit $(UNIT_BINS) $(TSAN_BINS)
+	@$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
+
+# ---- libFuzzer over core/ (clang; ASan + UBSan) -------------------------------------------
+# make fuzz [FUZZ_SECONDS=60]: each target replays its committed corpus (tests/fuzz/corpus/),
+# then mutates for FUZZ_SECONDS; new inputs go to build/fuzz/new-<target>/ (copy the useful
+# ones into the corpus). `make unit-test` runs it for FUZZ_SHORT_SECONDS each.
+FUZZ_TARGETS := validate ring evring
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 5
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(CORE_SRC) $(wildcard core/*.h include/kumem/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(CPPFLAGS_LIB) -Icore $< $(CORE_SRC) -o $@
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: deps fuzz-bins
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/new-$$t; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(BUILD)/fuzz/new-$$t tests/fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1 || \
+			{ tail -n 30 $(BUILD)/fuzz/$$t.log; echo "fuzz: $$t FAILED (log: $(BUILD)/fuzz/$$t.log)"; exit 1; }; \
+		echo "fuzz: $$t ok, $$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz/$$t.log) runs in $(FUZZ_SECONDS) s"; \
+	done
 
 # ---- guest (QEMU) --------------------------------------------------------------------------
 
@@ -247,6 +281,18 @@ guest-bins: $(GUEST_BINS) $(GUEST_KUMEM)
 # One line per kernel and a total; KERNELS= for a subset.
 guest-test: deps guest-bins
 	@bash scripts/guest-matrix
+
+# The guest fuzzer (tests/guest/t_fuzz.c) for SECONDS on KERNEL, beside the suite, which runs
+# it briefly too: make fuzz-guest SECONDS=600 [FUZZ_SEED=n] [KERNEL=debug].
+SECONDS ?= 300
+FUZZ_SEED ?= $(shell date +%s)
+fuzz-guest: deps guest-bins
+	@mkdir -p $(BUILD)/fuzz-guest
+	@printf '#!/bin/sh\nexec /tests/t_fuzz --seconds %s --seed %s --workers 4\n' $(SECONDS) \
+		$(FUZZ_SEED) >$(BUILD)/fuzz-guest/fuzz_long && chmod +x $(BUILD)/fuzz-guest/fuzz_long
+	@$(MAKE) module
+	GUEST_EXTRA=$(BUILD)/fuzz-guest GUEST_PROG_TIMEOUT=$$(($(SECONDS) + 300)) \
+		GUEST_TIMEOUT=$$(($(SECONDS) + 1500)) bash scripts/guest-run --test
 
 test-repeat: deps guest-bins
 	@bash scripts/guest-matrix --repeat $(N)
@@ -277,7 +323,7 @@ windows windows-check: deps
 
 # The guest tests on Debian's PREEMPT_RT kernels only (spinlocks sleep there, timing differs).
 guest-test-rt: deps guest-bins
-	@KERNELS="6.1-rt" bash scripts/guest-matrix
+	@KERNELS="6.1-rt 6.12-rt" bash scripts/guest-matrix
 
 test: deps
 	$(MAKE) unit-test

@@ -129,3 +129,24 @@ uint64_t kumem_checksum(const void *data, size_t len)
 	kumem_csum_update(&c, data, len);
 	return kumem_csum_final(&c);
 }
+
+void kumem_pattern_fill(void *dst_, uint64_t pos, size_t len)
+{
+	uint8_t *dst = dst_;
+
+	/* byte by byte up to a word boundary of the stream, then whole words, then the tail */
+	while (len && (pos & 7)) {
+		*dst++ = kumem_pattern_byte(pos++);
+		len--;
+	}
+	while (len >= 8) {
+		uint64_t word = ((pos >> 3) + 1) * 0x9e3779b97f4a7c15ull;
+
+		kumem_os_memcpy(dst, &word, sizeof(word)); /* little-endian, as load64() */
+		dst += 8;
+		pos += 8;
+		len -= 8;
+	}
+	while (len--)
+		*dst++ = kumem_pattern_byte(pos++);
+}

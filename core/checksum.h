@@ -31,4 +31,20 @@ uint64_t kumem_csum_final(const struct kumem_csum *c);
 /* One shot: init + update + final. */
 uint64_t kumem_checksum(const void *data, size_t len);
 
+/*
+ * The bytes a driver produces for read(): byte @pos of an endless stream. Eight bytes at a
+ * time are one multiply (word pos / 8, little-endian), so producing costs about what copying
+ * does. The constant is odd, so no two words of the stream are equal: a chunk placed at the
+ * wrong offset shows.
+ */
+static inline uint8_t kumem_pattern_byte(uint64_t pos)
+{
+	uint64_t word = ((pos >> 3) + 1) * 0x9e3779b97f4a7c15ull;
+
+	return (uint8_t)(word >> ((pos & 7) * 8));
+}
+
+/* Bytes @pos .. @pos + @len - 1 of that stream into @dst. */
+void kumem_pattern_fill(void *dst, uint64_t pos, size_t len);
+
 #endif

@@ -15,11 +15,102 @@ static inline bool sqe_fields_ok(const struct kumem_sqe *e)
 	return e->op == KUMEM_OP_FILL ? e->value <= 0xff : e->value == 0;
 }
 
-void kumem_ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c,
-			const struct kumem_region_ops *ops, void *ctx)
+/*
+ * The state of one call of kumem_ring_service() (or of one lone kumem_ring_execute()):
+ * bytes worked on since the driver's yield() last ran, bytes in the whole batch, and whether
+ * yield() asked to stop.
+ */
+struct ring_budget {
+	const struct kumem_region_ops *ops;
+	void *ctx;
+	uint64_t since_yield;
+	uint64_t batch;
+	bool stop;
+};
+
+/*
+ * Account for @n bytes just worked on; once a chunk's worth has gone by, let the driver
+ * reschedule and ask whether to stop. Returns true once stopping was asked for.
+ */
+static bool budget_step(struct ring_budget *b, uint64_t n)
 {
+	b->since_yield += n;
+	b->batch += n;
+	if (b->since_yield >= KUMEM_RING_CHUNK_BYTES) {
+		b->since_yield = 0;
+		if (b->ops->yield && b->ops->yield(b->ctx))
+			b->stop = true;
+	}
+	return b->stop;
+}
+
+static size_t chunk_of(uint64_t left)
+{
+	return (size_t)(left < KUMEM_RING_CHUNK_BYTES ? left : KUMEM_RING_CHUNK_BYTES);
+}
+
+/* Each op below works in chunks and gives up with -KUMEM_EINTR if told to stop midway. */
+static int op_fill(uint8_t *p, uint8_t value, uint64_t len, struct ring_budget *b)
+{
+	while (len) {
+		size_t n = chunk_of(len);
+
+		kumem_os_memset(p, value, n);
+		p += n;
+		len -= n;
+		if (budget_step(b, n) && len)
+			return -KUMEM_EINTR;
+	}
+	return 0;
+}
+
+static int op_checksum(const uint8_t *p, uint64_t len, uint64_t *sum, struct ring_budget *b)
+{
+	struct kumem_csum c;
+
+	/* the streaming hash equals the one-shot hash however the input is cut */
+	kumem_csum_init(&c);
+	while (len) {
+		size_t n = chunk_of(len);
+
+		kumem_csum_update(&c, p, n);
+		p += n;
+		len -= n;
+		if (budget_step(b, n) && len)
+			return -KUMEM_EINTR;
+	}
+	*sum = kumem_csum_final(&c);
+	return 0;
+}
+
+/*
+ * memmove in chunks. When the destination starts inside the source, the chunks go from the
+ * end backwards, so no chunk overwrites source bytes a later chunk still has to read.
+ */
+static int op_copy(uint8_t *dst, const uint8_t *src, uint64_t len, struct ring_budget *b)
+{
+	bool backwards = dst > src && dst < src + len;
+	uint64_t left = len;
+
+	while (left) {
+		size_t n = chunk_of(left);
+		uint64_t at = backwards ? left - n : len - left;
+
+		kumem_os_memmove(dst + at, src + at, n);
+		left -= n;
+		if (budget_step(b, n) && left)
+			return -KUMEM_EINTR;
+	}
+	return 0;
+}
+
+static void ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c, struct ring_budget *b)
+{
+	const struct kumem_region_ops *ops = b->ops;
+	void *ctx = b->ctx;
 	struct kumem_ring_mem src, dst;
 	bool have_src = false, have_dst = false;
+	uint64_t sum = 0;
 	int err = 0;
 
 	c->value = 0;
@@ -45,10 +136,11 @@ void kumem_ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c,
 		if (!src.writable)
 			err = -KUMEM_EACCES;
 		else
-			kumem_os_memset(src.kaddr + e->offset, (int)e->value, (size_t)e->len);
+			err = op_fill(src.kaddr + e->offset, (uint8_t)e->value, e->len, b);
 		break;
 	case KUMEM_OP_CHECKSUM:
-		c->value = kumem_checksum(src.kaddr + e->offset, (size_t)e->len);
+		err = op_checksum(src.kaddr + e->offset, e->len, &sum, b);
+		c->value = sum;
 		break;
 	case KUMEM_OP_COPY:
 		err = ops->get(ctx, e->dst_region, &dst);
@@ -59,8 +151,7 @@ void kumem_ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c,
 		if (!err && !dst.writable)
 			err = -KUMEM_EACCES;
 		if (!err)
-			kumem_os_memmove(dst.kaddr + e->dst_offset, src.kaddr + e->offset,
-					 (size_t)e->len);
+			err = op_copy(dst.kaddr + e->dst_offset, src.kaddr + e->offset, e->len, b);
 		break;
 	}
 out:
@@ -71,6 +162,14 @@ out:
 	c->user_data = e->user_data;
 	c->result = err;
 	c->reserved = 0;
+}
+
+void kumem_ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c,
+			const struct kumem_region_ops *ops, void *ctx)
+{
+	struct ring_budget b = { .ops = ops, .ctx = ctx };
+
+	ring_execute(e, c, &b);
 }
 
 /*
@@ -94,6 +193,7 @@ int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t 
 	struct kumem_cqe *cq_slots = (struct kumem_cqe *)cq->slots;
 	uint32_t sq_mask = sq->mask, cq_mask = cq->mask;
 	uint32_t head = sq->mine, tail = cq->mine;
+	struct ring_budget b = { .ops = ops, .ctx = ctx };
 	uint32_t i, n;
 
 	if (ready < 0 || space < 0)
@@ -130,7 +230,12 @@ int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t 
 		} else {
 			const struct kumem_sqe copy = e.sqe;
 
-			kumem_ring_execute(&copy, c, ops, ctx);
+			ring_execute(&copy, c, &b);
+			/* the batch's work is bounded: the rest stays queued for the next call */
+			if (KUMEM_OS_UNLIKELY(b.stop || b.batch >= KUMEM_RING_BATCH_BYTES)) {
+				n = i + 1;
+				break;
+			}
 		}
 	}
 	if (n) {

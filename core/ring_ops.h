@@ -11,10 +11,15 @@
 /*
  * Bounds on the work of one submission and of one batch, the same in both drivers.
  *
- * FILL, CHECKSUM and COPY run in steps of at most KUMEM_RING_CHUNK_BYTES; between two steps
- * the driver's yield() gives the CPU away if needed and says whether to stop (a fatal signal,
- * a thread told to stop). One call of kumem_ring_service() takes no further submission once
- * those it ran have touched KUMEM_RING_BATCH_BYTES; the rest stay queued for the next call.
+ * FILL, CHECKSUM and COPY run in steps of at most KUMEM_RING_CHUNK_BYTES. Whenever a chunk's
+ * worth of bytes has been worked on (within one submission or across several small ones) the
+ * driver's yield() runs: it gives the CPU away if needed and says whether to stop (a fatal
+ * signal, a thread told to stop). A submission stopped midway completes with -KUMEM_EINTR,
+ * its work partly done; the ones after it stay queued. One call of kumem_ring_service() takes
+ * no further submission once those it ran have touched KUMEM_RING_BATCH_BYTES, and returns
+ * how many it consumed; the rest stay queued for the next call (io_uring's enter returns a
+ * short count the same way). A process thus waits at most one chunk for a signal to be
+ * honoured, and holds its ring for at most one batch's worth of work per call.
  */
 #define KUMEM_RING_CHUNK_BYTES (1u << 20)
 #define KUMEM_RING_BATCH_BYTES (64u << 20)
@@ -35,8 +40,8 @@ struct kumem_region_ops {
 	 * Returns the completion's result; may set c->value.
 	 */
 	int (*driver_op)(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c);
-	/* Between two steps of a long operation: reschedule if needed; true: stop now.
-	 * NULL: never stops.
+	/* After every KUMEM_RING_CHUNK_BYTES of work (see above): reschedule if needed; true:
+	 * stop now. May sleep. NULL: never stops (host tests, benchmarks).
 	 */
 	bool (*yield)(void *ctx);
 };

@@ -113,6 +113,9 @@ int kumem_check_ring_create(struct kumem_ring_create *a, uint32_t nr_cpus)
 		return -KUMEM_EINVAL;
 	if (a->flags & KUMEM_RING_SQ_AFF ? a->sq_cpu >= nr_cpus : a->sq_cpu != 0)
 		return -KUMEM_EINVAL;
+	/* a polling thread busy for minutes after each submission is a CPU given away */
+	if (a->idle_us > KUMEM_RING_MAX_IDLE_US)
+		return -KUMEM_EINVAL;
 	if (!a->cq_entries)
 		a->cq_entries = 2 * a->sq_entries;
 	if (!kumem_pow2_ok(a->sq_entries, KUMEM_RING_MAX_ENTRIES) ||

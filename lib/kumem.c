@@ -327,7 +327,12 @@ const char *kumem_strerror(int err)
 	case EINTR:
 		return "interrupted by a signal";
 	case EOPNOTSUPP:
-		return "not supported by this driver";
+		return "not supported by this driver, or memory that cannot be locked for long "
+		       "(file page cache other than shmem/hugetlbfs: use anonymous memory, memfd "
+		       "or tmpfs)";
+	case EAGAIN:
+		return "too many SQPOLL threads (module parameters max_sqpoll_per_user, "
+		       "max_sqpoll_threads): use a ring without SQPOLL, or close one";
 #ifdef EBADFD
 	case EBADFD:
 		return "the driver stopped serving this ring: its shared indices were corrupted";

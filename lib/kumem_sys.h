@@ -41,6 +41,17 @@ void kumem_sys_unmap(void *addr, size_t len);
 /* The buffered / direct transfer baselines, as each system expresses them. */
 int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len, uint64_t *sum);
 
+/*
+ * read()/write() handles (kumem_rw.c): open the device at @path (NULL: the default) in
+ * @mode; move the bytes of @n pieces with one system call (kumem_sys_rw: @n is 1, a plain
+ * read()/write(); kumem_sys_rwv: readv()/writev() where the system has them). Return the
+ * count or a negative errno.
+ */
+struct kumem_iov;
+int kumem_sys_rw_open(const char *path, unsigned mode, unsigned align, kumem_sys_handle *h);
+int64_t kumem_sys_rw(kumem_sys_handle h, bool is_write, const struct kumem_iov *iov, unsigned n);
+int64_t kumem_sys_rwv(kumem_sys_handle h, bool is_write, const struct kumem_iov *iov, unsigned n);
+
 /* A command ring as each system holds it (kumem_rings.c does the rest, portably). */
 struct kumem_sys_ring {
 	kumem_sys_handle dev;

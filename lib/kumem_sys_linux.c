@@ -6,9 +6,17 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <kumem/kumem.h>
 #include "kumem_sys.h"
+
+/* struct kumem_iov is struct iovec: vectored calls pass it straight through. */
+_Static_assert(sizeof(struct kumem_iov) == sizeof(struct iovec), "kumem_iov size");
+_Static_assert(__builtin_offsetof(struct kumem_iov, len) ==
+		       __builtin_offsetof(struct iovec, iov_len),
+	       "kumem_iov layout");
 
 int kumem_sys_open(const char *path, kumem_sys_handle *h)
 {
@@ -60,6 +68,37 @@ int kumem_sys_xfer(kumem_sys_handle h, bool direct, const void *buf, size_t len,
 	if (!err)
 		*sum = x.result;
 	return err;
+}
+
+int kumem_sys_rw_open(const char *path, unsigned mode, unsigned align, kumem_sys_handle *h)
+{
+	struct kumem_rw_mode m = { .mode = mode, .align = align };
+	int err = kumem_sys_open(path, h);
+
+	if (err)
+		return err;
+	err = kumem_sys_ioctl(*h, KUMEM_IOC_RW_MODE, &m, sizeof(m));
+	if (err)
+		kumem_sys_close(*h);
+	return err;
+}
+
+int64_t kumem_sys_rw(kumem_sys_handle h, bool is_write, const struct kumem_iov *iov, unsigned n)
+{
+	ssize_t got;
+
+	if (n != 1)
+		return kumem_sys_rwv(h, is_write, iov, n);
+	got = is_write ? write((int)h, iov->base, iov->len) : read((int)h, iov->base, iov->len);
+	return got < 0 ? -errno : got;
+}
+
+int64_t kumem_sys_rwv(kumem_sys_handle h, bool is_write, const struct kumem_iov *iov, unsigned n)
+{
+	const struct iovec *v = (const struct iovec *)iov;
+	ssize_t got = is_write ? writev((int)h, v, (int)n) : readv((int)h, v, (int)n);
+
+	return got < 0 ? -errno : got;
 }
 
 static int ring_map(int fd, const struct kumem_ring_create *a, struct kumem_sys_ring *out)

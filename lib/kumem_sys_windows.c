@@ -6,6 +6,7 @@
  */
 #include <windows.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <kumem/kumem.h>
@@ -116,6 +117,59 @@ static int dev_ioctl(HANDLE h, DWORD code, void *in, DWORD in_len, void *out, DW
 	}
 	CloseHandle(ov.hEvent);
 	return e ? errno_from_win32(e) : 0;
+}
+
+/*
+ * The read/write devices are separate device objects, one per transfer type, as the seed's
+ * flags are per device: \\.\kumem-buffered (DO_BUFFERED_IO), \\.\kumem-direct
+ * (DO_DIRECT_IO). KUMEM_DEVICE=<path> names <path>-buffered and <path>-direct.
+ */
+int kumem_sys_rw_open(const char *path, unsigned mode, unsigned align, kumem_sys_handle *h)
+{
+	const char *suffix = mode == KUMEM_RW_DIRECT ? "-direct" : "-buffered";
+	char name[260];
+	int n;
+
+	if (align)
+		return -EINVAL; /* the I/O manager applies no alignment rule to these devices */
+	n = snprintf(name, sizeof(name), "%s%s", path ? path : "\\\\.\\kumem", suffix);
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return -EINVAL;
+	return kumem_sys_open(name, h);
+}
+
+int64_t kumem_sys_rw(kumem_sys_handle h, bool is_write, const struct kumem_iov *iov, unsigned n)
+{
+	OVERLAPPED ov = { 0 };
+	DWORD got = 0, e = 0;
+	BOOL done;
+
+	if (n != 1)
+		return kumem_sys_rwv(h, is_write, iov, n);
+	if (iov->len > 0xffffffffu)
+		return -E2BIG; /* ReadFile/WriteFile take a DWORD */
+	ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (!ov.hEvent)
+		return -ENOMEM;
+	done = is_write ? WriteFile((HANDLE)h, iov->base, (DWORD)iov->len, &got, &ov)
+			: ReadFile((HANDLE)h, iov->base, (DWORD)iov->len, &got, &ov);
+	if (!done) {
+		e = GetLastError();
+		if (e == ERROR_IO_PENDING)
+			e = GetOverlappedResult((HANDLE)h, &ov, &got, TRUE) ? 0 : GetLastError();
+	}
+	CloseHandle(ov.hEvent);
+	return e ? errno_from_win32(e) : (int64_t)got;
+}
+
+/* ReadFileScatter/WriteFileGather serve files opened without buffering, not devices. */
+int64_t kumem_sys_rwv(kumem_sys_handle h, bool is_write, const struct kumem_iov *iov, unsigned n)
+{
+	(void)h;
+	(void)is_write;
+	(void)iov;
+	(void)n;
+	return -EOPNOTSUPP;
 }
 
 int kumem_sys_ioctl(kumem_sys_handle h, unsigned long code, void *arg, size_t size)

@@ -10,6 +10,8 @@
 #include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/uio.h>
+#include <linux/hrtimer.h>
 
 /* 6.3 made vma->vm_flags read-only and added vm_flags_set()/vm_flags_clear(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
@@ -50,5 +52,74 @@ static inline long kumem_pin_user_pages(unsigned long start, unsigned long nr_pa
 {
 	return pin_user_pages_fast(start, (int)nr_pages, gup_flags, pages);
 }
+
+/*
+ * Pin the user pages behind the next part of @iter for a short while (one read()/write()):
+ * at most @maxpages pages and @maxsize bytes, from the current segment only. Returns the bytes
+ * covered (the iterator is advanced by that much), *@offset0 = the first byte's offset in
+ * pages[0], or a negative errno. The pages are pinned (FOLL_PIN; FOLL_WRITE when the kernel
+ * writes them, i.e. @iter is a read()'s destination); unpin_user_pages*() releases them.
+ * User-backed iterators only (iovec or ubuf): the caller checks user_backed_iter().
+ *
+ * 6.3 added iov_iter_extract_pages(), which does exactly this. Before, iov_iter_get_pages2()
+ * takes references rather than pins (wrong for writing into pages: a reference does not
+ * hold off fork()'s copy-on-write), so kumem walks the segment itself and calls
+ * pin_user_pages_fast(). Keyed on the version: 6.1 (matrix) builds the second branch, 6.12
+ * and 7.2 the first.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline ssize_t kumem_iter_pin_pages(struct iov_iter *iter, struct page **pages,
+					   size_t maxsize, unsigned int maxpages, size_t *offset0)
+{
+	return iov_iter_extract_pages(iter, &pages, maxsize, maxpages, 0, offset0);
+}
+#else
+static inline ssize_t kumem_iter_pin_pages(struct iov_iter *iter, struct page **pages,
+					   size_t maxsize, unsigned int maxpages, size_t *offset0)
+{
+	unsigned int gup_flags = iov_iter_rw(iter) == WRITE ? 0 : FOLL_WRITE;
+	unsigned long addr, npages;
+	size_t len, off, bytes;
+	long got;
+
+	if (iter_is_ubuf(iter)) {
+		addr = (unsigned long)iter->ubuf + iter->iov_offset;
+		len = iter->count;
+	} else {
+		const struct iovec *iov = iter->iov;
+		size_t skip = iter->iov_offset;
+
+		/* count > 0, so a segment with bytes left comes before the end */
+		while (skip >= iov->iov_len) {
+			skip = 0;
+			iov++;
+		}
+		addr = (unsigned long)iov->iov_base + skip;
+		len = min(iter->count, iov->iov_len - skip);
+	}
+	len = min(len, maxsize);
+	off = offset_in_page(addr);
+	npages = min_t(unsigned long, DIV_ROUND_UP(off + len, PAGE_SIZE), maxpages);
+	got = pin_user_pages_fast(addr - off, (int)npages, gup_flags, pages);
+	if (got <= 0)
+		return got ? got : -EFAULT;
+	bytes = min(len, ((size_t)got << PAGE_SHIFT) - off);
+	iov_iter_advance(iter, bytes);
+	*offset0 = off;
+	return bytes;
+}
+#endif
+
+/* 6.13 added hrtimer_setup() (init and callback in one call); later kernels dropped hrtimer_init(). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+static inline void kumem_hrtimer_setup(struct hrtimer *t, enum hrtimer_restart (*fn)(struct hrtimer *),
+				       clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(t, clock, mode);
+	t->function = fn;
+}
+#else
+#define kumem_hrtimer_setup(t, fn, clock, mode) hrtimer_setup((t), (fn), (clock), (mode))
+#endif
 
 #endif

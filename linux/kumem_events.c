@@ -22,6 +22,7 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -47,8 +48,14 @@ struct kumem_events {
 	struct kumem_ev_consumer_page *cons;
 	struct kumem_ev_producer_page *prod;
 	struct kumem_evring ev; /* the producer's view */
-	spinlock_t lock;	/* serialises reserves (producers may be in IRQ context) */
+	/*
+	 * Serialises reserves. Raw: producers may be in hard interrupt context, where a
+	 * spinlock_t (a sleeping lock on PREEMPT_RT) may not be taken.
+	 */
+	raw_spinlock_t lock;
 	wait_queue_head_t wait;
+	/* commit's wake-up, deferred: wake_up() takes the queue's spinlock_t */
+	struct irq_work wake_work;
 	struct mutex gen_lock; /* generator and read() state */
 	struct task_struct *gen;
 	struct kumem_events_gen gen_args;
@@ -64,11 +71,11 @@ static int events_reserve(struct kumem_events *e, u32 len, void **payload, u64 *
 	unsigned long irqflags;
 	int err;
 
-	spin_lock_irqsave(&e->lock, irqflags);
+	raw_spin_lock_irqsave(&e->lock, irqflags);
 	err = kumem_ev_reserve(&e->ev, len, payload, pos);
 	if (err == -ENOSPC && count_drop)
 		WRITE_ONCE(e->prod->dropped, e->prod->dropped + 1);
-	spin_unlock_irqrestore(&e->lock, irqflags);
+	raw_spin_unlock_irqrestore(&e->lock, irqflags);
 	return err;
 }
 
@@ -78,10 +85,22 @@ int kumem_events_reserve(struct kumem_events *e, u32 len, void **payload, u64 *p
 }
 EXPORT_SYMBOL_GPL(kumem_events_reserve);
 
+static void events_wake(struct irq_work *w)
+{
+	struct kumem_events *e = container_of(w, struct kumem_events, wake_work);
+
+	wake_up_interruptible(&e->wait);
+}
+
+/*
+ * Any context, hard interrupts included, on every preemption model: the wake-up goes through
+ * irq_work (a hard interrupt on !RT, a per-CPU thread on PREEMPT_RT), queued only when the
+ * consumer had caught up with this record.
+ */
 void kumem_events_commit(struct kumem_events *e, u64 pos, bool discard)
 {
 	if (kumem_ev_commit(&e->ev, pos, discard))
-		wake_up_interruptible(&e->wait);
+		irq_work_queue(&e->wake_work);
 }
 EXPORT_SYMBOL_GPL(kumem_events_commit);
 
@@ -137,6 +156,9 @@ static void gen_fill(void *p, u32 len, u64 seq)
 }
 
 #define KUMEM_GEN_BATCH 32
+/* An unpaced generator facing a full stream waits from 20 us, doubling up to 10 ms. */
+#define KUMEM_GEN_MIN_WAIT_US 20ul
+#define KUMEM_GEN_MAX_WAIT_US 10000ul
 
 /*
  * Reserve up to @max records under one hold of the lock (as fast as possible: the generator
@@ -149,7 +171,7 @@ static int gen_reserve_batch(struct kumem_events *e, u32 len, unsigned int max, 
 	unsigned int n = 0;
 	int err = 0;
 
-	spin_lock_irqsave(&e->lock, irqflags);
+	raw_spin_lock_irqsave(&e->lock, irqflags);
 	while (n < max) {
 		err = kumem_ev_reserve(&e->ev, len, &p[n], &pos[n]);
 		if (err)
@@ -157,7 +179,7 @@ static int gen_reserve_batch(struct kumem_events *e, u32 len, unsigned int max, 
 		n++;
 	}
 	*end = e->ev.pos;
-	spin_unlock_irqrestore(&e->lock, irqflags);
+	raw_spin_unlock_irqrestore(&e->lock, irqflags);
 	return err == -EINVAL ? -EINVAL : (int)n;
 }
 
@@ -168,6 +190,7 @@ static int kumem_events_gen_thread(void *data)
 	u64 start = ktime_get_ns(), seq = 0;
 	void *p[KUMEM_GEN_BATCH];
 	u64 pos[KUMEM_GEN_BATCH];
+	unsigned long backoff_us = KUMEM_GEN_MIN_WAIT_US;
 
 	while (seq < g.count && !kthread_should_stop()) {
 		unsigned int want, i;
@@ -194,12 +217,16 @@ static int kumem_events_gen_thread(void *data)
 			n = gen_reserve_batch(e, g.record_len, want, p, pos, &end);
 			if (n == 0) {
 				/*
-				 * sleep, not spin: a consumer that stopped reading must not
-				 * cost a CPU
+				 * Full. The consumer frees space without a system call, so
+				 * nothing wakes us: sleep, longer each time it stays full, so
+				 * that one that stopped reading costs at most ~100 wake-ups a
+				 * second rather than 10000-50000.
 				 */
-				usleep_range(20, 100);
+				usleep_range(backoff_us, 2 * backoff_us);
+				backoff_us = min(2 * backoff_us, KUMEM_GEN_MAX_WAIT_US);
 				continue;
 			}
+			backoff_us = KUMEM_GEN_MIN_WAIT_US;
 		}
 		if (n < 0) {
 			WRITE_ONCE(e->prod->flags, KUMEM_RING_DEAD);
@@ -335,8 +362,9 @@ static int kumem_events_release(struct inode *inode, struct file *file)
 	struct kumem_events *e = file->private_data;
 
 	gen_stop(e);
+	irq_work_sync(&e->wake_work); /* a last commit's wake-up may still be queued */
 	vunmap(e->vaddr);
-	kfree(e->map_pages);
+	kvfree(e->map_pages);
 	kumem_region_put(e->mem);
 	kvfree(e->scratch);
 	kfree(e);
@@ -380,7 +408,8 @@ long kumem_ioctl_events_create(void __user *uarg)
 		err = PTR_ERR(e->mem);
 		goto err_events;
 	}
-	e->map_pages = kmalloc_array(2 + 2 * n, sizeof(*e->map_pages), GFP_KERNEL_ACCOUNT);
+	/* up to 2 + 2 * 64 Ki entries: 1 MiB, so not one physically contiguous kmalloc */
+	e->map_pages = kvmalloc_array(2 + 2 * n, sizeof(*e->map_pages), GFP_KERNEL_ACCOUNT);
 	if (!e->map_pages) {
 		err = -ENOMEM;
 		goto err_mem;
@@ -400,8 +429,9 @@ long kumem_ioctl_events_create(void __user *uarg)
 	e->prod = e->vaddr + PAGE_SIZE;
 	kumem_ev_attach(&e->ev, &e->cons->consumer_pos, &e->prod->producer_pos,
 			e->vaddr + 2 * PAGE_SIZE, a.data_bytes, true);
-	spin_lock_init(&e->lock);
+	raw_spin_lock_init(&e->lock);
 	init_waitqueue_head(&e->wait);
+	init_irq_work(&e->wake_work, events_wake);
 	mutex_init(&e->gen_lock);
 
 	a.map_len = (2 + 2 * n) << PAGE_SHIFT;
@@ -413,7 +443,7 @@ long kumem_ioctl_events_create(void __user *uarg)
 	/* no file was made: undo by hand */
 	vunmap(e->vaddr);
 err_pages:
-	kfree(e->map_pages);
+	kvfree(e->map_pages);
 err_mem:
 	kumem_region_put(e->mem);
 err_events:

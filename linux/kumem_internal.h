@@ -7,6 +7,7 @@
 #include <linux/xarray.h>
 #include <linux/atomic.h>
 #include <linux/mm_types.h>
+#include <linux/spinlock.h>
 
 #include "kumem_kernel.h"
 #include "../core/mdl.h"
@@ -33,7 +34,14 @@ struct kumem_region {
 	void *vaddr;	     /* kernel mapping of the first page */
 	struct kumem_charge charge;
 	atomic_t user_maps; /* live vmas (method 2) */
-	u64 user_va;	    /* start of the first user mapping, for the MDL view */
+};
+
+/* read()/write() on a file (kumem_rw.c): the mode it chose and what its last call did. */
+struct kumem_rw_state {
+	spinlock_t lock;	   /* mode, align, last */
+	u32 mode;		   /* KUMEM_RW_*, read once at the start of a call */
+	u32 align;		   /* direct: every iovec's address and length, or 0 */
+	struct kumem_rw_last last; /* for KUMEM_IOC_RW_LAST */
 };
 
 /* Per open file. */
@@ -42,6 +50,7 @@ struct kumem_file {
 	u32 next_id;	       /* xa_alloc_cyclic cursor */
 	atomic_t nregions;
 	atomic64_t bytes;
+	struct kumem_rw_state rw;
 };
 
 /* Module-wide counters (kumem_main.c), reported by KUMEM_IOC_STATS and debugfs. */
@@ -51,6 +60,7 @@ struct kumem_counters {
 	atomic64_t pinned_pages;
 	atomic64_t allocated_pages;
 	atomic64_t user_mappings;
+	atomic64_t io_pinned_pages; /* pinned by direct read()/write() calls in progress */
 };
 
 extern struct kumem_counters kumem_counters;
@@ -67,6 +77,7 @@ void kumem_limits_get(struct kumem_limits *lim);
 struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args);
 struct kumem_region *kumem_region_alloc_args(const struct kumem_alloc_args *args);
 u64 kumem_region_descriptor_bytes(const struct kumem_region *r);
+u64 kumem_region_user_va(struct kumem_region *r);
 int kumem_map_pages(struct vm_area_struct *vma, struct page **pages, unsigned long n,
 		    bool writable);
 extern const struct vm_operations_struct kumem_fixed_vm_ops;
@@ -79,6 +90,13 @@ long kumem_ioctl_events_create(void __user *uarg);
 long kumem_ioctl_describe(struct kumem_file *kf, void __user *uarg);
 long kumem_ioctl_kernel_op(struct kumem_file *kf, void __user *uarg, bool is_fill);
 long kumem_ioctl_xfer(void __user *uarg, bool direct);
+
+/* kumem_rw.c: read()/write() in buffered or direct mode (the seed's DO_*_IO flags) */
+void kumem_rw_init(struct kumem_file *kf);
+long kumem_ioctl_rw_mode(struct kumem_file *kf, void __user *uarg);
+long kumem_ioctl_rw_last(struct kumem_file *kf, void __user *uarg);
+ssize_t kumem_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t kumem_write_iter(struct kiocb *iocb, struct iov_iter *from);
 
 /* kumem_main.c */
 bool kumem_is_dev_file(const struct file *f);

@@ -3,7 +3,8 @@
  * kumem's kernel-side API, for other drivers that want the same shared regions for their own
  * data. The module exports these symbols (GPL); see docs/kernel-api.md for a worked example.
  *
- * A region is reference counted. Everything here may sleep; call from process context.
+ * A region is reference counted. Everything here may sleep and is for process context, except
+ * the event stream producer calls (see there).
  */
 #ifndef KUMEM_KERNEL_H
 #define KUMEM_KERNEL_H
@@ -36,9 +37,12 @@ u64 kumem_region_size(const struct kumem_region *r);
 /*
  * Map a method 2 region into @vma from a driver's own .mmap handler. The vma must be
  * MAP_SHARED and exactly the region's size (whole pages); it may not ask for more access than
- * the region's flags allow. The mapping holds a reference of its own.
+ * the region's flags allow. The mapping holds a reference of its own, which munmap gives
+ * back. The kernel does not run ->close for a vma whose .mmap fails, so call this last; a
+ * handler that must fail after it calls kumem_region_unmap_user() first.
  */
 int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma);
+void kumem_region_unmap_user(struct kumem_region *r, struct vm_area_struct *vma);
 
 void kumem_region_get(struct kumem_region *r);
 void kumem_region_put(struct kumem_region *r);
@@ -46,8 +50,10 @@ void kumem_region_put(struct kumem_region *r);
 /*
  * Event streams (linux/kumem_events.c). A process creates one with KUMEM_IOC_EVENTS_CREATE
  * and may hand its fd to another driver, which takes it with kumem_events_fdget() and then
- * produces records; reserve may be called from any context (it takes an IRQ-safe spinlock),
- * commit never sleeps. A full stream refuses the record with -ENOSPC and counts a drop.
+ * produces records. Reserve, commit and emit may be called from any context, hard interrupt
+ * handlers included, on PREEMPT_RT too: reserve takes a raw spinlock with interrupts off,
+ * commit wakes the consumer through irq_work. A full stream refuses the record with -ENOSPC
+ * and counts a drop. kumem_events_fdget() and kumem_events_put() are for process context.
  */
 struct kumem_events;
 struct kumem_events *kumem_events_fdget(int fd);

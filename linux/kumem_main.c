@@ -114,6 +114,7 @@ static int kumem_open(struct inode *inode, struct file *file)
 	if (!kf)
 		return -ENOMEM;
 	xa_init_flags(&kf->regions, XA_FLAGS_ALLOC1);
+	kumem_rw_init(kf);
 	file->private_data = kf;
 	atomic64_inc(&kumem_counters.open_files);
 	return 0;
@@ -180,7 +181,7 @@ static long kumem_ioctl_version(void __user *uarg)
 		.page_size = PAGE_SIZE,
 		.max_regions = READ_ONCE(kumem_max_fd_regions),
 		.features = KUMEM_FEAT_LOCK_USER | KUMEM_FEAT_ALLOC_SHARED | KUMEM_FEAT_CONTIG |
-			    KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT,
+			    KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT | KUMEM_FEAT_RW,
 		.max_region_bytes = (u64)READ_ONCE(kumem_max_region_mb) << 20,
 	};
 
@@ -254,6 +255,7 @@ static long kumem_ioctl_stats(void __user *uarg)
 		.pinned_pages = atomic64_read(&kumem_counters.pinned_pages),
 		.allocated_pages = atomic64_read(&kumem_counters.allocated_pages),
 		.user_mappings = atomic64_read(&kumem_counters.user_mappings),
+		.io_pinned_pages = atomic64_read(&kumem_counters.io_pinned_pages),
 	};
 
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
@@ -289,6 +291,10 @@ static long kumem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kumem_ioctl_ring_create(file, uarg);
 	case KUMEM_IOC_EVENTS_CREATE:
 		return kumem_ioctl_events_create(uarg);
+	case KUMEM_IOC_RW_MODE:
+		return kumem_ioctl_rw_mode(kf, uarg);
+	case KUMEM_IOC_RW_LAST:
+		return kumem_ioctl_rw_last(kf, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -319,6 +325,8 @@ static const struct file_operations kumem_fops = {
 	/* The ABI is fixed-width: 32-bit callers use the very same structures. */
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = kumem_mmap,
+	.read_iter = kumem_read_iter, /* kumem_rw.c: after KUMEM_IOC_RW_MODE */
+	.write_iter = kumem_write_iter,
 	.llseek = noop_llseek,
 };
 
@@ -341,6 +349,7 @@ static int kumem_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pinned_pages %lld\n", atomic64_read(&kumem_counters.pinned_pages));
 	seq_printf(m, "allocated_pages %lld\n", atomic64_read(&kumem_counters.allocated_pages));
 	seq_printf(m, "user_mappings %lld\n", atomic64_read(&kumem_counters.user_mappings));
+	seq_printf(m, "io_pinned_pages %lld\n", atomic64_read(&kumem_counters.io_pinned_pages));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kumem_stats);

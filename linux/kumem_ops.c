@@ -85,7 +85,7 @@ long kumem_ioctl_describe(struct kumem_file *kf, void __user *uarg)
 		return -ENOENT;
 
 	memset(&d.mdl, 0, sizeof(d.mdl));
-	d.mdl.start_va = r->kind == KUMEM_REGION_USER_PINNED ? r->geom.start_va : r->user_va;
+	d.mdl.start_va = kumem_region_user_va(r);
 	d.mdl.byte_offset = r->geom.byte_offset;
 	d.mdl.byte_count = r->geom.byte_count;
 	d.mdl.page_count = r->geom.page_count;
@@ -167,35 +167,72 @@ out_put:
 	return err;
 }
 
+/*
+ * The transfers work in pieces of KUMEM_CHUNK: a call may name up to max_region_mb of the
+ * caller's memory, none of it charged to RLIMIT_MEMLOCK, so it never holds more than one
+ * piece at a time (a kernel buffer, or pinned pages), and stops for a fatal signal between
+ * pieces.
+ */
+
 /* METHOD_BUFFERED: the data is copied into kernel memory and the driver works on the copy. */
 static int kumem_buffered_sum(const struct kumem_xfer *x, u64 *sum)
 {
+	const u8 __user *src = u64_to_user_ptr(x->addr);
+	struct kumem_csum c;
+	u64 left = x->len;
 	void *buf;
+	int err = 0;
 
-	if (!x->len) {
-		*sum = kumem_checksum(NULL, 0);
-		return 0;
-	}
-	buf = kvmalloc(x->len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!buf)
+	kumem_csum_init(&c);
+	buf = left ? kvmalloc(min_t(u64, left, KUMEM_CHUNK), GFP_KERNEL_ACCOUNT) : NULL;
+	if (left && !buf)
 		return -ENOMEM;
-	if (copy_from_user(buf, u64_to_user_ptr(x->addr), x->len)) {
-		kvfree(buf);
-		return -EFAULT;
+	while (left) {
+		size_t n = min_t(u64, left, KUMEM_CHUNK);
+
+		if (copy_from_user(buf, src, n)) {
+			err = -EFAULT;
+			break;
+		}
+		kumem_csum_update(&c, buf, n);
+		src += n;
+		left -= n;
+		if (left && fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
 	}
-	*sum = kumem_sum(buf, x->len);
 	kvfree(buf);
-	return 0;
+	*sum = kumem_csum_final(&c);
+	return err;
 }
 
-/* METHOD_IN_DIRECT: the caller's pages are pinned for the length of the call. */
+/* Checksum @n pinned pages, the first from @off. */
+static void kumem_sum_pages(struct kumem_csum *c, struct page **pages, unsigned long n, u32 off,
+			    u64 *left)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++, off = 0) {
+		u64 len = min_t(u64, *left, PAGE_SIZE - off);
+		void *kaddr = kmap_local_page(pages[i]);
+
+		kumem_csum_update(c, (u8 *)kaddr + off, len);
+		kunmap_local(kaddr);
+		*left -= len;
+	}
+}
+
+#define KUMEM_XFER_PAGES (KUMEM_CHUNK >> PAGE_SHIFT)
+
+/* METHOD_IN_DIRECT: the caller's pages are pinned for the call, one chunk at a time. */
 static int kumem_direct_sum(const struct kumem_xfer *x, u64 *sum)
 {
 	struct kumem_csum c;
 	struct kumem_geom g;
 	struct page **pages;
-	u64 i, done = 0, left = x->len;
-	long got;
+	u64 done = 0, left = x->len;
 	int err;
 
 	err = kumem_geom_init(&g, x->addr, x->len, PAGE_SHIFT);
@@ -204,39 +241,32 @@ static int kumem_direct_sum(const struct kumem_xfer *x, u64 *sum)
 	kumem_csum_init(&c);
 	if (!x->len)
 		goto out;
-	pages = kvmalloc_array(g.page_count, sizeof(*pages), GFP_KERNEL);
+	pages = kmalloc_array(KUMEM_XFER_PAGES, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
 	while (done < g.page_count) {
-		got = pin_user_pages_fast(g.start_va + (done << PAGE_SHIFT), g.page_count - done, 0,
-					  pages + done);
+		unsigned long want = min_t(u64, g.page_count - done, KUMEM_XFER_PAGES);
+		long got = pin_user_pages_fast(g.start_va + (done << PAGE_SHIFT), want, 0, pages);
+
 		if (got <= 0) {
 			err = got < 0 ? (int)got : -EFAULT;
-			goto err_unpin;
+			break;
 		}
+		kumem_sum_pages(&c, pages, got, done ? 0 : g.byte_offset, &left);
+		unpin_user_pages(pages, got);
 		done += got;
+		if (done < g.page_count && fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
 	}
-	for (i = 0; i < g.page_count; i++) {
-		u32 off = i ? 0 : g.byte_offset;
-		u64 n = min_t(u64, left, PAGE_SIZE - off);
-		void *kaddr = kmap_local_page(pages[i]);
-
-		kumem_csum_update(&c, (u8 *)kaddr + off, n);
-		kunmap_local(kaddr);
-		left -= n;
-		if ((i & 255) == 255)
-			cond_resched();
-	}
-	unpin_user_pages(pages, done);
-	kvfree(pages);
+	kfree(pages);
+	if (err)
+		return err;
 out:
 	*sum = kumem_csum_final(&c);
 	return 0;
-
-err_unpin:
-	unpin_user_pages(pages, done);
-	kvfree(pages);
-	return err;
 }
 
 long kumem_ioctl_xfer(void __user *uarg, bool direct)

@@ -20,6 +20,9 @@
 #include <linux/sched/signal.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/pagemap.h>
+#include <uapi/linux/magic.h>
 
 #include "kumem_internal.h"
 #include "kumem_compat.h"
@@ -106,16 +109,21 @@ static void kumem_free_kernel_pages(struct kumem_region *r, unsigned long n)
 		__free_page(r->pages[i]);
 }
 
-static int kumem_pin_range(struct kumem_region *r, unsigned int gup)
+/*
+ * Pin pages [@first, @first + @count) of the region into r->pages[@first...], in batches so
+ * that huge ranges reschedule and stay killable. On failure nothing of the span stays pinned.
+ */
+static int kumem_pin_span(struct kumem_region *r, unsigned long first, unsigned long count,
+			  unsigned int gup)
 {
-	unsigned long start = r->geom.start_va;
-	unsigned long n = r->geom.page_count;
+	unsigned long start = r->geom.start_va + (first << PAGE_SHIFT);
 	unsigned long done = 0;
 	long got;
 
-	while (done < n) {
+	while (done < count) {
 		got = kumem_pin_user_pages(start + (done << PAGE_SHIFT),
-					   min(n - done, KUMEM_PIN_BATCH), gup, r->pages + done);
+					   min(count - done, KUMEM_PIN_BATCH), gup,
+					   r->pages + first + done);
 		if (got <= 0)
 			goto err_unpin;
 		done += got;
@@ -128,29 +136,107 @@ static int kumem_pin_range(struct kumem_region *r, unsigned int gup)
 	return 0;
 
 err_unpin:
-	unpin_user_pages(r->pages, done);
+	unpin_user_pages(r->pages + first, done);
 	/* 0 pinned means the range is not (all) pinnable memory: unmapped, VM_IO, PFNMAP... */
 	return got < 0 ? (int)got : -EFAULT;
 }
 
 /*
+ * Memory a region may pin for as long as it lives: anonymous memory, shmem (memfd, tmpfs,
+ * MAP_SHARED|MAP_ANONYMOUS, SysV shm) and hugetlbfs, as io_uring's registered buffers. Page
+ * cache of other filesystems is written back and truncated behind a long-term pin's back
+ * (the known GUP/filesystem corruption); 6.1 refuses such pins only for DAX, newer kernels
+ * some of them. Pins for one call (transfers, read/write) may use any file, as O_DIRECT does.
+ */
+static bool kumem_longterm_file_ok(const struct file *file)
+{
+	unsigned long magic;
+
+	if (!file)
+		return true;
+	magic = file_inode(file)->i_sb->s_magic;
+	return magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC;
+}
+
+/* The same rule on what was actually pinned, in case the mapping changed meanwhile. */
+static bool kumem_longterm_page_ok(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	struct address_space *mapping;
+
+	if (is_zero_page(page) || folio_test_anon(folio) || folio_test_hugetlb(folio))
+		return true;
+	mapping = folio_mapping(folio);
+	return mapping && mapping->host && mapping->host->i_sb->s_magic == TMPFS_MAGIC;
+}
+
+/*
+ * The next span of the range from page @first that lies in one vma: its length in pages,
+ * whether that vma may be written, whether its memory may be pinned long-term. 0: no vma
+ * there (-EFAULT) or a fatal signal.
+ */
+static unsigned long kumem_vma_span(struct kumem_region *r, unsigned long first, bool *writable,
+				    bool *pinnable)
+{
+	unsigned long addr = r->geom.start_va + (first << PAGE_SHIFT);
+	unsigned long end = r->geom.start_va + (r->geom.page_count << PAGE_SHIFT);
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+
+	if (mmap_read_lock_killable(mm))
+		return 0;
+	vma = vma_lookup(mm, addr);
+	if (vma) {
+		end = min(end, vma->vm_end);
+		*writable = vma->vm_flags & VM_WRITE;
+		*pinnable = kumem_longterm_file_ok(vma->vm_file);
+	}
+	mmap_read_unlock(mm);
+	return vma ? (end - addr) >> PAGE_SHIFT : 0;
+}
+
+/*
+ * Pin the whole range, vma by vma.
+ *
  * A read-only long-term pin of memory the process has never written pins the shared zero
  * page (or a page still shared copy-on-write): the process's next write then goes to a new
- * page and the kernel keeps reading the old one. Measured on 6.1: lock an untouched buffer
- * for KUMEM_KERNEL_READ, write it, and the kernel checksum differs. So a read lock first
- * pins as if for writing, which breaks copy-on-write up front (io_uring registers buffers
- * the same way), and falls back to a true read-only pin only where the mapping cannot be
- * written (PROT_READ), where the process cannot write behind the kernel's back either.
+ * page and the kernel keeps reading the old one. So a read lock pins every writable vma as if
+ * for writing, which breaks copy-on-write up front (io_uring registers buffers the same way),
+ * and only the vmas that cannot be written (PROT_READ) read-only: the process cannot write
+ * behind the kernel's back there either. Deciding per vma matters: one read-only page must
+ * not turn the writable rest of the range into zero-page pins.
  */
 static int kumem_pin(struct kumem_region *r)
 {
-	int err;
+	bool want_write = r->flags & KUMEM_KERNEL_WRITE;
+	unsigned long n = r->geom.page_count, done = 0, span, i;
+	bool writable, pinnable;
+	int err = 0;
 
-	if (r->flags & KUMEM_KERNEL_WRITE)
-		return kumem_pin_range(r, FOLL_LONGTERM | FOLL_WRITE);
-	err = kumem_pin_range(r, FOLL_LONGTERM | FOLL_WRITE);
-	if (err == -EFAULT)
-		err = kumem_pin_range(r, FOLL_LONGTERM);
+	while (done < n) {
+		span = kumem_vma_span(r, done, &writable, &pinnable);
+		if (!span) {
+			err = fatal_signal_pending(current) ? -EINTR : -EFAULT;
+			break;
+		}
+		if (!pinnable) {
+			err = -EOPNOTSUPP;
+			break;
+		}
+		/* a write lock of a read-only vma fails in GUP with -EFAULT, as before */
+		err = kumem_pin_span(r, done, span,
+				     FOLL_LONGTERM | (want_write || writable ? FOLL_WRITE : 0));
+		if (err)
+			break;
+		for (i = done; i < done + span; i++)
+			if (!kumem_longterm_page_ok(r->pages[i]))
+				err = -EOPNOTSUPP;
+		done += span;
+		if (err)
+			break;
+	}
+	if (err)
+		unpin_user_pages(r->pages, done);
 	return err;
 }
 
@@ -459,12 +545,50 @@ int kumem_map_pages(struct vm_area_struct *vma, struct page **pages, unsigned lo
 	if (!writable)
 		kumem_vm_flags_clear(vma, VM_MAYWRITE); /* mprotect() cannot add write later */
 	kumem_vm_flags_clear(vma, VM_MAYEXEC);
-	kumem_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	/*
+	 * No fork copies: VM_DONTCOPY alone is undone by madvise(MADV_DOFORK), after which a
+	 * child would share the parent's region, ring or stream without holding any kumem fd.
+	 * VM_IO is what makes MADV_DOFORK fail (-EINVAL). It also keeps GUP away (O_DIRECT,
+	 * io_uring buffers, a kumem lock of this mapping: -EFAULT), core dumps and
+	 * /proc/pid/mem, as for device memory; the pages are the module's, nothing needs that.
+	 */
+	kumem_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_IO);
 
 	err = vm_insert_pages(vma, vma->vm_start, pages, &inserted);
 	if (err)
 		return err;
 	return inserted ? -EFAULT : 0;
+}
+
+/*
+ * Where @r is mapped in the calling process (its lowest mapping), or 0: what the MDL view
+ * reports as start_va. Asked of the process's own vmas each time, so that it follows mremap
+ * and munmap and never names an address of another process sharing the fd.
+ */
+u64 kumem_region_user_va(struct kumem_region *r)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	u64 va = 0;
+
+	if (!mm)
+		return 0;
+	if (r->kind == KUMEM_REGION_USER_PINNED) /* the range it was locked from, in its process */
+		return r->charge.mm == mm ? r->geom.start_va : 0;
+	if (!atomic_read(&r->user_maps) || mmap_read_lock_killable(mm))
+		return 0;
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, vma) {
+			if (vma->vm_ops == &kumem_vm_ops && vma->vm_private_data == r) {
+				va = vma->vm_start;
+				break;
+			}
+		}
+	}
+	mmap_read_unlock(mm);
+	return va;
 }
 
 /* For mappings whose file keeps the pages alive (rings, event streams): no splits. */
@@ -484,10 +608,21 @@ int kumem_region_map_user(struct kumem_region *r, struct vm_area_struct *vma)
 		return err;
 	vma->vm_ops = &kumem_vm_ops;
 	vma->vm_private_data = r;
-	if (!r->user_va)
-		r->user_va = vma->vm_start;
 	/* The same accounting kumem_vm_open() does for a moved mapping. */
 	kumem_vm_open(vma);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kumem_region_map_user);
+
+/* Undo kumem_region_map_user() in a .mmap handler that fails after it (see kumem_kernel.h). */
+void kumem_region_unmap_user(struct kumem_region *r, struct vm_area_struct *vma)
+{
+	if (WARN_ON_ONCE(vma->vm_ops != &kumem_vm_ops || vma->vm_private_data != r))
+		return;
+	vma->vm_ops = NULL; /* the failed mmap zaps the inserted pages; nothing else runs */
+	vma->vm_private_data = NULL;
+	atomic_dec(&r->user_maps);
+	atomic64_dec(&kumem_counters.user_mappings);
+	kumem_region_put(r);
+}
+EXPORT_SYMBOL_GPL(kumem_region_unmap_user);

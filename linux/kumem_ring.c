@@ -8,9 +8,12 @@
  *
  *   enter    the caller consumes up to to_submit entries with KUMEM_IOC_RING_ENTER: one
  *            system call per batch
- *   SQPOLL   a kernel thread consumes entries as they appear, busy-polls for idle_us, then
- *            sets KUMEM_SQ_NEED_WAKEUP and sleeps until ENTER(KUMEM_ENTER_WAKEUP); with
- *            KUMEM_RING_SQ_AFF it runs on CPU sq_cpu only
+ *   SQPOLL   a kernel thread consumes entries as they appear, busy-polls for idle_us (at
+ *            most KUMEM_RING_MAX_IDLE_US), then sets KUMEM_SQ_NEED_WAKEUP and sleeps until
+ *            ENTER(KUMEM_ENTER_WAKEUP); it starts asleep; with KUMEM_RING_SQ_AFF it runs on
+ *            CPU sq_cpu only. Polling threads are kernel threads, outside the caller's
+ *            cgroup: their number is limited per user and in all (module parameters
+ *            max_sqpoll_per_user and max_sqpoll_threads; -EAGAIN beyond), see docs/rings.md
  *
  * Completions are waited for by polling the CQ, by poll()/epoll on the ring fd, or with
  * ENTER(KUMEM_ENTER_GETEVENTS) and a timeout. Every user-written index is read once and
@@ -19,8 +22,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
@@ -32,6 +37,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 
 #include "kumem_internal.h"
 #include "../core/ring_ops.h"
@@ -52,7 +58,88 @@ struct kumem_ring {
 	u32 flags;	/* KUMEM_RING_SQPOLL */
 	u32 base_flags; /* private copy of what the kernel writes into sq_flags */
 	u64 idle_ns;
+	bool sqpoll_counted;	  /* holds one of the max_sqpoll_threads */
+	bool sqpoll_user_counted; /* and one of its user's max_sqpoll_per_user */
+	uid_t sqpoll_uid;
 };
+
+/* ---- how many polling threads there may be ----------------------------------------------- */
+
+static unsigned int kumem_max_sqpoll_threads = 32;
+module_param_named(max_sqpoll_threads, kumem_max_sqpoll_threads, uint, 0644);
+MODULE_PARM_DESC(max_sqpoll_threads, "SQPOLL threads of all users together (default 32)");
+
+static unsigned int kumem_max_sqpoll_per_user = 2;
+module_param_named(max_sqpoll_per_user, kumem_max_sqpoll_per_user, uint, 0644);
+MODULE_PARM_DESC(max_sqpoll_per_user,
+		 "SQPOLL threads one user without CAP_SYS_ADMIN may have (default 2; 0: none)");
+
+static DEFINE_MUTEX(sqpoll_count_lock);
+static unsigned int sqpoll_threads;	 /* under sqpoll_count_lock */
+static DEFINE_XARRAY(sqpoll_user_threads); /* uid -> xa_mk_value(count), under the same */
+
+/*
+ * Count the polling thread @r is about to start against both limits. A thread is a kernel
+ * thread: it runs outside the caller's cgroup and CPU accounting, so the limits are what
+ * keeps one user from turning rings into busy CPUs (CAP_SYS_ADMIN is held to the global one
+ * only).
+ */
+static int sqpoll_count(struct kumem_ring *r)
+{
+	uid_t uid = from_kuid(&init_user_ns, current_uid());
+	bool per_user = !capable(CAP_SYS_ADMIN);
+	unsigned long n = 0;
+	int err = 0;
+
+	mutex_lock(&sqpoll_count_lock);
+	if (sqpoll_threads >= READ_ONCE(kumem_max_sqpoll_threads)) {
+		pr_info_ratelimited("SQPOLL refused to uid %u: max_sqpoll_threads=%u reached\n", uid,
+				    kumem_max_sqpoll_threads);
+		err = -EAGAIN;
+		goto out;
+	}
+	if (per_user) {
+		n = xa_to_value(xa_load(&sqpoll_user_threads, uid) ?: xa_mk_value(0));
+		if (n >= READ_ONCE(kumem_max_sqpoll_per_user)) {
+			pr_info_ratelimited("SQPOLL refused to uid %u: max_sqpoll_per_user=%u reached\n",
+					    uid, kumem_max_sqpoll_per_user);
+			err = -EAGAIN;
+			goto out;
+		}
+		err = xa_err(xa_store(&sqpoll_user_threads, uid, xa_mk_value(n + 1), GFP_KERNEL));
+		if (err)
+			goto out;
+	}
+	sqpoll_threads++;
+	r->sqpoll_counted = true;
+	r->sqpoll_user_counted = per_user;
+	r->sqpoll_uid = uid;
+out:
+	mutex_unlock(&sqpoll_count_lock);
+	return err;
+}
+
+static void sqpoll_uncount(struct kumem_ring *r)
+{
+	unsigned long n;
+
+	if (!r->sqpoll_counted)
+		return;
+	mutex_lock(&sqpoll_count_lock);
+	sqpoll_threads--;
+	if (r->sqpoll_user_counted) {
+		n = xa_to_value(xa_load(&sqpoll_user_threads, r->sqpoll_uid));
+		/* replacing an entry allocates nothing, so this store cannot fail */
+		if (n > 1)
+			xa_store(&sqpoll_user_threads, r->sqpoll_uid, xa_mk_value(n - 1), GFP_KERNEL);
+		else
+			xa_erase(&sqpoll_user_threads, r->sqpoll_uid);
+	}
+	mutex_unlock(&sqpoll_count_lock);
+	r->sqpoll_counted = false;
+}
+
+/* ---- service ------------------------------------------------------------------------------ */
 
 /* How core/ring_ops.c reaches this file's regions. */
 static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
@@ -85,10 +172,24 @@ static int ring_driver_op(void *ctx, const struct kumem_sqe *e, struct kumem_cqe
 	return ring->drv.execute(ring->drv.priv, e, c);
 }
 
+/*
+ * Between two chunks of a ring's work (core/ring_ops.h): give the CPU away if it is wanted,
+ * and stop when the submitter is being killed or the SQPOLL thread is being stopped (the
+ * ring's file is going away), so neither waits for a whole batch.
+ */
+static bool ring_yield(void *ctx)
+{
+	cond_resched();
+	if (current->flags & PF_KTHREAD)
+		return kthread_should_stop();
+	return fatal_signal_pending(current);
+}
+
 static const struct kumem_region_ops kumem_ring_region_ops = {
 	.get = ring_get,
 	.put = ring_put,
 	.driver_op = ring_driver_op,
+	.yield = ring_yield,
 };
 
 static void ring_mark_dead(struct kumem_ring *r)
@@ -131,7 +232,8 @@ static u32 ring_cq_ready(struct kumem_ring *r)
 static int kumem_sqpoll(void *data)
 {
 	struct kumem_ring *r = data;
-	u64 idle_since = ktime_get_ns();
+	/* born idle: nothing is submitted yet, so sleep at once rather than poll idle_ns */
+	u64 idle_since = ktime_get_ns() - r->idle_ns;
 	DEFINE_WAIT(wait);
 	bool busy = false;
 	int n;
@@ -182,7 +284,9 @@ static long ring_enter(struct kumem_ring *r, void __user *uarg)
 		return -EINVAL;
 	a.submitted = 0;
 	if (a.to_submit && !(r->flags & KUMEM_RING_SQPOLL)) {
-		mutex_lock(&r->lock);
+		/* another submitter's batch may hold the lock: stay killable meanwhile */
+		if (mutex_lock_killable(&r->lock))
+			return -EINTR;
 		n = ring_process(r, a.to_submit);
 		mutex_unlock(&r->lock);
 		if (n < 0)
@@ -255,6 +359,7 @@ static void ring_free(struct kumem_ring *r, bool release_priv)
 {
 	if (r->thread)
 		kthread_stop(r->thread);
+	sqpoll_uncount(r);
 	kumem_region_put(r->mem);
 	if (r->parent)
 		fput(r->parent);
@@ -365,7 +470,9 @@ static struct kumem_ring *ring_new(struct kumem_ring_create *a, struct file *par
 	r->idle_ns = (u64)(a->idle_us ? a->idle_us : 1000) * NSEC_PER_USEC;
 	r->parent = parent ? get_file(parent) : NULL;
 	if (a->flags & KUMEM_RING_SQPOLL) {
-		err = ring_start_thread(r, a);
+		err = sqpoll_count(r);
+		if (!err)
+			err = ring_start_thread(r, a);
 		if (err) {
 			ring_free(r, false); /* undoes all of the above */
 			return ERR_PTR(err);
@@ -398,8 +505,9 @@ long kumem_ioctl_ring_create(struct file *parent, void __user *uarg)
 	r = ring_new(&a, parent, NULL);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
-	err = kumem_publish_fd("[kumem-ring]", &kumem_ring_fops, r, uarg, &a, sizeof(a), &a.ring_fd,
-			       &file, &released);
+	/* r->info is what goes out: its ring_fd is set before the fd exists for anyone else */
+	err = kumem_publish_fd("[kumem-ring]", &kumem_ring_fops, r, uarg, &r->info, sizeof(r->info),
+			       &r->info.ring_fd, &file, &released);
 	if (err && !released)
 		ring_free(r, false); /* no file was made */
 	return err;

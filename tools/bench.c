@@ -6,7 +6,9 @@
  *             IORING_REGISTER_BUFFERS + unregister of the same buffer, which pins the same
  *             pages; and alloc + mmap + release of method 2 regions
  *   checksum  the driver checksums data reached through a method 1 region (no copy), by
- *             copy (buffered), by a per-call pin (direct); and user space for reference
+ *             copy (buffered), by a per-call pin (direct), each of those two as an ioctl
+ *             and as write() (the seed's DO_BUFFERED_IO / DO_DIRECT_IO); and user space for
+ *             reference
  *
  * A benchmark reports; it asserts nothing. Each figure is the median of --iters runs in this
  * one process. Under emulation (the project's QEMU guest) absolute numbers mean little and
@@ -240,19 +242,56 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 
 /* ---- checksum ------------------------------------------------------------------------- */
 
-enum path { PATH_REGION, PATH_BUFFERED, PATH_DIRECT, PATH_USER, PATHS };
-static const char *const path_names[PATHS] = { "method 1", "buffered", "direct", "user" };
+enum path {
+	PATH_REGION,
+	PATH_BUFFERED,
+	PATH_DIRECT,
+	PATH_WRITE_BUFFERED,
+	PATH_WRITE_DIRECT,
+	PATH_USER,
+	PATHS
+};
+static const char *const path_names[PATHS] = { "method 1",  "buffered",	    "direct",
+					       "write buf", "write direct", "user" };
 
-static int run_path(kumem_t *dev, kumem_region_t *r, enum path p, const void *buf, uint64_t bytes,
+/* What the paths work through: the region, and a read/write handle in each mode. */
+struct paths {
+	kumem_t *dev;
+	kumem_region_t *r;
+	kumem_rw_t *rw[2]; /* buffered, direct */
+};
+
+/* write() of @bytes, then the driver's checksum of them (one more ioctl, as the ioctl paths
+ * return theirs in the same call: the cost of asking is part of the figure). */
+static int run_write(kumem_rw_t *f, const void *buf, uint64_t bytes, uint64_t *sum)
+{
+	struct kumem_rw_last l;
+	int64_t got = kumem_rw_write(f, buf, bytes);
+	int err;
+
+	if (got < 0)
+		return (int)got;
+	if ((uint64_t)got != bytes)
+		return -EIO;
+	err = kumem_rw_last(f, &l);
+	*sum = l.sum;
+	return err;
+}
+
+static int run_path(const struct paths *ps, enum path p, const void *buf, uint64_t bytes,
 		    uint64_t *sum)
 {
 	switch (p) {
 	case PATH_REGION:
-		return kumem_kernel_checksum(r, 0, bytes, sum);
+		return kumem_kernel_checksum(ps->r, 0, bytes, sum);
 	case PATH_BUFFERED:
-		return kumem_buffered_checksum(dev, buf, bytes, sum);
+		return kumem_buffered_checksum(ps->dev, buf, bytes, sum);
 	case PATH_DIRECT:
-		return kumem_direct_checksum(dev, buf, bytes, sum);
+		return kumem_direct_checksum(ps->dev, buf, bytes, sum);
+	case PATH_WRITE_BUFFERED:
+		return run_write(ps->rw[0], buf, bytes, sum);
+	case PATH_WRITE_DIRECT:
+		return run_write(ps->rw[1], buf, bytes, sum);
 	default:
 		*sum = kumem_checksum(buf, bytes);
 		return 0;
@@ -263,13 +302,23 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 {
 	uint64_t bytes, max = o->max_bytes < (16ull << 20) ? o->max_bytes : (16ull << 20);
 	struct bench_series at_1m[PATHS];
+	struct paths ps = { .dev = dev };
 	bool have_1m = false;
 	char h[32], name[64];
 	int err = 0;
 
+	err = kumem_rw_open(dev, KUMEM_RW_BUFFERED, 0, &ps.rw[0]);
+	if (!err)
+		err = kumem_rw_open(dev, KUMEM_RW_DIRECT, 0, &ps.rw[1]);
+	if (err) {
+		cli_error("read/write handles", err);
+		kumem_rw_close(ps.rw[0]);
+		return err;
+	}
+
 	printf("\nchecksum: the driver reads data it reaches through a method 1 region, a copy "
-	       "(buffered) or a per-call pin (direct);\n  MB/s, median of N runs, the paths "
-	       "take turns within each run\n");
+	       "(buffered) or a per-call pin (direct);\n  the last two as an ioctl and as "
+	       "write() on a handle in that mode; MB/s, median of N runs, the paths take turns\n");
 	printf("  %-9s %6s", "size", "runs");
 	for (int p = 0; p < PATHS; p++)
 		printf(" %12s", path_names[p]);
@@ -282,19 +331,22 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 		kumem_region_t *r;
 		void *buf = faulted_buffer(bytes);
 
-		if (!buf)
-			return -ENOMEM;
+		if (!buf) {
+			err = -ENOMEM;
+			break;
+		}
 		if (n > BENCH_MAX_RUNS)
 			n = BENCH_MAX_RUNS;
 		memset(mbs, 0, sizeof(mbs));
 		want = kumem_checksum(buf, bytes);
 		r = NULL;
 		err = kumem_lock_user(dev, buf, bytes, KUMEM_KERNEL_READ, &r);
+		ps.r = r;
 		for (i = 0; i < n && !err; i++) {
 			for (int p = 0; p < PATHS && !err; p++) {
 				uint64_t t0 = bench_now_ns();
 
-				err = run_path(dev, r, (enum path)p, buf, bytes, &sum);
+				err = run_path(&ps, (enum path)p, buf, bytes, &sum);
 				t0 = bench_now_ns() - t0;
 				if (!err && sum != want) {
 					fflush(stdout);
@@ -328,7 +380,13 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 			    &at_1m[PATH_BUFFERED]);
 		bench_ratio("1 MiB checksum: method 1 / direct (MB/s)", &at_1m[PATH_REGION],
 			    &at_1m[PATH_DIRECT]);
+		bench_ratio("1 MiB checksum: buffered ioctl / write() buffered (MB/s)",
+			    &at_1m[PATH_BUFFERED], &at_1m[PATH_WRITE_BUFFERED]);
+		bench_ratio("1 MiB checksum: direct ioctl / write() direct (MB/s)",
+			    &at_1m[PATH_DIRECT], &at_1m[PATH_WRITE_DIRECT]);
 	}
+	kumem_rw_close(ps.rw[0]);
+	kumem_rw_close(ps.rw[1]);
 	return err;
 }
 

@@ -200,6 +200,8 @@ static int cmd_stats(void)
 	printf("pinned pages    %" PRIu64 "\n", st.pinned_pages);
 	printf("allocated pages %" PRIu64 "\n", st.allocated_pages);
 	printf("user mappings   %" PRIu64 "\n", st.user_mappings);
+	printf("io pinned pages %" PRIu64 " (direct read/write calls in progress)\n",
+	       st.io_pinned_pages);
 	return EXIT_OK;
 }
 

@@ -200,7 +200,7 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		v.page_size = PAGE_SIZE;
 		v.max_regions = KUMEM_MAX_FILE_REGIONS;
 		v.features = KUMEM_FEAT_LOCK_USER | KUMEM_FEAT_ALLOC_SHARED | KUMEM_FEAT_CONTIG |
-			     KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT;
+			     KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT | KUMEM_FEAT_RW;
 		v.max_region_bytes = KUMEM_MAX_REGION_BYTES;
 		RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &v, sizeof(v));
 		info = sizeof(v);
@@ -246,6 +246,9 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		break;
 	case KUMEM_IOC_DIRECT_CHECKSUM:
 		err = KumemDirectChecksum(Irp, stack);
+		break;
+	case KUMEM_IOC_RW_LAST:
+		WITH_BLOCK(struct kumem_rw_last, KumemRwLast(file, &blk_));
 		break;
 	case KUMEM_IOC_STATS: {
 		struct kumem_stats st;
@@ -301,7 +304,7 @@ static VOID KumemProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create
  * no class security from an INF and IoCreateDeviceSecure lives in wdmsec.lib (not in
  * mingw-w64), so it is set here on the new device object, before the symbolic link exists.
  */
-static NTSTATUS KumemSecureDevice(PDEVICE_OBJECT Device)
+NTSTATUS KumemSecureDevice(PDEVICE_OBJECT Device)
 {
 	PSID system = SeExports->SeLocalSystemSid, admins = SeExports->SeAliasAdminsSid;
 	SECURITY_DESCRIPTOR sd;
@@ -345,6 +348,7 @@ static VOID KumemUnload(PDRIVER_OBJECT Driver)
 	 * and every region belonged to a handle. Removing the notify routine waits for any
 	 * call of it still running. */
 	PsSetCreateProcessNotifyRoutine(KumemProcessNotify, TRUE);
+	KumemRwDeleteDevices(); /* first: then Driver->DeviceObject is \Device\kumem again */
 	RtlInitUnicodeString(&link, KUMEM_LINK_NAME);
 	IoDeleteSymbolicLink(&link);
 	IoDeleteDevice(Driver->DeviceObject);
@@ -375,6 +379,12 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 	status = IoCreateSymbolicLink(&link, &name);
 	if (!NT_SUCCESS(status))
 		goto cleanupNotify;
+	/* The seed's DO_BUFFERED_IO and DO_DIRECT_IO: a device object each (rw.c). */
+	status = KumemRwCreateDevices(Driver);
+	if (!NT_SUCCESS(status))
+		goto cleanupLink;
+	Driver->MajorFunction[IRP_MJ_READ] = KumemRwDispatch;
+	Driver->MajorFunction[IRP_MJ_WRITE] = KumemRwDispatch;
 	Driver->MajorFunction[IRP_MJ_CREATE] = KumemCreate;
 	Driver->MajorFunction[IRP_MJ_CLEANUP] = KumemCleanup;
 	Driver->MajorFunction[IRP_MJ_CLOSE] = KumemClose;
@@ -383,6 +393,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 	device->Flags &= ~DO_DEVICE_INITIALIZING;
 	return STATUS_SUCCESS;
 
+cleanupLink:
+	IoDeleteSymbolicLink(&link);
 cleanupNotify:
 	PsSetCreateProcessNotifyRoutine(KumemProcessNotify, TRUE);
 cleanupDevice:

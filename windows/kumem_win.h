@@ -54,6 +54,8 @@ typedef struct _KUMEM_FILE {
 	ULONG NextId;
 	ULONG RegionCount;
 	ULONG64 Bytes;
+	KSPIN_LOCK RwLock;	     /* RwLast (zeroed memory is an initialized spin lock) */
+	struct kumem_rw_last RwLast; /* the handle's last read/write (rw.c) */
 } KUMEM_FILE, *PKUMEM_FILE;
 
 typedef struct _KUMEM_COUNTERS {
@@ -69,6 +71,7 @@ extern KUMEM_COUNTERS KumemCounters;
 /* driver.c */
 NTSTATUS KumemStatusFromErrno(int err);
 void KumemLimits(PIRP Irp, struct kumem_limits *lim);
+NTSTATUS KumemSecureDevice(PDEVICE_OBJECT Device);
 
 /* region.c */
 int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a);
@@ -100,5 +103,12 @@ int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill);
 int KumemBufferedChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
 int KumemDirectChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
 void KumemStats(struct kumem_stats *st);
+bool KumemMayReadPfns(void);
+
+/* rw.c: IRP_MJ_READ/IRP_MJ_WRITE on the DO_BUFFERED_IO and DO_DIRECT_IO device objects */
+NTSTATUS KumemRwCreateDevices(PDRIVER_OBJECT Driver);
+void KumemRwDeleteDevices(void);
+DRIVER_DISPATCH KumemRwDispatch;
+int KumemRwLast(PKUMEM_FILE File, struct kumem_rw_last *out);
 
 #endif

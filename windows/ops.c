@@ -18,7 +18,7 @@ _Static_assert(sizeof(PFN_NUMBER) == sizeof(uint64_t), "PFN_NUMBER is 64-bit on 
  * SeDebugPrivilege (administrators, enabled explicitly), which can read any process's memory
  * anyway; that is the same bar as Linux's CAP_SYS_ADMIN for /proc/pid/pagemap.
  */
-static bool MayReadPfns(void)
+bool KumemMayReadPfns(void)
 {
 	return SeSinglePrivilegeCheck(RtlConvertLongToLuid(SE_DEBUG_PRIVILEGE), UserMode);
 }
@@ -47,7 +47,7 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 	err = kumem_check_describe(d);
 	if (err)
 		return err;
-	if (d->pfns && !MayReadPfns())
+	if (d->pfns && !KumemMayReadPfns())
 		return -KUMEM_EPERM;
 	r = KumemRegionLookup(File, d->id, PsGetCurrentProcess(), &err);
 	if (!r)

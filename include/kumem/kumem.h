@@ -109,6 +109,54 @@ int kumem_direct_checksum(kumem_t *dev, const void *buf, size_t len, uint64_t *s
 /* The checksum the driver computes, computed here: same code (core/checksum.c). */
 uint64_t kumem_checksum(const void *buf, size_t len);
 
+/* ---- read() and write() on the device: the seed's DO_BUFFERED_IO and DO_DIRECT_IO ------
+ *
+ * A handle of its own, in one mode for its life. write() hands the driver bytes, which it
+ * consumes (checksums: kumem_rw_last() says the sum); read() has the driver produce bytes
+ * (kumem_pattern_fill() computes the same ones here). Counts are those of read()/write():
+ * a call may do fewer bytes than asked when a signal arrives or the buffer stops being
+ * this process's memory part way (then the count of what was done; -EFAULT if nothing was).
+ *
+ *   KUMEM_RW_BUFFERED  the driver copies through a bounce buffer of its own, a chunk at a
+ *                      time (Windows: a device object with DO_BUFFERED_IO, the I/O manager's
+ *                      Irp->AssociatedIrp.SystemBuffer). Any address, any length.
+ *   KUMEM_RW_DIRECT    the driver pins this process's pages for the call only, a batch of
+ *                      at most KUMEM_RW_PIN_BATCH pages at a time, and works on them in place
+ *                      (Windows: DO_DIRECT_IO, Irp->MdlAddress). The buffer given to read()
+ *                      must be writable memory (-EFAULT otherwise, and nothing is written).
+ *
+ * @align (direct only; 0 for none): a power of two up to the page size that every buffer's
+ * address and length must be a multiple of, as O_DIRECT asks; a call breaking it fails with
+ * -EINVAL before anything moves. Linux: a new handle on the device (KUMEM_IOC_RW_MODE);
+ * Windows: \\.\kumem-buffered or \\.\kumem-direct (@align must be 0 there; one transfer
+ * is at most 4 GiB - 1 byte, the I/O manager's limit).
+ */
+typedef struct kumem_rw kumem_rw_t;
+
+/* One piece of a vectored call: the same layout as struct iovec on POSIX systems. */
+struct kumem_iov {
+	void *base;
+	size_t len;
+};
+
+int kumem_rw_open(kumem_t *dev, unsigned mode, unsigned align, kumem_rw_t **out);
+/* Close the handle. NULL is ignored. */
+void kumem_rw_close(kumem_rw_t *f);
+/* Bytes written / read (>= 0), or a negative errno. */
+int64_t kumem_rw_write(kumem_rw_t *f, const void *buf, size_t len);
+int64_t kumem_rw_read(kumem_rw_t *f, void *buf, size_t len);
+/* The same over @n pieces in order, as writev()/readv() (Linux; -EOPNOTSUPP on Windows). */
+int64_t kumem_rw_writev(kumem_rw_t *f, const struct kumem_iov *iov, unsigned n);
+int64_t kumem_rw_readv(kumem_rw_t *f, const struct kumem_iov *iov, unsigned n);
+/* What the last call on @f did: bytes, checksum, and for direct the pin's "MDL" (pages,
+ * byte offset, batches; the first PFNs for CAP_SYS_ADMIN / administrators only). */
+int kumem_rw_last(kumem_rw_t *f, struct kumem_rw_last *out);
+/* The system handle (Linux: the fd), for poll-free uses such as signals in tests. */
+intptr_t kumem_rw_handle(const kumem_rw_t *f);
+
+/* The bytes the driver produces for read(), produced here: bytes @pos .. @pos + @len - 1. */
+void kumem_pattern_fill(void *dst, uint64_t pos, size_t len);
+
 /* ---- rings (command rings on Linux and Windows; event streams on Linux only) ----------- */
 
 typedef struct kumem_ring kumem_ring_t;	    /* submission + completion queues */

@@ -103,6 +103,7 @@ struct kumem_info {
 #define KUMEM_FEAT_CONTIG	0x0004u
 #define KUMEM_FEAT_BUFFERED	0x0008u
 #define KUMEM_FEAT_DIRECT	0x0010u
+#define KUMEM_FEAT_RW		0x0020u /* read()/write() in buffered and direct mode */
 
 /* KUMEM_IOC_LOCK_USER: method 1 */
 struct kumem_lock_args {
@@ -172,7 +173,63 @@ struct kumem_stats {
 	uint64_t pinned_pages;	  /* method 1 pages held */
 	uint64_t allocated_pages; /* method 2 pages held (including ones kept alive by a mapping) */
 	uint64_t user_mappings;	  /* live user mappings of method 2 regions */
+	uint64_t io_pinned_pages; /* pages pinned right now by direct read()/write() calls */
+	uint64_t reserved[2];
+};
+
+/* ---- read() and write(): the seed's DO_BUFFERED_IO and DO_DIRECT_IO ----------------------
+ *
+ * write() consumes: the driver checksums the bytes (kumem_checksum), in order across the
+ * iovecs. read() produces: byte i of the call is kumem_pattern_byte(i) (core/checksum.h),
+ * counted from 0 at every call whatever the file position. KUMEM_IOC_RW_LAST tells what the
+ * last call on the handle did, with the "MDL" of a direct call.
+ *
+ * Buffered: the driver copies through a bounce buffer of its own, a bounded chunk at a time
+ * (Windows: DO_BUFFERED_IO, the I/O manager's Irp->AssociatedIrp.SystemBuffer). Direct: the
+ * caller's pages are pinned for the call only, a bounded batch at a time, and worked on in
+ * place (Windows: DO_DIRECT_IO, Irp->MdlAddress).
+ *
+ * Linux: one /dev/kumem file serves read()/write() once KUMEM_IOC_RW_MODE has chosen a mode
+ * (until then both fail with EINVAL). Windows: the mode is the device opened,
+ * \\.\kumem-buffered or \\.\kumem-direct; KUMEM_IOC_RW_LAST goes to that handle.
+ */
+#define KUMEM_RW_NONE	  0u /* read()/write() refused: EINVAL (a new file's mode) */
+#define KUMEM_RW_BUFFERED 1u
+#define KUMEM_RW_DIRECT	  2u
+/* Direct-mode pins at most this many pages of one call at a time (the rest waits its turn). */
+#define KUMEM_RW_PIN_BATCH 1024u
+#define KUMEM_RW_PFNS	   8u
+
+/* KUMEM_IOC_RW_MODE (Linux, on /dev/kumem): in */
+struct kumem_rw_mode {
+	uint32_t mode; /* KUMEM_RW_* */
+	/*
+	 * Direct: 0, or a power of two <= the page size that every iovec's address and length
+	 * must be a multiple of (O_DIRECT's rule; EINVAL otherwise, before any byte moves).
+	 * Buffered: 0.
+	 */
+	uint32_t align;
 	uint64_t reserved[3];
+};
+
+#define KUMEM_RW_OP_READ  1u
+#define KUMEM_RW_OP_WRITE 2u
+
+/* KUMEM_IOC_RW_LAST: out. The last read()/write() on this handle that returned a count. */
+struct kumem_rw_last {
+	uint32_t mode;	      /* KUMEM_RW_BUFFERED or KUMEM_RW_DIRECT; 0 if none yet */
+	uint32_t op;	      /* KUMEM_RW_OP_* */
+	uint64_t bytes;	      /* the count it returned */
+	uint64_t sum;	      /* checksum of those bytes (written, or produced) */
+	uint32_t segments;    /* iovecs it was given */
+	uint32_t chunks;      /* bounce-buffer copies, or pin batches */
+	uint64_t pages;	      /* direct: pages pinned over the call, batches summed */
+	uint32_t byte_offset; /* direct: the first byte's offset in its page (MDL ByteOffset) */
+	uint32_t max_pinned;  /* direct: most pages pinned at once (<= KUMEM_RW_PIN_BATCH) */
+	uint32_t pfn_count;   /* PFNs of the first pinned pages; 0 unless privileged */
+	uint32_t os_flags;    /* Windows: the MDL's MdlFlags; Linux: 0 */
+	uint64_t pfns[KUMEM_RW_PFNS];
+	uint64_t reserved[2];
 };
 
 /* ---- rings (see docs/rings.md) -------------------------------------------------------------
@@ -248,12 +305,15 @@ struct kumem_cqe {
 #define KUMEM_RING_SQPOLL 0x1u /* a kernel thread consumes submissions; sleeps when idle */
 #define KUMEM_RING_SQ_AFF 0x2u /* with SQPOLL: that thread runs on CPU sq_cpu only */
 #define KUMEM_RING_FLAGS  (KUMEM_RING_SQPOLL | KUMEM_RING_SQ_AFF)
+/* Longest SQPOLL busy-poll after the last submission: 1 s, io_uring's default sq_thread_idle */
+#define KUMEM_RING_MAX_IDLE_US 1000000u
 
 struct kumem_ring_create {
 	uint32_t sq_entries;   /* in: power of two, <= KUMEM_RING_MAX_ENTRIES */
 	uint32_t cq_entries;   /* in: power of two >= sq_entries, or 0 for 2 * sq_entries */
 	uint32_t flags;	       /* in: KUMEM_RING_* */
-	uint32_t idle_us;      /* in: SQPOLL busy-poll time before sleeping (0: 1000) */
+	uint32_t idle_us;      /* in: SQPOLL busy-poll time before sleeping (0: 1000),
+				* at most KUMEM_RING_MAX_IDLE_US */
 	int32_t ring_fd;       /* out */
 	uint32_t sq_cpu;       /* in: with KUMEM_RING_SQ_AFF, an online CPU; else 0 */
 	uint64_t map_len;      /* out: mmap(ring_fd, offset 0, map_len) */
@@ -357,6 +417,8 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_NR_EVENTS_CREATE	   0x12
 #define KUMEM_NR_EVENTS_GEN	   0x13
 #define KUMEM_NR_RING_INFO	   0x14
+#define KUMEM_NR_RW_MODE	   0x15
+#define KUMEM_NR_RW_LAST	   0x16
 
 #if defined(_WIN32)
 /* CTL_CODE(KUMEM_DEVICE_TYPE, 0x800 + nr, method, FILE_READ_DATA | FILE_WRITE_DATA) */
@@ -381,6 +443,7 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_IOC_EVENTS_CREATE	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_CREATE, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_EVENTS_GEN	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_GEN, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_RING_INFO	  KUMEM_WIN_IOCTL(KUMEM_NR_RING_INFO, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_RW_LAST	  KUMEM_WIN_IOCTL(KUMEM_NR_RW_LAST, KUMEM_METHOD_BUFFERED)
 #else
 #if defined(__KERNEL__)
 #include <linux/ioctl.h>
@@ -409,6 +472,8 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_IOC_EVENTS_GEN _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_EVENTS_GEN, struct kumem_events_gen)
 /* on a ring fd: its layout, as KUMEM_IOC_RING_CREATE returned it (for rings a driver made) */
 #define KUMEM_IOC_RING_INFO  _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_RING_INFO, struct kumem_ring_create)
+#define KUMEM_IOC_RW_MODE    _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_RW_MODE, struct kumem_rw_mode)
+#define KUMEM_IOC_RW_LAST    _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_RW_LAST, struct kumem_rw_last)
 #endif
 
 /* ---- errors (Linux errno numbers, used by core/ and both drivers) ------------------------- */
@@ -443,6 +508,8 @@ KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_describe_args, mdl) == 32, "
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_kernel_op) == 40, "kumem_kernel_op layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_xfer) == 32, "kumem_xfer layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_stats) == 64, "kumem_stats layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_rw_mode) == 32, "kumem_rw_mode layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_rw_last) == 72 + 8 * KUMEM_RW_PFNS, "kumem_rw_last layout");
 KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_mdl, byte_offset) == 16, "mdl.byte_offset offset");
 KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_alloc_args, mmap_offset) == 16, "alloc offset");
 

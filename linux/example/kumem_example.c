@@ -8,6 +8,7 @@
  *   ioctl(KUMEM_EXAMPLE_SUM_USER)   lock the caller's buffer (method 1), checksum it, unlock
  *   ioctl(KUMEM_EXAMPLE_EMIT)       produce records into an event stream the caller passes by fd
  *   ioctl(KUMEM_EXAMPLE_RING)       a command ring with the example's own ops (returns its fd)
+ *   ioctl(KUMEM_EXAMPLE_EMIT_HARDIRQ) the same records from a hard-interrupt hrtimer
  *
  * The guest test tests/guest/t_kernel_api.c loads it after kumem.ko and drives it.
  */
@@ -15,12 +16,15 @@
 #include <linux/miscdevice.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/completion.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "../kumem_kernel.h"
+#include "../kumem_compat.h"
 #include "../../core/checksum.h"
 #include "kumem_example_abi.h"
 
@@ -57,7 +61,8 @@ static int example_mmap(struct file *file, struct vm_area_struct *vma)
 	struct kumem_region *r;
 	int err;
 
-	if (vma->vm_pgoff)
+	/* offset 1 page: a mapping this driver refuses after mapping (shows the undo) */
+	if (vma->vm_pgoff > 1)
 		return -EINVAL;
 	r = kumem_region_alloc(vma->vm_end - vma->vm_start, KUMEM_USER_READ | KUMEM_USER_WRITE);
 	if (IS_ERR(r))
@@ -66,6 +71,12 @@ static int example_mmap(struct file *file, struct vm_area_struct *vma)
 	if (err) {
 		kumem_region_put(r);
 		return err;
+	}
+	if (vma->vm_pgoff == 1) {
+		/* failing after a successful map: the mapping's reference must be given back */
+		kumem_region_unmap_user(r, vma);
+		kumem_region_put(r);
+		return -EPERM;
 	}
 	mutex_lock(&ef->lock);
 	if (ef->region)
@@ -113,6 +124,71 @@ static long example_emit(void __user *uarg)
 	}
 	kumem_events_put(ev);
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+/*
+ * kumem_events_emit() from hard interrupt context: an hrtimer in HRTIMER_MODE_REL_HARD runs
+ * its callback in the timer interrupt even on PREEMPT_RT (a default one runs in a thread
+ * there), which is where a sleeping lock or a direct wake_up() would be caught.
+ */
+struct example_irq_emit {
+	struct hrtimer timer;
+	struct kumem_events *ev;
+	u32 count, fired, emitted, hardirq;
+	struct completion done;
+};
+
+#define EXAMPLE_IRQ_PERIOD_NS (50 * NSEC_PER_USEC)
+
+static enum hrtimer_restart example_irq_tick(struct hrtimer *t)
+{
+	struct example_irq_emit *x = container_of(t, struct example_irq_emit, timer);
+	u64 rec[2] = { x->fired, KUMEM_EXAMPLE_MAGIC };
+
+	if (!kumem_events_emit(x->ev, rec, sizeof(rec))) {
+		x->emitted++;
+		x->hardirq += !!in_hardirq();
+	}
+	if (++x->fired < x->count) {
+		hrtimer_forward_now(t, ns_to_ktime(EXAMPLE_IRQ_PERIOD_NS));
+		return HRTIMER_RESTART;
+	}
+	complete(&x->done);
+	return HRTIMER_NORESTART;
+}
+
+static long example_emit_hardirq(void __user *uarg)
+{
+	struct kumem_example_emit a;
+	struct example_irq_emit *x;
+	long err;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (!a.count || a.count > 10000)
+		return -EINVAL;
+	x = kzalloc(sizeof(*x), GFP_KERNEL);
+	if (!x)
+		return -ENOMEM;
+	x->ev = kumem_events_fdget(a.events_fd);
+	if (IS_ERR(x->ev)) {
+		err = PTR_ERR(x->ev);
+		goto out_free;
+	}
+	x->count = a.count;
+	init_completion(&x->done);
+	kumem_hrtimer_setup(&x->timer, example_irq_tick, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&x->timer, ns_to_ktime(EXAMPLE_IRQ_PERIOD_NS), HRTIMER_MODE_REL_HARD);
+	err = wait_for_completion_killable(&x->done);
+	hrtimer_cancel(&x->timer); /* killed midway: the timer must not outlive x */
+	kumem_events_put(x->ev);
+	a.emitted = x->emitted;
+	a.hardirq = x->hardirq;
+	if (!err && copy_to_user(uarg, &a, sizeof(a)))
+		err = -EFAULT;
+out_free:
+	kfree(x);
+	return err;
 }
 
 /* The example's ring ops; kumem validated flags and reserved fields, the rest is ours. */
@@ -176,6 +252,8 @@ static long example_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return example_emit((void __user *)arg);
 	case KUMEM_EXAMPLE_RING:
 		return example_ring(file);
+	case KUMEM_EXAMPLE_EMIT_HARDIRQ:
+		return example_emit_hardirq((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

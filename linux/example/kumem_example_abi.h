@@ -17,12 +17,16 @@ struct kumem_example_sum {
 	uint64_t sum;  /* out */
 };
 
-/* EMIT: produce @count records of 16 bytes {u64 seq, u64 magic} into a kumem event stream */
+/*
+ * EMIT: produce @count records of 16 bytes {u64 seq, u64 magic} into a kumem event stream.
+ * EMIT_HARDIRQ: the same, one record per tick of a hard-interrupt hrtimer (50 us apart,
+ * count <= 10000), to show the producer calls work there, on PREEMPT_RT too.
+ */
 struct kumem_example_emit {
 	int32_t events_fd; /* in: from KUMEM_IOC_EVENTS_CREATE */
 	uint32_t count;	   /* in */
 	uint32_t emitted;  /* out */
-	uint32_t pad;
+	uint32_t hardirq;  /* out (EMIT_HARDIRQ): records emitted in hard interrupt context */
 };
 
 #define KUMEM_EXAMPLE_MAGIC 0x6b756d656d2d6578ull
@@ -34,6 +38,7 @@ struct kumem_example_emit {
 #define KUMEM_EXAMPLE_SUM      _IOR(0xB8, 1, struct kumem_example_sum)
 #define KUMEM_EXAMPLE_EMIT     _IOWR(0xB8, 3, struct kumem_example_emit)
 #define KUMEM_EXAMPLE_RING     _IO(0xB8, 4)
+#define KUMEM_EXAMPLE_EMIT_HARDIRQ _IOWR(0xB8, 5, struct kumem_example_emit)
 #define KUMEM_EXAMPLE_SUM_USER _IOWR(0xB8, 2, struct kumem_example_sum)
 
 #endif

@@ -5,6 +5,7 @@
  * kumem_region_*(). Loads and unloads the example module itself.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,6 +46,40 @@ static int take_emitted(void *ctx, const void *payload, uint32_t len)
 	return 0;
 }
 
+static void *wait_for_records(void *arg)
+{
+	return (void *)(intptr_t)kumem_events_wait(arg, 5000);
+}
+
+/*
+ * The producer calls from hard interrupt context (an HRTIMER_MODE_REL_HARD timer in the
+ * example driver): every record arrives, and a consumer asleep in poll() is woken (through
+ * irq_work). On PREEMPT_RT and on the lockdep kernel, a spinlock_t or a direct wake_up()
+ * there is reported, which the harness counts as a failure.
+ */
+static void emit_from_hard_irq(kumem_t *dev, int fd)
+{
+	struct kumem_example_emit em = { .count = 1000 };
+	struct emitted got = { 0 };
+	kumem_events_t *ev;
+	pthread_t waiter;
+	void *woke = NULL;
+
+	is_int(kumem_events_create(dev, 64 * 1024, &ev), 0, "hard irq: create a 64 KiB stream");
+	em.events_fd = kumem_events_fd(ev);
+	pthread_create(&waiter, NULL, wait_for_records, ev);
+	is_int(ioctl(fd, KUMEM_EXAMPLE_EMIT_HARDIRQ, &em) < 0 ? -errno : 0, 0,
+	       "hard irq: 1000 timer ticks emit");
+	pthread_join(waiter, &woke);
+	is_int((intptr_t)woke, 1, "hard irq: the consumer sleeping in poll() was woken");
+	is_int(em.emitted, 1000, "hard irq: 1000 records emitted");
+	is_int(em.hardirq, 1000, "hard irq: every one from hard interrupt context");
+	is_int(kumem_events_consume(ev, take_emitted, &got, 2000), 1000,
+	       "hard irq: 1000 records arrive");
+	is_int(got.bad, 0, "hard irq: in order, with the driver's payload");
+	kumem_events_destroy(ev);
+}
+
 int main(void)
 {
 	struct kumem_example_sum s;
@@ -64,6 +99,13 @@ int main(void)
 
 	fd = open("/dev/kumem_example", O_RDWR);
 	ok(fd >= 0, "open /dev/kumem_example");
+	/* a driver .mmap that fails after kumem_region_map_user() gives everything back */
+	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+	is_int(p == MAP_FAILED ? errno : 0, EPERM, "the example's refused mapping fails (EPERM)");
+	st = stats_now(dev);
+	ok(st.regions == before.regions && st.user_mappings == before.user_mappings &&
+		   st.allocated_pages == before.allocated_pages,
+	   "kumem_region_unmap_user(): no region, page or mapping left behind");
 	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ok(p != MAP_FAILED, "mmap a region the example driver allocates through kumem");
 	if (p == MAP_FAILED)
@@ -118,6 +160,7 @@ int main(void)
 		       "kumem_events_fdget of a closed fd -> EBADF");
 		kumem_events_destroy(ev);
 	}
+	emit_from_hard_irq(dev, fd);
 
 	/* a command ring whose ops the example driver defines */
 	{

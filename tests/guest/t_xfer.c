@@ -1,6 +1,94 @@
 // SPDX-License-Identifier: MIT
-/* Buffered and direct transfers: same checksum as user space, and their errors. */
+/* Buffered and direct transfers: same checksum as user space, their errors, their footprint. */
+#include <pthread.h>
+
 #include "guest_util.h"
+
+/* What a transfer holds while it runs, sampled by a second thread. */
+struct footprint {
+	volatile int done;
+	long vmalloc_kb, pins; /* the largest increase seen */
+};
+
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			sscanf(line + strlen(key), " %ld", &v);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static long pins_held(void)
+{
+	char name[64];
+	long v, acq = 0, rel = 0;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	if (f)
+		fclose(f);
+	return acq - rel;
+}
+
+static void *sample(void *arg)
+{
+	struct footprint *fp = arg;
+	long vm0 = meminfo_kb("VmallocUsed:"), pin0 = pins_held();
+
+	while (!fp->done) {
+		long vm = meminfo_kb("VmallocUsed:") - vm0, pins = pins_held() - pin0;
+
+		fp->vmalloc_kb = vm > fp->vmalloc_kb ? vm : fp->vmalloc_kb;
+		fp->pins = pins > fp->pins ? pins : fp->pins;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/*
+ * A transfer of 256 MiB holds at most a small bounded amount at a time (the module works in
+ * 1 MiB pieces): before, the buffered one allocated all 256 MiB and the direct one pinned all
+ * 65536 pages at once, none of it charged to RLIMIT_MEMLOCK.
+ */
+static void footprint(kumem_t *dev)
+{
+	const size_t len = 256u << 20;
+	uint8_t *big = anon(len, PROT_READ | PROT_WRITE, true);
+	struct footprint fp = { 0 };
+	uint64_t sum = 0, want;
+	pthread_t t;
+
+	fill_pattern(big, len, 3);
+	want = kumem_checksum(big, len);
+	pthread_create(&t, NULL, sample, &fp);
+	usleep(20000);
+	ok(kumem_buffered_checksum(dev, big, len, &sum) == 0 && sum == want,
+	   "buffered 256 MiB: matches");
+	fp.done = 1;
+	pthread_join(t, NULL);
+	ok(fp.vmalloc_kb < 16 * 1024, "buffered 256 MiB held at most 16 MiB of kernel buffer (%ld KiB)",
+	   fp.vmalloc_kb);
+	fp = (struct footprint){ 0 };
+	pthread_create(&t, NULL, sample, &fp);
+	usleep(20000);
+	ok(kumem_direct_checksum(dev, big, len, &sum) == 0 && sum == want,
+	   "direct 256 MiB: matches");
+	fp.done = 1;
+	pthread_join(t, NULL);
+	ok(fp.pins < 4096, "direct 256 MiB held at most 4096 pages pinned at once (%ld)", fp.pins);
+	munmap(big, len);
+}
 
 int main(void)
 {
@@ -56,6 +144,7 @@ int main(void)
 	param_set("max_region_mb", old);
 
 	munmap(buf, (16 << 20) + 4096);
+	footprint(dev);
 	stats_check(dev, &base, "at the end");
 	kumem_close(dev);
 	return tap_done();

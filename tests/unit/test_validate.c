@@ -210,6 +210,13 @@ static void ring_create_rules(void **state)
 	assert_int_equal(ring(64, 0, KUMEM_RING_SQ_AFF, 1), -KUMEM_EINVAL);
 	assert_int_equal(ring(64, 0, KUMEM_RING_SQPOLL, 1), -KUMEM_EINVAL);
 	assert_int_equal(ring(64, 0, 0, 1), -KUMEM_EINVAL);
+	/* the SQPOLL busy-poll time is bounded */
+	a = (struct kumem_ring_create){ .sq_entries = 64, .idle_us = KUMEM_RING_MAX_IDLE_US };
+	assert_int_equal(kumem_check_ring_create(&a, 4), 0);
+	a.idle_us = KUMEM_RING_MAX_IDLE_US + 1;
+	assert_int_equal(kumem_check_ring_create(&a, 4), -KUMEM_EINVAL);
+	a.idle_us = UINT32_MAX;
+	assert_int_equal(kumem_check_ring_create(&a, 4), -KUMEM_EINVAL);
 }
 
 int main(void)
