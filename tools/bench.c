@@ -394,11 +394,13 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: kumem bench [-j|--json] [setup|checksum|ring|events|wake|all]\n"
 		   "                   [--max-mb N] [--iters N] [--rounds N] [--run-ms N] [--rt]\n"
+		   "                   [--repeats N]\n"
 		   "                   [--csv FILE]\n\n"
 		   "setup and checksum: N runs per size (--iters; default adapted to the size),\n"
 		   "  setup 4 KiB .. --max-mb (default 256), checksum 4 KiB .. 16 MiB.\n"
 		   "ring, events, wake: a warm-up round, then --rounds rounds (default 5) of runs of\n"
-		   "  about --run-ms ms (default 200); disturbed runs are repeated, then marked.\n"
+		   "  about --run-ms ms (default 200); a disturbed run is repeated up to --repeats\n"
+		   "  times (default 2), then kept and marked.\n"
 		   "--rt: the benchmark's threads run SCHED_FIFO (needs CAP_SYS_NICE).\n"
 		   "--csv: one long-format CSV (median, min, max, runs, disturbed runs per figure);\n"
 		   "  scripts/bench-plot draws it. --json: the tables go to stderr, stdout gets the\n"
@@ -495,6 +497,7 @@ int cmd_bench(int argc, char **argv)
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "run-ms", required_argument, NULL, 'T' },
 		{ "rt", no_argument, NULL, 'R' },
+		{ "repeats", required_argument, NULL, 'P' },
 		{ "csv", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -507,7 +510,7 @@ int cmd_bench(int argc, char **argv)
 	int c, err = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:i:r:T:Rc:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:i:r:T:RP:c:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!parse_opt("--max-mb", optarg, 1, 4096, &v))
@@ -531,6 +534,11 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'R':
 			bench_cfg.rt = true;
+			break;
+		case 'P':
+			if (!parse_opt("--repeats", optarg, 0, 10, &v))
+				goto bad;
+			bench_cfg.repeats = (unsigned int)v;
 			break;
 		case 'c':
 			csv_path = optarg;

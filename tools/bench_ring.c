@@ -135,10 +135,14 @@ static double naive_ring(uint64_t count)
 	return bad ? 0 : rate(count, t0);
 }
 
-/* kumem's queue (core/ring.h) on the layout kumem ships: the SQ indices of kumem_ring_ctrl. */
+/*
+ * kumem's queue (core/ring.h) on the layout kumem ships: the SQ indices of kumem_ring_ctrl.
+ * Both sides publish every @run entries (0: once per batch, as the naive ring does).
+ */
 static struct {
 	struct kumem_ring_ctrl ctrl;
 	_Alignas(64) struct msg64 slot[256];
+	uint32_t run;
 } oneway;
 
 static void *oneway_producer(void *arg)
@@ -151,23 +155,29 @@ static void *oneway_producer(void *arg)
 			   sizeof(struct msg64), true);
 	start_wait_go();
 	while (seq < count) {
-		int space = kumem_queue_space(&p), i;
+		int space = kumem_queue_space(&p), i, done = 0;
 
-		for (i = 0; i < space && seq < count; i++)
-			fill_msg(kumem_queue_prod_slot(&p, (uint32_t)i), seq++);
-		if (i)
-			kumem_queue_publish(&p, (uint32_t)i);
+		for (i = 0; i < space && seq < count; i++) {
+			fill_msg(kumem_queue_prod_slot(&p, (uint32_t)(i - done)), seq++);
+			if (oneway.run && i + 1 - done == (int)oneway.run) {
+				kumem_queue_publish(&p, oneway.run);
+				done = i + 1;
+			}
+		}
+		if (i > done)
+			kumem_queue_publish(&p, (uint32_t)(i - done));
 	}
 	return NULL;
 }
 
-static double oneway_queue(uint64_t count)
+static double oneway_queue(uint64_t count, uint32_t run)
 {
 	struct kumem_queue c;
 	uint64_t got = 0, bad = 0, t0;
 	pthread_t t;
 
 	memset(&oneway, 0, sizeof(oneway));
+	oneway.run = run;
 	start_reset(count);
 	kumem_queue_attach(&c, &oneway.ctrl.sq_tail, &oneway.ctrl.sq_head, oneway.slot, 256,
 			   sizeof(struct msg64), false);
@@ -175,12 +185,18 @@ static double oneway_queue(uint64_t count)
 		return 0;
 	t0 = start_release();
 	while (got < count) {
-		int n = kumem_queue_ready(&c), i;
+		int n = kumem_queue_ready(&c), i, done = 0;
 
-		for (i = 0; i < n; i++, got++)
-			bad |= ((struct msg64 *)kumem_queue_cons_slot(&c, (uint32_t)i))->seq != got;
-		if (n > 0)
-			kumem_queue_release(&c, (uint32_t)n);
+		for (i = 0; i < n; i++, got++) {
+			bad |= ((struct msg64 *)kumem_queue_cons_slot(&c, (uint32_t)(i - done)))->seq !=
+			       got;
+			if (run && i + 1 - done == (int)run) {
+				kumem_queue_release(&c, run);
+				done = i + 1;
+			}
+		}
+		if (n > done)
+			kumem_queue_release(&c, (uint32_t)(n - done));
 	}
 	t0 = bench_now_ns() - t0;
 	pthread_join(t, NULL);
@@ -202,6 +218,7 @@ static struct {
 	struct kumem_sqe sq[256];
 	struct kumem_cqe cq[512];
 	atomic_bool stop;
+	uint32_t run; /* the server's publication run (0: once per batch) */
 } same;
 
 static int same_get(void *ctx, uint32_t id, struct kumem_ring_mem *m)
@@ -237,7 +254,7 @@ static void *same_server(void *arg)
 	same_attach(&sq, &cq, true);
 	start_wait_go();
 	while (!atomic_load_explicit(&same.stop, memory_order_relaxed))
-		if (kumem_ring_service(&sq, &cq, 256, &same_ops, NULL) < 0)
+		if (kumem_ring_service_runs(&sq, &cq, 256, same.run, &same_ops, NULL) < 0)
 			break;
 	return NULL;
 }
@@ -246,7 +263,7 @@ static void *same_server(void *arg)
  * @server_thread: a second thread services the ring (SQPOLL's shape); otherwise this thread
  * services what it submitted before reaping (enter mode's shape, without the system call).
  */
-static double same_ring(uint64_t count, bool server_thread)
+static double same_ring(uint64_t count, bool server_thread, uint32_t run)
 {
 	struct kumem_queue sq, cq, ksq, kcq;
 	uint64_t sent = 0, got = 0, t0;
@@ -254,6 +271,7 @@ static double same_ring(uint64_t count, bool server_thread)
 	pthread_t t;
 
 	memset(&same, 0, sizeof(same));
+	same.run = run;
 	start_reset(count);
 	same_attach(&sq, &cq, false);
 	same_attach(&ksq, &kcq, true); /* used when this thread services the ring itself */
@@ -457,11 +475,18 @@ static double uring_nops(unsigned flags, unsigned batch, uint64_t count)
 enum ring_row {
 	ROW_NAIVE,
 	ROW_ONEWAY,
+	ROW_ONEWAY_BATCH,
 	ROW_SAME_RING,
+	ROW_SAME_OLD,
+	ROW_SAME_RUN8,
+	ROW_SAME_RUN16,
+	ROW_SAME_RUN64,
+	ROW_SAME_RUN128,
 	ROW_SAME_ONE,
 	ROW_ENTER32,
 	ROW_ENTER256,
 	ROW_SQPOLL,
+	ROW_SQPOLL_OLD,
 	ROW_PER_ENTRY,
 	ROW_IOCTL,
 	ROW_URING32,
@@ -469,19 +494,62 @@ enum ring_row {
 	NR_ROWS,
 };
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define RUN STR(KUMEM_RING_PUBLISH_RUN)
+
 static const char *const row_name[NR_ROWS] = {
 	[ROW_NAIVE] = "naive reference ring, two threads, one way",
-	[ROW_ONEWAY] = "kumem queue (kumem_ring_ctrl), two threads, one way",
-	[ROW_SAME_RING] = "same ring, a user thread as the kernel",
+	[ROW_ONEWAY] = "kumem queue (kumem_ring_ctrl), runs of " RUN ", two threads, one way",
+	[ROW_ONEWAY_BATCH] = "kumem queue, one publication per batch, two threads, one way",
+	[ROW_SAME_RING] = "same ring, a user thread as the kernel (runs of " RUN ")",
+	[ROW_SAME_OLD] = "same ring, a user thread as the kernel, one publication per batch",
+	[ROW_SAME_RUN8] = "same ring, a user thread as the kernel, runs of 8",
+	[ROW_SAME_RUN16] = "same ring, a user thread as the kernel, runs of 16",
+	[ROW_SAME_RUN64] = "same ring, a user thread as the kernel, runs of 64",
+	[ROW_SAME_RUN128] = "same ring, a user thread as the kernel, runs of 128",
 	[ROW_SAME_ONE] = "same ring, one thread, no kernel, no syscall",
 	[ROW_ENTER32] = "kumem ring, enter, batches of 32",
 	[ROW_ENTER256] = "kumem ring, enter, batches of 256",
-	[ROW_SQPOLL] = "kumem ring, SQPOLL kernel thread",
+	[ROW_SQPOLL] = "kumem ring, SQPOLL kernel thread (runs of " RUN ")",
+	[ROW_SQPOLL_OLD] = "kumem ring, SQPOLL, one publication per batch",
 	[ROW_PER_ENTRY] = "kumem ring, enter(32), get_sqe/reap per entry",
 	[ROW_IOCTL] = "kumem, one ioctl per message",
 	[ROW_URING32] = "io_uring NOP, batches of 32",
 	[ROW_URING_SQPOLL] = "io_uring NOP, SQPOLL",
 };
+
+/* The module's knob for the SQPOLL thread's run (0: the loop before runs, for one row). */
+#define SQPOLL_RUN_PARAM "/sys/module/kumem/parameters/sqpoll_publish_run"
+
+/* Write @v to the knob; the value it had, or -1 if there is none to write. */
+static long set_sqpoll_run(long v)
+{
+	FILE *f = fopen(SQPOLL_RUN_PARAM, "r+");
+	long old = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &old) == 1 && v >= 0) {
+		rewind(f);
+		fprintf(f, "%ld\n", v);
+	}
+	if (fclose(f))
+		old = -1;
+	return old;
+}
+
+static double sqpoll_old_loop(kumem_t *dev, uint64_t count)
+{
+	long was = set_sqpoll_run(0);
+	double v;
+
+	if (was < 0)
+		return 0;
+	v = kumem_nops(dev, KUMEM_RING_SQPOLL, RING_ENTRIES, false, count);
+	set_sqpoll_run(was);
+	return v;
+}
 
 /* Messages of the warm-up run; later runs are sized to last about --run-ms. */
 #define WARMUP_COUNT 200000ull
@@ -492,17 +560,31 @@ static double measure(enum ring_row row, kumem_t *dev, uint64_t count)
 	case ROW_NAIVE:
 		return naive_ring(count);
 	case ROW_ONEWAY:
-		return oneway_queue(count);
+		return oneway_queue(count, KUMEM_RING_PUBLISH_RUN);
+	case ROW_ONEWAY_BATCH:
+		return oneway_queue(count, 0);
 	case ROW_SAME_RING:
-		return same_ring(count, true);
+		return same_ring(count, true, KUMEM_RING_PUBLISH_RUN);
+	case ROW_SAME_OLD:
+		return same_ring(count, true, 0);
+	case ROW_SAME_RUN8:
+		return same_ring(count, true, 8);
+	case ROW_SAME_RUN16:
+		return same_ring(count, true, 16);
+	case ROW_SAME_RUN64:
+		return same_ring(count, true, 64);
+	case ROW_SAME_RUN128:
+		return same_ring(count, true, 128);
 	case ROW_SAME_ONE:
-		return same_ring(count, false);
+		return same_ring(count, false, 0);
 	case ROW_ENTER32:
 		return kumem_nops(dev, 0, 32, false, count);
 	case ROW_ENTER256:
 		return kumem_nops(dev, 0, RING_ENTRIES, false, count);
 	case ROW_SQPOLL:
 		return kumem_nops(dev, KUMEM_RING_SQPOLL, RING_ENTRIES, false, count);
+	case ROW_SQPOLL_OLD:
+		return sqpoll_old_loop(dev, count);
 	case ROW_PER_ENTRY:
 		return kumem_nops(dev, 0, 32, true, count);
 	case ROW_IOCTL:
@@ -544,8 +626,19 @@ static void ring_memory(kumem_t *dev)
 /* Without the module only the rows that need no driver run. */
 static bool row_runs(int row, const kumem_t *dev)
 {
-	return dev || row == ROW_NAIVE || row == ROW_ONEWAY || row == ROW_SAME_RING ||
-	       row == ROW_SAME_ONE || row == ROW_URING32 || row == ROW_URING_SQPOLL;
+	switch (row) {
+	case ROW_ENTER32:
+	case ROW_ENTER256:
+	case ROW_SQPOLL:
+	case ROW_PER_ENTRY:
+	case ROW_IOCTL:
+		return dev;
+	case ROW_SQPOLL_OLD:
+		/* a module without the knob (or a user who may not turn it) has no old loop */
+		return dev && access(SQPOLL_RUN_PARAM, W_OK) == 0;
+	default:
+		return true;
+	}
 }
 
 struct ring_run {
@@ -590,9 +683,10 @@ int bench_ring(kumem_t *dev)
 				continue;
 			if (round)
 				r.count = count[row];
-			v = bench_run_checked(ring_run_fn, &r, row == ROW_SQPOLL, &disturbed, w);
+			v = bench_run_checked(ring_run_fn, &r, row == ROW_SQPOLL || row == ROW_SQPOLL_OLD,
+					      &disturbed, w);
 			if (v <= 0) {
-				printf("  %-52s failed\n", row_name[row]);
+				printf("  %-66s failed\n", row_name[row]);
 				failed = true;
 				break;
 			}
@@ -615,8 +709,12 @@ int bench_ring(kumem_t *dev)
 		if (row_runs(row, dev))
 			bench_report("ring", row_name[row], 64, "msgs/s", &runs[row], why[row]);
 	printf("  ratios, run by run within a round (median, min .. max):\n");
-	bench_ratio("kumem queue / naive reference ring (one way, two threads)",
+	bench_ratio("kumem queue, runs of " RUN " / naive reference ring (one way)",
 		    &runs[ROW_ONEWAY], &runs[ROW_NAIVE]);
+	bench_ratio("kumem queue, one publication per batch / naive reference ring",
+		    &runs[ROW_ONEWAY_BATCH], &runs[ROW_NAIVE]);
+	bench_ratio("same ring, user thread as kernel: runs of " RUN " / one per batch",
+		    &runs[ROW_SAME_RING], &runs[ROW_SAME_OLD]);
 	bench_ratio("same ring with a user thread as kernel / naive reference ring",
 		    &runs[ROW_SAME_RING], &runs[ROW_NAIVE]);
 	if (!dev) {
@@ -626,6 +724,9 @@ int bench_ring(kumem_t *dev)
 	ring_memory(dev);
 	bench_ratio("kumem SQPOLL / same ring with a user thread as kernel", &runs[ROW_SQPOLL],
 		    &runs[ROW_SAME_RING]);
+	if (row_runs(ROW_SQPOLL_OLD, dev))
+		bench_ratio("kumem SQPOLL: runs of " RUN " / one publication per batch",
+			    &runs[ROW_SQPOLL], &runs[ROW_SQPOLL_OLD]);
 	bench_ratio("kumem enter(256) / same ring, one thread, no syscall", &runs[ROW_ENTER256],
 		    &runs[ROW_SAME_ONE]);
 	bench_ratio("kumem enter(256) / one ioctl per message", &runs[ROW_ENTER256],
@@ -634,10 +735,11 @@ int bench_ring(kumem_t *dev)
 	bench_ratio("kumem SQPOLL / io_uring SQPOLL", &runs[ROW_SQPOLL], &runs[ROW_URING_SQPOLL]);
 	bench_ratio("kumem enter(32) / io_uring(32)", &runs[ROW_ENTER32], &runs[ROW_URING32]);
 	bench_ratio("kumem enter(256) / io_uring(32)", &runs[ROW_ENTER256], &runs[ROW_URING32]);
-	printf("  Reading them: the two one-way rows differ only in the queue code; the same\n"
-	       "  ring's two rows are the floor of the kernel's rows without the kernel (a thread\n"
-	       "  of ours in its place, or no system call at all); enter(N) pays one system call\n"
-	       "  per N messages, SQPOLL none but a second CPU.\n");
+	printf("  Reading them: the one-way rows differ only in the queue code and in how often\n"
+	       "  each side publishes its index; the same ring's rows are the floor of the kernel's\n"
+	       "  rows without the kernel (a thread of ours in its place, or no system call at\n"
+	       "  all); enter(N) pays one system call per N messages, SQPOLL none but a second\n"
+	       "  CPU. Publishing in runs lets the two CPUs overlap instead of taking turns.\n");
 	return 0;
 }
 

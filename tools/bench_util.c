@@ -328,10 +328,10 @@ void bench_ratio(const char *what, const struct bench_series *a, const struct be
 	struct bench_stat st;
 
 	if (!bench_series_ratio(a, b, &st)) {
-		printf("  %-60s unavailable\n", what);
+		printf("  %-66s unavailable\n", what);
 		return;
 	}
-	printf("  %-60s %6.2fx  (%.2f .. %.2f)%s\n", what, st.median, st.min, st.max,
+	printf("  %-66s %6.2fx  (%.2f .. %.2f)%s\n", what, st.median, st.min, st.max,
 	       st.disturbed ? "  disturbed" : "");
 	bench_csv_row(bench_cfg.csv, "ratio", what, 0, "x", &st);
 }
@@ -386,10 +386,10 @@ bool bench_report(const char *bench, const char *name, uint64_t size, const char
 	char b[3][16];
 
 	if (!bench_series_stat(s, &st)) {
-		printf("  %-52s %9s\n", name, "failed");
+		printf("  %-66s %9s\n", name, "failed");
 		return false;
 	}
-	printf("  %-52s %9s", name, bench_si(st.median, b[0], sizeof(b[0])));
+	printf("  %-66s %9s", name, bench_si(st.median, b[0], sizeof(b[0])));
 	printf("  (%s .. %s)", bench_si(st.min, b[1], sizeof(b[1])),
 	       bench_si(st.max, b[2], sizeof(b[2])));
 	if (st.disturbed)
