@@ -72,8 +72,10 @@ int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t 
 int kumem_ring_service_runs(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t max,
 			    uint32_t run, const struct kumem_region_ops *ops, void *ctx);
 
-/* The SQPOLL thread's run length (linux: module parameter sqpoll_publish_run); see
- * docs/performance.md for the measurement behind it. */
+/*
+ * The SQPOLL thread's run length (linux: module parameter sqpoll_publish_run); see
+ * docs/performance.md for the measurement behind it.
+ */
 #define KUMEM_RING_PUBLISH_RUN 32
 
 #endif
