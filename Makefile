@@ -58,7 +58,7 @@ N ?= 5
 .PHONY: all deps lib cli module format unit-test unit-tsan guest-test guest-test-rt demo test windows windows-check bench \
 	clean guest-bins test-repeat test-debug install uninstall install-check check-style \
 	modules_install dkms-tree dkms-install install-system uninstall-system guest-packaging \
-	fuzz fuzz-bins fuzz-guest
+	fuzz fuzz-bins fuzz-guest windows-run winmodel
 
 all: lib cli module
 
@@ -319,6 +319,18 @@ windows windows-check: deps
 	@if [ -f windows/Makefile ]; then $(MAKE) -C windows check; \
 	else echo "windows: not in this tree yet"; fi
 
+# The driver loaded as a kernel service under Wine, every IOCTL checked (windows/wine/).
+windows-run:
+	@sh scripts/install-deps windows wine
+	$(MAKE) -C windows/wine run
+
+# The driver against a strict model of the Windows kernel API (tests/winmodel/).
+include tests/winmodel/Makefile.inc
+winmodel:
+	@sh scripts/install-deps build
+	@$(MAKE) $(WM_BIN)
+	@$(WM_BIN)
+
 # ---- everything ----------------------------------------------------------------------------
 
 # The guest tests on Debian's PREEMPT_RT kernels only (spinlocks sleep there, timing differs).
@@ -328,6 +340,8 @@ guest-test-rt: deps guest-bins
 test: deps
 	$(MAKE) unit-test
 	$(MAKE) windows-check
+	$(MAKE) windows-run
+	$(MAKE) winmodel
 	$(MAKE) install-check
 	$(MAKE) guest-test
 	$(MAKE) guest-packaging

@@ -91,6 +91,19 @@ check "PE CheckSum matches the image (the loader checks drivers')" \
 	"$out/pecheck" "$out/kumem.sys" --checksum
 check "no section is both writable and executable" "$out/pecheck" "$out/kumem.sys" --no-wx
 check "pecheck rejects a user-mode program (it can fail)" pe_rejects_user_exe
+check "every import is exported by Windows 8+ (windows/exports/*.txt)" \
+	sh check-imports.sh "$out/kumem.sys" exports 6.2
+imports_check_can_fail() {
+	# negative controls: a list without memset, and Windows Vista as the claim, must fail
+	rm -rf "$out/exports-test" && cp -r exports "$out/exports-test" &&
+		sed -i '/^memset /d' "$out/exports-test/ntoskrnl.exe.txt" &&
+		! sh check-imports.sh "$out/kumem.sys" "$out/exports-test" >/dev/null &&
+		! sh check-imports.sh "$out/kumem.sys" exports 6.0 >/dev/null
+	rc=$?
+	rm -rf "$out/exports-test"
+	return $rc
+}
+check "the import check fails on an unlisted import and on a too-new one" imports_check_can_fail
 check "kumem-tests.exe (x64) built from tests/guest/t_api.c" test -s "$out/x64/kumem-tests.exe"
 check "kumem-tests.exe (x86, for WOW64) is an i386 image" is_i386
 check "kumem.exe (x64 and x86) built from tools/" test -s "$out/x64/kumem.exe" -a -s "$out/x86/kumem.exe"

@@ -9,12 +9,14 @@
  */
 #include "kumem_win.h"
 
+/* Role types and annotations for the static analysers (SDV, /analyze): which IRP each
+ * routine serves, at what IRQL (all of them: PASSIVE_LEVEL). */
 DRIVER_INITIALIZE DriverEntry;
 static DRIVER_UNLOAD KumemUnload;
-static DRIVER_DISPATCH KumemCreate;
-static DRIVER_DISPATCH KumemCleanup;
-static DRIVER_DISPATCH KumemClose;
-static DRIVER_DISPATCH KumemDeviceControl;
+_Dispatch_type_(IRP_MJ_CREATE) static DRIVER_DISPATCH KumemCreate;
+_Dispatch_type_(IRP_MJ_CLEANUP) static DRIVER_DISPATCH KumemCleanup;
+_Dispatch_type_(IRP_MJ_CLOSE) static DRIVER_DISPATCH KumemClose;
+_Dispatch_type_(IRP_MJ_DEVICE_CONTROL) static DRIVER_DISPATCH KumemDeviceControl;
 
 KUMEM_COUNTERS KumemCounters;
 
@@ -121,6 +123,7 @@ static NTSTATUS KumemCreate(PDEVICE_OBJECT Device, PIRP Irp)
 	if (!file)
 		return Complete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
 	RtlZeroMemory(file, sizeof(*file));
+	file->Refs = 1;
 	ExInitializeFastMutex(&file->Lock);
 	InitializeListHead(&file->Regions);
 	InitializeListHead(&file->Rings);
@@ -137,10 +140,16 @@ static NTSTATUS KumemCleanup(PDEVICE_OBJECT Device, PIRP Irp)
 {
 	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
 
+	PKUMEM_FILE file = stack->FileObject->FsContext;
+
 	UNREFERENCED_PARAMETER(Device);
+	/* IOCTLs still running on this file may not publish anything from now on */
+	FileLock(file);
+	file->Closed = true;
+	FileUnlock(file);
 	/* rings first: their threads use the regions */
-	KumemRingCleanup(stack->FileObject->FsContext, NULL);
-	KumemFileCleanup(stack->FileObject->FsContext, NULL);
+	KumemRingCleanup(file, NULL);
+	KumemFileCleanup(file, NULL);
 	return Complete(Irp, STATUS_SUCCESS, 0);
 }
 
@@ -152,13 +161,32 @@ static NTSTATUS KumemClose(PDEVICE_OBJECT Device, PIRP Irp)
 
 	UNREFERENCED_PARAMETER(Device);
 	if (file) {
+		/* Nothing is left after IRP_MJ_CLEANUP (Closed stops late inserts); should a
+		 * loader ever skip cleanup, undo here, attached to each owner. */
+		FileLock(file);
+		file->Closed = true;
+		FileUnlock(file);
+		KumemRingCleanup(file, NULL);
+		KumemFileCleanup(file, NULL);
 		ExAcquireFastMutex(&KumemFilesLock);
 		RemoveEntryList(&file->AllFiles);
 		ExReleaseFastMutex(&KumemFilesLock);
-		ExFreePoolWithTag(file, KUMEM_POOL_TAG);
 		InterlockedDecrement64(&KumemCounters.OpenHandles);
+		KumemFilePut(file);
 	}
 	return Complete(Irp, STATUS_SUCCESS, 0);
+}
+
+void KumemFileGet(PKUMEM_FILE File)
+{
+	InterlockedIncrement(&File->Refs);
+}
+
+/* The file object's reference goes at IRP_MJ_CLOSE, a ring's when the ring is freed. */
+void KumemFilePut(PKUMEM_FILE File)
+{
+	if (!InterlockedDecrement(&File->Refs))
+		ExFreePoolWithTag(File, KUMEM_POOL_TAG);
 }
 
 /* Copy a METHOD_BUFFERED block of @type into blk_, evaluate @call, copy blk_ back. */
@@ -282,20 +310,29 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
  */
 static VOID KumemProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
 {
+	LIST_ENTRY rings, regions;
 	PLIST_ENTRY e;
 
 	UNREFERENCED_PARAMETER(ParentId);
 	if (Create)
 		return;
+	/* This runs at every process exit in the system: the global lock only long enough to
+	 * unlink what the process owns; stopping ring threads and unmapping come after. */
+	InitializeListHead(&rings);
+	InitializeListHead(&regions);
 	ExAcquireFastMutex(&KumemFilesLock);
 	for (e = KumemFiles.Flink; e != &KumemFiles; e = e->Flink) {
 		PKUMEM_FILE file = CONTAINING_RECORD(e, KUMEM_FILE, AllFiles);
 
-		/* rings first: their threads use the regions */
-		KumemRingCleanup(file, ProcessId);
-		KumemFileCleanup(file, ProcessId);
+		KumemRingTakeOwned(file, ProcessId, &rings);
+		KumemRegionTakeOwned(file, ProcessId, &regions);
 	}
 	ExReleaseFastMutex(&KumemFilesLock);
+	KumemRingCloseList(&rings); /* rings first: their threads use the regions */
+	KumemRegionPutList(&regions);
+	/* Another process's cleanup may be undoing one of this process's regions right now,
+	 * attached to it: the address space must outlive that. */
+	KumemQuotaWaitProcess(ProcessId);
 }
 
 /*
@@ -354,13 +391,34 @@ static VOID KumemUnload(PDRIVER_OBJECT Driver)
 	IoDeleteDevice(Driver->DeviceObject);
 }
 
-NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
+/*
+ * Windows 8 (NT 6.2) is the minimum, as kumem.inf says: MdlMappingNoWrite and
+ * MdlMappingNoExecute are ignored before it (a read-only region would be mapped writable)
+ * and NonPagedPoolNx does not exist. Refuse to load rather
+ * than run with weaker guarantees than documented.
+ */
+static bool WindowsIsSupported(void)
+{
+	RTL_OSVERSIONINFOW v;
+
+	RtlZeroMemory(&v, sizeof(v));
+	v.dwOSVersionInfoSize = sizeof(v);
+	if (!NT_SUCCESS(RtlGetVersion(&v)))
+		return false;
+	return v.dwMajorVersion > 6 || (v.dwMajorVersion == 6 && v.dwMinorVersion >= 2);
+}
+
+_IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
+	DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 {
 	UNICODE_STRING name, link;
 	PDEVICE_OBJECT device;
 	NTSTATUS status;
 
 	UNREFERENCED_PARAMETER(RegistryPath);
+	if (!WindowsIsSupported())
+		return STATUS_NOT_SUPPORTED;
+	KumemQuotaInit();
 	ExInitializeFastMutex(&KumemFilesLock);
 	InitializeListHead(&KumemFiles);
 	RtlInitUnicodeString(&name, KUMEM_DEVICE_NAME);

@@ -15,41 +15,34 @@
 #define KUMEM_OS_UNLIKELY(x)	  __builtin_expect(!!(x), 0)
 
 /*
- * x64 is TSO: a plain load is an acquire and a plain store a release at the hardware level;
- * the compiler barrier keeps the compiler from moving accesses across them. The full barrier
- * is what KeMemoryBarrier() is on x64: a locked instruction (mfence-equivalent).
+ * The compiler's atomics, so the orderings are right on any architecture the driver is built
+ * for (an ARM64 build needs real acquire/release instructions; on x64 they are plain moves,
+ * x64 being TSO). The full barrier is a locked instruction on x64, dmb ish on ARM64, as
+ * KeMemoryBarrier() is.
  */
-#define kumem_os_read_once_u32(p)     (*(volatile const uint32_t *)(p))
-#define kumem_os_write_once_u32(p, v) (*(volatile uint32_t *)(p) = (v))
+#define kumem_os_read_once_u32(p)     __atomic_load_n((const uint32_t *)(p), __ATOMIC_RELAXED)
+#define kumem_os_write_once_u32(p, v) __atomic_store_n((uint32_t *)(p), (v), __ATOMIC_RELAXED)
 static inline uint32_t kumem_os_load_acquire_u32(const uint32_t *p)
 {
-	uint32_t v = *(volatile const uint32_t *)p;
-
-	__atomic_signal_fence(__ATOMIC_ACQUIRE);
-	return v;
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
 static inline void kumem_os_store_release_u32(uint32_t *p, uint32_t v)
 {
-	__atomic_signal_fence(__ATOMIC_RELEASE);
-	*(volatile uint32_t *)p = v;
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
 #define kumem_os_smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
-#define kumem_os_read_once_u64(p) (*(volatile const uint64_t *)(p))
+#define kumem_os_read_once_u64(p) __atomic_load_n((const uint64_t *)(p), __ATOMIC_RELAXED)
 static inline uint64_t kumem_os_load_acquire_u64(const uint64_t *p)
 {
-	uint64_t v = *(volatile const uint64_t *)p;
-
-	__atomic_signal_fence(__ATOMIC_ACQUIRE);
-	return v;
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
 static inline void kumem_os_store_release_u64(uint64_t *p, uint64_t v)
 {
-	__atomic_signal_fence(__ATOMIC_RELEASE);
-	*(volatile uint64_t *)p = v;
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
 #endif

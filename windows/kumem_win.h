@@ -11,6 +11,24 @@
 
 #define KUMEM_POOL_TAG 'mmuK'
 
+/* SAL annotations mingw-w64's driverspecs.h lacks (the WDK's analysers read them). */
+#ifndef _Dispatch_type_
+#define _Dispatch_type_(type)
+#endif
+#ifndef _IRQL_requires_
+#define _IRQL_requires_(irql)
+#endif
+
+/*
+ * Object types exported by ntoskrnl as data (PsThreadType, ExEventObjectType, ...). The WDK
+ * declares them `extern POBJECT_TYPE *PsThreadType` without dllimport: the import library
+ * binds the name to the import slot, so WDK code writes `*PsThreadType`. mingw-w64 declares
+ * them dllimport, so the plain name already reads the exported variable: one dereference
+ * fewer. Writing `*PsThreadType` here passed the type object's first bytes as the type
+ * (Wine crashed on it; Windows would fail ObReferenceObjectByHandle). One place says which.
+ */
+#define KUMEM_OBJECT_TYPE(exported) ((POBJECT_TYPE)(exported))
+
 /* Missing from the mingw-w64 DDK headers (values from the Windows 8 WDK). */
 #ifndef MdlMappingNoExecute
 #define MdlMappingNoExecute 0x40000000
@@ -24,11 +42,16 @@
 #define KUMEM_MAX_FILE_BYTES   (4096ull << 20)
 #define KUMEM_MAX_FILE_REGIONS 1024u
 #define KUMEM_MAX_CONTIG_BYTES (4ull << 20)
+/* Per process over all its handles, and for the whole system (quota.c): handles are free to
+ * open, so without these one process could lock all memory. */
+#define KUMEM_MAX_PROCESS_BYTES	  (8192ull << 20)
+#define KUMEM_MAX_PROCESS_REGIONS 4096u
+#define KUMEM_MAX_GLOBAL_BYTES	  (16384ull << 20)
+#define KUMEM_MAX_GLOBAL_REGIONS  16384u
 
 typedef enum _KUMEM_REGION_KIND {
 	KumemRegionUserLocked, /* method 1: IoAllocateMdl + MmProbeAndLockPages */
-	KumemRegionPages,      /* method 2: MmAllocatePagesForMdlEx */
-	KumemRegionPool,       /* method 2, the seed's pool variant */
+	KumemRegionPages,      /* method 2: MmAllocatePagesForMdlEx (contiguous or not) */
 } KUMEM_REGION_KIND;
 
 typedef struct _KUMEM_REGION {
@@ -39,16 +62,16 @@ typedef struct _KUMEM_REGION {
 	ULONG Flags;
 	struct kumem_geom Geom;
 	PMDL Mdl;
-	PVOID SystemVa; /* kernel mapping of the first page */
-	PVOID UserVa;	/* method 2: the mapping in the owning process */
-	PVOID PoolBlock;
+	PVOID SystemVa;	 /* kernel mapping of the first page */
+	PVOID UserVa;	 /* method 2: the mapping in the owning process */
 	bool Contiguous; /* the MDL's frames are consecutive (checked, not assumed) */
 	PEPROCESS Owner; /* referenced; the only process that may use or release the region */
 } KUMEM_REGION, *PKUMEM_REGION;
 
 typedef struct _KUMEM_FILE {
 	LIST_ENTRY AllFiles; /* KumemFiles, for the process-exit backstop (driver.c) */
-	FAST_MUTEX Lock;     /* guards Regions, Rings, NextId, RegionCount, Bytes */
+	volatile LONG Refs;  /* the file object's, and one per ring (its thread looks up here) */
+	FAST_MUTEX Lock;     /* guards Regions, Rings, NextId, RegionCount, Bytes, Closed */
 	LIST_ENTRY Regions;
 	LIST_ENTRY Rings;
 	ULONG NextId;
@@ -56,6 +79,10 @@ typedef struct _KUMEM_FILE {
 	ULONG64 Bytes;
 	KSPIN_LOCK RwLock;	     /* RwLast (zeroed memory is an initialized spin lock) */
 	struct kumem_rw_last RwLast; /* the handle's last read/write (rw.c) */
+	/* IRP_MJ_CLEANUP has run: the last handle is gone, but an IOCTL that started before
+	 * may still be running (libkumem's handle is overlapped). It may not publish anything
+	 * now: nothing would ever undo it (IRP_MJ_CLOSE may run in any process). */
+	bool Closed;
 } KUMEM_FILE, *PKUMEM_FILE;
 
 typedef struct _KUMEM_COUNTERS {
@@ -70,6 +97,8 @@ extern KUMEM_COUNTERS KumemCounters;
 
 /* driver.c */
 NTSTATUS KumemStatusFromErrno(int err);
+void KumemFileGet(PKUMEM_FILE File);
+void KumemFilePut(PKUMEM_FILE File);
 void KumemLimits(PIRP Irp, struct kumem_limits *lim);
 NTSTATUS KumemSecureDevice(PDEVICE_OBJECT Device);
 
@@ -84,7 +113,12 @@ PKUMEM_REGION KumemRegionLookupLocked(PKUMEM_FILE File, ULONG Id);
 void KumemRegionPut(PKUMEM_REGION Region);
 /* Undo the regions of @File that @ProcessId owns, or all of them for NULL. */
 void KumemFileCleanup(PKUMEM_FILE File, HANDLE ProcessId);
+/* Move @ProcessId's regions of @File to @Out (the file's lock is taken), then put them. */
+void KumemRegionTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
+void KumemRegionPutList(PLIST_ENTRY List);
 
+/* Whether a new region or ring may still be published in @File (its lock held). */
+int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes);
 void FileLock(PKUMEM_FILE File);
 void FileUnlock(PKUMEM_FILE File);
 ULONG KumemFileNewIdLocked(PKUMEM_FILE File);
@@ -96,6 +130,14 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a);
 int KumemRingEnter(PKUMEM_FILE File, struct kumem_ring_enter *a);
 int KumemRingRelease(PKUMEM_FILE File, ULONG Id);
 void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId);
+void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
+void KumemRingCloseList(PLIST_ENTRY List);
+
+/* quota.c */
+void KumemQuotaInit(void);
+int KumemQuotaCharge(PEPROCESS Process, ULONG64 Bytes);
+void KumemQuotaUncharge(PEPROCESS Process, ULONG64 Bytes);
+void KumemQuotaWaitProcess(HANDLE ProcessId);
 
 /* ops.c */
 int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d);

@@ -32,7 +32,7 @@ static ULONG MdlViewFlags(PKUMEM_REGION r)
 	f |= KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED;
 	if (!(r->Flags & KUMEM_USER_WRITE))
 		f |= KUMEM_MDL_USER_READ_ONLY;
-	if (r->Kind == KumemRegionPool && r->Contiguous)
+	if ((r->Flags & KUMEM_ALLOC_CONTIG) && r->Contiguous)
 		f |= KUMEM_MDL_CONTIGUOUS;
 	return f;
 }
@@ -41,6 +41,7 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 {
 	ULONG64 count = 0;
 	PPFN_NUMBER pfn;
+	ULONG align;
 	PKUMEM_REGION r;
 	int err;
 
@@ -76,8 +77,10 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 	if (d->pfns) {
 		count = d->max_pfns < r->Geom.page_count ? d->max_pfns : r->Geom.page_count;
 		pfn = MmGetMdlPfnArray(r->Mdl);
+		/* uint64_t is 4-byte aligned in a 32-bit (WOW64) caller's structures */
+		align = IoIs32bitProcess(NULL) ? sizeof(ULONG) : sizeof(ULONG64);
 		__try {
-			ProbeForWrite((PVOID)(ULONG_PTR)d->pfns, (SIZE_T)(count * 8), 8);
+			ProbeForWrite((PVOID)(ULONG_PTR)d->pfns, (SIZE_T)(count * 8), align);
 			RtlCopyMemory((PVOID)(ULONG_PTR)d->pfns, pfn, (SIZE_T)(count * 8));
 		} __except (EXCEPTION_EXECUTE_HANDLER) {
 			err = -KUMEM_EFAULT;

@@ -7,8 +7,7 @@
  *   method 2   MmAllocatePagesForMdlEx(zeroed, fully required) -> system mapping ->
  *              MmMapLockedPagesSpecifyCache(UserMode, MmCached) in __try, in the caller's
  *              process, which is remembered as the owner
- *   pool       ExAllocatePoolWithTag(NonPagedPoolNx, whole pages) zeroed ->
- *              IoAllocateMdl + MmBuildMdlForNonPagedPool -> the same user mapping
+ *   contiguous method 2 with MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS, frames checked
  *
  * A region is reference counted: the file's list holds one reference and each IOCTL working
  * on it holds one. Only the owning process may use or release a region, so the last
@@ -29,21 +28,38 @@ void FileUnlock(PKUMEM_FILE File)
 	ExReleaseFastMutex(&File->Lock);
 }
 
-static PKUMEM_REGION RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g)
+/* A region record for the calling process, charged to it (quota.c). */
+static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+		     PKUMEM_REGION *Out)
 {
 	PKUMEM_REGION r;
+	int err;
 
 	r = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*r), KUMEM_POOL_TAG);
 	if (!r)
-		return NULL;
+		return -KUMEM_ENOMEM;
 	RtlZeroMemory(r, sizeof(*r));
 	r->RefCount = 1;
 	r->Kind = Kind;
 	r->Flags = Flags;
 	r->Geom = *g;
 	r->Owner = PsGetCurrentProcess();
+	err = KumemQuotaCharge(r->Owner, g->page_count * PAGE_SIZE);
+	if (err) {
+		ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+		return err;
+	}
 	ObReferenceObject(r->Owner);
-	return r;
+	*Out = r;
+	return 0;
+}
+
+/* The record alone, before anything was mapped or locked for it. */
+static void RegionDiscard(PKUMEM_REGION r)
+{
+	KumemQuotaUncharge(r->Owner, r->Geom.page_count * PAGE_SIZE);
+	ObDereferenceObject(r->Owner);
+	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
 /* Undo everything; runs in the owner's process context (see the file comment). */
@@ -68,14 +84,8 @@ static void RegionFree(PKUMEM_REGION r)
 		ExFreePool(r->Mdl);
 		InterlockedAdd64(&KumemCounters.AllocatedPages, -(LONG64)pages);
 		break;
-	case KumemRegionPool:
-		IoFreeMdl(r->Mdl);
-		ExFreePoolWithTag(r->PoolBlock, KUMEM_POOL_TAG);
-		InterlockedAdd64(&KumemCounters.AllocatedPages, -(LONG64)pages);
-		break;
 	}
 	InterlockedDecrement64(&KumemCounters.Regions);
-	ObDereferenceObject(r->Owner);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
@@ -85,17 +95,33 @@ static void RegionFree(PKUMEM_REGION r)
  */
 void KumemRegionPut(PKUMEM_REGION r)
 {
+	PEPROCESS owner = r->Owner;
+	ULONG64 bytes = r->Geom.page_count * PAGE_SIZE;
 	KAPC_STATE apc;
 
 	if (InterlockedDecrement(&r->RefCount))
 		return;
-	if (r->Owner == PsGetCurrentProcess()) {
+	if (owner == PsGetCurrentProcess()) {
 		RegionFree(r);
 	} else {
-		KeStackAttachProcess((PKPROCESS)r->Owner, &apc);
+		KeStackAttachProcess((PKPROCESS)owner, &apc);
 		RegionFree(r);
 		KeUnstackDetachProcess(&apc);
 	}
+	/* after the detach: the owner's exit notification waits for this (quota.c) */
+	KumemQuotaUncharge(owner, bytes);
+	ObDereferenceObject(owner);
+}
+
+int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
+{
+	if (File->Closed)
+		return -KUMEM_EBADFD; /* the handle was closed while this call ran */
+	if (File->RegionCount >= KUMEM_MAX_FILE_REGIONS)
+		return -KUMEM_ENOSPC;
+	if (File->Bytes + Bytes > KUMEM_MAX_FILE_BYTES)
+		return -KUMEM_EDQUOT;
+	return 0;
 }
 
 /* Publish @r in @File under the per-handle quotas; on failure the caller frees it. */
@@ -105,11 +131,8 @@ static int FileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
 	int err = 0;
 
 	FileLock(File);
-	if (File->RegionCount >= KUMEM_MAX_FILE_REGIONS) {
-		err = -KUMEM_ENOSPC;
-	} else if (File->Bytes + bytes > KUMEM_MAX_FILE_BYTES) {
-		err = -KUMEM_EDQUOT;
-	} else {
+	err = KumemFileCanInsertLocked(File, bytes);
+	if (!err) {
 		r->Id = KumemFileNewIdLocked(File);
 		InsertTailList(&File->Regions, &r->Link);
 		File->RegionCount++;
@@ -163,6 +186,81 @@ PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, PEPROCESS Requestor,
 	return r;
 }
 
+/* What MmProbeAndLockPages raised, as the caller's errno: quota and resource shortages are
+ * not bad addresses. */
+static int ErrnoFromProbeStatus(NTSTATUS Status)
+{
+	switch (Status) {
+	case STATUS_WORKING_SET_QUOTA:
+	case STATUS_QUOTA_EXCEEDED:
+		return -KUMEM_EDQUOT;
+	case STATUS_INSUFFICIENT_RESOURCES:
+	case STATUS_NO_MEMORY:
+	case STATUS_COMMITMENT_LIMIT:
+		return -KUMEM_ENOMEM;
+	default: /* STATUS_ACCESS_VIOLATION and the other faults on the range */
+		return -KUMEM_EFAULT;
+	}
+}
+
+/* Probe and lock @Mdl's user range for @Op: 0 or an errno. */
+static int ProbeAndLock(PMDL Mdl, LOCK_OPERATION Op)
+{
+	NTSTATUS status = STATUS_SUCCESS;
+
+	__try {
+		MmProbeAndLockPages(Mdl, UserMode, Op);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		status = GetExceptionCode();
+	}
+	return NT_SUCCESS(status) ? 0 : ErrnoFromProbeStatus(status);
+}
+
+/* 1 if some page of [Addr, Addr + Len) can be locked for writing, 0 if none, or an errno. */
+static int RangeHasWritablePage(ULONG64 Addr, ULONG64 Len)
+{
+	ULONG64 va = Addr & ~(ULONG64)(PAGE_SIZE - 1);
+	PMDL mdl;
+	int err;
+
+	for (; va < Addr + Len; va += PAGE_SIZE) {
+		mdl = IoAllocateMdl((PVOID)(ULONG_PTR)va, PAGE_SIZE, FALSE, FALSE, NULL);
+		if (!mdl)
+			return -KUMEM_ENOMEM;
+		err = ProbeAndLock(mdl, IoWriteAccess);
+		if (!err)
+			MmUnlockPages(mdl);
+		IoFreeMdl(mdl);
+		if (err != -KUMEM_EFAULT)
+			return err ? err : 1;
+	}
+	return 0;
+}
+
+/*
+ * Lock the range for the kernel. Even when the kernel only reads, the pages are locked for
+ * writing first: a read lock of a copy-on-write page pins the shared original, and the
+ * process's next write goes to a private copy the kernel never sees. Only a range no page
+ * of which can be written is locked for reading (nothing can change under it); a range that
+ * mixes both is refused (EACCES): one MDL has one access mode. Linux follows the same rule.
+ */
+static int LockUserRange(PMDL Mdl, const struct kumem_lock_args *a, bool KernelWrites)
+{
+	int err, writable;
+
+	err = ProbeAndLock(Mdl, IoWriteAccess);
+	if (err != -KUMEM_EFAULT || KernelWrites)
+		return err;
+	err = ProbeAndLock(Mdl, IoReadAccess);
+	if (err)
+		return err;
+	writable = RangeHasWritablePage(a->addr, a->len);
+	if (!writable)
+		return 0;
+	MmUnlockPages(Mdl);
+	return writable < 0 ? writable : -KUMEM_EACCES;
+}
+
 int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 {
 	const bool write = a->flags & KUMEM_KERNEL_WRITE;
@@ -176,22 +274,16 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	err = kumem_check_lock(a, &lim, &g);
 	if (err)
 		return err;
-	r = RegionNew(KumemRegionUserLocked, a->flags, &g);
-	if (!r)
-		return -KUMEM_ENOMEM;
+	err = RegionNew(KumemRegionUserLocked, a->flags, &g, &r);
+	if (err)
+		return err;
 	/* ByteCount is a ULONG: KUMEM_MAX_REGION_BYTES keeps len well below 4 GiB. */
 	r->Mdl = IoAllocateMdl((PVOID)(ULONG_PTR)a->addr, (ULONG)a->len, FALSE, FALSE, NULL);
 	if (!r->Mdl) {
 		err = -KUMEM_ENOMEM;
 		goto cleanupRegion;
 	}
-	__try {
-		/* The seed used IoReadAccess even though the kernel writes: that neither checks
-		 * write permission nor breaks copy-on-write. */
-		MmProbeAndLockPages(r->Mdl, UserMode, write ? IoWriteAccess : IoReadAccess);
-	} __except (EXCEPTION_EXECUTE_HANDLER) {
-		err = -KUMEM_EFAULT;
-	}
+	err = LockUserRange(r->Mdl, a, write);
 	if (err)
 		goto cleanupFreeMdl;
 	priority = NormalPagePriority | MdlMappingNoExecute | (write ? 0 : MdlMappingNoWrite);
@@ -217,15 +309,11 @@ cleanupUnlockPages:
 cleanupFreeMdl:
 	IoFreeMdl(r->Mdl);
 cleanupRegion:
-	ObDereferenceObject(r->Owner);
-	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+	RegionDiscard(r);
 	return err;
 }
 
-/*
- * Nonpaged pool is virtually contiguous, not necessarily physically: whether the frames are
- * consecutive is read from the MDL, so KUMEM_MDL_CONTIGUOUS is never claimed on faith.
- */
+/* Whether the MDL's frames are consecutive, read from its PFN array. */
 static bool MdlIsContiguous(PMDL Mdl)
 {
 	PPFN_NUMBER pfn = MmGetMdlPfnArray(Mdl);
@@ -239,69 +327,48 @@ static bool MdlIsContiguous(PMDL Mdl)
 	return true;
 }
 
-/* Method 2's kernel side: whole zeroed pages, described by r->Mdl and mapped at r->SystemVa. */
+/* Method 2's kernel side: whole zeroed pages, described by r->Mdl and mapped at r->SystemVa.
+ * KUMEM_ALLOC_CONTIG asks the memory manager for one physically contiguous run (SkipBytes
+ * is the run's size with MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS, Windows 7+) and checks the
+ * frames it got: a region is never reported contiguous on faith. */
 static int AllocPages(PKUMEM_REGION r, ULONG64 bytes)
 {
 	PHYSICAL_ADDRESS low, high, skip;
+	ULONG flags = MM_ALLOCATE_FULLY_REQUIRED; /* zeroed (no MM_DONT_ZERO_ALLOCATION), all or
+						     nothing */
 
-	if (r->Flags & KUMEM_ALLOC_CONTIG) {
-		/* The seed's literal variant, fixed: NonPagedPoolNx, whole pages, zeroed, so the
-		 * process sees nothing that shares its pages. Blocks of a page or more are
-		 * page aligned. */
-		r->PoolBlock = ExAllocatePoolWithTag(NonPagedPoolNx, bytes, KUMEM_POOL_TAG);
-		if (!r->PoolBlock)
-			return -KUMEM_ENOMEM;
-		/* The pool hands out whole pages for blocks this big; if it ever did not, the
-		 * user mapping would expose a neighbour, so refuse rather than trust it. */
-		if (BYTE_OFFSET(r->PoolBlock))
-			goto cleanupFreePool;
-		RtlZeroMemory(r->PoolBlock, bytes);
-		r->Mdl = IoAllocateMdl(r->PoolBlock, (ULONG)bytes, FALSE, FALSE, NULL);
-		if (!r->Mdl)
-			goto cleanupFreePool;
-		MmBuildMdlForNonPagedPool(r->Mdl);
-		r->SystemVa = r->PoolBlock;
-		r->Kind = KumemRegionPool;
-		r->Contiguous = MdlIsContiguous(r->Mdl);
-		return 0;
-	}
 	low.QuadPart = 0;
 	high.QuadPart = -1;
 	skip.QuadPart = 0;
-	/* Zeroed (no MM_DONT_ZERO_ALLOCATION), all or nothing. */
-	r->Mdl = MmAllocatePagesForMdlEx(low, high, skip, (SIZE_T)bytes, MmCached,
-					 MM_ALLOCATE_FULLY_REQUIRED);
+	if (r->Flags & KUMEM_ALLOC_CONTIG) {
+		flags |= MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS;
+		skip.QuadPart = (LONGLONG)bytes;
+	}
+	r->Mdl = MmAllocatePagesForMdlEx(low, high, skip, (SIZE_T)bytes, MmCached, flags);
 	if (!r->Mdl)
 		return -KUMEM_ENOMEM;
 	if (MmGetMdlByteCount(r->Mdl) != bytes)
+		goto cleanupFreePages;
+	r->Contiguous = MdlIsContiguous(r->Mdl);
+	if ((r->Flags & KUMEM_ALLOC_CONTIG) && !r->Contiguous)
 		goto cleanupFreePages;
 	r->SystemVa =
 		MmGetSystemAddressForMdlSafe(r->Mdl, NormalPagePriority | MdlMappingNoExecute);
 	if (!r->SystemVa)
 		goto cleanupFreePages;
-	r->Contiguous = MdlIsContiguous(r->Mdl);
 	return 0;
 
 cleanupFreePages:
 	MmFreePagesFromMdl(r->Mdl);
 	ExFreePool(r->Mdl);
 	return -KUMEM_ENOMEM;
-
-cleanupFreePool:
-	ExFreePoolWithTag(r->PoolBlock, KUMEM_POOL_TAG);
-	return -KUMEM_ENOMEM;
 }
 
 static void FreePages(PKUMEM_REGION r)
 {
-	if (r->Kind == KumemRegionPool) {
-		IoFreeMdl(r->Mdl);
-		ExFreePoolWithTag(r->PoolBlock, KUMEM_POOL_TAG);
-	} else {
-		MmUnmapLockedPages(r->SystemVa, r->Mdl);
-		MmFreePagesFromMdl(r->Mdl);
-		ExFreePool(r->Mdl);
-	}
+	MmUnmapLockedPages(r->SystemVa, r->Mdl);
+	MmFreePagesFromMdl(r->Mdl);
+	ExFreePool(r->Mdl);
 }
 
 /* Method 2 without publishing it in a file: the caller holds the only reference. */
@@ -322,9 +389,9 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 	g.byte_offset = 0;
 	g.byte_count = a->len;
 	g.page_count = pages;
-	r = RegionNew(KumemRegionPages, a->flags, &g);
-	if (!r)
-		return -KUMEM_ENOMEM;
+	err = RegionNew(KumemRegionPages, a->flags, &g, &r);
+	if (err)
+		return err;
 	err = AllocPages(r, pages * PAGE_SIZE);
 	if (err)
 		goto cleanupRegion;
@@ -357,8 +424,7 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 cleanupFreePages:
 	FreePages(r);
 cleanupRegion:
-	ObDereferenceObject(r->Owner);
-	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+	RegionDiscard(r);
 	return err;
 }
 
@@ -446,4 +512,19 @@ void KumemFileCleanup(PKUMEM_FILE File, HANDLE ProcessId)
 
 	while ((r = FileTakeRegion(File, ProcessId)) != NULL)
 		KumemRegionPut(r); /* attaches to the owner if need be */
+}
+
+/* The exit notification's half: unlink under the lock, tear down after dropping it. */
+void KumemRegionTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out)
+{
+	PKUMEM_REGION r;
+
+	while ((r = FileTakeRegion(File, ProcessId)) != NULL)
+		InsertTailList(Out, &r->Link);
+}
+
+void KumemRegionPutList(PLIST_ENTRY List)
+{
+	while (!IsListEmpty(List))
+		KumemRegionPut(CONTAINING_RECORD(RemoveHeadList(List), KUMEM_REGION, Link));
 }

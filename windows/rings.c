@@ -62,9 +62,19 @@ static void RingPut(void *ctx, struct kumem_ring_mem *m)
 	KumemRegionPut(m->handle);
 }
 
+/* Between two steps of a long operation (core/ring_ops.h): stop when the ring is being
+ * released (its SQPOLL thread told to stop) or the thread doing the work is terminating. */
+static bool RingYield(void *ctx)
+{
+	PKUMEM_RING ring = ctx;
+
+	return ring->Stop || PsIsThreadTerminating(PsGetCurrentThread());
+}
+
 static const struct kumem_region_ops RingRegionOps = {
 	.get = RingGet,
 	.put = RingPut,
+	.yield = RingYield,
 };
 
 static void RingNotify(PKUMEM_RING r)
@@ -139,6 +149,7 @@ static void RingPutRef(PKUMEM_RING r)
 		ObDereferenceObject(r->UserEvent);
 	KumemRegionPut(r->Mem); /* unmaps from the owner, attaching if need be */
 	ObDereferenceObject(r->Owner);
+	KumemFilePut(r->File);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
@@ -166,6 +177,7 @@ static uint32_t RingCpuCount(void)
 int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 {
 	struct kumem_alloc_args mem = { 0 };
+	OBJECT_ATTRIBUTES attrs;
 	ULONG64 sqOff, cqOff;
 	HANDLE thread;
 	PKUMEM_RING r;
@@ -186,7 +198,8 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	if (a->event_handle) {
 		/* UserMode: the caller must hold EVENT_MODIFY_STATE on its own handle. */
 		status = ObReferenceObjectByHandle((HANDLE)(ULONG_PTR)a->event_handle,
-						   EVENT_MODIFY_STATE, *ExEventObjectType, UserMode,
+						   EVENT_MODIFY_STATE,
+						   KUMEM_OBJECT_TYPE(ExEventObjectType), UserMode,
 						   (PVOID *)&r->UserEvent, NULL);
 		if (!NT_SUCCESS(status)) {
 			err = -KUMEM_EINVAL;
@@ -198,7 +211,10 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	err = KumemRegionCreateShared(Irp, &mem, &r->Mem);
 	if (err)
 		goto cleanupEvent;
+	/* the thread looks regions up in the file: keep it while the ring exists, even past
+	 * IRP_MJ_CLOSE (the exit notification may still be stopping the thread) */
 	r->File = File;
+	KumemFileGet(File);
 	r->Owner = PsGetCurrentProcess();
 	ObReferenceObject(r->Owner);
 	r->Ctrl = r->Mem->SystemVa;
@@ -214,23 +230,35 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	r->Idle100ns = (ULONG64)(a->idle_us ? a->idle_us : 1000) * 10;
 
 	if (a->flags & KUMEM_RING_SQPOLL) {
-		status = PsCreateSystemThread(&thread, THREAD_ALL_ACCESS, NULL, NULL, NULL,
+		/* A kernel handle: without OBJ_KERNEL_HANDLE it would land in the calling
+		 * process's handle table, where that process could close or replace it. */
+		InitializeObjectAttributes(&attrs, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+		status = PsCreateSystemThread(&thread, THREAD_ALL_ACCESS, &attrs, NULL, NULL,
 					      KumemSqpoll, r);
 		if (!NT_SUCCESS(status)) {
 			err = -KUMEM_ENOMEM;
 			goto cleanupMem;
 		}
-		ObReferenceObjectByHandle(thread, SYNCHRONIZE, *PsThreadType, KernelMode,
-					  (PVOID *)&r->Thread, NULL);
+		status = ObReferenceObjectByHandle(thread, SYNCHRONIZE,
+						   KUMEM_OBJECT_TYPE(PsThreadType), KernelMode,
+						   (PVOID *)&r->Thread, NULL);
+		if (!NT_SUCCESS(status)) {
+			/* Without the object release could not wait for the thread, which would
+			 * then poll freed memory: stop it through the handle, now. */
+			InterlockedExchange(&r->Stop, 1);
+			KeSetEvent(&r->WakeEvent, IO_NO_INCREMENT, FALSE);
+			ZwWaitForSingleObject(thread, FALSE, NULL);
+			ZwClose(thread);
+			r->Thread = NULL;
+			err = -KUMEM_ENOMEM;
+			goto cleanupMem;
+		}
 		ZwClose(thread);
 	}
 	/* A ring counts against the handle's quotas like the region it is. */
 	r->Bytes = mem.map_len;
 	FileLock(File);
-	if (File->RegionCount >= KUMEM_MAX_FILE_REGIONS)
-		err = -KUMEM_ENOSPC;
-	else if (File->Bytes + r->Bytes > KUMEM_MAX_FILE_BYTES)
-		err = -KUMEM_EDQUOT;
+	err = KumemFileCanInsertLocked(File, r->Bytes);
 	if (!err) {
 		r->Id = KumemFileNewIdLocked(File);
 		InsertTailList(&File->Rings, &r->Link);
@@ -251,6 +279,7 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 
 cleanupMem:
 	ObDereferenceObject(r->Owner);
+	KumemFilePut(File);
 	KumemRegionPut(r->Mem);
 cleanupEvent:
 	if (r->UserEvent)
@@ -283,19 +312,28 @@ static void RingClose(PKUMEM_RING r)
 	RingPutRef(r);
 }
 
+/* One deadline for the whole wait: a wake-up that does not satisfy the waiter (a completion
+ * too few) waits only for what is left of the timeout. */
 static int RingWait(PKUMEM_RING r, const struct kumem_ring_enter *a)
 {
+	const ULONG64 deadline = KeQueryInterruptTime() + (ULONG64)a->timeout_ns / 100;
 	LARGE_INTEGER timeout;
 
-	timeout.QuadPart = -(a->timeout_ns / 100); /* relative, 100 ns units */
 	for (;;) {
 		NTSTATUS status;
+		ULONG64 now;
 
 		KeClearEvent(&r->CqEvent);
 		if ((r->BaseFlags & KUMEM_RING_DEAD) || r->Closing)
 			return -KUMEM_EBADFD;
 		if (RingCqReady(r) >= a->min_complete)
 			return 0;
+		if (a->timeout_ns >= 0) {
+			now = KeQueryInterruptTime();
+			if (now >= deadline)
+				return -KUMEM_ETIMEDOUT;
+			timeout.QuadPart = -(LONGLONG)(deadline - now); /* relative, 100 ns */
+		}
 		/* Alertable user-mode wait: a terminating thread gets out of it. */
 		status = KeWaitForSingleObject(&r->CqEvent, UserRequest, UserMode, TRUE,
 					       a->timeout_ns < 0 ? NULL : &timeout);
@@ -359,6 +397,31 @@ int KumemRingRelease(PKUMEM_FILE File, ULONG Id)
 		return -KUMEM_EACCES;
 	RingClose(r);
 	return 0;
+}
+
+/* The exit notification's half: unlink @ProcessId's rings under the file's lock ... */
+void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out)
+{
+	PLIST_ENTRY e, next;
+
+	FileLock(File);
+	for (e = File->Rings.Flink; e != &File->Rings; e = next) {
+		PKUMEM_RING r = CONTAINING_RECORD(e, KUMEM_RING, Link);
+
+		next = e->Flink;
+		if (PsGetProcessId(r->Owner) == ProcessId) {
+			RingUnlinkLocked(File, r);
+			InsertTailList(Out, &r->Link);
+		}
+	}
+	FileUnlock(File);
+}
+
+/* ... and close them with no lock held: stopping a busy SQPOLL thread can take a batch. */
+void KumemRingCloseList(PLIST_ENTRY List)
+{
+	while (!IsListEmpty(List))
+		RingClose(CONTAINING_RECORD(RemoveHeadList(List), KUMEM_RING, Link));
 }
 
 /* IRP_MJ_CLEANUP (ProcessId NULL: every ring) or the exit of the process that owns rings. */

@@ -38,8 +38,10 @@ static void method1(void)
 	size_t i, bad = 0;
 
 	pattern(p, len, 1);
-	is_int(kumem_lock_user(dev, p, len, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &r), 0,
-	       "method 1: lock %zu bytes at page+0x10", len);
+	/* after a failed create there is no region to use: say not ok and stop here */
+	if (!is_int(kumem_lock_user(dev, p, len, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &r), 0,
+		    "method 1: lock %zu bytes at page+0x10", len))
+		goto out;
 	ok(kumem_region_addr(r) == p && kumem_region_len(r) == len, "region addr and len");
 	ok(kumem_kernel_checksum(r, 0, len, &sum) == 0 && sum == kumem_checksum(p, len),
 	   "method 1: the driver sees what the process wrote");
@@ -62,9 +64,11 @@ static void method1(void)
 	}
 	is_int(kumem_kernel_checksum(r, 1, len, &sum), -ERANGE, "checksum past the end -> ERANGE");
 	is_int(kumem_region_release(r), 0, "method 1: release");
-	is_int(kumem_lock_user(dev, p, len, KUMEM_KERNEL_READ, &r), 0, "lock for reading");
+	if (!is_int(kumem_lock_user(dev, p, len, KUMEM_KERNEL_READ, &r), 0, "lock for reading"))
+		goto out;
 	is_int(kumem_kernel_fill(r, 0, 1, 0), -EACCES, "a read-only lock refuses a fill -> EACCES");
 	kumem_region_release(r);
+out:
 	free(mem);
 }
 
@@ -76,8 +80,9 @@ static void method2(void)
 	size_t i, bad = 0;
 	uint8_t *p;
 
-	is_int(kumem_alloc_shared(dev, len, KUMEM_USER_READ | KUMEM_USER_WRITE, &r), 0,
-	       "method 2: alloc %zu bytes", len);
+	if (!is_int(kumem_alloc_shared(dev, len, KUMEM_USER_READ | KUMEM_USER_WRITE, &r), 0,
+		    "method 2: alloc %zu bytes", len))
+		return;
 	p = kumem_region_addr(r);
 	for (i = 0; i < 4 * 4096; i++)
 		bad += p[i] != 0;
@@ -89,15 +94,17 @@ static void method2(void)
 	   "method 2: the driver sees the process's writes");
 	is_int(kumem_region_release(r), 0, "method 2: release");
 
-	is_int(kumem_alloc_shared(dev, 8192,
-				  KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG, &r),
-	       0, "pool/contiguous variant");
+	if (!is_int(kumem_alloc_shared(dev, 8192,
+				       KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG, &r),
+		    0, "contiguous variant"))
+		return;
 	p = kumem_region_addr(r);
 	pattern(p, 8192, 3);
 	ok(kumem_kernel_checksum(r, 0, 8192, &sum) == 0 && sum == kumem_checksum(p, 8192),
 	   "contiguous: shared both ways");
 	kumem_region_release(r);
-	is_int(kumem_alloc_shared(dev, 4096, KUMEM_USER_READ, &r), 0, "read-only region");
+	if (!is_int(kumem_alloc_shared(dev, 4096, KUMEM_USER_READ, &r), 0, "read-only region"))
+		return;
 	{
 		struct kumem_mdl m;
 
@@ -136,9 +143,13 @@ static void rings(unsigned flags, const char *mode)
 	struct kumem_sqe *e;
 	uint8_t *p;
 
-	is_int(kumem_ring_create(dev, 16, flags, 500, &r), 0, "%s ring: create", mode);
-	is_int(kumem_alloc_shared(dev, 4096, KUMEM_USER_READ | KUMEM_USER_WRITE, &a), 0,
-	       "%s ring: a region to work on", mode);
+	if (!is_int(kumem_ring_create(dev, 16, flags, 500, &r), 0, "%s ring: create", mode))
+		return;
+	if (!is_int(kumem_alloc_shared(dev, 4096, KUMEM_USER_READ | KUMEM_USER_WRITE, &a), 0,
+		    "%s ring: a region to work on", mode)) {
+		kumem_ring_destroy(r);
+		return;
+	}
 	p = kumem_region_addr(a);
 	e = kumem_ring_get_sqe(r);
 	e->op = KUMEM_OP_FILL;

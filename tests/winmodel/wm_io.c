@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The model's I/O manager: the driver object, its device and link, and the life of a file
+ * object as Windows runs it:
+ *
+ *   open       IRP_MJ_CREATE in the opener's context; one handle, one pointer reference
+ *   ioctl      the IRP holds a pointer reference for as long as the driver has it, so a file
+ *              whose last handle is closed meanwhile gets IRP_MJ_CLEANUP while the IOCTL is
+ *              still running, and IRP_MJ_CLOSE only after it has completed
+ *   close      last handle: IRP_MJ_CLEANUP in the closing process (at exit: in the exiting
+ *              process); last reference: IRP_MJ_CLOSE, here always in the System process,
+ *              since Windows promises no particular one
+ *
+ * Every dispatch call is checked: exactly one IoCompleteRequest, the status returned equal to
+ * the one completed, the IRQL unchanged.
+ */
+#include <stdlib.h>
+
+#include "wm.h"
+
+DRIVER_INITIALIZE DriverEntry;
+
+static DRIVER_OBJECT drv;
+static int devices, links;
+static long open_files;
+
+void IoCompleteRequest(PIRP Irp, KPRIORITY Boost)
+{
+	(void)Boost;
+	wm_enter("IoCompleteRequest", DISPATCH_LEVEL);
+	if (++Irp->Completions > 1)
+		wm_bugcheck(0x44, "MULTIPLE_IRP_COMPLETE_REQUESTS");
+}
+
+BOOLEAN IoIs32bitProcess(PIRP Irp)
+{
+	return Irp ? Irp->Process->is32 : wm_context_process()->is32;
+}
+
+void RtlInitUnicodeString(PUNICODE_STRING s, PCWSTR w)
+{
+	s->Buffer = (PWCHAR)w;
+	s->Length = (USHORT)(w ? wcslen(w) * sizeof(WCHAR) : 0);
+	s->MaximumLength = s->Length;
+}
+
+NTSTATUS IoCreateDevice(PDRIVER_OBJECT Driver, ULONG ExtSize, PUNICODE_STRING Name, ULONG Type,
+			ULONG Characteristics, BOOLEAN Exclusive, PDEVICE_OBJECT *Device)
+{
+	PDEVICE_OBJECT d;
+
+	(void)ExtSize;
+	(void)Name;
+	(void)Exclusive;
+	wm_enter("IoCreateDevice", PASSIVE_LEVEL);
+	if (wm_should_fail("IoCreateDevice"))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	d = calloc(1, sizeof(*d));
+	d->DriverObject = Driver;
+	d->Flags = DO_DEVICE_INITIALIZING;
+	d->Type = Type;
+	d->Characteristics = Characteristics;
+	d->NextDevice = Driver->DeviceObject;
+	Driver->DeviceObject = d;
+	devices++;
+	*Device = d;
+	return STATUS_SUCCESS;
+}
+
+void IoDeleteDevice(PDEVICE_OBJECT Device)
+{
+	PDEVICE_OBJECT *at = &drv.DeviceObject;
+
+	wm_enter("IoDeleteDevice", PASSIVE_LEVEL);
+	while (*at && *at != Device)
+		at = &(*at)->NextDevice;
+	if (!*at)
+		wm_bugcheck(0xC4, "IoDeleteDevice of a device that does not exist");
+	*at = Device->NextDevice;
+	devices--;
+	free(Device);
+}
+
+NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING Link, PUNICODE_STRING Target)
+{
+	(void)Link;
+	(void)Target;
+	wm_enter("IoCreateSymbolicLink", PASSIVE_LEVEL);
+	if (wm_should_fail("IoCreateSymbolicLink"))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	links++;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING Link)
+{
+	(void)Link;
+	wm_enter("IoDeleteSymbolicLink", PASSIVE_LEVEL);
+	if (!links)
+		wm_bugcheck(0xC4, "IoDeleteSymbolicLink of a link that does not exist");
+	links--;
+	return STATUS_SUCCESS;
+}
+
+/* Run one IRP through the driver in @p's context, with the I/O manager's checks. */
+static NTSTATUS call_driver(struct wm_process *p, PIRP irp)
+{
+	struct wm_thread *t = wm_current();
+	struct wm_process *was = t->proc;
+	KIRQL irql = t->irql;
+	NTSTATUS status;
+
+	t->proc = p;
+	irp->Process = p;
+	irp->RequestorMode = p == wm_system ? KernelMode : UserMode;
+	status = drv.MajorFunction[irp->Stack.MajorFunction](drv.DeviceObject, irp);
+	if (t->irql != irql || t->mutexes)
+		wm_bugcheck(0xC4, "dispatch routine %#x returned at IRQL %d holding %d mutexes",
+			    irp->Stack.MajorFunction, t->irql, t->mutexes);
+	if (t->attached)
+		wm_bugcheck(0x06, "dispatch routine returned still attached to another process");
+	if (irp->Completions != 1)
+		wm_bugcheck(0xC4, "dispatch routine %#x completed its IRP %d times",
+			    irp->Stack.MajorFunction, irp->Completions);
+	if (status != irp->IoStatus.Status)
+		wm_bugcheck(0xC4, "dispatch routine returned %#x but completed with %#x",
+			    (unsigned)status, (unsigned)irp->IoStatus.Status);
+	t->proc = was;
+	return status;
+}
+
+static void file_deref(PFILE_OBJECT f)
+{
+	IRP irp = { 0 };
+	LONG left;
+
+	pthread_mutex_lock(&wm_lock);
+	left = --f->PointerCount;
+	pthread_mutex_unlock(&wm_lock);
+	if (left)
+		return;
+	/* the last reference: IRP_MJ_CLOSE, in no particular process (here: System) */
+	irp.Stack.MajorFunction = IRP_MJ_CLOSE;
+	irp.Stack.FileObject = f;
+	call_driver(wm_system, &irp);
+	pthread_mutex_lock(&wm_lock);
+	open_files--;
+	pthread_mutex_unlock(&wm_lock);
+	memset(f, 0x6b, sizeof(*f));
+	free(f);
+}
+
+void wm_io_close_handle_obj(struct wm_process *p, void *obj)
+{
+	PFILE_OBJECT f = obj;
+	IRP irp = { 0 };
+	LONG left;
+
+	pthread_mutex_lock(&wm_lock);
+	left = --f->HandleCount;
+	pthread_mutex_unlock(&wm_lock);
+	if (!left) {
+		irp.Stack.MajorFunction = IRP_MJ_CLEANUP;
+		irp.Stack.FileObject = f;
+		call_driver(p, &irp);
+	}
+	file_deref(f);
+}
+
+HANDLE wm_open(struct wm_process *p, NTSTATUS *status)
+{
+	ACCESS_STATE as = { { NULL, p } };
+	IO_SECURITY_CONTEXT sc = { &as };
+	PFILE_OBJECT f = calloc(1, sizeof(*f));
+	IRP irp = { 0 };
+
+	f->DeviceObject = drv.DeviceObject;
+	f->HandleCount = 1;
+	f->PointerCount = 1;
+	irp.Stack.MajorFunction = IRP_MJ_CREATE;
+	irp.Stack.FileObject = f;
+	irp.Stack.Parameters.Create.SecurityContext = &sc;
+	*status = call_driver(p, &irp);
+	if (!NT_SUCCESS(*status)) {
+		free(f);
+		return NULL;
+	}
+	pthread_mutex_lock(&wm_lock);
+	open_files++;
+	pthread_mutex_unlock(&wm_lock);
+	return wm_handle_insert(p, f, WM_T_FILE, FILE_ALL_ACCESS);
+}
+
+static PFILE_OBJECT file_of(struct wm_process *p, HANDLE h, bool take)
+{
+	ULONG_PTR i = ((ULONG_PTR)h >> 2) - 1;
+	PFILE_OBJECT f;
+
+	pthread_mutex_lock(&wm_lock);
+	if (i >= WM_MAX_HANDLES || p->handles[i].type != WM_T_FILE)
+		wm_bugcheck(0xC4, "the scenario used a handle %p %s does not have", h, p->name);
+	f = p->handles[i].obj;
+	if (take)
+		p->handles[i].obj = NULL, p->handles[i].type = 0;
+	else
+		f->PointerCount++;
+	pthread_mutex_unlock(&wm_lock);
+	return f;
+}
+
+NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in_len, void *out,
+		  ULONG out_len, ULONG_PTR *info)
+{
+	PFILE_OBJECT f = file_of(p, h, false);
+	struct wm_thread *t = wm_current();
+	struct wm_process *was = t->proc;
+	NTSTATUS status = STATUS_SUCCESS;
+	ULONG method = code & 3;
+	ULONG buf_len = in_len > out_len ? in_len : out_len;
+	IRP irp = { 0 };
+	PMDL mdl = NULL;
+
+	irp.Stack.MajorFunction = IRP_MJ_DEVICE_CONTROL;
+	irp.Stack.FileObject = f;
+	irp.Stack.Parameters.DeviceIoControl.IoControlCode = code;
+	irp.Stack.Parameters.DeviceIoControl.InputBufferLength = in_len;
+	irp.Stack.Parameters.DeviceIoControl.OutputBufferLength = out_len;
+	if (method == 0) { /* METHOD_BUFFERED: one system buffer, in and out */
+		irp.AssociatedIrp.SystemBuffer = buf_len ? calloc(1, buf_len) : NULL;
+		if (in_len)
+			memcpy(irp.AssociatedIrp.SystemBuffer, in, in_len);
+	} else if (method == 1) { /* METHOD_IN_DIRECT: input copied, output locked for reading */
+		irp.AssociatedIrp.SystemBuffer = in_len ? calloc(1, in_len) : NULL;
+		if (in_len)
+			memcpy(irp.AssociatedIrp.SystemBuffer, in, in_len);
+		if (out_len) {
+			t->proc = p;
+			wm_internal(true);
+			mdl = IoAllocateMdl(out, out_len, FALSE, FALSE, NULL);
+			__try {
+				MmProbeAndLockPages(mdl, UserMode, IoReadAccess);
+			} __except (EXCEPTION_EXECUTE_HANDLER) {
+				status = GetExceptionCode();
+			}
+			wm_internal(false);
+			t->proc = was;
+			irp.MdlAddress = mdl;
+		}
+	} else {
+		wm_bugcheck(0xC4, "IOCTL method %u is not modelled", method);
+	}
+	if (NT_SUCCESS(status))
+		status = call_driver(p, &irp);
+	if (method == 0 && NT_SUCCESS(status) && out_len)
+		memcpy(out, irp.AssociatedIrp.SystemBuffer,
+		       irp.IoStatus.Information < out_len ? irp.IoStatus.Information : out_len);
+	if (info)
+		*info = irp.IoStatus.Information;
+	if (mdl) {
+		wm_internal(true);
+		if (mdl->MdlFlags & MDL_PAGES_LOCKED)
+			MmUnlockPages(mdl);
+		IoFreeMdl(mdl);
+		wm_internal(false);
+	}
+	free(irp.AssociatedIrp.SystemBuffer);
+	file_deref(f);
+	return status;
+}
+
+void wm_close(struct wm_process *p, HANDLE h)
+{
+	wm_io_close_handle_obj(p, file_of(p, h, true));
+}
+
+HANDLE wm_dup(struct wm_process *from, HANDLE h, struct wm_process *to)
+{
+	PFILE_OBJECT f = file_of(from, h, false); /* the new handle's pointer reference */
+
+	pthread_mutex_lock(&wm_lock);
+	f->HandleCount++;
+	pthread_mutex_unlock(&wm_lock);
+	return wm_handle_insert(to, f, WM_T_FILE, FILE_ALL_ACCESS);
+}
+
+NTSTATUS wm_driver_load(void)
+{
+	struct wm_thread *t = wm_current();
+	struct wm_process *was = t->proc;
+	UNICODE_STRING reg;
+	struct wm_counts c;
+	NTSTATUS status;
+
+	memset(&drv, 0, sizeof(drv));
+	RtlInitUnicodeString(&reg,
+			     L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\kumem");
+	t->proc = wm_system;
+	status = DriverEntry(&drv, &reg);
+	t->proc = was;
+	if (NT_SUCCESS(status))
+		return status;
+	/* a failed DriverEntry is unloaded without DriverUnload: it must leave nothing */
+	wm_counts(&c);
+	if (devices || links || c.pool_blocks || c.notify_routines || c.system_threads)
+		wm_bugcheck(0xCE,
+			    "DriverEntry failed with %#x and left %d devices, %d links, %ld "
+			    "pool blocks, %ld notify routines",
+			    (unsigned)status, devices, links, c.pool_blocks, c.notify_routines);
+	return status;
+}
+
+void wm_driver_unload(void)
+{
+	struct wm_thread *t = wm_current();
+	struct wm_process *was = t->proc;
+	struct wm_counts c;
+
+	if (open_files)
+		wm_bugcheck(0xC4, "the scenario unloads with %ld files open", open_files);
+	t->proc = wm_system;
+	drv.DriverUnload(&drv);
+	t->proc = was;
+	wm_counts(&c);
+	if (devices || links)
+		wm_bugcheck(0xCE,
+			    "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: %d devices, "
+			    "%d links left",
+			    devices, links);
+	if (c.notify_routines || c.system_threads)
+		wm_bugcheck(0xCE,
+			    "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: %ld notify "
+			    "routines, %ld system threads left",
+			    c.notify_routines, c.system_threads);
+	if (c.pool_blocks)
+		wm_bugcheck(0xC4,
+			    "DRIVER_VERIFIER_DETECTED_VIOLATION (0x62): unload with %ld pool "
+			    "blocks / MDLs not freed",
+			    c.pool_blocks);
+	if (c.locked_pages || c.user_mappings || c.kernel_mappings || c.phys_pages)
+		wm_bugcheck(0xCB,
+			    "DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS: %ld locked, %ld user and %ld "
+			    "system mappings, %ld pages left",
+			    c.locked_pages, c.user_mappings, c.kernel_mappings, c.phys_pages);
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * Test-only link shim: what Wine 8's ntoskrnl.exe lacks, so kumem-wine.sys can run in
+ * winedevice.exe. Linked into the Wine variant only (windows/wine/Makefile), never into
+ * kumem.sys. Each replacement is bound by defining the import slot (__imp_Name) the driver's
+ * dllimport calls go through, so the driver's own code is the same object code as in
+ * kumem.sys. docs/windows.md says what this means for what the Wine run can show.
+ *
+ *   no working export in Wine 8   MmAllocatePagesForMdlEx, MmFreePagesFromMdl, MmSizeOfMdl,
+ *                                 SeExports, MmHighestUserAddress, SeLockSubjectContext,
+ *                                 SeUnlockSubjectContext, SeTokenIsAdmin
+ *   no-op stubs that would make   MmBuildMdlForNonPagedPool (sets no flag, no PFN),
+ *   every method 2 path fail      MmMapLockedPagesSpecifyCache (returns NULL)
+ *   privileges                    SeSinglePrivilegeCheck says yes to all: here, no to all
+ *   I/O manager                   IRP_MJ_CREATE without a SecurityContext; no IRP_MJ_CLEANUP
+ *                                 (sent here from IRP_MJ_CLOSE, as for a last handle)
+ *
+ * What stays Wine's: probing and locking another process's pages (a no-op: a locked user MDL
+ * never gets a system address, so method 1 ends in -ENOMEM), process attach, the process
+ * exit notification, privilege checks. The driver runs in winedevice.exe, not in the client:
+ * a "user mapping" here is winedevice's own address, which the client must never touch.
+ */
+#include "../kumem_win.h"
+
+#define SHIM_TAG 'eniW'
+
+/* ---- data exports Wine exposes as code -------------------------------------------------- */
+
+static PVOID ShimHighestUserAddress = (PVOID)0x7ffffffeffffull;
+PVOID *__imp_MmHighestUserAddress = &ShimHighestUserAddress;
+
+struct ShimSid2 {
+	SID Sid; /* one sub-authority inside */
+	ULONG More;
+};
+/* S-1-5-18 (LocalSystem) and S-1-5-32-544 (BUILTIN\Administrators) */
+static SID ShimSystemSid = { SID_REVISION, 1, { SECURITY_NT_AUTHORITY }, { 18 } };
+static struct ShimSid2 ShimAdminsSid = { { SID_REVISION, 2, { SECURITY_NT_AUTHORITY }, { 32 } },
+					 544 };
+static SE_EXPORTS ShimSeExportsData;
+static PSE_EXPORTS ShimSeExports = &ShimSeExportsData;
+PSE_EXPORTS *__imp_SeExports = &ShimSeExports;
+
+/* ---- security: Wine's client is always an administrator ---------------------------------- */
+
+static VOID NTAPI ShimSeLockSubjectContext(PSECURITY_SUBJECT_CONTEXT Context)
+{
+	UNREFERENCED_PARAMETER(Context);
+}
+
+static BOOLEAN NTAPI ShimSeTokenIsAdmin(PACCESS_TOKEN Token)
+{
+	UNREFERENCED_PARAMETER(Token);
+	return TRUE;
+}
+
+/* Wine's stub says every caller holds every privilege. With it the driver would copy PFNs to
+ * the client's address, which under Wine is an address in winedevice.exe, silently. */
+static BOOLEAN NTAPI ShimSeSinglePrivilegeCheck(LUID Privilege, KPROCESSOR_MODE Mode)
+{
+	UNREFERENCED_PARAMETER(Privilege);
+	UNREFERENCED_PARAMETER(Mode);
+	return FALSE;
+}
+
+void *__imp_SeSinglePrivilegeCheck = ShimSeSinglePrivilegeCheck;
+void *__imp_SeLockSubjectContext = ShimSeLockSubjectContext;
+void *__imp_SeUnlockSubjectContext = ShimSeLockSubjectContext;
+void *__imp_SeTokenIsAdmin = ShimSeTokenIsAdmin;
+
+/* ---- page-aligned memory for MmAllocatePagesForMdlEx (Wine's heap aligns to 16) ------------ */
+
+#define SHIM_BIG_MAGIC 0x6b756d656d77696eull /* "kumemwin" */
+
+struct ShimBigHeader {
+	PVOID Block; /* what Wine's pool returned */
+	ULONG64 Magic;
+};
+
+static PVOID ShimAllocatePages(SIZE_T Bytes)
+{
+	struct ShimBigHeader *h;
+	PUCHAR block, p;
+
+	block = ExAllocatePoolWithTag(NonPagedPool, Bytes + PAGE_SIZE, SHIM_TAG);
+	if (!block)
+		return NULL;
+	p = (PUCHAR)(((ULONG_PTR)block + PAGE_SIZE) & ~(ULONG_PTR)(PAGE_SIZE - 1));
+	h = (struct ShimBigHeader *)p - 1;
+	h->Block = block;
+	h->Magic = SHIM_BIG_MAGIC;
+	return p;
+}
+
+static VOID ShimFreePages(PVOID p)
+{
+	struct ShimBigHeader *h = (struct ShimBigHeader *)p - 1;
+
+	h->Magic = 0;
+	ExFreePoolWithTag(h->Block, SHIM_TAG);
+}
+
+/* ---- MDLs -------------------------------------------------------------------------------- */
+
+static SIZE_T NTAPI ShimSizeOfMdl(PVOID Base, SIZE_T Length)
+{
+	return sizeof(MDL) + sizeof(PFN_NUMBER) * ADDRESS_AND_SIZE_TO_SPAN_PAGES(Base, Length);
+}
+
+/* Nonpaged memory is its own system mapping; its "PFNs" are its virtual page numbers (Wine
+ * has no physical pages to name). */
+static VOID NTAPI ShimBuildMdlForNonPagedPool(PMDL Mdl)
+{
+	PPFN_NUMBER pfn = MmGetMdlPfnArray(Mdl);
+	ULONG n = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), Mdl->ByteCount);
+	ULONG i;
+
+	Mdl->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+	Mdl->MappedSystemVa = MmGetMdlVirtualAddress(Mdl);
+	for (i = 0; i < n; i++)
+		pfn[i] = ((ULONG_PTR)Mdl->StartVa >> PAGE_SHIFT) + i;
+}
+
+static PMDL NTAPI ShimAllocatePagesForMdlEx(PHYSICAL_ADDRESS Low, PHYSICAL_ADDRESS High,
+					    PHYSICAL_ADDRESS Skip, SIZE_T Bytes,
+					    MEMORY_CACHING_TYPE Cache, ULONG Flags)
+{
+	PVOID pages;
+	PMDL mdl;
+
+	UNREFERENCED_PARAMETER(Low);
+	UNREFERENCED_PARAMETER(High);
+	UNREFERENCED_PARAMETER(Skip);
+	UNREFERENCED_PARAMETER(Cache);
+	UNREFERENCED_PARAMETER(Flags);
+	if (!Bytes || Bytes > 0xfffff000u)
+		return NULL;
+	Bytes = ROUND_TO_PAGES(Bytes);
+	pages = ShimAllocatePages(Bytes);
+	if (!pages)
+		return NULL;
+	RtlZeroMemory(pages, Bytes); /* MmAllocatePagesForMdlEx zeroes unless told not to */
+	/* the driver frees it with ExFreePool, as MmAllocatePagesForMdlEx's documentation asks */
+	mdl = ExAllocatePoolWithTag(NonPagedPool, ShimSizeOfMdl(pages, Bytes), SHIM_TAG);
+	if (!mdl) {
+		ShimFreePages(pages);
+		return NULL;
+	}
+	MmInitializeMdl(mdl, pages, Bytes);
+	ShimBuildMdlForNonPagedPool(mdl);
+	return mdl;
+}
+
+/* The driver frees the MDL itself (ExFreePool), as the documentation asks. */
+static VOID NTAPI ShimFreePagesFromMdl(PMDL Mdl)
+{
+	ShimFreePages(Mdl->StartVa);
+	Mdl->MdlFlags &= ~MDL_SOURCE_IS_NONPAGED_POOL;
+	Mdl->MappedSystemVa = NULL;
+}
+
+/* Only nonpaged memory has an address here (its own); a user MDL Wine "locked" has none. */
+static PVOID NTAPI ShimMapLockedPagesSpecifyCache(PMDL Mdl, KPROCESSOR_MODE Mode,
+						  MEMORY_CACHING_TYPE Cache, PVOID Base,
+						  ULONG BugCheck, ULONG Priority)
+{
+	UNREFERENCED_PARAMETER(Mode);
+	UNREFERENCED_PARAMETER(Cache);
+	UNREFERENCED_PARAMETER(Base);
+	UNREFERENCED_PARAMETER(BugCheck);
+	UNREFERENCED_PARAMETER(Priority);
+	if (!(Mdl->MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL))
+		return NULL;
+	return Mdl->MappedSystemVa;
+}
+
+void *__imp_MmSizeOfMdl = ShimSizeOfMdl;
+void *__imp_MmBuildMdlForNonPagedPool = ShimBuildMdlForNonPagedPool;
+void *__imp_MmAllocatePagesForMdlEx = ShimAllocatePagesForMdlEx;
+void *__imp_MmFreePagesFromMdl = ShimFreePagesFromMdl;
+void *__imp_MmMapLockedPagesSpecifyCache = ShimMapLockedPagesSpecifyCache;
+
+/* ---- the I/O manager's part -------------------------------------------------------------- */
+
+static PDRIVER_DISPATCH DriverCreate, DriverClose;
+static ACCESS_STATE ShimAccessState;
+static IO_SECURITY_CONTEXT ShimSecurityContext = { .AccessState = &ShimAccessState };
+
+static NTSTATUS NTAPI ShimCreate(PDEVICE_OBJECT Device, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+
+	if (!stack->Parameters.Create.SecurityContext)
+		stack->Parameters.Create.SecurityContext = &ShimSecurityContext;
+	return DriverCreate(Device, Irp);
+}
+
+/* Wine closes a file with IRP_MJ_CLOSE only; Windows sends IRP_MJ_CLEANUP first when the
+ * last handle goes. Send it, through the driver's own dispatch routine. */
+static NTSTATUS NTAPI ShimClose(PDEVICE_OBJECT Device, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	PIO_STACK_LOCATION next;
+	PIRP cleanup;
+
+	cleanup = IoAllocateIrp(Device->StackSize, FALSE);
+	if (cleanup) {
+		next = IoGetNextIrpStackLocation(cleanup);
+		next->MajorFunction = IRP_MJ_CLEANUP;
+		next->FileObject = stack->FileObject;
+		cleanup->RequestorMode = Irp->RequestorMode;
+		IoCallDriver(Device, cleanup); /* the driver completes it; Wine frees it */
+	}
+	return DriverClose(Device, Irp);
+}
+
+DRIVER_INITIALIZE DriverEntry;
+DRIVER_INITIALIZE KumemWineEntry;
+
+NTSTATUS NTAPI KumemWineEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
+{
+	NTSTATUS status;
+
+	ShimSeExportsData.SeLocalSystemSid = &ShimSystemSid;
+	ShimSeExportsData.SeAliasAdminsSid = &ShimAdminsSid.Sid;
+	status = DriverEntry(Driver, RegistryPath);
+	if (!NT_SUCCESS(status))
+		return status;
+	DriverCreate = Driver->MajorFunction[IRP_MJ_CREATE];
+	DriverClose = Driver->MajorFunction[IRP_MJ_CLOSE];
+	Driver->MajorFunction[IRP_MJ_CREATE] = ShimCreate;
+	Driver->MajorFunction[IRP_MJ_CLOSE] = ShimClose;
+	return STATUS_SUCCESS;
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wine-client.exe: drives every IOCTL of kumem-wine.sys under Wine and checks each answer.
+ * Prints TAP, then `client: N passed, M failed`; exit status 1 if anything failed.
+ *
+ * What Wine can honestly show (docs/windows.md): dispatch and decoding, argument checks,
+ * the NTSTATUS each error becomes (as the Win32 error the caller sees, through Wine's
+ * RtlNtStatusToDosError), the buffered path, SEH around a user address, region and ring
+ * bookkeeping (ids, quotas, counters, release, cleanup at close), SQPOLL thread start/stop,
+ * unload. Not: sharing of memory (the driver runs in winedevice.exe, another process; Wine
+ * stubs page locking and user mappings), process attach, the exit notification.
+ */
+#include <windows.h>
+
+#include <kumem/kumem.h>
+#include "../../tests/guest/tap.h"
+
+static HANDLE open_dev(void)
+{
+	return CreateFileW(L"\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
+			   NULL);
+}
+
+/* One IOCTL: 0 or the Win32 error the caller sees. */
+static DWORD ioc(HANDLE h, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len, DWORD *got)
+{
+	DWORD n = 0;
+
+	if (!DeviceIoControl(h, code, in, in_len, out, out_len, &n, NULL))
+		return GetLastError();
+	if (got)
+		*got = n;
+	return 0;
+}
+
+/* The same block in and out, as every METHOD_BUFFERED call but the checksums uses. */
+#define IOC(h, code, blk) ioc((h), (code), &(blk), sizeof(blk), &(blk), sizeof(blk), NULL)
+
+static struct kumem_stats stats(HANDLE h)
+{
+	struct kumem_stats st = { 0 };
+
+	ioc(h, KUMEM_IOC_STATS, NULL, 0, &st, sizeof(st), NULL);
+	return st;
+}
+
+static uint32_t alloc(HANDLE h, uint64_t len, uint32_t flags, DWORD *err)
+{
+	struct kumem_alloc_args a = { .len = len, .flags = flags };
+
+	*err = IOC(h, KUMEM_IOC_ALLOC_SHARED, a);
+	return *err ? 0 : a.id;
+}
+
+static DWORD release(HANDLE h, uint32_t id)
+{
+	struct kumem_region_ref ref = { .id = id };
+
+	return ioc(h, KUMEM_IOC_RELEASE, &ref, sizeof(ref), NULL, 0, NULL);
+}
+
+static void version_and_stats(HANDLE h)
+{
+	struct kumem_info v = { 0 };
+	struct kumem_stats st;
+	DWORD got = 0;
+
+	is_int(ioc(h, KUMEM_IOC_VERSION, NULL, 0, &v, sizeof(v), &got), 0, "VERSION");
+	is_int(got, sizeof(v), "VERSION returns the whole block");
+	is_int(v.abi_version, KUMEM_ABI_VERSION, "abi_version");
+	is_int(v.page_size, 4096, "page_size");
+	is_int(v.max_regions, 1024, "max_regions (the per-handle quota)");
+	is_int(ioc(h, KUMEM_IOC_VERSION, NULL, 0, &v, 8, NULL), ERROR_INVALID_PARAMETER,
+	       "VERSION with a short output buffer: EINVAL -> STATUS_INVALID_PARAMETER");
+	is_int(ioc(h, KUMEM_WIN_IOCTL(0x7f, KUMEM_METHOD_BUFFERED), NULL, 0, NULL, 0, NULL),
+	       ERROR_INVALID_FUNCTION, "unknown IOCTL: ENOTTY -> STATUS_INVALID_DEVICE_REQUEST");
+	st = stats(h);
+	is_int(st.open_handles, 1, "STATS: one open handle");
+	is_int(st.regions + st.pinned_pages + st.allocated_pages + st.user_mappings, 0,
+	       "STATS: nothing held");
+}
+
+static void transfers(HANDLE h)
+{
+	static uint8_t buf[10000];
+	struct kumem_xfer x = { 0 };
+	uint64_t sum = 0;
+	DWORD got = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	is_int(ioc(h, KUMEM_IOC_BUFFERED_CHECKSUM, buf, sizeof(buf), &sum, sizeof(sum), &got), 0,
+	       "BUFFERED checksum of 10000 bytes");
+	ok(sum == kumem_checksum(buf, sizeof(buf)) && got == 8,
+	   "... equals the user-space checksum (%llx)", (unsigned long long)sum);
+	is_int(ioc(h, KUMEM_IOC_BUFFERED_CHECKSUM, NULL, 0, &sum, sizeof(sum), NULL), 0,
+	       "BUFFERED checksum of nothing");
+	ok(sum == kumem_checksum(NULL, 0), "... is the empty checksum");
+	is_int(ioc(h, KUMEM_IOC_BUFFERED_CHECKSUM, buf, 16, &sum, 4, NULL), ERROR_INVALID_PARAMETER,
+	       "BUFFERED with a 4-byte output: EINVAL");
+
+	/* DIRECT: data = output buffer; the sum goes to x.addr, which the driver probes and
+	 * writes in __try. In winedevice.exe page 0x10000 is never mapped: SEH turns the fault
+	 * into -EFAULT (the client's address means nothing there, see the file comment). */
+	x.addr = 0x10000;
+	x.len = 100;
+	is_int(ioc(h, KUMEM_IOC_DIRECT_CHECKSUM, &x, sizeof(x), buf, 100, NULL),
+	       ERROR_INVALID_USER_BUFFER,
+	       "DIRECT: a fault writing the sum is caught (SEH): EFAULT -> "
+	       "STATUS_INVALID_USER_BUFFER");
+	x.len = 99;
+	is_int(ioc(h, KUMEM_IOC_DIRECT_CHECKSUM, &x, sizeof(x), buf, 100, NULL),
+	       ERROR_INVALID_PARAMETER, "DIRECT: len differs from the data's length: EINVAL");
+	x.len = 100;
+	x.reserved = 1;
+	is_int(ioc(h, KUMEM_IOC_DIRECT_CHECKSUM, &x, sizeof(x), buf, 100, NULL),
+	       ERROR_INVALID_PARAMETER, "DIRECT: reserved field set: EINVAL");
+	x.reserved = 0;
+	is_int(ioc(h, KUMEM_IOC_DIRECT_CHECKSUM, &x, 8, buf, 100, NULL), ERROR_INVALID_PARAMETER,
+	       "DIRECT: short argument block: EINVAL");
+	x.addr = 0x800000000000ull;
+	is_int(ioc(h, KUMEM_IOC_DIRECT_CHECKSUM, &x, sizeof(x), buf, 100, NULL),
+	       ERROR_INVALID_USER_BUFFER, "DIRECT: sum address outside user space: EFAULT");
+}
+
+static void lock_user(HANDLE h)
+{
+	static uint8_t buf[3 * 4096];
+	struct kumem_lock_args a = { 0 };
+	struct kumem_stats st;
+
+	a.addr = (uintptr_t)buf;
+	a.len = 0;
+	a.flags = KUMEM_KERNEL_READ;
+	is_int(IOC(h, KUMEM_IOC_LOCK_USER, a), ERROR_INVALID_PARAMETER, "LOCK_USER len 0: EINVAL");
+	a.len = 2ull << 30;
+	is_int(IOC(h, KUMEM_IOC_LOCK_USER, a), ERROR_FILE_TOO_LARGE,
+	       "LOCK_USER 2 GiB: E2BIG -> STATUS_FILE_TOO_LARGE");
+	a.addr = 0x7ffffffff000ull;
+	a.len = 2 * 4096;
+	is_int(IOC(h, KUMEM_IOC_LOCK_USER, a), ERROR_INVALID_USER_BUFFER,
+	       "LOCK_USER past the end of user space: EFAULT");
+	a.addr = (uintptr_t)buf;
+	a.len = sizeof(buf);
+	a.flags = 0x100;
+	is_int(IOC(h, KUMEM_IOC_LOCK_USER, a), ERROR_INVALID_PARAMETER, "LOCK_USER bad flags");
+	/* Wine's MmProbeAndLockPages locks nothing, so the MDL never gets a system address:
+	 * the driver must undo the MDL and the region and say ENOMEM. */
+	a.flags = KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE;
+	is_int(IOC(h, KUMEM_IOC_LOCK_USER, a), ERROR_NO_SYSTEM_RESOURCES,
+	       "LOCK_USER where no system mapping can be had: ENOMEM");
+	st = stats(h);
+	is_int(st.regions + st.pinned_pages, 0, "... and nothing is left held");
+}
+
+static void regions(HANDLE h)
+{
+	struct kumem_describe_args d = { 0 };
+	struct kumem_kernel_op op = { 0 };
+	static uint8_t ref[3 * 4096];
+	struct kumem_alloc_args a = { 0 };
+	struct kumem_stats st;
+	uint64_t pfns[4];
+	uint32_t id, id2;
+	DWORD err;
+
+	a.len = 3 * 4096 - 100;
+	a.flags = KUMEM_USER_READ | KUMEM_USER_WRITE;
+	is_int(IOC(h, KUMEM_IOC_ALLOC_SHARED, a), 0, "ALLOC_SHARED 3 pages");
+	id = a.id;
+	ok(id != 0 && a.map_len == 3 * 4096 && a.user_addr && a.mmap_offset == 0,
+	   "... id %u, map_len %llu, an address", id, (unsigned long long)a.map_len);
+	st = stats(h);
+	ok(st.regions == 1 && st.allocated_pages == 3 && st.user_mappings == 1,
+	   "STATS: 1 region, 3 pages, 1 mapping");
+
+	op.id = id;
+	op.value = 0x5a;
+	op.len = 3 * 4096 - 100;
+	is_int(IOC(h, KUMEM_IOC_KERNEL_FILL, op), 0, "KERNEL_FILL the region with 0x5a");
+	op.value = 0;
+	is_int(IOC(h, KUMEM_IOC_KERNEL_CHECKSUM, op), 0, "KERNEL_CHECKSUM");
+	memset(ref, 0x5a, sizeof(ref));
+	ok(op.result == kumem_checksum(ref, 3 * 4096 - 100), "... sees the fill");
+	op.offset = 3 * 4096 - 100;
+	op.len = 1;
+	is_int(IOC(h, KUMEM_IOC_KERNEL_CHECKSUM, op), ERROR_HANDLE_EOF,
+	       "KERNEL_CHECKSUM past the end: ERANGE -> STATUS_END_OF_FILE");
+	op.offset = 0;
+	op.value = 256;
+	is_int(IOC(h, KUMEM_IOC_KERNEL_FILL, op), ERROR_INVALID_PARAMETER,
+	       "fill value 256: EINVAL");
+
+	d.id = id;
+	is_int(IOC(h, KUMEM_IOC_DESCRIBE, d), 0, "DESCRIBE");
+	ok(d.mdl.byte_count == 3 * 4096 - 100 && d.mdl.page_count == 3 && d.mdl.id == id &&
+		   d.mdl.start_va == a.user_addr,
+	   "... byte count, 3 pages, the id, the mapping's address");
+	ok((d.mdl.flags & (KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED)) ==
+			   (KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED) &&
+		   !(d.mdl.flags & KUMEM_MDL_USER_READ_ONLY),
+	   "... flags: allocated, mapped, writable (%#x)", d.mdl.flags);
+	ok(d.mdl.descriptor_bytes > 48, "... descriptor_bytes counts the MDL (MmSizeOfMdl)");
+	d.pfns = (uintptr_t)pfns;
+	d.max_pfns = 4;
+	is_int(IOC(h, KUMEM_IOC_DESCRIBE, d), ERROR_PRIVILEGE_NOT_HELD,
+	       "DESCRIBE with PFNs, no SeDebugPrivilege: EPERM -> STATUS_PRIVILEGE_NOT_HELD");
+	d.pfns = 0;
+	d.max_pfns = 0;
+	d.id = 0x7fff0;
+	is_int(IOC(h, KUMEM_IOC_DESCRIBE, d), ERROR_NOT_FOUND, "DESCRIBE an unknown id: ENOENT");
+
+	id2 = alloc(h, 5000, KUMEM_USER_READ | KUMEM_USER_WRITE | KUMEM_ALLOC_CONTIG, &err);
+	is_int(err, 0, "ALLOC_SHARED contiguous (KUMEM_ALLOC_CONTIG), 5000 bytes");
+	op.id = id2;
+	op.value = 0;
+	op.len = 2 * 4096;
+	is_int(IOC(h, KUMEM_IOC_KERNEL_CHECKSUM, op), ERROR_HANDLE_EOF,
+	       "... is 5000 bytes long to the driver");
+	op.len = 5000;
+	is_int(IOC(h, KUMEM_IOC_KERNEL_CHECKSUM, op), 0, "... checksum");
+	memset(ref, 0, sizeof(ref));
+	ok(op.result == kumem_checksum(ref, 5000), "... zeroed");
+	is_int(alloc(h, 5ull << 20, KUMEM_USER_READ | KUMEM_ALLOC_CONTIG, &err), 0,
+	       "contiguous above 4 MiB refused");
+	is_int(err, ERROR_FILE_TOO_LARGE, "... with E2BIG");
+
+	is_int(release(h, id), 0, "RELEASE the first region");
+	is_int(release(h, id), ERROR_NOT_FOUND, "RELEASE it again: ENOENT");
+	is_int(release(h, id2), 0, "RELEASE the contiguous region");
+	st = stats(h);
+	is_int(st.regions + st.allocated_pages + st.user_mappings, 0, "STATS: nothing held");
+}
+
+/* The per-handle count quota: 1024 regions, the next is ENOSPC; all released by close. */
+static void quota_and_close(void)
+{
+	HANDLE h = open_dev(), h2 = open_dev();
+	struct kumem_stats st;
+	DWORD err = 0;
+	int i, made = 0;
+
+	for (i = 0; i < 1024; i++)
+		made += alloc(h, 4096, KUMEM_USER_READ, &err) != 0;
+	is_int(made, 1024, "1024 one-page regions on one handle");
+	is_int(alloc(h, 4096, KUMEM_USER_READ, &err), 0, "the 1025th is refused");
+	is_int(err, ERROR_TOO_MANY_OPEN_FILES, "... ENOSPC -> STATUS_TOO_MANY_OPENED_FILES");
+	st = stats(h2);
+	ok(st.open_handles == 2 && st.regions == 1024, "STATS from a second handle: 2, 1024");
+	for (i = 0; i < 8; i++)
+		release(h, (uint32_t)(i + 1));
+	{
+		struct kumem_ring_create c = { .sq_entries = 8, .flags = KUMEM_RING_SQPOLL };
+
+		is_int(IOC(h, KUMEM_IOC_RING_CREATE, c), 0, "an SQPOLL ring, live at close");
+	}
+	CloseHandle(h);
+	st = stats(h2);
+	ok(st.open_handles == 1 && st.regions == 0 && st.allocated_pages == 0 &&
+		   st.user_mappings == 0,
+	   "closing the handle released every region and stopped the ring (cleanup)");
+	CloseHandle(h2);
+}
+
+static void rings(HANDLE h)
+{
+	struct kumem_ring_create c = { .sq_entries = 8 };
+	struct kumem_ring_enter e = { 0 };
+	struct kumem_stats st;
+	uint32_t id;
+
+	is_int(IOC(h, KUMEM_IOC_RING_CREATE, c), 0, "RING_CREATE 8 entries");
+	id = (uint32_t)c.ring_fd;
+	ok(id && c.sq_offset == 4096 && c.cq_offset == 4096 + 8 * 64 && c.user_addr &&
+		   c.map_len == 2 * 4096,
+	   "... id %u, layout: SQ at 4096, CQ after 8 entries, 2 pages", id);
+	e.ring_id = id;
+	e.flags = KUMEM_ENTER_GETEVENTS;
+	e.min_complete = 1;
+	e.timeout_ns = 20 * 1000 * 1000;
+	is_int(IOC(h, KUMEM_IOC_RING_ENTER, e), ERROR_SEM_TIMEOUT,
+	       "ENTER GETEVENTS, nothing submitted: ETIMEDOUT after 20 ms");
+	e.flags = 0x80;
+	is_int(IOC(h, KUMEM_IOC_RING_ENTER, e), ERROR_INVALID_PARAMETER, "ENTER bad flags: EINVAL");
+	e.flags = KUMEM_ENTER_GETEVENTS;
+	e.min_complete = 17;
+	is_int(IOC(h, KUMEM_IOC_RING_ENTER, e), ERROR_INVALID_PARAMETER,
+	       "ENTER min_complete above the CQ's 16: EINVAL");
+	e.min_complete = 0;
+	e.flags = 0;
+	e.to_submit = 8;
+	is_int(IOC(h, KUMEM_IOC_RING_ENTER, e), 0, "ENTER with an empty SQ");
+	is_int(e.submitted, 0, "... consumed nothing");
+	c.sq_entries = 6;
+	is_int(IOC(h, KUMEM_IOC_RING_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "RING_CREATE 6 entries (not a power of two): EINVAL");
+	is_int(release(h, id), 0, "RELEASE the ring");
+	e.to_submit = 0;
+	is_int(IOC(h, KUMEM_IOC_RING_ENTER, e), ERROR_NOT_FOUND, "ENTER a released ring: ENOENT");
+
+	/* SQPOLL: a system thread, referenced through PsThreadType; release stops and waits. */
+	memset(&c, 0, sizeof(c));
+	c.sq_entries = 8;
+	c.flags = KUMEM_RING_SQPOLL | KUMEM_RING_SQ_AFF;
+	c.idle_us = 100;
+	is_int(IOC(h, KUMEM_IOC_RING_CREATE, c), 0, "RING_CREATE SQPOLL on CPU 0");
+	memset(&e, 0, sizeof(e));
+	e.ring_id = (uint32_t)c.ring_fd;
+	e.flags = KUMEM_ENTER_WAKEUP;
+	is_int(IOC(h, KUMEM_IOC_RING_ENTER, e), 0, "ENTER WAKEUP");
+	is_int(release(h, (uint32_t)c.ring_fd), 0, "RELEASE the SQPOLL ring (stops its thread)");
+	c.sq_cpu = 4096;
+	is_int(IOC(h, KUMEM_IOC_RING_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "SQPOLL on CPU 4096: EINVAL");
+	st = stats(h);
+	is_int(st.regions + st.allocated_pages + st.user_mappings, 0, "STATS: nothing held");
+}
+
+int main(void)
+{
+	HANDLE h;
+
+	tap_header();
+	h = open_dev();
+	if (!ok(h != INVALID_HANDLE_VALUE, "open \\\\.\\kumem (error %lu)",
+		h == INVALID_HANDLE_VALUE ? GetLastError() : 0ul)) {
+		printf("client: %d passed, %d failed\n", tap_n - tap_failed, tap_failed);
+		return 1;
+	}
+	version_and_stats(h);
+	transfers(h);
+	lock_user(h);
+	regions(h);
+	rings(h);
+	CloseHandle(h);
+	quota_and_close();
+	h = open_dev();
+	ok(h != INVALID_HANDLE_VALUE && stats(h).open_handles == 1,
+	   "reopen: only this handle is open");
+	CloseHandle(h);
+	printf("1..%d\n", tap_n);
+	printf("client: %d passed, %d failed\n", tap_n - tap_failed, tap_failed);
+	return tap_failed ? 1 : 0;
+}
