@@ -111,9 +111,11 @@ const char *bench_si(double v, char *buf, size_t size);
 /* "4 KiB", "64 MiB": sizes for people */
 const char *bench_human(uint64_t bytes, char *buf, size_t size);
 
-/* tools/bench_ring.c, tools/bench_wake.c; dev may be NULL (rows that need no driver) */
+/* tools/bench_{ring,events,wake,enter}.c; ring and wake accept dev NULL (the rows that
+ * need no driver) */
 int bench_ring(kumem_t *dev);
 int bench_events(kumem_t *dev);
 int bench_wake(kumem_t *dev);
+int bench_enter(kumem_t *dev);
 
 #endif
