@@ -7,7 +7,8 @@
 #                   kernel of the matrix (KERNELS="6.1 7.2" for a subset)
 #   make test-repeat N=5   the guest suite N times per kernel, failures counted per test
 #   make test-debug the guest suite on the KASAN + lockdep + kmemleak debug kernel
-#   make unit-test | guest-test | guest-test-rt | windows-check | bench | bench-check | format | clean
+#   make unit-test | guest-test | guest-test-rt | windows-check | bench | bench-check | format
+#   make clean
 #   make fuzz [FUZZ_SECONDS=60]   libFuzzer over core/ (a short run is part of unit-test)
 #   make fuzz-guest SECONDS=600   the guest fuzzer for that long (docs/testing.md)
 #
