@@ -7,7 +7,8 @@
 #                   kernel of the matrix (KERNELS="6.1 7.2" for a subset)
 #   make test-repeat N=5   the guest suite N times per kernel, failures counted per test
 #   make test-debug the guest suite on the KASAN + lockdep + kmemleak debug kernel
-#   make unit-test | guest-test | guest-test-rt | windows-check | bench | format | clean
+#   make unit-test | guest-test | guest-test-rt | windows-check | bench | bench-check | format
+#   make clean
 #   make fuzz [FUZZ_SECONDS=60]   libFuzzer over core/ (a short run is part of unit-test)
 #   make fuzz-guest SECONDS=600   the guest fuzzer for that long (docs/testing.md)
 #
@@ -305,6 +306,12 @@ demo:
 	@$(MAKE) module guest-bins
 	@KERNEL=$(KERNEL) bash scripts/guest-run --demo
 
+# The benchmark's machinery natively, in seconds (no driver; CSV, JSON, plots, compare).
+.PHONY: bench-check
+bench-check: cli
+	@sh scripts/install-deps build bench
+	@bash scripts/bench-check
+
 bench:
 	@sh scripts/install-deps build guest bench
 	@$(MAKE) module guest-bins
@@ -346,6 +353,7 @@ test: deps
 	$(MAKE) windows-run
 	$(MAKE) winmodel
 	$(MAKE) install-check
+	$(MAKE) bench-check
 	$(MAKE) guest-test
 	$(MAKE) guest-packaging
 

@@ -183,8 +183,8 @@ union sqe_copy {
 	uint64_t w[sizeof(struct kumem_sqe) / 8];
 };
 
-int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t max,
-		       const struct kumem_region_ops *ops, void *ctx)
+int kumem_ring_service_runs(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t max,
+			    uint32_t run, const struct kumem_region_ops *ops, void *ctx)
 {
 	int ready = kumem_queue_ready(sq);
 	int space = kumem_queue_space(cq);
@@ -194,13 +194,15 @@ int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t 
 	uint32_t sq_mask = sq->mask, cq_mask = cq->mask;
 	uint32_t head = sq->mine, tail = cq->mine;
 	struct ring_budget b = { .ops = ops, .ctx = ctx };
-	uint32_t i, n;
+	uint32_t i, n, published = 0;
 
 	if (ready < 0 || space < 0)
 		return -KUMEM_EINVAL;
 	n = (uint32_t)ready < (uint32_t)space ? (uint32_t)ready : (uint32_t)space;
 	if (n > max)
 		n = max;
+	if (!run)
+		run = n; /* one publication for the whole batch */
 	for (i = 0; i < n; i++) {
 		const uint64_t *slot = sq_slots + (size_t)((head + i) & sq_mask) * 8;
 		struct kumem_cqe *c = &cq_slots[(tail + i) & cq_mask];
@@ -237,10 +239,22 @@ int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t 
 				break;
 			}
 		}
+		/* a run is done: hand its slots back and its completions over now */
+		if (i + 1 - published == run && i + 1 < n) {
+			kumem_queue_release(sq, run);
+			kumem_queue_publish(cq, run);
+			published = i + 1;
+		}
 	}
-	if (n) {
-		kumem_queue_release(sq, n);
-		kumem_queue_publish(cq, n);
+	if (n > published) {
+		kumem_queue_release(sq, n - published);
+		kumem_queue_publish(cq, n - published);
 	}
 	return (int)n;
+}
+
+int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t max,
+		       const struct kumem_region_ops *ops, void *ctx)
+{
+	return kumem_ring_service_runs(sq, cq, max, 0, ops, ctx);
 }

@@ -59,4 +59,23 @@ void kumem_ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c,
 int kumem_ring_service(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t max,
 		       const struct kumem_region_ops *ops, void *ctx);
 
+/*
+ * The same, handing consumed slots back and completions over every @run submissions
+ * instead of once per batch (@run 0: once per batch, as kumem_ring_service()).
+ *
+ * When the process and the servicing thread run on two CPUs, one publication per batch
+ * makes them take turns: the process fills the queue, the server drains all of it, and
+ * their cache-line transfers never overlap. Publishing in runs lets the process refill and
+ * reap while the server works on the next run. Where one CPU does all the work (enter
+ * mode), nobody is there to overlap with, and each publication is a store for nothing.
+ */
+int kumem_ring_service_runs(struct kumem_queue *sq, struct kumem_queue *cq, uint32_t max,
+			    uint32_t run, const struct kumem_region_ops *ops, void *ctx);
+
+/*
+ * The SQPOLL thread's run length (linux: module parameter sqpoll_publish_run); see
+ * docs/performance.md for the measurement behind it.
+ */
+#define KUMEM_RING_PUBLISH_RUN 32
+
 #endif

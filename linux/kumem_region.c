@@ -4,7 +4,8 @@
  *
  *   method 1  pin_user_pages_fast(FOLL_LONGTERM)  ~ IoAllocateMdl + MmProbeAndLockPages
  *             vmap()                               ~ MmGetSystemAddressForMdlSafe
- *   method 2  alloc_page(__GFP_ZERO) x n, vmap()   ~ MmAllocatePagesForMdlEx + system mapping
+ *   method 2  zeroed pages (from blocks split with  ~ MmAllocatePagesForMdlEx + system mapping
+ *             split_page where the free lists allow), vmap()
  *             vm_insert_pages() from .mmap         ~ MmMapLockedPagesSpecifyCache(UserMode)
  *
  * A region is reference counted: the file's id table holds one reference, every user mapping
@@ -293,6 +294,50 @@ struct kumem_region *kumem_region_lock_user(u64 addr, u64 len, u32 flags)
 }
 EXPORT_SYMBOL_GPL(kumem_region_lock_user);
 
+/*
+ * Largest block method 2 asks the page allocator for (2 MiB with 4 KiB pages). Each block is
+ * split into ordinary pages (split_page), so the rest of the module sees single pages as
+ * before; what it saves is one trip through the allocator per page.
+ */
+#define KUMEM_ALLOC_BLOCK_ORDER min(9, KUMEM_MAX_PAGE_ORDER)
+
+/*
+ * Fill @pages[0..n) from blocks of up to KUMEM_ALLOC_BLOCK_ORDER, largest first, taking only
+ * what the free lists hold: no direct reclaim or compaction for a block (kswapd may be
+ * woken), so a fragmented machine costs a failed try per order, not a stall. Returns how
+ * many pages it filled; the caller allocates the rest one by one, as before.
+ *
+ * Not the bulk allocator: on 6.1 it does no memcg accounting and falls back to one page per
+ * call for __GFP_ACCOUNT, which method 2's pages must carry.
+ */
+static unsigned long kumem_alloc_blocks(struct page **pages, unsigned long n, gfp_t gfp)
+{
+	const gfp_t block_gfp = (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NORETRY | __GFP_NOWARN;
+	unsigned int order = KUMEM_ALLOC_BLOCK_ORDER;
+	unsigned long done = 0, j;
+	struct page *block;
+
+	while (order && done < n) {
+		if ((1ul << order) > n - done) {
+			order--;
+			continue;
+		}
+		block = alloc_pages(block_gfp, order);
+		if (!block) {
+			order--;
+			continue;
+		}
+		split_page(block, order);
+		for (j = 0; j < (1ul << order); j++)
+			pages[done + j] = block + j;
+		done += 1ul << order;
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	return done;
+}
+
 static int kumem_alloc_pages(struct kumem_region *r, bool contig)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
@@ -310,7 +355,10 @@ static int kumem_alloc_pages(struct kumem_region *r, bool contig)
 		r->vaddr = block;
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
+	i = kumem_alloc_blocks(r->pages, n, gfp);
+	if (fatal_signal_pending(current))
+		goto err_free;
+	for (; i < n; i++) {
 		r->pages[i] = alloc_page(gfp);
 		if (!r->pages[i])
 			goto err_free;

@@ -142,6 +142,16 @@ static void sqpoll_uncount(struct kumem_ring *r)
 
 /* ---- service ------------------------------------------------------------------------------ */
 
+/*
+ * Submissions the SQPOLL thread consumes between two publications of its indices (see
+ * kumem_ring_service_runs()); 0 publishes once per batch, the loop before runs. Read at every
+ * batch, so `kumem bench` can set the old loop beside the new one in one run.
+ */
+static unsigned int kumem_sqpoll_publish_run = KUMEM_RING_PUBLISH_RUN;
+module_param_named(sqpoll_publish_run, kumem_sqpoll_publish_run, uint, 0644);
+MODULE_PARM_DESC(sqpoll_publish_run,
+		 "SQPOLL: submissions between two index publications (default 32; 0: one per batch)");
+
 /* How core/ring_ops.c reaches this file's regions. */
 static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
 {
@@ -200,14 +210,17 @@ static void ring_mark_dead(struct kumem_ring *r)
 	wake_up_all(&r->cq_wait);
 }
 
-/* Consume up to @max submissions, posting one completion each. Caller holds r->lock. */
-static int ring_process(struct kumem_ring *r, u32 max)
+/*
+ * Consume up to @max submissions, posting one completion each, publishing every @run (0: once).
+ * Caller holds r->lock.
+ */
+static int ring_process(struct kumem_ring *r, u32 max, u32 run)
 {
 	int n;
 
 	if (r->base_flags & KUMEM_RING_DEAD)
 		return -EBADFD;
-	n = kumem_ring_service(&r->sq, &r->cq, max, &kumem_ring_region_ops, r);
+	n = kumem_ring_service_runs(&r->sq, &r->cq, max, run, &kumem_ring_region_ops, r);
 	if (n < 0) {
 		pr_warn_ratelimited("ring of pid %d has impossible indices: stopped\n",
 				    task_pid_nr(current));
@@ -241,7 +254,8 @@ static int kumem_sqpoll(void *data)
 
 	while (!kthread_should_stop()) {
 		mutex_lock(&r->lock);
-		n = ring_process(r, r->sq.entries);
+		/* two CPUs at work: publish in runs so that they overlap */
+		n = ring_process(r, r->sq.entries, READ_ONCE(kumem_sqpoll_publish_run));
 		mutex_unlock(&r->lock);
 		if (n > 0) {
 			busy = true; /* the idle clock starts when the work stops, not per batch */
@@ -288,7 +302,8 @@ static long ring_enter(struct kumem_ring *r, void __user *uarg)
 		/* another submitter's batch may hold the lock: stay killable meanwhile */
 		if (mutex_lock_killable(&r->lock))
 			return -EINTR;
-		n = ring_process(r, a.to_submit - a.submitted);
+		/* one CPU does it all: one publication per batch */
+		n = ring_process(r, a.to_submit - a.submitted, 0);
 		mutex_unlock(&r->lock);
 		if (n < 0)
 			return n;

@@ -1,18 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * kumem bench ring / events: messages through shared-memory rings, beside what they replace.
+ * kumem bench ring: 64-byte messages through shared-memory rings, beside what they replace.
  *
- *   ring     64-byte NOP submissions to the kernel and their completions (enter mode in
- *            batches, SQPOLL; with the batch calls and with the per-entry ones), beside the
- *            same ring with a user thread in the kernel's place, a one-way queue between two
- *            threads, one ioctl per message, and io_uring NOPs (batches of 32, and SQPOLL)
- *   events   kernel -> user records of 8 B .. 4 KiB through the event stream, beside one
- *            read() per record
- *
- * Every row is the median of interleaved rounds, so a slow spell of the machine lands in
- * one round of every row rather than in all rounds of one. The rows that need no driver also
- * run natively (`kumem bench ring` on a host without the module): the numbers to set beside
- * the emulated guest's.
+ * NOP submissions to the kernel and their completions (enter mode in batches, SQPOLL in runs
+ * and in the old one-publication loop; with the batch calls and with the per-entry ones),
+ * beside the same ring with a user thread in the kernel's place, kumem's queue and a naive
+ * reference ring between two threads, one ioctl per message, and io_uring NOPs (batches of
+ * 32, and SQPOLL). The rows take turns in every round (see bench_util.h). The rows that need
+ * no driver also run natively (`kumem bench ring` on a host without the module): the
+ * numbers to set beside the emulated guest's.
  */
 #include <inttypes.h>
 #include <liburing.h>
@@ -22,106 +18,187 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "cli.h"
 #include "../core/ring_ops.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static double rate(uint64_t n, uint64_t ns)
 {
 	return ns ? (double)n * 1e9 / (double)ns : 0;
 }
 
-/* ---- the ring core between two threads ------------------------------------------------ */
-
-struct msg64 {
-	uint64_t seq;
-	uint8_t body[56];
-};
-
-static struct {
-	uint32_t prod, cons;
-	struct msg64 slots[256];
-	uint64_t count;
-} tt;
+/* ---- two threads, one way: the naive reference and kumem's queue ---------------------- */
 
 /*
- * Every row of the ring benchmark runs the process's thread on CPU 0 and the other side, if
- * any (a second user thread, kumem's or io_uring's SQPOLL thread), on CPU 1: one layout for
- * all rows, and no round where both sides happen to share a CPU.
+ * Every two-thread row runs the consumer on this thread (CPU 0) and the producer on a thread
+ * created on CPU 1; both rows write whole 64-byte messages (eight stores) and the consumer
+ * checks every sequence number, so the two differ only in the queue.
  */
-static bool second_cpu(void)
+struct msg64 {
+	uint64_t seq;
+	uint64_t body[7];
+};
+
+static inline void fill_msg(struct msg64 *m, uint64_t seq)
 {
-	return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+	m->seq = seq;
+	for (int i = 0; i < 7; i++)
+		m->body[i] = seq ^ (uint64_t)i;
 }
 
-/* Run the calling thread on @cpu only (if the machine has it). */
-static void pin_self(int cpu)
-{
-	cpu_set_t set;
+/* Start flag of a two-thread run: the clock starts once the producer is up on its CPU. */
+static struct {
+	atomic_int ready, go;
+	uint64_t count;
+} start;
 
-	if (cpu >= sysconf(_SC_NPROCESSORS_ONLN))
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+static void start_reset(uint64_t count)
+{
+	atomic_store(&start.ready, 0);
+	atomic_store(&start.go, 0);
+	start.count = count;
 }
 
-static void *tt_producer(void *arg)
+static void start_wait_go(void)
 {
-	struct kumem_queue p;
-	uint64_t seq = 0;
+	atomic_store(&start.ready, 1);
+	while (!atomic_load_explicit(&start.go, memory_order_acquire))
+		;
+}
+
+static uint64_t start_release(void)
+{
+	while (!atomic_load_explicit(&start.ready, memory_order_acquire))
+		;
+	atomic_store_explicit(&start.go, 1, memory_order_release);
+	return bench_now_ns();
+}
+
+/*
+ * The reference a ring core is measured against: two indices on their own cache lines,
+ * 256 slots of 64 bytes, one index store per batch, nothing else (no checks, no private
+ * copies beyond the obvious).
+ */
+static struct {
+	_Alignas(64) _Atomic uint32_t tail; /* producer */
+	_Alignas(64) _Atomic uint32_t head; /* consumer */
+	_Alignas(64) struct msg64 slot[256];
+} naive;
+
+static void *naive_producer(void *arg)
+{
+	uint64_t seq = 0, count = start.count;
+	uint32_t tail = 0;
 
 	(void)arg;
-	pin_self(1);
-	kumem_queue_attach(&p, &tt.prod, &tt.cons, tt.slots, 256, sizeof(struct msg64), true);
-	while (seq < tt.count) {
-		int space = kumem_queue_space(&p), i;
+	start_wait_go();
+	while (seq < count) {
+		uint32_t head = atomic_load_explicit(&naive.head, memory_order_acquire);
+		uint32_t room = 256 - (tail - head), i;
 
-		for (i = 0; i < space && seq < tt.count; i++)
-			((struct msg64 *)kumem_queue_prod_slot(&p, (uint32_t)i))->seq = seq++;
+		for (i = 0; i < room && seq < count; i++, tail++)
+			fill_msg(&naive.slot[tail & 255], seq++);
 		if (i)
-			kumem_queue_publish(&p, (uint32_t)i);
+			atomic_store_explicit(&naive.tail, tail, memory_order_release);
 	}
 	return NULL;
 }
 
-static double two_threads(uint64_t count)
+static double naive_ring(uint64_t count)
+{
+	uint64_t got = 0, bad = 0, t0;
+	uint32_t head = 0;
+	pthread_t t;
+
+	memset(&naive, 0, sizeof(naive));
+	start_reset(count);
+	if (bench_spawn(&t, BENCH_CPU_PEER, naive_producer, NULL))
+		return 0;
+	t0 = start_release();
+	while (got < count) {
+		uint32_t tail = atomic_load_explicit(&naive.tail, memory_order_acquire);
+
+		if (tail == head)
+			continue;
+		for (; head != tail; head++, got++)
+			bad |= naive.slot[head & 255].seq != got;
+		atomic_store_explicit(&naive.head, head, memory_order_release);
+	}
+	t0 = bench_now_ns() - t0;
+	pthread_join(t, NULL);
+	return bad ? 0 : rate(count, t0);
+}
+
+/*
+ * kumem's queue (core/ring.h) on the layout kumem ships: the SQ indices of kumem_ring_ctrl.
+ * Both sides publish every @run entries (0: once per batch, as the naive ring does).
+ */
+static struct {
+	struct kumem_ring_ctrl ctrl;
+	_Alignas(64) struct msg64 slot[256];
+	uint32_t run;
+} oneway;
+
+static void *oneway_producer(void *arg)
+{
+	struct kumem_queue p;
+	uint64_t seq = 0, count = start.count;
+
+	(void)arg;
+	kumem_queue_attach(&p, &oneway.ctrl.sq_tail, &oneway.ctrl.sq_head, oneway.slot, 256,
+			   sizeof(struct msg64), true);
+	start_wait_go();
+	while (seq < count) {
+		int space = kumem_queue_space(&p), i, done = 0;
+
+		for (i = 0; i < space && seq < count; i++) {
+			fill_msg(kumem_queue_prod_slot(&p, (uint32_t)(i - done)), seq++);
+			if (oneway.run && i + 1 - done == (int)oneway.run) {
+				kumem_queue_publish(&p, oneway.run);
+				done = i + 1;
+			}
+		}
+		if (i > done)
+			kumem_queue_publish(&p, (uint32_t)(i - done));
+	}
+	return NULL;
+}
+
+static double oneway_queue(uint64_t count, uint32_t run)
 {
 	struct kumem_queue c;
 	uint64_t got = 0, bad = 0, t0;
 	pthread_t t;
 
-	memset(&tt, 0, sizeof(tt));
-	tt.count = count;
-	kumem_queue_attach(&c, &tt.prod, &tt.cons, tt.slots, 256, sizeof(struct msg64), false);
-	t0 = now_ns();
-	if (pthread_create(&t, NULL, tt_producer, NULL))
+	memset(&oneway, 0, sizeof(oneway));
+	oneway.run = run;
+	start_reset(count);
+	kumem_queue_attach(&c, &oneway.ctrl.sq_tail, &oneway.ctrl.sq_head, oneway.slot, 256,
+			   sizeof(struct msg64), false);
+	if (bench_spawn(&t, BENCH_CPU_PEER, oneway_producer, NULL))
 		return 0;
+	t0 = start_release();
 	while (got < count) {
-		int n = kumem_queue_ready(&c), i;
+		int n = kumem_queue_ready(&c), i, done = 0;
 
-		for (i = 0; i < n; i++, got++)
-			bad += ((struct msg64 *)kumem_queue_cons_slot(&c, (uint32_t)i))->seq != got;
-		if (n)
-			kumem_queue_release(&c, (uint32_t)n);
+		for (i = 0; i < n; i++, got++) {
+			bad |= ((struct msg64 *)kumem_queue_cons_slot(&c, (uint32_t)(i - done)))->seq !=
+			       got;
+			if (run && i + 1 - done == (int)run) {
+				kumem_queue_release(&c, run);
+				done = i + 1;
+			}
+		}
+		if (n > done)
+			kumem_queue_release(&c, (uint32_t)(n - done));
 	}
-	t0 = now_ns() - t0;
+	t0 = bench_now_ns() - t0;
 	pthread_join(t, NULL);
-	if (bad) {
+	if (bad)
 		cli_say("bench: %" PRIu64 " messages out of order", bad);
-		return 0;
-	}
-	return rate(count, t0);
+	return bad ? 0 : rate(count, t0);
 }
 
 /* ---- the same ring, a user thread in the kernel's place --------------------------------- */
@@ -137,6 +214,7 @@ static struct {
 	struct kumem_sqe sq[256];
 	struct kumem_cqe cq[512];
 	atomic_bool stop;
+	uint32_t run; /* the server's publication run (0: once per batch) */
 } same;
 
 static int same_get(void *ctx, uint32_t id, struct kumem_ring_mem *m)
@@ -169,10 +247,10 @@ static void *same_server(void *arg)
 	struct kumem_queue sq, cq;
 
 	(void)arg;
-	pin_self(1);
 	same_attach(&sq, &cq, true);
+	start_wait_go();
 	while (!atomic_load_explicit(&same.stop, memory_order_relaxed))
-		if (kumem_ring_service(&sq, &cq, 256, &same_ops, NULL) < 0)
+		if (kumem_ring_service_runs(&sq, &cq, 256, same.run, &same_ops, NULL) < 0)
 			break;
 	return NULL;
 }
@@ -181,7 +259,7 @@ static void *same_server(void *arg)
  * @server_thread: a second thread services the ring (SQPOLL's shape); otherwise this thread
  * services what it submitted before reaping (enter mode's shape, without the system call).
  */
-static double same_ring(uint64_t count, bool server_thread)
+static double same_ring(uint64_t count, bool server_thread, uint32_t run)
 {
 	struct kumem_queue sq, cq, ksq, kcq;
 	uint64_t sent = 0, got = 0, t0;
@@ -189,11 +267,13 @@ static double same_ring(uint64_t count, bool server_thread)
 	pthread_t t;
 
 	memset(&same, 0, sizeof(same));
+	same.run = run;
+	start_reset(count);
 	same_attach(&sq, &cq, false);
 	same_attach(&ksq, &kcq, true); /* used when this thread services the ring itself */
-	if (server_thread && pthread_create(&t, NULL, same_server, NULL))
+	if (server_thread && bench_spawn(&t, BENCH_CPU_PEER, same_server, NULL))
 		return 0;
-	t0 = now_ns();
+	t0 = server_thread ? start_release() : bench_now_ns();
 	while (got < count) {
 		int space = kumem_queue_space(&sq), ready, i, n;
 
@@ -223,7 +303,7 @@ static double same_ring(uint64_t count, bool server_thread)
 			kumem_queue_release(&cq, (uint32_t)n);
 		}
 	}
-	t0 = now_ns() - t0;
+	t0 = bench_now_ns() - t0;
 	atomic_store(&same.stop, true);
 	if (server_thread)
 		pthread_join(t, NULL);
@@ -298,13 +378,13 @@ static double kumem_nops(kumem_t *dev, unsigned flags, unsigned batch, bool per_
 	int err = 0;
 
 	/* the kernel thread on CPU 1, like the user thread it is set beside */
-	if ((flags & KUMEM_RING_SQPOLL) && second_cpu()) {
+	if ((flags & KUMEM_RING_SQPOLL) && bench_two_cpus()) {
 		p.flags |= KUMEM_RING_SQ_AFF;
-		p.sq_cpu = 1;
+		p.sq_cpu = BENCH_CPU_PEER;
 	}
 	if (kumem_ring_create_params(dev, &p, &r))
 		return 0;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	while (got < count && !err) {
 		uint64_t left = count - sent;
 
@@ -316,7 +396,7 @@ static double kumem_nops(kumem_t *dev, unsigned flags, unsigned batch, bool per_
 		if (!err && !(flags & KUMEM_RING_SQPOLL) && sent - got >= RING_ENTRIES)
 			err = kumem_ring_wait(r, 1, 1000000000ll);
 	}
-	t0 = now_ns() - t0;
+	t0 = bench_now_ns() - t0;
 	kumem_ring_destroy(r);
 	if (err)
 		cli_say("bench: ring NOPs: %s", err < 0 ? kumem_strerror(err) : "wrong completion");
@@ -332,13 +412,13 @@ static double kumem_ioctl_per_msg(kumem_t *dev, uint64_t count)
 
 	if (kumem_ring_create(dev, 8, 0, 0, &r))
 		return 0;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (i = 0; i < count; i++) {
 		kumem_ring_get_sqe(r)->op = KUMEM_OP_NOP;
 		if (kumem_ring_submit(r) != 1 || kumem_ring_reap(r, &c, 1) != 1 || c.result)
 			break;
 	}
-	t0 = now_ns() - t0;
+	t0 = bench_now_ns() - t0;
 	kumem_ring_destroy(r);
 	return i == count ? rate(count, t0) : 0;
 }
@@ -350,16 +430,16 @@ static double uring_nops(unsigned flags, unsigned batch, uint64_t count)
 	struct io_uring_params p = { .flags = flags, .sq_thread_idle = 5 };
 	struct io_uring ring;
 
-	if ((flags & IORING_SETUP_SQPOLL) && second_cpu()) {
+	if ((flags & IORING_SETUP_SQPOLL) && bench_two_cpus()) {
 		p.flags |= IORING_SETUP_SQ_AFF; /* same place as kumem's thread */
-		p.sq_thread_cpu = 1;
+		p.sq_thread_cpu = BENCH_CPU_PEER;
 	}
 	struct io_uring_cqe *cqe;
 	uint64_t sent = 0, got = 0, t0;
 
 	if (io_uring_queue_init_params(RING_ENTRIES, &ring, &p) < 0)
 		return 0;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	while (got < count) {
 		unsigned i;
 
@@ -381,7 +461,7 @@ static double uring_nops(unsigned flags, unsigned batch, uint64_t count)
 			got++;
 		}
 	}
-	t0 = now_ns() - t0;
+	t0 = bench_now_ns() - t0;
 	io_uring_queue_exit(&ring);
 	return got == count ? rate(count, t0) : 0;
 }
@@ -389,12 +469,20 @@ static double uring_nops(unsigned flags, unsigned batch, uint64_t count)
 /* ---- the table -------------------------------------------------------------------------- */
 
 enum ring_row {
-	ROW_THREADS,
+	ROW_NAIVE,
+	ROW_ONEWAY,
+	ROW_ONEWAY_BATCH,
 	ROW_SAME_RING,
+	ROW_SAME_OLD,
+	ROW_SAME_RUN8,
+	ROW_SAME_RUN16,
+	ROW_SAME_RUN64,
+	ROW_SAME_RUN128,
 	ROW_SAME_ONE,
 	ROW_ENTER32,
 	ROW_ENTER256,
 	ROW_SQPOLL,
+	ROW_SQPOLL_OLD,
 	ROW_PER_ENTRY,
 	ROW_IOCTL,
 	ROW_URING32,
@@ -402,67 +490,108 @@ enum ring_row {
 	NR_ROWS,
 };
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define RUN STR(KUMEM_RING_PUBLISH_RUN)
+
 static const char *const row_name[NR_ROWS] = {
-	[ROW_THREADS] = "one-way queue, two threads (8 of 64 B written)",
-	[ROW_SAME_RING] = "same ring, a user thread as the kernel",
+	[ROW_NAIVE] = "naive reference ring, two threads, one way",
+	[ROW_ONEWAY] = "kumem queue (kumem_ring_ctrl), runs of " RUN ", two threads, one way",
+	[ROW_ONEWAY_BATCH] = "kumem queue, one publication per batch, two threads, one way",
+	[ROW_SAME_RING] = "same ring, a user thread as the kernel (runs of " RUN ")",
+	[ROW_SAME_OLD] = "same ring, a user thread as the kernel, one publication per batch",
+	[ROW_SAME_RUN8] = "same ring, a user thread as the kernel, runs of 8",
+	[ROW_SAME_RUN16] = "same ring, a user thread as the kernel, runs of 16",
+	[ROW_SAME_RUN64] = "same ring, a user thread as the kernel, runs of 64",
+	[ROW_SAME_RUN128] = "same ring, a user thread as the kernel, runs of 128",
 	[ROW_SAME_ONE] = "same ring, one thread, no kernel, no syscall",
 	[ROW_ENTER32] = "kumem ring, enter, batches of 32",
 	[ROW_ENTER256] = "kumem ring, enter, batches of 256",
-	[ROW_SQPOLL] = "kumem ring, SQPOLL kernel thread",
+	[ROW_SQPOLL] = "kumem ring, SQPOLL kernel thread (runs of " RUN ")",
+	[ROW_SQPOLL_OLD] = "kumem ring, SQPOLL, one publication per batch",
 	[ROW_PER_ENTRY] = "kumem ring, enter(32), get_sqe/reap per entry",
 	[ROW_IOCTL] = "kumem, one ioctl per message",
 	[ROW_URING32] = "io_uring NOP, batches of 32",
 	[ROW_URING_SQPOLL] = "io_uring NOP, SQPOLL",
 };
 
+/* The module's knob for the SQPOLL thread's run (0: the loop before runs, for one row). */
+#define SQPOLL_RUN_PARAM "/sys/module/kumem/parameters/sqpoll_publish_run"
+
+/* Write @v to the knob; the value it had, or -1 if there is none to write. */
+static long set_sqpoll_run(long v)
+{
+	FILE *f = fopen(SQPOLL_RUN_PARAM, "r+");
+	long old = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &old) == 1 && v >= 0) {
+		rewind(f);
+		fprintf(f, "%ld\n", v);
+	}
+	if (fclose(f))
+		old = -1;
+	return old;
+}
+
+static double sqpoll_old_loop(kumem_t *dev, uint64_t count)
+{
+	long was = set_sqpoll_run(0);
+	double v;
+
+	if (was < 0)
+		return 0;
+	v = kumem_nops(dev, KUMEM_RING_SQPOLL, RING_ENTRIES, false, count);
+	set_sqpoll_run(was);
+	return v;
+}
+
+/* Messages of the warm-up run; later runs are sized to last about --run-ms. */
+#define WARMUP_COUNT 200000ull
+
 static double measure(enum ring_row row, kumem_t *dev, uint64_t count)
 {
 	switch (row) {
-	case ROW_THREADS:
-		return two_threads(count);
+	case ROW_NAIVE:
+		return naive_ring(count);
+	case ROW_ONEWAY:
+		return oneway_queue(count, KUMEM_RING_PUBLISH_RUN);
+	case ROW_ONEWAY_BATCH:
+		return oneway_queue(count, 0);
 	case ROW_SAME_RING:
-		return same_ring(count, true);
+		return same_ring(count, true, KUMEM_RING_PUBLISH_RUN);
+	case ROW_SAME_OLD:
+		return same_ring(count, true, 0);
+	case ROW_SAME_RUN8:
+		return same_ring(count, true, 8);
+	case ROW_SAME_RUN16:
+		return same_ring(count, true, 16);
+	case ROW_SAME_RUN64:
+		return same_ring(count, true, 64);
+	case ROW_SAME_RUN128:
+		return same_ring(count, true, 128);
 	case ROW_SAME_ONE:
-		return same_ring(count, false);
+		return same_ring(count, false, 0);
 	case ROW_ENTER32:
 		return kumem_nops(dev, 0, 32, false, count);
 	case ROW_ENTER256:
 		return kumem_nops(dev, 0, RING_ENTRIES, false, count);
 	case ROW_SQPOLL:
 		return kumem_nops(dev, KUMEM_RING_SQPOLL, RING_ENTRIES, false, count);
+	case ROW_SQPOLL_OLD:
+		return sqpoll_old_loop(dev, count);
 	case ROW_PER_ENTRY:
 		return kumem_nops(dev, 0, 32, true, count);
 	case ROW_IOCTL:
-		return kumem_ioctl_per_msg(dev, count / 32);
+		return kumem_ioctl_per_msg(dev, count);
 	case ROW_URING32:
-		return uring_nops(0, 32, count / 4);
+		return uring_nops(0, 32, count);
 	case ROW_URING_SQPOLL:
-		return uring_nops(IORING_SETUP_SQPOLL, 32, count / 4);
+		return uring_nops(IORING_SETUP_SQPOLL, 32, count);
 	default:
 		return 0;
 	}
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-#define RING_ROUNDS 5
-
-/* @v / @base against the issue's @target (0: a reference figure, no target) */
-static void ratio(const char *what, double v, double base, double target)
-{
-	if (v <= 0 || base <= 0) {
-		printf("  %-58s unavailable\n", what);
-		return;
-	}
-	printf("  %-58s %6.2fx", what, v / base);
-	if (target > 0)
-		printf("  (target >= %gx: %s)", target, v / base >= target ? "met" : "NOT met");
-	printf("\n");
 }
 
 /*
@@ -493,154 +622,119 @@ static void ring_memory(kumem_t *dev)
 /* Without the module only the rows that need no driver run. */
 static bool row_runs(int row, const kumem_t *dev)
 {
-	return dev || row == ROW_THREADS || row == ROW_SAME_RING || row == ROW_SAME_ONE ||
-	       row == ROW_URING32 || row == ROW_URING_SQPOLL;
+	switch (row) {
+	case ROW_ENTER32:
+	case ROW_ENTER256:
+	case ROW_SQPOLL:
+	case ROW_PER_ENTRY:
+	case ROW_IOCTL:
+		return dev;
+	case ROW_SQPOLL_OLD:
+		/* a module without the knob (or a user who may not turn it) has no old loop */
+		return dev && access(SQPOLL_RUN_PARAM, W_OK) == 0;
+	default:
+		return true;
+	}
 }
 
-int bench_ring(kumem_t *dev, uint64_t count, FILE *csv)
-{
-	double runs[NR_ROWS][RING_ROUNDS], med[NR_ROWS] = { 0 };
-	cpu_set_t was;
-	int row, round;
-	double best;
+struct ring_run {
+	enum ring_row row;
+	kumem_t *dev;
+	uint64_t count;
+};
 
-	printf("\nring: 64-byte messages, %" PRIu64 " per run (fewer for the slow rows), "
-	       "messages/s,\n      median of %d interleaved rounds (min .. max); this thread on "
-	       "CPU 0, a second user thread on CPU 1\n",
-	       count, RING_ROUNDS);
-	pthread_getaffinity_np(pthread_self(), sizeof(was), &was);
-	pin_self(0);
-	for (round = 0; round < RING_ROUNDS; round++)
-		for (row = 0; row < NR_ROWS; row++)
-			if (row_runs(row, dev))
-				runs[row][round] = measure((enum ring_row)row, dev, count);
-	pthread_setaffinity_np(pthread_self(), sizeof(was), &was);
-	if (csv)
-		fprintf(csv, "bench,path,median_msgs_per_s,min,max\n");
-	for (row = 0; row < NR_ROWS; row++) {
-		if (!row_runs(row, dev))
-			continue;
-		qsort(runs[row], RING_ROUNDS, sizeof(double), cmp_double);
-		med[row] = runs[row][RING_ROUNDS / 2];
-		if (runs[row][0] <= 0) {
-			printf("  %-48s %12s\n", row_name[row], "unavailable");
-			med[row] = 0;
-			continue;
+static double ring_run_fn(void *ctx)
+{
+	const struct ring_run *r = ctx;
+
+	return measure(r->row, r->dev, r->count);
+}
+
+int bench_ring(kumem_t *dev)
+{
+	static struct bench_series runs[NR_ROWS];
+	char why[NR_ROWS][96];
+	uint64_t count[NR_ROWS];
+	unsigned int round, rounds = bench_cfg.rounds;
+	bool failed = false;
+	int row;
+
+	memset(runs, 0, sizeof(runs));
+	memset(why, 0, sizeof(why));
+	printf("\nring: 64-byte messages, messages/s: median of %u rounds (min .. max) after a "
+	       "warm-up round;\n      rows take turns within a round, each run ~%u ms; this "
+	       "thread on CPU %d, the other side created on CPU %d%s\n",
+	       rounds, bench_cfg.run_ms, BENCH_CPU_SELF, BENCH_CPU_PEER,
+	       bench_cfg.rt ? ", SCHED_FIFO" : "");
+	bench_pin_self(BENCH_CPU_SELF);
+	/* round 0 warms up and sizes the runs: nothing of it is kept */
+	for (round = 0; round <= rounds && !failed; round++) {
+		for (row = 0; row < NR_ROWS; row++) {
+			struct ring_run r = { (enum ring_row)row, dev, WARMUP_COUNT };
+			bool disturbed;
+			char w[96] = "";
+			double v;
+
+			if (!row_runs(row, dev))
+				continue;
+			if (round)
+				r.count = count[row];
+			v = bench_run_checked(ring_run_fn, &r, row == ROW_SQPOLL || row == ROW_SQPOLL_OLD,
+					      &disturbed, w);
+			if (v <= 0) {
+				printf("  %-66s failed\n", row_name[row]);
+				failed = true;
+				break;
+			}
+			if (!round) {
+				count[row] = (uint64_t)(v * bench_cfg.run_ms / 1000);
+				if (count[row] < 1000)
+					count[row] = 1000;
+				continue;
+			}
+			if (disturbed && !why[row][0])
+				memcpy(why[row], w, sizeof(w));
+			bench_series_add(&runs[row], v, disturbed);
 		}
-		printf("  %-48s %12.0f  (%.0f .. %.0f)\n", row_name[row], med[row], runs[row][0],
-		       runs[row][RING_ROUNDS - 1]);
-		if (csv)
-			/* quoted: the row names hold commas */
-			fprintf(csv, "ring,\"%s\",%.0f,%.0f,%.0f\n", row_name[row], med[row],
-				runs[row][0], runs[row][RING_ROUNDS - 1]);
 	}
+	bench_unpin_self();
+	bench_wait_quiet();
+	if (failed)
+		return -1;
+	for (row = 0; row < NR_ROWS; row++)
+		if (row_runs(row, dev))
+			bench_report("ring", row_name[row], 64, "msgs/s", &runs[row], why[row]);
+	printf("  ratios, run by run within a round (median, min .. max):\n");
+	bench_ratio("kumem queue, runs of " RUN " / naive reference ring (one way)",
+		    &runs[ROW_ONEWAY], &runs[ROW_NAIVE]);
+	bench_ratio("kumem queue, one publication per batch / naive reference ring",
+		    &runs[ROW_ONEWAY_BATCH], &runs[ROW_NAIVE]);
+	bench_ratio("same ring, user thread as kernel: runs of " RUN " / one per batch",
+		    &runs[ROW_SAME_RING], &runs[ROW_SAME_OLD]);
+	bench_ratio("same ring with a user thread as kernel / naive reference ring",
+		    &runs[ROW_SAME_RING], &runs[ROW_NAIVE]);
 	if (!dev) {
 		printf("  (no kumem device: the kernel rows need the module)\n");
 		return 0;
 	}
 	ring_memory(dev);
-	best = med[ROW_ENTER256] > med[ROW_SQPOLL] ? med[ROW_ENTER256] : med[ROW_SQPOLL];
-	printf("  ratios of the medians, against the issue's targets:\n");
-	ratio("best kernel path / same ring between two user threads", best, med[ROW_SAME_RING],
-	      0.8);
-	ratio("kumem SQPOLL / same ring between two user threads", med[ROW_SQPOLL],
-	      med[ROW_SAME_RING], 0.8);
-	ratio("best kernel path / one-way queue, two threads (reference)", best, med[ROW_THREADS],
-	      0);
-	ratio("best kernel path / one ioctl per message", best, med[ROW_IOCTL], 40);
-	ratio("kumem SQPOLL / io_uring SQPOLL", med[ROW_SQPOLL], med[ROW_URING_SQPOLL], 1.5);
-	ratio("kumem enter, batches of 32 / io_uring, batches of 32", med[ROW_ENTER32],
-	      med[ROW_URING32], 5);
-	ratio("kumem enter, batches of 256 / io_uring, batches of 32", med[ROW_ENTER256],
-	      med[ROW_URING32], 5);
-	return 0;
-}
-
-/* ---- events ----------------------------------------------------------------------------- */
-
-static int count_record(void *ctx, const void *payload, uint32_t len)
-{
-	(void)payload;
-	(void)len;
-	++*(uint64_t *)ctx;
-	return 0;
-}
-
-/* @n records of @size bytes through the event stream; records/s, or 0 on any error. */
-static double events_stream(kumem_t *dev, uint32_t size, uint64_t n)
-{
-	uint64_t seen = 0, produced = 0, dropped = 0, t0;
-	kumem_events_t *e;
-
-	if (kumem_events_create(dev, 1 << 20, &e))
-		return 0;
-	t0 = now_ns();
-	if (kumem_events_generate(e, n, size, 0) == 0)
-		while (seen < n)
-			if (kumem_events_consume(e, count_record, &seen, 1024) == 0 &&
-			    kumem_events_wait(e, 1000) <= 0)
-				break;
-	t0 = now_ns() - t0;
-	kumem_events_counts(e, &produced, &dropped);
-	kumem_events_destroy(e);
-	return seen == n && produced == n && !dropped ? rate(n, t0) : 0;
-}
-
-/* The same records, one read() each. */
-static double events_read(kumem_t *dev, uint32_t size, uint64_t n)
-{
-	char *buf = malloc(size);
-	kumem_events_t *e;
-	uint64_t i = 0, t0;
-
-	if (!buf || kumem_events_create(dev, 1 << 20, &e)) {
-		free(buf);
-		return 0;
-	}
-	t0 = now_ns();
-	for (; i < n; i++)
-		if (read(kumem_events_fd(e), buf, size) != (ssize_t)size)
-			break;
-	t0 = now_ns() - t0;
-	kumem_events_destroy(e);
-	free(buf);
-	return i == n ? rate(n, t0) : 0;
-}
-
-int bench_events(kumem_t *dev, uint64_t count, FILE *csv)
-{
-	static const uint32_t sizes[] = { 8, 64, 512, 4096 };
-	double stream[RING_ROUNDS], reads[RING_ROUNDS];
-	bool all_met = true;
-	size_t i;
-	int round;
-
-	printf("\nevents: kernel -> user records, records/s, median of %d interleaved rounds\n",
-	       RING_ROUNDS);
-	printf("  %-8s %14s %14s %8s\n", "record", "event stream", "read()", "ratio");
-	if (csv)
-		fprintf(csv, "bench,record_bytes,stream_per_s,read_per_s\n");
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		uint64_t n = count / (sizes[i] >= 512 ? 8 : 1);
-
-		for (round = 0; round < RING_ROUNDS; round++) {
-			stream[round] = events_stream(dev, sizes[i], n);
-			reads[round] = events_read(dev, sizes[i], n / 8);
-		}
-		qsort(stream, RING_ROUNDS, sizeof(double), cmp_double);
-		qsort(reads, RING_ROUNDS, sizeof(double), cmp_double);
-		if (stream[0] <= 0 || reads[0] <= 0) {
-			cli_say("bench: events of %u B failed", sizes[i]);
-			return -1;
-		}
-		printf("  %5u B  %14.0f %14.0f %7.1fx\n", sizes[i], stream[RING_ROUNDS / 2],
-		       reads[RING_ROUNDS / 2], stream[RING_ROUNDS / 2] / reads[RING_ROUNDS / 2]);
-		all_met &= stream[RING_ROUNDS / 2] >= 10 * reads[RING_ROUNDS / 2];
-		if (csv)
-			fprintf(csv, "events,%u,%.0f,%.0f\n", sizes[i], stream[RING_ROUNDS / 2],
-				reads[RING_ROUNDS / 2]);
-	}
-	printf("  target: the stream >= 10x read() of the same records: %s\n",
-	       all_met ? "met at every size" : "NOT met at every size");
+	bench_ratio("kumem SQPOLL / same ring with a user thread as kernel", &runs[ROW_SQPOLL],
+		    &runs[ROW_SAME_RING]);
+	if (row_runs(ROW_SQPOLL_OLD, dev))
+		bench_ratio("kumem SQPOLL: runs of " RUN " / one publication per batch",
+			    &runs[ROW_SQPOLL], &runs[ROW_SQPOLL_OLD]);
+	bench_ratio("kumem enter(256) / same ring, one thread, no syscall", &runs[ROW_ENTER256],
+		    &runs[ROW_SAME_ONE]);
+	bench_ratio("kumem enter(256) / one ioctl per message", &runs[ROW_ENTER256],
+		    &runs[ROW_IOCTL]);
+	bench_ratio("kumem SQPOLL / one ioctl per message", &runs[ROW_SQPOLL], &runs[ROW_IOCTL]);
+	bench_ratio("kumem SQPOLL / io_uring SQPOLL", &runs[ROW_SQPOLL], &runs[ROW_URING_SQPOLL]);
+	bench_ratio("kumem enter(32) / io_uring(32)", &runs[ROW_ENTER32], &runs[ROW_URING32]);
+	bench_ratio("kumem enter(256) / io_uring(32)", &runs[ROW_ENTER256], &runs[ROW_URING32]);
+	printf("  Reading them: the one-way rows differ only in the queue code and in how often\n"
+	       "  each side publishes its index; the same ring's rows are the floor of the kernel's\n"
+	       "  rows without the kernel (a thread of ours in its place, or no system call at\n"
+	       "  all); enter(N) pays one system call per N messages, SQPOLL none but a second\n"
+	       "  CPU. Publishing in runs lets the two CPUs overlap instead of taking turns.\n");
 	return 0;
 }

@@ -22,9 +22,6 @@ bool cli_may_see_pfns(void);
 int cmd_demo(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
-/* tools/bench_ring.c; bench_ring() accepts dev == NULL (runs what needs no driver) */
-int bench_ring(kumem_t *dev, uint64_t count, FILE *csv);
-int bench_events(kumem_t *dev, uint64_t count, FILE *csv);
 
 /* -j/--json (global or after stats, version, inspect, bench): one JSON object on stdout. */
 extern bool cli_json;

@@ -302,8 +302,9 @@ static void usage(FILE *f)
 		"  inspect --self N     lock an N-byte buffer of this process and ask the driver\n"
 		"  stats                the driver's counters\n"
 		"  version              program, library and driver versions\n"
-		"  bench [setup|checksum|ring|events|all] [--max-mb N] [--iters N] [--csv F]\n"
-		"        [--plot F.png] costs of setup, transfers and rings, beside io_uring\n\n"
+		"  bench [setup|checksum|ring|events|wake|enter|all] [--max-mb N] [--iters N]\n"
+		"        [--rounds N] [--run-ms N] [--rt] [--repeats N] [--csv F]  costs of setup,\n"
+		"        transfers, rings and wake-ups, beside io_uring and a naive ring\n\n"
 		"-j/--json (here or after stats, version, inspect, bench): one JSON object.\n"
 		"`kumem <command> --help` for more. Exit status: 0 ok, 1 failure, 2 usage.\n");
 }

@@ -421,6 +421,14 @@ _IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
 	KumemQuotaInit();
 	ExInitializeFastMutex(&KumemFilesLock);
 	InitializeListHead(&KumemFiles);
+	/* Before any device exists: a device is openable as soon as it is created. */
+	Driver->MajorFunction[IRP_MJ_READ] = KumemRwDispatch;
+	Driver->MajorFunction[IRP_MJ_WRITE] = KumemRwDispatch;
+	Driver->MajorFunction[IRP_MJ_CREATE] = KumemCreate;
+	Driver->MajorFunction[IRP_MJ_CLEANUP] = KumemCleanup;
+	Driver->MajorFunction[IRP_MJ_CLOSE] = KumemClose;
+	Driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = KumemDeviceControl;
+	Driver->DriverUnload = KumemUnload;
 	RtlInitUnicodeString(&name, KUMEM_DEVICE_NAME);
 	RtlInitUnicodeString(&link, KUMEM_LINK_NAME);
 	status = IoCreateDevice(Driver, 0, &name, KUMEM_DEVICE_TYPE, FILE_DEVICE_SECURE_OPEN, FALSE,
@@ -441,13 +449,6 @@ _IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
 	status = KumemRwCreateDevices(Driver);
 	if (!NT_SUCCESS(status))
 		goto cleanupLink;
-	Driver->MajorFunction[IRP_MJ_READ] = KumemRwDispatch;
-	Driver->MajorFunction[IRP_MJ_WRITE] = KumemRwDispatch;
-	Driver->MajorFunction[IRP_MJ_CREATE] = KumemCreate;
-	Driver->MajorFunction[IRP_MJ_CLEANUP] = KumemCleanup;
-	Driver->MajorFunction[IRP_MJ_CLOSE] = KumemClose;
-	Driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = KumemDeviceControl;
-	Driver->DriverUnload = KumemUnload;
 	device->Flags &= ~DO_DEVICE_INITIALIZING;
 	return STATUS_SUCCESS;
 

@@ -309,11 +309,11 @@ struct kumem_cqe {
 #define KUMEM_RING_MAX_IDLE_US 1000000u
 
 struct kumem_ring_create {
-	uint32_t sq_entries;   /* in: power of two, <= KUMEM_RING_MAX_ENTRIES */
-	uint32_t cq_entries;   /* in: power of two >= sq_entries, or 0 for 2 * sq_entries */
-	uint32_t flags;	       /* in: KUMEM_RING_* */
-	uint32_t idle_us;      /* in: SQPOLL busy-poll time before sleeping (0: 1000),
-				* at most KUMEM_RING_MAX_IDLE_US */
+	uint32_t sq_entries; /* in: power of two, <= KUMEM_RING_MAX_ENTRIES */
+	uint32_t cq_entries; /* in: power of two >= sq_entries, or 0 for 2 * sq_entries */
+	uint32_t flags;	     /* in: KUMEM_RING_* */
+	/* in: SQPOLL busy-poll time before sleeping (0: 1000), at most KUMEM_RING_MAX_IDLE_US */
+	uint32_t idle_us;
 	int32_t ring_fd;       /* out */
 	uint32_t sq_cpu;       /* in: with KUMEM_RING_SQ_AFF, an online CPU; else 0 */
 	uint64_t map_len;      /* out: mmap(ring_fd, offset 0, map_len) */
@@ -395,7 +395,8 @@ KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_sqe, user_data) == 24, "sqe.
 KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_sqe, dst_offset) == 40, "sqe.dst_offset");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_cqe) == 32, "cqe layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ring_create) == 64, "ring_create layout");
-KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_ring_create, sq_cpu) == 20, "ring_create.sq_cpu");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_ring_create, sq_cpu) == 20,
+		    "ring_create.sq_cpu");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ring_enter) == 32, "ring_enter layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ev_hdr) == KUMEM_EV_HDR_SIZE, "event header");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_create) == 48, "events_create layout");
@@ -505,13 +506,15 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_lock_args) == 40, "kumem_lock_args layou
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_alloc_args) == 56, "kumem_alloc_args layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_region_ref) == 8, "kumem_region_ref layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_describe_args) == 32 + 64, "kumem_describe_args layout");
-KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_describe_args, mdl) == 32, "describe.mdl offset");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_describe_args, mdl) == 32,
+		    "describe.mdl offset");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_kernel_op) == 40, "kumem_kernel_op layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_xfer) == 32, "kumem_xfer layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_stats) == 64, "kumem_stats layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_rw_mode) == 32, "kumem_rw_mode layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_rw_last) == 72 + 8 * KUMEM_RW_PFNS, "kumem_rw_last layout");
-KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_mdl, byte_offset) == 16, "mdl.byte_offset offset");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_mdl, byte_offset) == 16,
+		    "mdl.byte_offset offset");
 KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_alloc_args, mmap_offset) == 16, "alloc offset");
 
 #endif /* KUMEM_ABI_H */

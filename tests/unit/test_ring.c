@@ -363,6 +363,64 @@ static void nop_fast_path(void **state)
 	free(cqes);
 }
 
+/*
+ * kumem_ring_service_runs(): while a batch runs, the indices the peer sees move every @run
+ * submissions (what the driver op observes of the shared words when it is called), and only
+ * once at the end with @run 0, as kumem_ring_service() does.
+ */
+static struct test_ring *seen_ring;
+static uint32_t seen_cq_tail[8], seen_sq_head[8];
+
+static int record_indices(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c)
+{
+	(void)ctx;
+	(void)c;
+	seen_cq_tail[e->offset] = seen_ring->cp;
+	seen_sq_head[e->offset] = seen_ring->sc;
+	return 0;
+}
+
+static const struct kumem_region_ops record_ops = { .get = fake_get,
+						    .put = fake_put,
+						    .driver_op = record_indices };
+
+static void publish_in_runs(void **state)
+{
+	struct kumem_sqe *sqes = calloc(8, sizeof(*sqes));
+	struct kumem_cqe *cqes = calloc(8, sizeof(*cqes));
+	struct kumem_sqe subs[8];
+	struct test_ring t;
+	uint32_t i, run;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		subs[i] = (struct kumem_sqe){ .op = KUMEM_OP_DRIVER_FIRST,
+					      .offset = i,
+					      .user_data = 100 + i };
+	for (run = 0; run <= 8; run++) {
+		test_ring_submit8(&t, sqes, cqes, subs);
+		seen_ring = &t;
+		assert_int_equal(kumem_ring_service_runs(&t.ksq, &t.kcq, 8, run, &record_ops, NULL),
+				 8);
+		for (i = 0; i < 8; i++) {
+			/* entry i runs after the runs before it were published, not before */
+			uint32_t want = run ? i / run * run : 0;
+
+			assert_int_equal(seen_cq_tail[i], want);
+			assert_int_equal(seen_sq_head[i], want);
+		}
+		/* all eight completions out, in order, whatever the run */
+		assert_int_equal(t.cp, 8);
+		assert_int_equal(t.sc, 8);
+		for (i = 0; i < 8; i++)
+			assert_int_equal(((const struct kumem_cqe *)kumem_queue_cons_slot(&t.ucq, i))
+						 ->user_data,
+					 100 + i);
+	}
+	free(sqes);
+	free(cqes);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -376,6 +434,7 @@ int main(void)
 		cmocka_unit_test(contiguous_runs),
 		cmocka_unit_test(nop_fast_path),
 		cmocka_unit_test(driver_ops),
+		cmocka_unit_test(publish_in_runs),
 	};
 	/* clang-format on */
 

@@ -116,8 +116,16 @@ void wm_hook_system(const char *fn, int nth, void (*cb)(void *), void *arg);
 NTSTATUS wm_driver_load(void);
 void wm_driver_unload(void);
 
-/* Files: open \Device\kumem in @p, IOCTLs, handle close and duplication. */
+/* Files: open \Device\kumem (or the device named @name) in @p, IOCTLs, handle close and
+ * duplication. */
 HANDLE wm_open(struct wm_process *p, NTSTATUS *status);
+HANDLE wm_open_device(struct wm_process *p, PCWSTR name, NTSTATUS *status);
+/* ReadFile/WriteFile of @len bytes at @buf (a user address of @p), as the I/O manager sends
+ * them for the device's DO_BUFFERED_IO / DO_DIRECT_IO flag; @info: IoStatus.Information. */
+NTSTATUS wm_read(struct wm_process *p, HANDLE h, void *buf, ULONG len, ULONG_PTR *info);
+NTSTATUS wm_write(struct wm_process *p, HANDLE h, const void *buf, ULONG len, ULONG_PTR *info);
+/* How many IRPs of @major the driver's dispatch routines have been called with. */
+long wm_io_dispatched(UCHAR major);
 NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in_len, void *out,
 		  ULONG out_len, ULONG_PTR *info);
 void wm_close(struct wm_process *p, HANDLE h);

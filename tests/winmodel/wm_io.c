@@ -10,11 +10,19 @@
  *   close      last handle: IRP_MJ_CLEANUP in the closing process (at exit: in the exiting
  *              process); last reference: IRP_MJ_CLOSE, here always in the System process,
  *              since Windows promises no particular one
+ *   read/write by the device's transfer flag: DO_BUFFERED_IO, a system buffer of Length
+ *              (a write's data copied in before dispatch, Information bytes of a read's
+ *              copied out after); DO_DIRECT_IO, the caller's pages probed and locked
+ *              (IoReadAccess for a write, IoWriteAccess for a read) into Irp->MdlAddress,
+ *              unlocked at completion. A failed probe completes the request with the
+ *              exception's code and the driver never sees it; a zero-length request comes
+ *              with neither buffer nor MDL.
  *
  * Every dispatch call is checked: exactly one IoCompleteRequest, the status returned equal to
  * the one completed, the IRQL unchanged.
  */
 #include <stdlib.h>
+#include <wchar.h>
 
 #include "wm.h"
 
@@ -23,6 +31,7 @@ DRIVER_INITIALIZE DriverEntry;
 static DRIVER_OBJECT drv;
 static int devices, links;
 static long open_files;
+static long dispatched[IRP_MJ_MAXIMUM_FUNCTION + 1];
 
 void IoCompleteRequest(PIRP Irp, KPRIORITY Boost)
 {
@@ -50,7 +59,6 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT Driver, ULONG ExtSize, PUNICODE_STRING Na
 	PDEVICE_OBJECT d;
 
 	(void)ExtSize;
-	(void)Name;
 	(void)Exclusive;
 	wm_enter("IoCreateDevice", PASSIVE_LEVEL);
 	if (wm_should_fail("IoCreateDevice"))
@@ -60,6 +68,8 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT Driver, ULONG ExtSize, PUNICODE_STRING Na
 	d->Flags = DO_DEVICE_INITIALIZING;
 	d->Type = Type;
 	d->Characteristics = Characteristics;
+	if (Name && Name->Length / sizeof(WCHAR) < sizeof(d->ModelName) / sizeof(WCHAR))
+		memcpy(d->ModelName, Name->Buffer, Name->Length);
 	d->NextDevice = Driver->DeviceObject;
 	Driver->DeviceObject = d;
 	devices++;
@@ -113,7 +123,12 @@ static NTSTATUS call_driver(struct wm_process *p, PIRP irp)
 	t->proc = p;
 	irp->Process = p;
 	irp->RequestorMode = p == wm_system ? KernelMode : UserMode;
-	status = drv.MajorFunction[irp->Stack.MajorFunction](drv.DeviceObject, irp);
+	pthread_mutex_lock(&wm_lock);
+	dispatched[irp->Stack.MajorFunction]++;
+	pthread_mutex_unlock(&wm_lock);
+	/* the device the file was opened on: the driver has several */
+	status = drv.MajorFunction[irp->Stack.MajorFunction](irp->Stack.FileObject->DeviceObject,
+							     irp);
 	if (t->irql != irql || t->mutexes)
 		wm_bugcheck(0xC4, "dispatch routine %#x returned at IRQL %d holding %d mutexes",
 			    irp->Stack.MajorFunction, t->irql, t->mutexes);
@@ -167,14 +182,46 @@ void wm_io_close_handle_obj(struct wm_process *p, void *obj)
 	file_deref(f);
 }
 
-HANDLE wm_open(struct wm_process *p, NTSTATUS *status)
+long wm_io_dispatched(UCHAR major)
+{
+	long n;
+
+	pthread_mutex_lock(&wm_lock);
+	n = dispatched[major];
+	pthread_mutex_unlock(&wm_lock);
+	return n;
+}
+
+/* The object manager's name lookup: the driver's device created under @name. */
+static PDEVICE_OBJECT device_named(PCWSTR name)
+{
+	PDEVICE_OBJECT d;
+
+	for (d = drv.DeviceObject; d; d = d->NextDevice)
+		if (!wcscmp(d->ModelName, name))
+			return d;
+	return NULL;
+}
+
+HANDLE wm_open_device(struct wm_process *p, PCWSTR name, NTSTATUS *status)
 {
 	ACCESS_STATE as = { { NULL, p } };
 	IO_SECURITY_CONTEXT sc = { &as };
-	PFILE_OBJECT f = calloc(1, sizeof(*f));
+	PDEVICE_OBJECT d = device_named(name);
+	PFILE_OBJECT f;
 	IRP irp = { 0 };
 
-	f->DeviceObject = drv.DeviceObject;
+	if (!d) {
+		*status = STATUS_OBJECT_NAME_NOT_FOUND;
+		return NULL;
+	}
+	/* the I/O manager refuses opens until the driver has cleared the flag */
+	if (d->Flags & DO_DEVICE_INITIALIZING) {
+		*status = STATUS_NO_SUCH_DEVICE;
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	f->DeviceObject = d;
 	f->HandleCount = 1;
 	f->PointerCount = 1;
 	irp.Stack.MajorFunction = IRP_MJ_CREATE;
@@ -189,6 +236,11 @@ HANDLE wm_open(struct wm_process *p, NTSTATUS *status)
 	open_files++;
 	pthread_mutex_unlock(&wm_lock);
 	return wm_handle_insert(p, f, WM_T_FILE, FILE_ALL_ACCESS);
+}
+
+HANDLE wm_open(struct wm_process *p, NTSTATUS *status)
+{
+	return wm_open_device(p, L"\\Device\\kumem", status);
 }
 
 static PFILE_OBJECT file_of(struct wm_process *p, HANDLE h, bool take)
@@ -266,6 +318,110 @@ NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in
 	free(irp.AssociatedIrp.SystemBuffer);
 	file_deref(f);
 	return status;
+}
+
+/* A buffered request's system buffer: nonpaged pool of exactly Length (ASan sees any byte
+ * past it). A read's is not zeroed on Windows: poison it, so a driver that reports bytes it
+ * never wrote hands the caller the poison. Large ones are poisoned at both ends only. */
+#define WM_POISON_ALL (64u << 20)
+
+static void *system_buffer(ULONG len, bool write)
+{
+	uint8_t *b = malloc(len);
+
+	if (!b)
+		wm_bugcheck(0x7D, "INSTALL_MORE_MEMORY: no system buffer of %u bytes", len);
+	if (write)
+		return b;
+	if (len <= WM_POISON_ALL) {
+		memset(b, 0xcc, len);
+	} else {
+		memset(b, 0xcc, PAGE_SIZE);
+		memset(b + len - PAGE_SIZE, 0xcc, PAGE_SIZE);
+	}
+	return b;
+}
+
+static NTSTATUS read_write(struct wm_process *p, HANDLE h, UCHAR major, void *buf, ULONG len,
+			   ULONG_PTR *info)
+{
+	PFILE_OBJECT f = file_of(p, h, false);
+	PDEVICE_OBJECT d = f->DeviceObject;
+	struct wm_thread *t = wm_current();
+	struct wm_process *was = t->proc;
+	bool write = major == IRP_MJ_WRITE;
+	NTSTATUS status = STATUS_SUCCESS;
+	IRP irp = { 0 };
+	PMDL mdl = NULL;
+	bool ok;
+
+	irp.Stack.MajorFunction = major;
+	irp.Stack.FileObject = f;
+	if (write)
+		irp.Stack.Parameters.Write.Length = len;
+	else
+		irp.Stack.Parameters.Read.Length = len;
+	if (len && (d->Flags & DO_BUFFERED_IO)) {
+		/* NtReadFile/NtWriteFile probe the caller's buffer (a read's for writing) */
+		pthread_mutex_lock(&wm_lock);
+		ok = wm_user_range_ok(p, buf, len, !write);
+		pthread_mutex_unlock(&wm_lock);
+		if (!ok) {
+			status = STATUS_ACCESS_VIOLATION;
+		} else {
+			irp.AssociatedIrp.SystemBuffer = system_buffer(len, write);
+			if (write)
+				memcpy(irp.AssociatedIrp.SystemBuffer, buf, len);
+		}
+	} else if (len && (d->Flags & DO_DIRECT_IO)) {
+		/* the driver reads what is written and writes what is read */
+		t->proc = p;
+		wm_internal(true);
+		mdl = IoAllocateMdl(buf, len, FALSE, FALSE, NULL);
+		__try {
+			MmProbeAndLockPages(mdl, UserMode, write ? IoReadAccess : IoWriteAccess);
+		} __except (EXCEPTION_EXECUTE_HANDLER) {
+			status = GetExceptionCode();
+		}
+		wm_internal(false);
+		t->proc = was;
+		irp.MdlAddress = mdl;
+	}
+	/* (neither flag: Irp->UserBuffer, which the model does not carry; kumem refuses) */
+	if (NT_SUCCESS(status))
+		status = call_driver(p, &irp);
+	else
+		irp.IoStatus.Information = 0;
+	if (NT_SUCCESS(status) && irp.IoStatus.Information > len)
+		wm_bugcheck(0xC9,
+			    "DRIVER_VERIFIER_IOMANAGER_VIOLATION: IRP_MJ_%s of %u bytes completed "
+			    "with Information %llu",
+			    write ? "WRITE" : "READ", len,
+			    (unsigned long long)irp.IoStatus.Information);
+	if (!write && NT_SUCCESS(status) && irp.AssociatedIrp.SystemBuffer)
+		memcpy(buf, irp.AssociatedIrp.SystemBuffer, irp.IoStatus.Information);
+	if (info)
+		*info = irp.IoStatus.Information;
+	if (mdl) {
+		wm_internal(true);
+		if (mdl->MdlFlags & MDL_PAGES_LOCKED)
+			MmUnlockPages(mdl); /* also ends the driver's system mapping */
+		IoFreeMdl(mdl);
+		wm_internal(false);
+	}
+	free(irp.AssociatedIrp.SystemBuffer);
+	file_deref(f);
+	return status;
+}
+
+NTSTATUS wm_read(struct wm_process *p, HANDLE h, void *buf, ULONG len, ULONG_PTR *info)
+{
+	return read_write(p, h, IRP_MJ_READ, buf, len, info);
+}
+
+NTSTATUS wm_write(struct wm_process *p, HANDLE h, const void *buf, ULONG len, ULONG_PTR *info)
+{
+	return read_write(p, h, IRP_MJ_WRITE, (void *)buf, len, info);
 }
 
 void wm_close(struct wm_process *p, HANDLE h)

@@ -107,6 +107,6 @@ struct wt_scenario {
 	const char *name;
 	void (*fn)(void);
 };
-extern const struct wt_scenario wt_basic[], wt_lifetime[], wt_faults[], wt_findings[];
+extern const struct wt_scenario wt_basic[], wt_lifetime[], wt_faults[], wt_findings[], wt_rw[];
 
 #endif

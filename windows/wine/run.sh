@@ -68,6 +68,12 @@ if [ "$(timeout 60 wine winecfg -v 2>/dev/null | tr -d '\r')" != win10 ]; then
 	timeout 60 wine winecfg -v win10 >/dev/null 2>&1
 	timeout 30 wineserver -w 2>/dev/null
 fi
+# One persistent server for the whole run. An idle wineserver exits a few seconds after the
+# last ordinary process, and takes the system processes with it: services.exe and the
+# winedevice.exe that hosts the driver (the service reads STOPPED, the devices vanish). The
+# gap between two steps below can be that long on a loaded machine.
+timeout 30 wineserver -w 2>/dev/null
+timeout 30 wineserver -p 2>/dev/null
 mkdir -p "$WINEPREFIX/drive_c/kumem"
 cp "$out/kumem-wine.sys" "$out/wine-client.exe" "$out/../x64/kumem-tests.exe" \
 	"$WINEPREFIX/drive_c/kumem/"
@@ -104,6 +110,15 @@ else
 	echo "  FAIL client did not finish (exit $crc)"
 	tail -n 20 "$out/client.log" "$out/client.err"
 fi
+
+# winedevice.exe must have survived the client (a crash there unloads the driver silently:
+# the devices vanish and the next open says "not found")
+still_running() {
+	state=$(service_state)
+	[ "$state" = RUNNING ] || echo "service state: $state"
+	[ "$state" = RUNNING ]
+}
+check "service still RUNNING after the client" still_running
 
 # `sc stop` itself sometimes answers before the service manager has taken the request:
 # the state decides, asked again a bounded number of times

@@ -7,9 +7,11 @@
  * the NTSTATUS each error becomes (as the Win32 error the caller sees, through Wine's
  * RtlNtStatusToDosError), the buffered path, SEH around a user address, region and ring
  * bookkeeping (ids, quotas, counters, release, cleanup at close), SQPOLL thread start/stop,
+ * ReadFile/WriteFile on both read/write devices (on winedevice's copies of the data),
  * unload. Not: sharing of memory (the driver runs in winedevice.exe, another process; Wine
  * stubs page locking and user mappings), process attach, the exit notification.
  */
+#include <stdbool.h>
 #include <windows.h>
 
 #include <kumem/kumem.h>
@@ -317,6 +319,151 @@ static void rings(HANDLE h)
 	is_int(st.regions + st.allocated_pages + st.user_mappings, 0, "STATS: nothing held");
 }
 
+/* ---- ReadFile/WriteFile on the DO_BUFFERED_IO and DO_DIRECT_IO devices (rw.c) ------------
+ *
+ * Wine's winedevice.exe builds each read/write IRP with IoBuildSynchronousFsdRequest around a
+ * heap copy of the data (a write's bytes, a read's result copied back for Information bytes):
+ * for DO_BUFFERED_IO that copy is SystemBuffer, as on Windows; for DO_DIRECT_IO Wine attaches an
+ * MDL for the same copy that it marks MDL_MAPPED_TO_SYSTEM_VA itself (MappedSystemVa = the copy),
+ * never probed or locked. So the driver's MmGetSystemAddressForMdlSafe returns the copy without
+ * calling MmMapLockedPagesSpecifyCache (Wine's returns NULL): direct works under Wine, on a copy,
+ * and RW_LAST shows Wine's MDL (flags without MDL_PAGES_LOCKED, the copy's byte offset).
+ */
+#define WINE_MDL_MAPPED_TO_SYSTEM_VA 0x0001
+#define WINE_MDL_PAGES_LOCKED	     0x0002
+
+static HANDLE open_path(const wchar_t *path)
+{
+	return CreateFileW(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+}
+
+static struct kumem_rw_last rw_last(HANDLE h)
+{
+	struct kumem_rw_last l;
+
+	memset(&l, 0xee, sizeof(l));
+	if (IOC(h, KUMEM_IOC_RW_LAST, l))
+		memset(&l, 0xee, sizeof(l));
+	return l;
+}
+
+/* WriteFile/ReadFile: 0 or the Win32 error; the count in *n. */
+static DWORD rw_write(HANDLE h, const void *buf, DWORD len, DWORD *n)
+{
+	*n = 0xdead;
+	return WriteFile(h, buf, len, n, NULL) ? 0 : GetLastError();
+}
+
+static DWORD rw_read(HANDLE h, void *buf, DWORD len, DWORD *n)
+{
+	*n = 0xdead;
+	return ReadFile(h, buf, len, n, NULL) ? 0 : GetLastError();
+}
+
+/* One size on one device: write (checksum), then read (pattern, nothing past the length). */
+static void rw_one(HANDLE h, bool direct, uint8_t *mem, DWORD len)
+{
+	const char *dev = direct ? "direct" : "buffered";
+	uint8_t *buf = mem + 13, *want = malloc(len + 64);
+	struct kumem_rw_last l;
+	DWORD n, i, bad = 0;
+
+	for (i = 0; i < len + 64; i++)
+		buf[i] = (uint8_t)(i * 29 + len);
+	is_int(rw_write(h, buf, len, &n), 0, "%s WriteFile of %lu bytes", dev, (unsigned long)len);
+	is_int(n, len, "... wrote %lu", (unsigned long)len);
+	l = rw_last(h);
+	ok(l.mode == (direct ? KUMEM_RW_DIRECT : KUMEM_RW_BUFFERED) && l.op == KUMEM_RW_OP_WRITE &&
+		   l.bytes == len && l.sum == kumem_checksum(buf, len) &&
+		   l.segments == (len ? 1 : 0),
+	   "... RW_LAST: mode, write, %lu bytes, the user-space checksum", (unsigned long)len);
+	if (direct && len) {
+		/* Wine's MDL: its heap copy, mapped by Wine's own flag, never locked */
+		ok(l.os_flags == WINE_MDL_MAPPED_TO_SYSTEM_VA && l.pfn_count == 0 &&
+			   l.pages == (l.byte_offset + (uint64_t)len + 4095) / 4096,
+		   "... Wine's MDL: MdlFlags %#x (mapped, not locked), %llu pages at offset %u",
+		   l.os_flags, (unsigned long long)l.pages, l.byte_offset);
+	} else {
+		ok(l.os_flags == 0 && l.pages == 0 && l.pfn_count == 0, "... no MDL fields");
+	}
+
+	memcpy(want, buf, len + 64);
+	kumem_pattern_fill(want, 0, len);
+	is_int(rw_read(h, buf, len, &n), 0, "%s ReadFile of %lu bytes", dev, (unsigned long)len);
+	is_int(n, len, "... read %lu", (unsigned long)len);
+	for (i = 0; i < len + 64; i++)
+		bad += buf[i] != want[i];
+	is_int(bad, 0, "... the pattern, and nothing past the length");
+	l = rw_last(h);
+	ok(l.op == KUMEM_RW_OP_READ && l.bytes == len && l.sum == kumem_checksum(want, len),
+	   "... RW_LAST: read, %lu bytes, the pattern's checksum", (unsigned long)len);
+	free(want);
+}
+
+static void rw_device(const wchar_t *path, bool direct)
+{
+	static const DWORD lens[] = { 0, 1, 4095, 4097, 5u << 20 };
+	const char *dev = direct ? "direct" : "buffered";
+	HANDLE h = open_path(path);
+	uint8_t *mem, *ro, *huge;
+	DWORD n, old, i, bad;
+	size_t k;
+
+	if (!ok(h != INVALID_HANDLE_VALUE, "open %ls (error %lu)", path,
+		h == INVALID_HANDLE_VALUE ? GetLastError() : 0ul))
+		return;
+	ok(rw_last(h).mode == 0, "%s: RW_LAST before any transfer: none", dev);
+	is_int(stats(h).open_handles, 1, "%s: STATS on this handle (per-handle state)", dev);
+	mem = VirtualAlloc(NULL, (5u << 20) + 2 * 4096, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+	for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++)
+		rw_one(h, direct, mem, lens[k]);
+	VirtualFree(mem, 0, MEM_RELEASE);
+
+	/* A read into a page the client may not write: Wine's NtReadFile checks the buffer
+	 * before it sends anything (as Windows's probe does), so the driver is never called. */
+	ro = VirtualAlloc(NULL, 4096, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+	memset(ro, 0x3c, 4096);
+	VirtualProtect(ro, 4096, PAGE_READONLY, &old);
+	is_int(rw_read(h, ro, 100, &n), ERROR_NOACCESS,
+	       "%s ReadFile into a read-only page: STATUS_ACCESS_VIOLATION", dev);
+	for (i = 0, bad = 0; i < 4096; i++)
+		bad += ro[i] != 0x3c;
+	is_int(bad, 0, "... the page is unchanged");
+	VirtualFree(ro, 0, MEM_RELEASE);
+
+	/* Over 1 GiB: the driver refuses before touching a byte. A read only: a write would
+	 * send 1 GiB through wineserver; the client's pages are committed only when touched. */
+	huge = VirtualAlloc(NULL, (1u << 30) + 4096, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+	if (ok(huge != NULL, "%s: 1 GiB + 4 KiB of address space", dev)) {
+		is_int(rw_read(h, huge, (1u << 30) + 1, &n), ERROR_FILE_TOO_LARGE,
+		       "%s ReadFile of 1 GiB + 1: E2BIG -> STATUS_FILE_TOO_LARGE", dev);
+		is_int(n, 0, "... no count");
+		is_int(huge[0] + huge[1u << 30], 0, "... nothing written into the buffer");
+		VirtualFree(huge, 0, MEM_RELEASE);
+	}
+	ok(rw_last(h).bytes == 5u << 20,
+	   "%s: RW_LAST still the 5 MiB read: no refused request was recorded", dev);
+	CloseHandle(h);
+}
+
+static void read_write(void)
+{
+	HANDLE h = open_dev();
+	uint8_t buf[16] = { 0 };
+	DWORD n;
+
+	is_int(rw_write(h, buf, sizeof(buf), &n), ERROR_INVALID_FUNCTION,
+	       "WriteFile on \\\\.\\kumem (neither flag): STATUS_INVALID_DEVICE_REQUEST");
+	is_int(rw_read(h, buf, sizeof(buf), &n), ERROR_INVALID_FUNCTION,
+	       "ReadFile on \\\\.\\kumem: STATUS_INVALID_DEVICE_REQUEST");
+	CloseHandle(h);
+	rw_device(L"\\\\.\\kumem-buffered", false);
+	rw_device(L"\\\\.\\kumem-direct", true);
+	h = open_dev();
+	is_int(stats(h).open_handles, 1, "after the rw handles closed: one handle open");
+	CloseHandle(h);
+}
+
 int main(void)
 {
 	HANDLE h;
@@ -335,6 +482,7 @@ int main(void)
 	rings(h);
 	CloseHandle(h);
 	quota_and_close();
+	read_write();
 	h = open_dev();
 	ok(h != INVALID_HANDLE_VALUE && stats(h).open_handles == 1,
 	   "reopen: only this handle is open");

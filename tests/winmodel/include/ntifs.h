@@ -147,6 +147,7 @@ static inline PLIST_ENTRY RemoveHeadList(PLIST_ENTRY h)
 #define STATUS_FILE_CLOSED	      ((NTSTATUS)0xC0000128)
 #define STATUS_DELETE_PENDING	      ((NTSTATUS)0xC0000056)
 #define STATUS_PROCESS_IS_TERMINATING ((NTSTATUS)0xC000010A)
+#define STATUS_NO_SUCH_DEVICE	      ((NTSTATUS)0xC000000E)
 
 /* ---- structured exception handling: setjmp frames per thread (wm_kernel.c) --------------- */
 
@@ -554,6 +555,7 @@ struct _DEVICE_OBJECT {
 	ULONG Flags;
 	ULONG Type;
 	ULONG Characteristics;
+	WCHAR ModelName[64]; /* the model's: the name it was created with, for opens */
 };
 
 #define DO_BUFFERED_IO		0x00000004
