@@ -411,6 +411,23 @@ static int hold_and_die(void *arg)
 	return 3;
 }
 
+/* `kumem inspect --self-chain 3`: the CLI asks the driver for a chain of its own buffers. */
+static void cli_inspect(void)
+{
+	char out[4096] = "", *p;
+	FILE *f = popen("/bin/kumem inspect --json --self-chain 3", "r");
+	size_t got = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
+	int st = f ? pclose(f) : -1, elems = 0;
+
+	out[got] = 0;
+	is_int(st, 0, "kumem inspect --self-chain 3 exits 0");
+	ok(strstr(out, "\"chain_length\": 3") != NULL, "it reports a chain of 3");
+	for (p = out; (p = strstr(p, "\"byte_count\": 4096")); p++)
+		elems++;
+	is_int(elems, 3, "three elements of 4096 bytes");
+	ok(strstr(out, "\"byte_offset\": 32") != NULL, "the second one 0x20 into its page");
+}
+
 int main(void)
 {
 	struct kumem_stats base;
@@ -428,6 +445,7 @@ int main(void)
 	refusals(a);
 	views(a, b);
 	ring_views(a, b);
+	cli_inspect();
 	is_int(in_child(hold_and_die, NULL), KILLED_BY(SIGKILL), "child killed holding chains+views");
 	ok(wait_until(ASYNC_BOUND_MS, back_to(&base)), "counters back to baseline after the kill");
 	stats_check(dev, &base, "at the end");
