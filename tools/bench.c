@@ -503,8 +503,8 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kumem bench [-j|--json] [setup|checksum|ring|events|all] [--max-mb N]\n"
-		   "                   [--iters N] [--csv FILE] [--plot FILE.png]\n\n"
+	fprintf(f, "usage: kumem bench [-j|--json] [setup|checksum|ring|events|chain|all]\n"
+		   "                   [--max-mb N] [--iters N] [--csv FILE] [--plot FILE.png]\n\n"
 		   "Reports the median of N runs per size (default: adapted to the size).\n"
 		   "setup sizes run 4 KiB .. --max-mb (default 256), checksum 4 KiB .. 16 MiB.\n"
 		   "--json: the tables go to stderr, stdout gets the --csv rows as one JSON object.\n");
@@ -524,6 +524,8 @@ static int run_benches(kumem_t *dev, const char *what, struct bench_opts *o)
 		err = bench_ring(dev, 2000000, o->csv);
 	if (!err && (!strcmp(what, "events") || !strcmp(what, "all")))
 		err = bench_events(dev, 200000, o->csv);
+	if (!err && (!strcmp(what, "chain") || !strcmp(what, "all")))
+		err = bench_chain(dev, o->csv);
 	return err;
 }
 
@@ -626,8 +628,9 @@ int cmd_bench(int argc, char **argv)
 	if (optind < argc)
 		what = argv[optind++];
 	if (strcmp(what, "setup") && strcmp(what, "checksum") && strcmp(what, "ring") &&
-	    strcmp(what, "events") && strcmp(what, "all")) {
-		cli_say("bench: unknown benchmark '%s' (setup, checksum, ring, events or all)", what);
+	    strcmp(what, "events") && strcmp(what, "chain") && strcmp(what, "all")) {
+		cli_say("bench: unknown benchmark '%s' (setup, checksum, ring, events, chain or all)",
+			what);
 		goto bad;
 	}
 	if (optind < argc) {

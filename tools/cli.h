@@ -25,6 +25,7 @@ int cmd_bench(int argc, char **argv);
 /* tools/bench_ring.c; bench_ring() accepts dev == NULL (runs what needs no driver) */
 int bench_ring(kumem_t *dev, uint64_t count, FILE *csv);
 int bench_events(kumem_t *dev, uint64_t count, FILE *csv);
+int bench_chain(kumem_t *dev, FILE *csv);
 
 /* -j/--json (global or after stats, version, inspect, bench): one JSON object on stdout. */
 extern bool cli_json;

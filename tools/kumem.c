@@ -300,9 +300,11 @@ static void usage(FILE *f)
 		"  inspect --addr A --len N [--page-size P]\n"
 		"                       the MDL view of a buffer, computed (no driver needed)\n"
 		"  inspect --self N     lock an N-byte buffer of this process and ask the driver\n"
+		"  inspect --chain A:N,... | --self-chain N\n"
+		"                       a chain of MDLs linked through Next, computed or the driver's\n"
 		"  stats                the driver's counters\n"
 		"  version              program, library and driver versions\n"
-		"  bench [setup|checksum|ring|events|all] [--max-mb N] [--iters N] [--csv F]\n"
+		"  bench [setup|checksum|ring|events|chain|all] [--max-mb N] [--iters N] [--csv F]\n"
 		"        [--plot F.png] costs of setup, transfers and rings, beside io_uring\n\n"
 		"-j/--json (here or after stats, version, inspect, bench): one JSON object.\n"
 		"`kumem <command> --help` for more. Exit status: 0 ok, 1 failure, 2 usage.\n");
