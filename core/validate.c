@@ -58,9 +58,8 @@ static bool spans_meet(const struct kumem_geom *a, const struct kumem_geom *b,
 	return a_first < b_first + b->page_count && b_first < a_first + a->page_count;
 }
 
-int kumem_check_segments(const struct kumem_segment *s, uint32_t n,
-			 const struct kumem_limits *lim, struct kumem_chain_seg *segs,
-			 uint64_t *total_pages, uint32_t *bad)
+int kumem_check_segments(const struct kumem_segment *s, uint32_t n, const struct kumem_limits *lim,
+			 struct kumem_chain_seg *segs, uint64_t *total_pages, uint32_t *bad)
 {
 	uint64_t bytes = 0, pages = 0;
 	uint32_t i, j;

@@ -23,8 +23,8 @@
 
 #include "kumem_internal.h"
 
-struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs, u32 n,
-						u32 flags, u32 *bad)
+struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs, u32 n, u32 flags,
+						u32 *bad)
 {
 	struct kumem_lockv_args hdr = { .count = n, .flags = flags };
 	struct kumem_chain_seg *chain;

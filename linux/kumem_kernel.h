@@ -34,8 +34,8 @@ struct kumem_region *kumem_region_alloc(u64 len, u32 flags);
  * or nothing, charged as one. The ranges are kernel copies of the caller's array; on failure
  * *@bad (if not NULL) is the index of the range refused, or KUMEM_NO_SEGMENT.
  */
-struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs, u32 n,
-						u32 flags, u32 *bad);
+struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs, u32 n, u32 flags,
+						u32 *bad);
 
 /*
  * Bytes [@offset, @offset + @len) of @r as a region of its own (IoBuildPartialMdl): the same
@@ -71,17 +71,16 @@ void kumem_region_put(struct kumem_region *r);
  */
 struct page;
 struct kumem_region_segment {
-	u64 offset;		  /* of its first byte within the region */
-	u64 len;		  /* bytes */
-	u64 user_va;		  /* first byte in the process that locked it (method 1), or 0 */
-	void *kaddr;		  /* first byte in kernel space; the segment's bytes follow it */
-	struct page **pages;	  /* its pages, pinned or owned for the region's life */
+	u64 offset;	     /* of its first byte within the region */
+	u64 len;	     /* bytes */
+	u64 user_va;	     /* first byte in the process that locked it (method 1), or 0 */
+	void *kaddr;	     /* first byte in kernel space; the segment's bytes follow it */
+	struct page **pages; /* its pages, pinned or owned for the region's life */
 	unsigned long page_count;
-	u32 page_offset;	  /* of the first byte in pages[0] */
+	u32 page_offset; /* of the first byte in pages[0] */
 };
 u32 kumem_region_segment_count(const struct kumem_region *r);
-int kumem_region_segment(const struct kumem_region *r, u32 index,
-			 struct kumem_region_segment *out);
+int kumem_region_segment(const struct kumem_region *r, u32 index, struct kumem_region_segment *out);
 
 /*
  * An sg_table over exactly the region's bytes, in order, ready for dma_map_sgtable(). The

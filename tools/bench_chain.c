@@ -69,8 +69,8 @@ static int time_single_locks(kumem_t *dev, const struct kumem_segment *s, unsign
 	int err = 0;
 
 	for (i = 0; i < n && !err; i++)
-		err = kumem_lock_user(dev, (void *)(uintptr_t)s[i].addr, s[i].len, KUMEM_KERNEL_READ,
-				      &rs[i]);
+		err = kumem_lock_user(dev, (void *)(uintptr_t)s[i].addr, s[i].len,
+				      KUMEM_KERNEL_READ, &rs[i]);
 	for (j = 0; j < i - (err ? 1 : 0); j++)
 		kumem_region_release(rs[j]);
 	*ns = chain_now_ns() - t0;
@@ -86,8 +86,8 @@ static int bench_chain_lock(kumem_t *dev, uint8_t *buf, FILE *csv)
 	int err = 0;
 
 	printf("\nvectored lock of N one-page segments vs N single locks (lock + release):\n");
-	printf("%6s %12s %10s %12s %10s %9s\n", "N", "chain ns", "ns/page", "singles ns",
-	       "ns/page", "syscalls");
+	printf("%6s %12s %10s %12s %10s %9s\n", "N", "chain ns", "ns/page", "singles ns", "ns/page",
+	       "syscalls");
 	if (csv)
 		fprintf(csv, "bench,segments,chain_ns,single_ns,chain_syscalls,single_syscalls\n");
 	for (k = 0; k < NSIZES && !err; k++) {
@@ -108,8 +108,8 @@ static int bench_chain_lock(kumem_t *dev, uint8_t *buf, FILE *csv)
 			       " %4u vs %u\n",
 			       n, c, c / n, m, m / n, 2u, 2 * n);
 			if (csv)
-				fprintf(csv, "chain_lock,%u,%" PRIu64 ",%" PRIu64 ",2,%u\n", n, c, m,
-					2 * n);
+				fprintf(csv, "chain_lock,%u,%" PRIu64 ",%" PRIu64 ",2,%u\n", n, c,
+					m, 2 * n);
 		}
 	}
 	if (err)
@@ -135,11 +135,13 @@ static int bench_chain_checksum(kumem_t *dev, uint8_t *buf, FILE *csv)
 	for (k = 0; k < NSIZES && !err; k++) {
 		uint64_t bytes, sum, t0;
 
-		n = chain_sizes[k] > 64 ? 64 : chain_sizes[k]; /* 64 x 16 KiB: stays in the buffer */
+		n = chain_sizes[k] > 64 ? 64
+					: chain_sizes[k]; /* 64 x 16 KiB: stays in the buffer */
 		if (k && n == chain_sizes[k - 1])
 			break;
 		for (i = 0; i < n; i++) /* 6 pages apart: a piece spans 5 */
-			s[i] = (struct kumem_segment){ (uintptr_t)buf + 6ull * i * PAGE + 7, piece };
+			s[i] = (struct kumem_segment){ (uintptr_t)buf + 6ull * i * PAGE + 7,
+						       piece };
 		bytes = piece * n;
 		err = kumem_lock_user_segments(dev, s, n, KUMEM_KERNEL_READ, &rc, NULL);
 		if (!err)
@@ -164,7 +166,8 @@ static int bench_chain_checksum(kumem_t *dev, uint8_t *buf, FILE *csv)
 			printf("%6u %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %8.2f\n", n, bytes, c,
 			       f, f ? (double)c / (double)f : 0);
 			if (csv)
-				fprintf(csv, "chain_checksum,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+				fprintf(csv,
+					"chain_checksum,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
 					n, bytes, c, f);
 		}
 	}

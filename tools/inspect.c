@@ -303,7 +303,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: kumem inspect [-j|--json] --addr ADDR --len LEN [--page-size SIZE]\n"
 		   "       kumem inspect [-j|--json] --self LEN\n"
-		   "       kumem inspect [-j|--json] --chain ADDR:LEN[,ADDR:LEN...] [--page-size SIZE]\n"
+		   "       kumem inspect [-j|--json] --chain ADDR:LEN[,...] [--page-size SIZE]\n"
 		   "       kumem inspect [-j|--json] --self-chain N\n\n"
 		   "The first form computes the MDL header of [ADDR, ADDR+LEN) as IoAllocateMdl\n"
 		   "would (no driver needed); the second locks a real buffer and asks the driver.\n"
@@ -379,7 +379,8 @@ int cmd_inspect(int argc, char **argv)
 	}
 	if (self_chain) {
 		if (chain || have_self || have_addr || have_len || self_chain > MAX_CHAIN) {
-			cli_say("inspect: --self-chain takes 1 .. %d and no other input", MAX_CHAIN);
+			cli_say("inspect: --self-chain takes 1 .. %d and no other input",
+				MAX_CHAIN);
 			goto usage;
 		}
 		return inspect_self_chain((uint32_t)self_chain);
@@ -411,13 +412,14 @@ int cmd_inspect(int argc, char **argv)
 	for (shift = 12; shift <= 30 && (1ull << shift) != page; shift++)
 		;
 	if (shift > 30) {
-		cli_say("inspect: --page-size must be a power of two, 4K .. 1G, not %" PRIu64, page);
+		cli_say("inspect: --page-size must be a power of two, 4K .. 1G, not %" PRIu64,
+			page);
 		goto usage;
 	}
 	if (chain) {
 		err = parse_chain(chain, segs, &nsegs);
 		if (err) {
-			cli_say("inspect: --chain takes ADDR:LEN[,ADDR:LEN...], 1 .. %d of them: '%s'",
+			cli_say("inspect: --chain takes ADDR:LEN[,...], 1 .. %d pieces: '%s'",
 				MAX_CHAIN, chain);
 			goto usage;
 		}

@@ -137,8 +137,7 @@ static void unaligned_chain(uint8_t *a, uint8_t *b, uint8_t *c)
 
 		for (p = 0; p < pages[i]; p++)
 			same += pfns[e[i].first_pfn + p] != 0 &&
-				pfns[e[i].first_pfn + p] ==
-					pagemap_pfn(pm, e[i].start_va + p * PG);
+				pfns[e[i].first_pfn + p] == pagemap_pfn(pm, e[i].start_va + p * PG);
 		is_int(same, pages[i], "segment %zu: every PFN equals /proc/self/pagemap", i);
 	}
 	if (pm >= 0)
@@ -151,8 +150,9 @@ static void unaligned_chain(uint8_t *a, uint8_t *b, uint8_t *c)
 		   c[8] != 0x5a && b[100 + 4998] != 0x5a,
 	   "the fill lands in the three buffers, nothing around it");
 	for (i = 0; i < len; i++)
-		bad += (i >= 4999 && i < 5003 ? 0x5a : want[i]) !=
-		       (i < 5000 ? b[100 + i] : i < 5002 ? a[4095 + i - 5000] : c[7 + i - 5002]);
+		bad += (i >= 4999 && i < 5003 ? 0x5a : want[i]) != (i < 5000   ? b[100 + i]
+								    : i < 5002 ? a[4095 + i - 5000]
+									       : c[7 + i - 5002]);
 	is_int(bad, 0, "every byte of the three buffers is the fill or what it was");
 	is_int(kumem_kernel_fill(r, len - 1, 2, 1), -ERANGE, "fill past the end -> ERANGE");
 
@@ -213,7 +213,8 @@ static void refusals(uint8_t *a)
 {
 	struct kumem_stats base;
 	struct kumem_segment big[KUMEM_MAX_SEGMENTS + 1];
-	uint8_t *ro = anon(PG, PROT_READ, false), *hole = anon(3 * PG, PROT_READ | PROT_WRITE, true);
+	uint8_t *ro = anon(PG, PROT_READ, false),
+		*hole = anon(3 * PG, PROT_READ | PROT_WRITE, true);
 	const uint32_t rw = KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE;
 	int fd = raw_open();
 	uint32_t bad = 0;
@@ -226,7 +227,8 @@ static void refusals(uint8_t *a)
 						   { (uintptr_t)a + 2 * PG, 10 },
 						   { (uintptr_t)a + 200, 10 } };
 
-		is_int(lockv_raw(fd, s, 3, rw, &bad), -EINVAL, "two segments share a page -> EINVAL");
+		is_int(lockv_raw(fd, s, 3, rw, &bad), -EINVAL,
+		       "two segments share a page -> EINVAL");
 		is_int(bad, 2, "the later one is named");
 		nothing_held(&base, "shared page");
 	}
@@ -267,8 +269,7 @@ static void refusals(uint8_t *a)
 		big[i] = (struct kumem_segment){ (uintptr_t)a + (uint64_t)i * PG + i % 7, 1 };
 	is_int(lockv_raw(fd, big, KUMEM_MAX_SEGMENTS, rw, &bad), 0,
 	       "KUMEM_MAX_SEGMENTS (%u) segments", KUMEM_MAX_SEGMENTS);
-	is_int(lockv_raw(fd, big, KUMEM_MAX_SEGMENTS + 1, rw, &bad), -EINVAL,
-	       "one more -> EINVAL");
+	is_int(lockv_raw(fd, big, KUMEM_MAX_SEGMENTS + 1, rw, &bad), -EINVAL, "one more -> EINVAL");
 	is_int(lockv_raw(fd, big, 0, rw, &bad), -EINVAL, "none -> EINVAL");
 	nothing_held(&base, "after the limits");
 	close(fd);
@@ -311,8 +312,8 @@ static void views(uint8_t *a, uint8_t *b)
 	   "a view of 2 elements, 3 bytes over 2 pages");
 	is_int(kumem_region_describe_chain(v, e, 2, NULL), 2, "its elements");
 	ok(e[0].start_va == (uintptr_t)a + PG && e[0].byte_offset == 9 && e[0].byte_count == 1 &&
-		   e[1].start_va == (uintptr_t)b && e[1].byte_offset == 3 &&
-		   e[1].byte_count == 2 && e[1].offset == 1 && e[1].first_pfn == 1,
+		   e[1].start_va == (uintptr_t)b && e[1].byte_offset == 3 && e[1].byte_count == 2 &&
+		   e[1].offset == 1 && e[1].first_pfn == 1,
 	   "the last byte of segment 0 and the first two of segment 1");
 	ok(kernel_sum_is(v, 0, want + PG - 1, 3), "kernel checksum through the view");
 	is_int(kumem_region_view(v, 1, 2, &vv), 0, "a view of the view");
@@ -403,7 +404,9 @@ static void ring_views(uint8_t *a, uint8_t *b)
 	kumem_region_release(v1);
 	is_int(kumem_region_view(ch, 100, 200, &v1), 0, "view inside segment 0 of that chain");
 	q = kumem_ring_get_sqe(ring);
-	*q = (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM, .region = kumem_region_id(v1), .len = 200 };
+	*q = (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM,
+				 .region = kumem_region_id(v1),
+				 .len = 200 };
 	got = 0;
 	if (kumem_ring_submit(ring) >= 0 && kumem_ring_wait(ring, 1, 2000000000ll) == 0)
 		got = kumem_ring_reap(ring, c, 1);
@@ -483,7 +486,8 @@ int main(void)
 	ring_views(a, b);
 	cli_inspect();
 	pins0 = pins_held();
-	is_int(in_child(hold_and_die, NULL), KILLED_BY(SIGKILL), "child killed holding chains+views");
+	is_int(in_child(hold_and_die, NULL), KILLED_BY(SIGKILL),
+	       "child killed holding chains+views");
 	ok(wait_until(ASYNC_BOUND_MS, back_to(&base)), "counters back to baseline after the kill");
 	ok(wait_until(ASYNC_BOUND_MS, pins_held() == pins0),
 	   "FOLL_PIN pins back to baseline after the kill");

@@ -138,7 +138,8 @@ int main(void)
 	/* a chain and its sg_table, from another driver */
 	{
 		uint8_t *m = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *g;
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+			*g;
 		const struct kumem_segment segs[] = { { (uintptr_t)(m + 5 * 4096 + 9), 3000 },
 						      { (uintptr_t)(m + 100), 2 * 4096 },
 						      { (uintptr_t)(m + 3 * 4096), 4096 } };

@@ -252,9 +252,9 @@ static void lockv_rules(void **state)
 static void segment_rules(void **state)
 {
 	/* any alignment, any order; the region's bytes follow the array's order */
-	const struct kumem_segment good[] = {
-		{ 0x20010, 100 }, { 0x10ff0, 0x20 }, { 0x30000, 0x2000 }
-	};
+	const struct kumem_segment good[] = { { 0x20010, 100 },
+					      { 0x10ff0, 0x20 },
+					      { 0x30000, 0x2000 } };
 	struct kumem_chain_seg out[3];
 	uint64_t pages = 0;
 	uint32_t bad = 0;
@@ -277,7 +277,8 @@ static void segment_rules(void **state)
 		assert_int_equal(bad, 1);
 	}
 	{ /* overlapping bytes */
-		const struct kumem_segment s[] = { { 0x10000, 0x2000 }, { 0x30000, 8 },
+		const struct kumem_segment s[] = { { 0x10000, 0x2000 },
+						   { 0x30000, 8 },
 						   { 0x11000, 16 } };
 
 		assert_int_equal(segs_check(s, 3, &bad), -KUMEM_EINVAL);
