@@ -86,3 +86,58 @@ int kumem_range_check(uint64_t size, uint64_t off, uint64_t len)
 		return -KUMEM_ERANGE;
 	return 0;
 }
+
+bool kumem_chain_linear(const struct kumem_chain_seg *s, uint32_t n, unsigned int page_shift)
+{
+	uint64_t mask = ((uint64_t)1 << page_shift) - 1;
+	uint32_t i;
+
+	for (i = 0; i + 1 < n; i++) {
+		uint64_t end = s[i].geom.byte_offset + s[i].geom.byte_count;
+
+		if ((end & mask) || s[i + 1].geom.byte_offset)
+			return false;
+	}
+	return true;
+}
+
+int kumem_chain_slice(const struct kumem_chain_seg *in, uint32_t n, uint64_t size, uint64_t off,
+		      uint64_t len, unsigned int page_shift, struct kumem_chain_seg *out,
+		      uint32_t *out_n, uint64_t *base_page)
+{
+	uint64_t end, base = 0;
+	uint32_t i, k = 0;
+	int err;
+
+	if (len == 0)
+		return -KUMEM_EINVAL;
+	err = kumem_range_check(size, off, len);
+	if (err)
+		return err;
+	end = off + len;
+	for (i = 0; i < n; i++) {
+		const struct kumem_chain_seg *s = &in[i];
+		uint64_t from, to, va;
+		struct kumem_chain_seg *o;
+
+		if (s->offset + s->geom.byte_count <= off || s->offset >= end)
+			continue;
+		from = off > s->offset ? off - s->offset : 0; /* bytes into this segment */
+		to = end - s->offset < s->geom.byte_count ? end - s->offset : s->geom.byte_count;
+		va = kumem_geom_va(&s->geom) + from;
+		o = &out[k];
+		err = kumem_geom_init(&o->geom, va, to - from, page_shift);
+		if (err)
+			return err;
+		/* pages of the slice's element from the page holding its first byte */
+		o->first_page = s->first_page + ((s->geom.byte_offset + from) >> page_shift);
+		o->offset = s->offset + from - off;
+		if (k == 0)
+			base = o->first_page;
+		o->first_page -= base;
+		k++;
+	}
+	*out_n = k;
+	*base_page = base;
+	return 0;
+}

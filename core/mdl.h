@@ -42,4 +42,33 @@ int kumem_round_pages(uint64_t len, unsigned int page_shift, uint64_t *rounded);
 /* Is [off, off + len) inside an object of @size bytes? 0, or -KUMEM_ERANGE. Overflow-safe. */
 int kumem_range_check(uint64_t size, uint64_t off, uint64_t len);
 
+/*
+ * Chains (the seed's MDLs linked through Next): a region made of several user ranges, whose
+ * pages sit one range after the other in one page array and whose bytes are the ranges'
+ * bytes in order. Ranges never share a page, so range i's pages are followed directly by
+ * range i + 1's.
+ */
+struct kumem_chain_seg {
+	struct kumem_geom geom; /* the range as its own MDL would describe it */
+	uint64_t first_page;	/* index of its first page in the region's page array */
+	uint64_t offset;	/* of its first byte within the region's bytes */
+};
+
+/*
+ * Do the region's bytes lie in its pages back to back, so that one mapping of the pages in
+ * order shows them as one buffer? True when every segment but the first starts at offset 0
+ * of its page and every one but the last ends at the end of its page.
+ */
+bool kumem_chain_linear(const struct kumem_chain_seg *s, uint32_t n, unsigned int page_shift);
+
+/*
+ * The elements of bytes [off, off + len) of chain @in (@n elements, of @size bytes in all),
+ * as a chain of its own: at most @n elements into @out, their count in *@out_n, their
+ * first_page counted from *@base_page, the index in @in's page array of the slice's first
+ * page. -KUMEM_ERANGE outside the chain, -KUMEM_EINVAL for len 0.
+ */
+int kumem_chain_slice(const struct kumem_chain_seg *in, uint32_t n, uint64_t size, uint64_t off,
+		      uint64_t len, unsigned int page_shift, struct kumem_chain_seg *out,
+		      uint32_t *out_n, uint64_t *base_page);
+
 #endif

@@ -33,7 +33,9 @@ struct kumem_ring_mem {
 };
 
 struct kumem_region_ops {
-	/* Look up @id and hold it: 0, or -KUMEM_ENOENT / -KUMEM_EACCES. */
+	/* Look up @id and hold it: 0, or -KUMEM_ENOENT / -KUMEM_EACCES, or -KUMEM_EOPNOTSUPP
+	 * for a region the driver cannot show as one linear buffer (a chain, see kumem_abi.h).
+	 */
 	int (*get)(void *ctx, uint32_t id, struct kumem_ring_mem *out);
 	void (*put)(void *ctx, struct kumem_ring_mem *m);
 	/* Ops >= KUMEM_OP_DRIVER_FIRST: the ring's driver runs them (NULL: -KUMEM_EINVAL).

@@ -38,6 +38,82 @@ int kumem_check_lock(const struct kumem_lock_args *a, const struct kumem_limits 
 	return user_range_ok(a->addr, a->len, lim);
 }
 
+int kumem_check_lockv(const struct kumem_lockv_args *a)
+{
+	if (a->reserved[0] || a->reserved[1])
+		return -KUMEM_EINVAL;
+	if (!a->flags || (a->flags & ~KUMEM_LOCK_FLAGS_ALL))
+		return -KUMEM_EINVAL;
+	if (a->count == 0 || a->count > KUMEM_MAX_SEGMENTS)
+		return -KUMEM_EINVAL;
+	return 0;
+}
+
+/* Do two page spans [first, first + pages) meet? */
+static bool spans_meet(const struct kumem_geom *a, const struct kumem_geom *b,
+		       unsigned int page_shift)
+{
+	uint64_t a_first = a->start_va >> page_shift, b_first = b->start_va >> page_shift;
+
+	return a_first < b_first + b->page_count && b_first < a_first + a->page_count;
+}
+
+int kumem_check_segments(const struct kumem_segment *s, uint32_t n, const struct kumem_limits *lim,
+			 struct kumem_chain_seg *segs, uint64_t *total_pages, uint32_t *bad)
+{
+	uint64_t bytes = 0, pages = 0;
+	uint32_t i, j;
+	int err;
+
+	*bad = KUMEM_NO_SEGMENT;
+	for (i = 0; i < n; i++) {
+		*bad = i;
+		if (s[i].len == 0)
+			return -KUMEM_EINVAL;
+		err = kumem_geom_init(&segs[i].geom, s[i].addr, s[i].len, lim->page_shift);
+		if (err)
+			return err;
+		err = user_range_ok(s[i].addr, s[i].len, lim);
+		if (err)
+			return err;
+		/* each len is below user_va_end (2^64 / 2 at most), so the sum cannot wrap */
+		if (s[i].len > lim->max_region_bytes - bytes)
+			return -KUMEM_E2BIG;
+		segs[i].first_page = pages;
+		segs[i].offset = bytes;
+		bytes += s[i].len;
+		pages += segs[i].geom.page_count;
+		for (j = 0; j < i; j++)
+			if (spans_meet(&segs[j].geom, &segs[i].geom, lim->page_shift))
+				return -KUMEM_EINVAL;
+	}
+	*bad = KUMEM_NO_SEGMENT;
+	*total_pages = pages;
+	return 0;
+}
+
+int kumem_check_view(const struct kumem_view_args *a)
+{
+	if (a->flags || a->reserved0 || a->reserved)
+		return -KUMEM_EINVAL;
+	if (a->parent == 0)
+		return -KUMEM_ENOENT;
+	if (a->len == 0)
+		return -KUMEM_EINVAL;
+	return 0;
+}
+
+int kumem_check_describe_chain(const struct kumem_describe_chain_args *a)
+{
+	if (a->reserved[0] || a->reserved[1])
+		return -KUMEM_EINVAL;
+	if (a->id == 0)
+		return -KUMEM_ENOENT;
+	if (a->elems == 0 && a->max_elems != 0)
+		return -KUMEM_EINVAL;
+	return 0;
+}
+
 int kumem_check_alloc(const struct kumem_alloc_args *a, const struct kumem_limits *lim,
 		      uint64_t *pages)
 {

@@ -28,6 +28,25 @@ int kumem_check_lock(const struct kumem_lock_args *a, const struct kumem_limits 
 int kumem_check_alloc(const struct kumem_alloc_args *a, const struct kumem_limits *lim,
 		      uint64_t *pages);
 
+/* Vectored method 1, the block alone: reserved fields, flags, count (1..KUMEM_MAX_SEGMENTS). */
+int kumem_check_lockv(const struct kumem_lockv_args *a);
+
+/*
+ * Vectored method 1, the driver's copy of the @n segments: each nonempty, not wrapping, in
+ * user space; all of them together within max_region_bytes; no two sharing a page (so none
+ * overlap). Fills @segs[i] (geometry, first_page, offset) and *@total_pages. On failure
+ * *@bad is the segment refused (the later one of a pair), or KUMEM_NO_SEGMENT.
+ */
+int kumem_check_segments(const struct kumem_segment *s, uint32_t n,
+			 const struct kumem_limits *lim, struct kumem_chain_seg *segs,
+			 uint64_t *total_pages, uint32_t *bad);
+
+/* Partial view: flags and reserved fields zero, a parent id, len > 0 (the range itself is
+ * checked against the parent with kumem_chain_slice()).
+ */
+int kumem_check_view(const struct kumem_view_args *a);
+int kumem_check_describe_chain(const struct kumem_describe_chain_args *a);
+
 int kumem_check_region_ref(const struct kumem_region_ref *r);
 int kumem_check_describe(const struct kumem_describe_args *d);
 

@@ -11,7 +11,7 @@
 #include "kumem_sys.h"
 #include "../core/checksum.h"
 
-enum region_kind { REGION_LOCKED_USER, REGION_SHARED };
+enum region_kind { REGION_LOCKED_USER, REGION_SHARED, REGION_VIEW };
 
 struct kumem {
 	kumem_sys_handle h;
@@ -161,6 +161,87 @@ int kumem_lock_user(kumem_t *dev, void *addr, size_t len, unsigned flags, kumem_
 	region_link(r);
 	*out = r;
 	return 0;
+}
+
+int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, unsigned n,
+			     unsigned flags, kumem_region_t **out, unsigned *bad_segment)
+{
+	struct kumem_lockv_args a = {
+		.segs = (uint64_t)(uintptr_t)segs,
+		.count = n,
+		.flags = flags,
+		.bad_segment = KUMEM_NO_SEGMENT,
+	};
+	struct kumem_region *r;
+	size_t len = 0;
+	unsigned i;
+	int err;
+
+	*out = NULL;
+	if (bad_segment)
+		*bad_segment = KUMEM_NO_SEGMENT;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	err = kumem_sys_ioctl(dev->h, KUMEM_IOC_LOCK_USERV, &a, sizeof(a));
+	if (bad_segment)
+		*bad_segment = a.bad_segment;
+	if (err) {
+		free(r);
+		return err;
+	}
+	for (i = 0; i < n; i++)
+		len += segs[i].len;
+	r->dev = dev;
+	r->kind = REGION_LOCKED_USER;
+	r->id = a.id;
+	r->addr = (void *)(uintptr_t)segs[0].addr;
+	r->len = len;
+	region_link(r);
+	*out = r;
+	return 0;
+}
+
+int kumem_region_view(kumem_region_t *parent, uint64_t off, uint64_t len, kumem_region_t **out)
+{
+	struct kumem_view_args a = { .parent = parent->id, .offset = off, .len = len };
+	struct kumem_region *r;
+	int err;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	err = kumem_sys_ioctl(parent->dev->h, KUMEM_IOC_VIEW, &a, sizeof(a));
+	if (err) {
+		free(r);
+		return err;
+	}
+	r->dev = parent->dev;
+	r->kind = REGION_VIEW;
+	r->id = a.id;
+	r->len = len;
+	region_link(r);
+	*out = r;
+	return 0;
+}
+
+int kumem_region_describe_chain(kumem_region_t *r, struct kumem_mdl_elem *elems, size_t max,
+				uint32_t *chain_length)
+{
+	struct kumem_describe_chain_args d = {
+		.id = r->id,
+		.elems = (uint64_t)(uintptr_t)elems,
+		.max_elems = elems ? (uint32_t)(max > UINT32_MAX ? UINT32_MAX : max) : 0,
+	};
+	int err;
+
+	err = kumem_sys_ioctl(r->dev->h, KUMEM_IOC_DESCRIBE_CHAIN, &d, sizeof(d));
+	if (err)
+		return err;
+	if (chain_length)
+		*chain_length = d.chain_length;
+	return (int)d.elems_written;
 }
 
 int kumem_alloc_shared(kumem_t *dev, size_t len, unsigned flags, kumem_region_t **out)

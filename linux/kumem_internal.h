@@ -25,16 +25,34 @@ struct kumem_charge {
 	unsigned long pages;
 };
 
+/*
+ * A region's bytes are those of its segments in order (one segment unless it is a chain or a
+ * view across a chain's joints); its pages are those of its segments back to back, all
+ * mapped in kernel space in that order at vaddr. A view shares its parent's page array and
+ * mapping from its own first page on, and holds the parent.
+ */
 struct kumem_region {
 	struct kref ref;
 	enum kumem_region_kind kind;
 	u32 flags; /* KUMEM_KERNEL_* or KUMEM_USER_* as asked */
-	struct kumem_geom geom;
+	struct kumem_geom geom; /* whole region: the first segment's start, all bytes and pages */
 	struct page **pages; /* geom.page_count entries: the "PFN array", 8 bytes a page */
 	void *vaddr;	     /* kernel mapping of the first page */
+	bool linear;	     /* the bytes lie back to back at vaddr (kumem_chain_linear) */
+	u32 nsegs;
+	struct kumem_chain_seg *segs; /* nsegs entries: &seg0, or an array of their own */
+	struct kumem_chain_seg seg0;
+	struct kumem_region *parent; /* a view: the region that owns the pages (never a view) */
+	u64 view_offset;	     /* a view: its first byte's offset in the parent */
 	struct kumem_charge charge;
 	atomic_t user_maps; /* live vmas (method 2) */
 };
+
+/* The region that owns @r's pages: itself, or a view's parent. */
+static inline const struct kumem_region *kumem_region_owner(const struct kumem_region *r)
+{
+	return r->parent ? r->parent : r;
+}
 
 /* read()/write() on a file (kumem_rw.c): the mode it chose and what its last call did. */
 struct kumem_rw_state {
@@ -77,6 +95,22 @@ void kumem_limits_get(struct kumem_limits *lim);
 struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args);
 struct kumem_region *kumem_region_alloc_args(const struct kumem_alloc_args *args);
 u64 kumem_region_descriptor_bytes(const struct kumem_region *r);
+int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned);
+void kumem_uncharge(struct kumem_charge *c);
+struct kumem_region *kumem_region_new(enum kumem_region_kind kind, u32 flags,
+				      const struct kumem_geom *g);
+void kumem_region_free_shell(struct kumem_region *r);
+int kumem_pin_segments(struct kumem_region *r, u32 *bad);
+int kumem_region_map_pinned(struct kumem_region *r);
+
+/* kumem_chain.c: vectored locks, partial views */
+struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs, u32 n,
+						u32 flags, u32 *bad);
+void kumem_view_release(struct kumem_region *view);
+/* Kernel address of byte @off (< size) of @r, and how many bytes follow it there. */
+u8 *kumem_region_span(const struct kumem_region *r, u64 off, u64 *avail);
+long kumem_ioctl_lockv(struct kumem_file *kf, void __user *uarg);
+long kumem_ioctl_view(struct kumem_file *kf, void __user *uarg);
 u64 kumem_region_user_va(struct kumem_region *r);
 int kumem_map_pages(struct vm_area_struct *vma, struct page **pages, unsigned long n,
 		    bool writable);
@@ -88,6 +122,7 @@ long kumem_ioctl_events_create(void __user *uarg);
 
 /* kumem_ops.c: ioctl handlers, each given the file's state and the user argument. */
 long kumem_ioctl_describe(struct kumem_file *kf, void __user *uarg);
+long kumem_ioctl_describe_chain(struct kumem_file *kf, void __user *uarg);
 long kumem_ioctl_kernel_op(struct kumem_file *kf, void __user *uarg, bool is_fill);
 long kumem_ioctl_xfer(void __user *uarg, bool direct);
 
@@ -100,6 +135,7 @@ ssize_t kumem_write_iter(struct kiocb *iocb, struct iov_iter *from);
 
 /* kumem_main.c */
 bool kumem_is_dev_file(const struct file *f);
+int kumem_file_insert(struct kumem_file *kf, struct kumem_region *r, u32 *id);
 int kumem_publish_fd(const char *name, const struct file_operations *fops, void *priv,
 		     void __user *uarg, void *blk, size_t size, s32 *fd_slot, struct file **filep,
 		     bool *released);

@@ -29,7 +29,25 @@ struct kumem_region *kumem_region_lock_user(u64 addr, u64 len, u32 flags);
  */
 struct kumem_region *kumem_region_alloc(u64 len, u32 flags);
 
-/* Kernel address of the region's first byte, valid until the last reference is put. */
+/*
+ * Method 1 over @n (1..KUMEM_MAX_SEGMENTS) ranges of current->mm as one region (a chain), all
+ * or nothing, charged as one. The ranges are kernel copies of the caller's array; on failure
+ * *@bad (if not NULL) is the index of the range refused, or KUMEM_NO_SEGMENT.
+ */
+struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs, u32 n, u32 flags,
+						u32 *bad);
+
+/*
+ * Bytes [@offset, @offset + @len) of @r as a region of its own (IoBuildPartialMdl): the same
+ * pages, one reference, and it keeps @r's pages alive until it is put. -ERANGE past the end.
+ */
+struct kumem_region *kumem_region_view(struct kumem_region *r, u64 offset, u64 len);
+
+/*
+ * Kernel address of the region's first byte, valid until the last reference is put; its bytes
+ * follow it back to back. NULL for a chain whose segments do not meet on page boundaries:
+ * walk those with kumem_region_segment().
+ */
 void *kumem_region_kaddr(const struct kumem_region *r);
 /* Bytes the caller asked for. */
 u64 kumem_region_size(const struct kumem_region *r);
@@ -46,6 +64,31 @@ void kumem_region_unmap_user(struct kumem_region *r, struct vm_area_struct *vma)
 
 void kumem_region_get(struct kumem_region *r);
 void kumem_region_put(struct kumem_region *r);
+
+/*
+ * Walking a region: segment i (0 .. kumem_region_segment_count() - 1) in the order of its
+ * bytes. A plain region has one. -ERANGE past the last.
+ */
+struct page;
+struct kumem_region_segment {
+	u64 offset;	     /* of its first byte within the region */
+	u64 len;	     /* bytes */
+	u64 user_va;	     /* first byte in the process that locked it (method 1), or 0 */
+	void *kaddr;	     /* first byte in kernel space; the segment's bytes follow it */
+	struct page **pages; /* its pages, pinned or owned for the region's life */
+	unsigned long page_count;
+	u32 page_offset; /* of the first byte in pages[0] */
+};
+u32 kumem_region_segment_count(const struct kumem_region *r);
+int kumem_region_segment(const struct kumem_region *r, u32 index, struct kumem_region_segment *out);
+
+/*
+ * An sg_table over exactly the region's bytes, in order, ready for dma_map_sgtable(). The
+ * caller owns it: sg_free_table() when done, before the region's last put. The entries name
+ * the region's pages without taking references of their own.
+ */
+struct sg_table;
+int kumem_region_sg_table(const struct kumem_region *r, struct sg_table *sgt, gfp_t gfp);
 
 /*
  * Event streams (linux/kumem_events.c). A process creates one with KUMEM_IOC_EVENTS_CREATE

@@ -145,7 +145,7 @@ static int kumem_release(struct inode *inode, struct file *file)
 }
 
 /* Give @r an id in @kf, within the per-file limits. Consumes the reference on failure. */
-static int kumem_file_insert(struct kumem_file *kf, struct kumem_region *r, u32 *id)
+int kumem_file_insert(struct kumem_file *kf, struct kumem_region *r, u32 *id)
 {
 	u64 size = kumem_region_size(r);
 	int err;
@@ -181,7 +181,8 @@ static long kumem_ioctl_version(void __user *uarg)
 		.page_size = PAGE_SIZE,
 		.max_regions = READ_ONCE(kumem_max_fd_regions),
 		.features = KUMEM_FEAT_LOCK_USER | KUMEM_FEAT_ALLOC_SHARED | KUMEM_FEAT_CONTIG |
-			    KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT | KUMEM_FEAT_RW,
+			    KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT | KUMEM_FEAT_RW |
+			    KUMEM_FEAT_CHAINS,
 		.max_region_bytes = (u64)READ_ONCE(kumem_max_region_mb) << 20,
 	};
 
@@ -295,6 +296,12 @@ static long kumem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kumem_ioctl_rw_mode(kf, uarg);
 	case KUMEM_IOC_RW_LAST:
 		return kumem_ioctl_rw_last(kf, uarg);
+	case KUMEM_IOC_LOCK_USERV:
+		return kumem_ioctl_lockv(kf, uarg);
+	case KUMEM_IOC_VIEW:
+		return kumem_ioctl_view(kf, uarg);
+	case KUMEM_IOC_DESCRIBE_CHAIN:
+		return kumem_ioctl_describe_chain(kf, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -31,7 +31,14 @@ EXPORT_SYMBOL_GPL(kumem_csum_final);
 
 static u32 kumem_mdl_flags(const struct kumem_region *r)
 {
-	u32 f = KUMEM_MDL_LOCKED | KUMEM_MDL_KERNEL_MAPPED;
+	u32 f = KUMEM_MDL_LOCKED;
+
+	if (r->linear)
+		f |= KUMEM_MDL_KERNEL_MAPPED;
+	if (r->nsegs > 1)
+		f |= KUMEM_MDL_CHAINED;
+	if (r->parent)
+		f |= KUMEM_MDL_VIEW;
 
 	if (r->kind == KUMEM_REGION_USER_PINNED) {
 		if (r->flags & KUMEM_KERNEL_WRITE)
@@ -92,11 +99,66 @@ long kumem_ioctl_describe(struct kumem_file *kf, void __user *uarg)
 	d.mdl.descriptor_bytes = kumem_region_descriptor_bytes(r);
 	d.mdl.flags = kumem_mdl_flags(r);
 	d.mdl.id = d.id;
+	d.mdl.chain_length = r->nsegs;
 	if (d.pfns) {
 		count = min(d.max_pfns, r->geom.page_count);
 		err = kumem_copy_pfns(r, u64_to_user_ptr(d.pfns), count);
 	}
 	d.pfns_written = count;
+	kumem_region_put(r);
+	if (err)
+		return err;
+	return copy_to_user(uarg, &d, sizeof(d)) ? -EFAULT : 0;
+}
+
+/* Where element @s of @r starts in this process: the MDL's StartVa for that element. */
+static u64 kumem_elem_start_va(struct kumem_region *r, const struct kumem_chain_seg *s)
+{
+	u64 base;
+
+	if (r->kind == KUMEM_REGION_USER_PINNED)
+		return kumem_region_user_va(r) ? s->geom.start_va : 0;
+	base = kumem_region_user_va(r); /* method 2: the region's own mapping, if any */
+	return base ? base + (s->first_page << PAGE_SHIFT) : 0;
+}
+
+long kumem_ioctl_describe_chain(struct kumem_file *kf, void __user *uarg)
+{
+	struct kumem_mdl_elem __user *dst;
+	struct kumem_describe_chain_args d;
+	struct kumem_region *r;
+	u32 i, n;
+	int err = 0;
+
+	if (copy_from_user(&d, uarg, sizeof(d)))
+		return -EFAULT;
+	err = kumem_check_describe_chain(&d);
+	if (err)
+		return err;
+	r = kumem_file_lookup(kf, d.id);
+	if (!r)
+		return -ENOENT;
+	dst = u64_to_user_ptr(d.elems);
+	n = min(d.max_elems, r->nsegs);
+	for (i = 0; i < n; i++) {
+		const struct kumem_chain_seg *s = &r->segs[i];
+		struct kumem_mdl_elem e = {
+			.start_va = kumem_elem_start_va(r, s),
+			.byte_count = s->geom.byte_count,
+			.byte_offset = s->geom.byte_offset,
+			.index = i,
+			.page_count = s->geom.page_count,
+			.offset = s->offset,
+			.first_pfn = s->first_page,
+		};
+
+		if (copy_to_user(dst + i, &e, sizeof(e))) {
+			err = -EFAULT;
+			break;
+		}
+	}
+	d.elems_written = n;
+	d.chain_length = r->nsegs;
 	kumem_region_put(r);
 	if (err)
 		return err;
@@ -115,26 +177,24 @@ static void kumem_fill(u8 *p, u8 value, u64 len)
 	}
 }
 
-static u64 kumem_sum(const u8 *p, u64 len)
+static void kumem_sum(struct kumem_csum *c, const u8 *p, u64 len)
 {
-	struct kumem_csum c;
-
-	kumem_csum_init(&c);
 	while (len) {
 		u64 n = min_t(u64, len, KUMEM_CHUNK);
 
-		kumem_csum_update(&c, p, n);
+		kumem_csum_update(c, p, n);
 		p += n;
 		len -= n;
 		cond_resched();
 	}
-	return kumem_csum_final(&c);
 }
 
 long kumem_ioctl_kernel_op(struct kumem_file *kf, void __user *uarg, bool is_fill)
 {
 	struct kumem_kernel_op op;
 	struct kumem_region *r;
+	struct kumem_csum c;
+	u64 off, left, n;
 	u8 *p;
 	int err;
 
@@ -154,11 +214,18 @@ long kumem_ioctl_kernel_op(struct kumem_file *kf, void __user *uarg, bool is_fil
 		err = -EACCES;
 		goto out_put;
 	}
-	p = (u8 *)kumem_region_kaddr(r) + op.offset;
-	if (is_fill) {
-		kumem_fill(p, op.value, op.len);
-	} else {
-		op.result = kumem_sum(p, op.len);
+	/* one piece for a linear region, one per segment touched for any other chain */
+	kumem_csum_init(&c);
+	for (off = op.offset, left = op.len; left; off += n, left -= n) {
+		p = kumem_region_span(r, off, &n);
+		n = min(n, left);
+		if (is_fill)
+			kumem_fill(p, op.value, n);
+		else
+			kumem_sum(&c, p, n);
+	}
+	if (!is_fill) {
+		op.result = kumem_csum_final(&c);
 		if (put_user(op.result, &((struct kumem_kernel_op __user *)uarg)->result))
 			err = -EFAULT;
 	}

@@ -34,7 +34,7 @@
  * Charge @pages to RLIMIT_MEMLOCK as io_uring does: user->locked_vm against the limit unless
  * the caller has CAP_IPC_LOCK, and mm->pinned_vm for pinned user pages in every case.
  */
-static int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned)
+int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned)
 {
 	struct user_struct *user = NULL;
 	unsigned long limit, cur, next;
@@ -62,7 +62,7 @@ static int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned
 	return 0;
 }
 
-static void kumem_uncharge(struct kumem_charge *c)
+void kumem_uncharge(struct kumem_charge *c)
 {
 	if (c->user) {
 		atomic_long_sub(c->pages, &c->user->locked_vm);
@@ -74,8 +74,8 @@ static void kumem_uncharge(struct kumem_charge *c)
 	}
 }
 
-static struct kumem_region *kumem_region_new(enum kumem_region_kind kind, u32 flags,
-					     const struct kumem_geom *g)
+struct kumem_region *kumem_region_new(enum kumem_region_kind kind, u32 flags,
+				      const struct kumem_geom *g)
 {
 	struct kumem_region *r;
 
@@ -91,12 +91,23 @@ static struct kumem_region *kumem_region_new(enum kumem_region_kind kind, u32 fl
 	r->kind = kind;
 	r->flags = flags;
 	r->geom = *g;
+	r->linear = true;
+	r->seg0.geom = *g;
+	r->segs = &r->seg0;
+	r->nsegs = 1;
 	atomic_set(&r->user_maps, 0);
 	return r;
 }
 
-static void kumem_region_free_shell(struct kumem_region *r)
+static void kumem_region_free_segs(struct kumem_region *r)
 {
+	if (r->segs != &r->seg0)
+		kfree(r->segs);
+}
+
+void kumem_region_free_shell(struct kumem_region *r)
+{
+	kumem_region_free_segs(r);
 	kvfree(r->pages);
 	kfree(r);
 }
@@ -109,21 +120,28 @@ static void kumem_free_kernel_pages(struct kumem_region *r, unsigned long n)
 		__free_page(r->pages[i]);
 }
 
+/* A page-aligned user range being pinned into a page array (a region's, or a segment's part). */
+struct kumem_pin_range {
+	unsigned long start_va;
+	unsigned long page_count;
+	struct page **pages;
+};
+
 /*
- * Pin pages [@first, @first + @count) of the region into r->pages[@first...], in batches so
+ * Pin pages [@first, @first + @count) of the range into its pages[@first...], in batches so
  * that huge ranges reschedule and stay killable. On failure nothing of the span stays pinned.
  */
-static int kumem_pin_span(struct kumem_region *r, unsigned long first, unsigned long count,
-			  unsigned int gup)
+static int kumem_pin_span(const struct kumem_pin_range *pr, unsigned long first,
+			  unsigned long count, unsigned int gup)
 {
-	unsigned long start = r->geom.start_va + (first << PAGE_SHIFT);
+	unsigned long start = pr->start_va + (first << PAGE_SHIFT);
 	unsigned long done = 0;
 	long got;
 
 	while (done < count) {
 		got = kumem_pin_user_pages(start + (done << PAGE_SHIFT),
 					   min(count - done, KUMEM_PIN_BATCH), gup,
-					   r->pages + first + done);
+					   pr->pages + first + done);
 		if (got <= 0)
 			goto err_unpin;
 		done += got;
@@ -136,7 +154,7 @@ static int kumem_pin_span(struct kumem_region *r, unsigned long first, unsigned 
 	return 0;
 
 err_unpin:
-	unpin_user_pages(r->pages + first, done);
+	unpin_user_pages(pr->pages + first, done);
 	/* 0 pinned means the range is not (all) pinnable memory: unmapped, VM_IO, PFNMAP... */
 	return got < 0 ? (int)got : -EFAULT;
 }
@@ -175,11 +193,11 @@ static bool kumem_longterm_page_ok(struct page *page)
  * whether that vma may be written, whether its memory may be pinned long-term. 0: no vma
  * there (-EFAULT) or a fatal signal.
  */
-static unsigned long kumem_vma_span(struct kumem_region *r, unsigned long first, bool *writable,
-				    bool *pinnable)
+static unsigned long kumem_vma_span(const struct kumem_pin_range *pr, unsigned long first,
+				    bool *writable, bool *pinnable)
 {
-	unsigned long addr = r->geom.start_va + (first << PAGE_SHIFT);
-	unsigned long end = r->geom.start_va + (r->geom.page_count << PAGE_SHIFT);
+	unsigned long addr = pr->start_va + (first << PAGE_SHIFT);
+	unsigned long end = pr->start_va + (pr->page_count << PAGE_SHIFT);
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 
@@ -206,15 +224,14 @@ static unsigned long kumem_vma_span(struct kumem_region *r, unsigned long first,
  * behind the kernel's back there either. Deciding per vma matters: one read-only page must
  * not turn the writable rest of the range into zero-page pins.
  */
-static int kumem_pin(struct kumem_region *r)
+static int kumem_pin(const struct kumem_pin_range *pr, bool want_write)
 {
-	bool want_write = r->flags & KUMEM_KERNEL_WRITE;
-	unsigned long n = r->geom.page_count, done = 0, span, i;
+	unsigned long n = pr->page_count, done = 0, span, i;
 	bool writable, pinnable;
 	int err = 0;
 
 	while (done < n) {
-		span = kumem_vma_span(r, done, &writable, &pinnable);
+		span = kumem_vma_span(pr, done, &writable, &pinnable);
 		if (!span) {
 			err = fatal_signal_pending(current) ? -EINTR : -EFAULT;
 			break;
@@ -224,30 +241,70 @@ static int kumem_pin(struct kumem_region *r)
 			break;
 		}
 		/* a write lock of a read-only vma fails in GUP with -EFAULT, as before */
-		err = kumem_pin_span(r, done, span,
+		err = kumem_pin_span(pr, done, span,
 				     FOLL_LONGTERM | (want_write || writable ? FOLL_WRITE : 0));
 		if (err)
 			break;
 		for (i = done; i < done + span; i++)
-			if (!kumem_longterm_page_ok(r->pages[i]))
+			if (!kumem_longterm_page_ok(pr->pages[i]))
 				err = -EOPNOTSUPP;
 		done += span;
 		if (err)
 			break;
 	}
 	if (err)
-		unpin_user_pages(r->pages, done);
+		unpin_user_pages(pr->pages, done);
 	return err;
+}
+
+/* Pin every segment of @r into its place in r->pages: all of them, or none (*@bad: which). */
+int kumem_pin_segments(struct kumem_region *r, u32 *bad)
+{
+	bool want_write = r->flags & KUMEM_KERNEL_WRITE;
+	u32 i;
+	int err = 0;
+
+	for (i = 0; i < r->nsegs; i++) {
+		const struct kumem_chain_seg *s = &r->segs[i];
+		struct kumem_pin_range pr = {
+			.start_va = s->geom.start_va,
+			.page_count = s->geom.page_count,
+			.pages = r->pages + s->first_page,
+		};
+
+		err = kumem_pin(&pr, want_write);
+		if (err) {
+			*bad = i;
+			break;
+		}
+	}
+	/* the segments before the one that failed are pinned back to back from page 0 */
+	if (err && i)
+		unpin_user_pages(r->pages, r->segs[i].first_page);
+	return err;
+}
+
+/* Map the pinned pages, charge, count: what every method 1 region needs once pinned. */
+int kumem_region_map_pinned(struct kumem_region *r)
+{
+	/* Read-only means read-only for the kernel too: no writable alias of the user's pages. */
+	pgprot_t prot = (r->flags & KUMEM_KERNEL_WRITE) ? PAGE_KERNEL : PAGE_KERNEL_RO;
+
+	r->vaddr = vmap(r->pages, r->geom.page_count, VM_MAP, prot);
+	if (!r->vaddr)
+		return -ENOMEM;
+	atomic64_add(r->geom.page_count, &kumem_counters.pinned_pages);
+	atomic64_inc(&kumem_counters.regions);
+	return 0;
 }
 
 /* Method 1 from a whole ABI block: the ioctl passes the caller's, reserved fields and all. */
 struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args)
 {
-	u32 flags = args->flags;
+	u32 flags = args->flags, bad;
 	struct kumem_limits lim;
 	struct kumem_region *r;
 	struct kumem_geom g;
-	pgprot_t prot;
 	int err;
 
 	kumem_limits_get(&lim);
@@ -263,18 +320,12 @@ struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args)
 	err = kumem_charge(&r->charge, g.page_count, true);
 	if (err)
 		goto err_shell;
-	err = kumem_pin(r);
+	err = kumem_pin_segments(r, &bad);
 	if (err)
 		goto err_uncharge;
-	/* Read-only means read-only for the kernel too: no writable alias of the user's pages. */
-	prot = (flags & KUMEM_KERNEL_WRITE) ? PAGE_KERNEL : PAGE_KERNEL_RO;
-	r->vaddr = vmap(r->pages, g.page_count, VM_MAP, prot);
-	if (!r->vaddr) {
-		err = -ENOMEM;
+	err = kumem_region_map_pinned(r);
+	if (err)
 		goto err_unpin;
-	}
-	atomic64_add(g.page_count, &kumem_counters.pinned_pages);
-	atomic64_inc(&kumem_counters.regions);
 	return r;
 
 err_unpin:
@@ -432,6 +483,10 @@ static void kumem_region_release(struct kref *ref)
 	struct kumem_region *r = container_of(ref, struct kumem_region, ref);
 	unsigned long n = r->geom.page_count;
 
+	if (r->parent) {
+		kumem_view_release(r);
+		return;
+	}
 	if (r->kind == KUMEM_REGION_USER_PINNED) {
 		vunmap(r->vaddr);
 		/* Pages the kernel may have written must reach the page cache / swap as dirty. */
@@ -466,6 +521,8 @@ EXPORT_SYMBOL_GPL(kumem_region_put);
 
 void *kumem_region_kaddr(const struct kumem_region *r)
 {
+	if (!r->linear) /* a chain whose segments do not meet on page boundaries */
+		return NULL;
 	return (u8 *)r->vaddr + r->geom.byte_offset;
 }
 EXPORT_SYMBOL_GPL(kumem_region_kaddr);
@@ -478,9 +535,12 @@ EXPORT_SYMBOL_GPL(kumem_region_size);
 
 u64 kumem_region_descriptor_bytes(const struct kumem_region *r)
 {
-	u64 bytes = 0;
+	u64 header = sizeof(*r), bytes = 0;
 
-	kumem_descriptor_bytes(sizeof(*r), r->geom.page_count, &bytes);
+	if (r->segs != &r->seg0)
+		header += r->nsegs * sizeof(*r->segs);
+	/* a view's pages are its parent's: it keeps only the header and its elements */
+	kumem_descriptor_bytes(header, r->parent ? 0 : r->geom.page_count, &bytes);
 	return bytes;
 }
 
@@ -574,7 +634,7 @@ u64 kumem_region_user_va(struct kumem_region *r)
 	if (!mm)
 		return 0;
 	if (r->kind == KUMEM_REGION_USER_PINNED) /* the range it was locked from, in its process */
-		return r->charge.mm == mm ? r->geom.start_va : 0;
+		return kumem_region_owner(r)->charge.mm == mm ? r->geom.start_va : 0;
 	if (!atomic_read(&r->user_maps) || mmap_read_lock_killable(mm))
 		return 0;
 	{

@@ -392,12 +392,13 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kumem bench [-j|--json] [setup|checksum|ring|events|wake|enter|all]\n"
+	fprintf(f, "usage: kumem bench [-j|--json] [setup|checksum|ring|events|wake|enter|chain|all]\n"
 		   "                   [--max-mb N] [--iters N] [--rounds N] [--run-ms N] [--rt]\n"
 		   "                   [--repeats N]\n"
 		   "                   [--csv FILE]\n\n"
 		   "setup and checksum: N runs per size (--iters; default adapted to the size),\n"
 		   "  setup 4 KiB .. --max-mb (default 256), checksum 4 KiB .. 16 MiB.\n"
+		   "chain: vectored lock vs single locks, checksum over a chain vs contiguous\n"
 		   "ring, events, wake, enter: a warm-up round, then --rounds rounds (default 5) of runs of\n"
 		   "  about --run-ms ms (default 200); a disturbed run is repeated up to --repeats\n"
 		   "  times (default 2), then kept and marked.\n"
@@ -437,6 +438,8 @@ static int run_benches(kumem_t *dev, const char *what, struct bench_opts *o)
 		err = bench_wake(dev);
 	if (!err && wanted(what, "enter"))
 		err = bench_enter(dev);
+	if (!err && wanted(what, "chain"))
+		err = bench_chain(dev);
 	return err;
 }
 
@@ -560,9 +563,9 @@ int cmd_bench(int argc, char **argv)
 		what = argv[optind++];
 	if (strcmp(what, "setup") && strcmp(what, "checksum") && strcmp(what, "ring") &&
 	    strcmp(what, "events") && strcmp(what, "wake") && strcmp(what, "enter") &&
-	    strcmp(what, "all")) {
-		cli_say("bench: unknown benchmark '%s' (setup, checksum, ring, events, wake, enter or "
-			"all)",
+	    strcmp(what, "chain") && strcmp(what, "all")) {
+		cli_say("bench: unknown benchmark '%s' (setup, checksum, ring, events, wake, enter, "
+			"chain or all)",
 			what);
 		goto bad;
 	}

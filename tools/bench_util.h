@@ -117,5 +117,6 @@ int bench_ring(kumem_t *dev);
 int bench_events(kumem_t *dev);
 int bench_wake(kumem_t *dev);
 int bench_enter(kumem_t *dev);
+int bench_chain(kumem_t *dev);
 
 #endif

@@ -94,6 +94,43 @@ int kumem_region_release(kumem_region_t *r);
  */
 int kumem_region_describe(kumem_region_t *r, struct kumem_mdl *out, uint64_t *pfns, size_t max);
 
+/*
+ * Chains and views (the seed's MDLs linked through Next, and IoBuildPartialMdl).
+ *
+ * kumem_lock_user_segments() locks @n (1..KUMEM_MAX_SEGMENTS) ranges of this process's memory
+ * as one region, all or nothing, with one system call: its bytes are the ranges' bytes in
+ * array order, charged to RLIMIT_MEMLOCK as one. Ranges may have any alignment and order but
+ * must be nonempty and may not share a page with one another (-EINVAL); otherwise errors as
+ * kumem_lock_user. On failure *@bad_segment (if not NULL) is the index of the range refused,
+ * or KUMEM_NO_SEGMENT when no one range is to blame. kumem_region_addr() is the first
+ * range's address, kumem_region_len() the bytes of all.
+ *
+ * The kernel's fill and checksum work over a chain as over one buffer. Ring submissions need
+ * the kernel to see one linear buffer (struct kumem_mdl flag KUMEM_MDL_KERNEL_MAPPED): a
+ * chain has it when its ranges meet on page boundaries, and completes with -EOPNOTSUPP
+ * otherwise.
+ */
+int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, unsigned n,
+			     unsigned flags, kumem_region_t **out, unsigned *bad_segment);
+
+/*
+ * Bytes [@off, @off + @len) of @parent (any region, a chain or a view too) as a region of
+ * its own, sharing the parent's pages: usable wherever a region is (kernel fill/checksum,
+ * ring submissions). It keeps the pages alive after @parent is released; release it as any
+ * region. kumem_region_addr() of a view is NULL. Errors: -ERANGE past the parent's end,
+ * -EINVAL for @len 0, -ENOSPC as for any region.
+ */
+int kumem_region_view(kumem_region_t *parent, uint64_t off, uint64_t len, kumem_region_t **out);
+
+/*
+ * The elements of a region's chain, in order (a plain region has one): up to @max into
+ * @elems, the chain's full length in *@chain_length (if not NULL). Each element's PFNs are
+ * kumem_region_describe()'s PFN array from elems[i].first_pfn on, elems[i].page_count of
+ * them. Returns the number written (>= 0) or a negative errno.
+ */
+int kumem_region_describe_chain(kumem_region_t *r, struct kumem_mdl_elem *elems, size_t max,
+				uint32_t *chain_length);
+
 /* The driver writes @byte over [off, off + len) through its own mapping of the region.
  * -ERANGE outside the region, -EACCES on memory locked without KUMEM_KERNEL_WRITE. */
 int kumem_kernel_fill(kumem_region_t *r, uint64_t off, uint64_t len, uint8_t byte);

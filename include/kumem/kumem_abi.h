@@ -68,6 +68,8 @@
 #define KUMEM_MDL_USER_READ_ONLY   0x0010u /* the process cannot write these pages */
 #define KUMEM_MDL_KERNEL_WRITES	   0x0020u /* method 1 with KUMEM_KERNEL_WRITE */
 #define KUMEM_MDL_CONTIGUOUS	   0x0040u /* physically contiguous (KUMEM_ALLOC_CONTIG) */
+#define KUMEM_MDL_CHAINED	   0x0080u /* more than one element: see KUMEM_IOC_DESCRIBE_CHAIN */
+#define KUMEM_MDL_VIEW		   0x0100u /* a partial view sharing another region's pages */
 
 /*
  * What the seed calls the MDL, as the caller may see it. No kernel address is in here:
@@ -83,8 +85,18 @@ struct kumem_mdl {
 	uint64_t descriptor_bytes; /* memory the kernel keeps to describe it (header + PFNs) */
 	uint32_t os_flags;	   /* Windows: MDL->MdlFlags; Linux: 0 */
 	uint32_t id;		   /* region id */
-	uint64_t reserved[2];
+	uint32_t chain_length;	   /* elements of the chain (MDLs linked through Next): >= 1 */
+	uint32_t reserved0;
+	uint64_t reserved1;
 };
+
+/*
+ * KUMEM_MDL_KERNEL_MAPPED says the kernel sees the region's bytes as one linear buffer. A
+ * chain has it when its segments meet on page boundaries (every segment but the first starts
+ * a page, every one but the last ends one); a chain that does not is still mapped page by
+ * page, and the kernel's own operations (fill, checksum) walk its segments, but ring
+ * submissions and kumem_region_kaddr() need the linear buffer (-EOPNOTSUPP otherwise).
+ */
 
 /* ---- ioctl argument blocks ---------------------------------------------------------------- */
 
@@ -104,6 +116,7 @@ struct kumem_info {
 #define KUMEM_FEAT_BUFFERED	0x0008u
 #define KUMEM_FEAT_DIRECT	0x0010u
 #define KUMEM_FEAT_RW		0x0020u /* read()/write() in buffered and direct mode */
+#define KUMEM_FEAT_CHAINS	0x0040u /* vectored lock, partial views, DESCRIBE_CHAIN */
 
 /* KUMEM_IOC_LOCK_USER: method 1 */
 struct kumem_lock_args {
@@ -111,6 +124,68 @@ struct kumem_lock_args {
 	uint64_t len;	/* in: bytes, > 0 */
 	uint32_t flags; /* in: KUMEM_KERNEL_READ and/or KUMEM_KERNEL_WRITE */
 	uint32_t id;	/* out: region id */
+	uint64_t reserved[2];
+};
+
+/*
+ * KUMEM_IOC_LOCK_USERV: method 1 over several user segments, locked as one region (the seed's
+ * MDLs linked through Next). All or nothing: on failure nothing stays pinned. Segments may
+ * have any byte alignment, come in any order, and must be nonempty and not share a page with
+ * one another (a page pinned twice in one descriptor would be DMA'd twice): EINVAL. The
+ * region's bytes are the segments' bytes in array order; RLIMIT_MEMLOCK is charged for the
+ * pages of all of them at once.
+ */
+#define KUMEM_MAX_SEGMENTS 256u
+#define KUMEM_NO_SEGMENT   0xffffffffu
+
+struct kumem_segment {
+	uint64_t addr; /* user address, any alignment */
+	uint64_t len;  /* bytes, > 0 */
+};
+
+struct kumem_lockv_args {
+	uint64_t segs;	      /* in: user pointer to struct kumem_segment[count] */
+	uint32_t count;	      /* in: 1 .. KUMEM_MAX_SEGMENTS */
+	uint32_t flags;	      /* in: KUMEM_KERNEL_READ and/or KUMEM_KERNEL_WRITE */
+	uint32_t id;	      /* out: region id */
+	uint32_t bad_segment; /* out: on failure, the segment refused, or KUMEM_NO_SEGMENT */
+	uint64_t reserved[2];
+};
+
+/*
+ * KUMEM_IOC_VIEW: bytes [offset, offset + len) of region @parent as a region of its own (the
+ * seed's IoBuildPartialMdl), sharing the parent's pages and keeping them alive after the
+ * parent's id is released. A view of a view is a view of the same pages. ERANGE past the end.
+ */
+struct kumem_view_args {
+	uint32_t parent; /* in: region id (any kind, chained or not, or a view) */
+	uint32_t id;	 /* out: the view's id */
+	uint64_t offset; /* in */
+	uint64_t len;	 /* in: > 0 */
+	uint32_t flags;	 /* in: 0 */
+	uint32_t reserved0;
+	uint64_t reserved;
+};
+
+/* One element of a chain, as KUMEM_IOC_DESCRIBE_CHAIN reports it: one MDL of the list. */
+struct kumem_mdl_elem {
+	uint64_t start_va;    /* page aligned, in the caller's address space (0: not mapped) */
+	uint64_t byte_count;  /* bytes of this element */
+	uint32_t byte_offset; /* of its first byte in its first page */
+	uint32_t index;	      /* position in the chain, from 0 */
+	uint64_t page_count;
+	uint64_t offset;    /* of its first byte within the region's bytes */
+	uint64_t first_pfn; /* index of its first page in KUMEM_IOC_DESCRIBE's PFN array */
+	uint64_t reserved[2];
+};
+
+/* KUMEM_IOC_DESCRIBE_CHAIN */
+struct kumem_describe_chain_args {
+	uint32_t id;		/* in */
+	uint32_t max_elems;	/* in: room at elems */
+	uint64_t elems;		/* in: user pointer to struct kumem_mdl_elem[max_elems] */
+	uint32_t elems_written; /* out */
+	uint32_t chain_length;	/* out: elements in all */
 	uint64_t reserved[2];
 };
 
@@ -421,6 +496,9 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_NR_RING_INFO	   0x14
 #define KUMEM_NR_RW_MODE	   0x15
 #define KUMEM_NR_RW_LAST	   0x16
+#define KUMEM_NR_LOCK_USERV	   0x20
+#define KUMEM_NR_VIEW		   0x21
+#define KUMEM_NR_DESCRIBE_CHAIN	   0x22
 
 #if defined(_WIN32)
 /* CTL_CODE(KUMEM_DEVICE_TYPE, 0x800 + nr, method, FILE_READ_DATA | FILE_WRITE_DATA) */
@@ -446,6 +524,9 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_IOC_EVENTS_GEN	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_GEN, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_RING_INFO	  KUMEM_WIN_IOCTL(KUMEM_NR_RING_INFO, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_RW_LAST	  KUMEM_WIN_IOCTL(KUMEM_NR_RW_LAST, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_LOCK_USERV	  KUMEM_WIN_IOCTL(KUMEM_NR_LOCK_USERV, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_VIEW		  KUMEM_WIN_IOCTL(KUMEM_NR_VIEW, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_DESCRIBE_CHAIN  KUMEM_WIN_IOCTL(KUMEM_NR_DESCRIBE_CHAIN, KUMEM_METHOD_BUFFERED)
 #else
 #if defined(__KERNEL__)
 #include <linux/ioctl.h>
@@ -476,6 +557,10 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_IOC_RING_INFO  _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_RING_INFO, struct kumem_ring_create)
 #define KUMEM_IOC_RW_MODE    _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_RW_MODE, struct kumem_rw_mode)
 #define KUMEM_IOC_RW_LAST    _IOR(KUMEM_IOC_MAGIC, KUMEM_NR_RW_LAST, struct kumem_rw_last)
+#define KUMEM_IOC_LOCK_USERV _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_LOCK_USERV, struct kumem_lockv_args)
+#define KUMEM_IOC_VIEW	     _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_VIEW, struct kumem_view_args)
+#define KUMEM_IOC_DESCRIBE_CHAIN                                                                   \
+	_IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DESCRIBE_CHAIN, struct kumem_describe_chain_args)
 #endif
 
 /* ---- errors (Linux errno numbers, used by core/ and both drivers) ------------------------- */
@@ -516,5 +601,11 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_rw_last) == 72 + 8 * KUMEM_RW_PFNS, "kum
 KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_mdl, byte_offset) == 16,
 		    "mdl.byte_offset offset");
 KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_alloc_args, mmap_offset) == 16, "alloc offset");
+KUMEM_LAYOUT_ASSERT(__builtin_offsetof(struct kumem_mdl, chain_length) == 48, "mdl.chain_length");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_segment) == 16, "kumem_segment layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_lockv_args) == 40, "kumem_lockv_args layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_view_args) == 40, "kumem_view_args layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_mdl_elem) == 64, "kumem_mdl_elem layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_describe_chain_args) == 40, "describe_chain layout");
 
 #endif /* KUMEM_ABI_H */

@@ -9,6 +9,7 @@
  *   ioctl(KUMEM_EXAMPLE_EMIT)       produce records into an event stream the caller passes by fd
  *   ioctl(KUMEM_EXAMPLE_RING)       a command ring with the example's own ops (returns its fd)
  *   ioctl(KUMEM_EXAMPLE_EMIT_HARDIRQ) the same records from a hard-interrupt hrtimer
+ *   ioctl(KUMEM_EXAMPLE_SG)         lock the caller's segments as one chain, build its sg_table
  *
  * The guest test tests/guest/t_kernel_api.c loads it after kumem.ko and drives it.
  */
@@ -22,6 +23,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/scatterlist.h>
 
 #include "../kumem_kernel.h"
 #include "../kumem_compat.h"
@@ -99,6 +101,64 @@ static long example_sum_user(void __user *uarg)
 	s.sum = kumem_checksum(kumem_region_kaddr(r), kumem_region_size(r));
 	kumem_region_put(r);
 	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+/*
+ * Scatter-gather: the caller's segments as one chain and its sg_table. A driver with a device
+ * would now call dma_map_sgtable(dev, &sgt, DMA_TO_DEVICE, 0); this one has none, so it reads
+ * the bytes the table names with the CPU, which shows the table covers exactly the chain.
+ */
+static long example_sg(void __user *uarg)
+{
+	struct kumem_region_segment seg;
+	struct kumem_example_sg a;
+	struct kumem_segment *segs;
+	struct sg_mapping_iter miter;
+	struct kumem_region *r;
+	struct kumem_csum c;
+	struct sg_table sgt;
+	long err;
+	u32 i;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (!a.count || a.count > KUMEM_MAX_SEGMENTS)
+		return -EINVAL;
+	segs = memdup_user(u64_to_user_ptr(a.segs), a.count * sizeof(*segs));
+	if (IS_ERR(segs))
+		return PTR_ERR(segs);
+	r = kumem_region_lock_segments(segs, a.count, KUMEM_KERNEL_READ, NULL);
+	kfree(segs);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	err = kumem_region_sg_table(r, &sgt, GFP_KERNEL);
+	if (err)
+		goto out_put;
+
+	kumem_csum_init(&c);
+	a.bytes = 0;
+	sg_miter_start(&miter, sgt.sgl, sgt.orig_nents, SG_MITER_FROM_SG);
+	while (sg_miter_next(&miter)) {
+		kumem_csum_update(&c, miter.addr, miter.length);
+		a.bytes += miter.length;
+	}
+	sg_miter_stop(&miter);
+	a.sg_sum = kumem_csum_final(&c);
+	a.nents = sgt.orig_nents;
+	sg_free_table(&sgt);
+
+	kumem_csum_init(&c);
+	for (i = 0; i < kumem_region_segment_count(r); i++) {
+		err = kumem_region_segment(r, i, &seg);
+		if (err)
+			goto out_put;
+		kumem_csum_update(&c, seg.kaddr, seg.len);
+	}
+	a.walk_sum = kumem_csum_final(&c);
+	err = copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+out_put:
+	kumem_region_put(r);
+	return err;
 }
 
 /* A driver producing into a stream its user created: kumem_events_fdget() + emit(). */
@@ -254,6 +314,8 @@ static long example_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return example_ring(file);
 	case KUMEM_EXAMPLE_EMIT_HARDIRQ:
 		return example_emit_hardirq((void __user *)arg);
+	case KUMEM_EXAMPLE_SG:
+		return example_sg((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -29,6 +29,20 @@ struct kumem_example_emit {
 	uint32_t hardirq;  /* out (EMIT_HARDIRQ): records emitted in hard interrupt context */
 };
 
+/*
+ * SG: lock the caller's @count segments as one chain (kumem_region_lock_segments), build an
+ * sg_table of it (kumem_region_sg_table: what a driver would hand to dma_map_sgtable()),
+ * checksum the bytes twice, through the sg_table and through the segment walker, unlock.
+ */
+struct kumem_example_sg {
+	uint64_t segs;	   /* in: struct kumem_segment[count] */
+	uint32_t count;	   /* in: 1 .. KUMEM_MAX_SEGMENTS */
+	uint32_t nents;	   /* out: entries of the sg_table */
+	uint64_t sg_sum;   /* out: checksum of the bytes the sg_table names, in order */
+	uint64_t walk_sum; /* out: the same through kumem_region_segment() */
+	uint64_t bytes;	   /* out: bytes the sg_table names */
+};
+
 #define KUMEM_EXAMPLE_MAGIC 0x6b756d656d2d6578ull
 
 /* RING: a command ring with the example's own ops; returns the ring fd */
@@ -40,5 +54,6 @@ struct kumem_example_emit {
 #define KUMEM_EXAMPLE_RING     _IO(0xB8, 4)
 #define KUMEM_EXAMPLE_EMIT_HARDIRQ _IOWR(0xB8, 5, struct kumem_example_emit)
 #define KUMEM_EXAMPLE_SUM_USER _IOWR(0xB8, 2, struct kumem_example_sum)
+#define KUMEM_EXAMPLE_SG       _IOWR(0xB8, 6, struct kumem_example_sg)
 
 #endif

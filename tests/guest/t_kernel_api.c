@@ -135,6 +135,47 @@ int main(void)
 	       "kumem_region_lock_user(NULL) -> EFAULT for the calling driver too");
 	free(buf);
 
+	/* a chain and its sg_table, from another driver */
+	{
+		uint8_t *m = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+			*g;
+		const struct kumem_segment segs[] = { { (uintptr_t)(m + 5 * 4096 + 9), 3000 },
+						      { (uintptr_t)(m + 100), 2 * 4096 },
+						      { (uintptr_t)(m + 3 * 4096), 4096 } };
+		const struct kumem_segment lin[] = { { (uintptr_t)(m + 4096 * 3), 2 * 4096 },
+						     { (uintptr_t)m, 4096 } };
+		struct kumem_example_sg sg = { .segs = (uintptr_t)segs, .count = 3 };
+
+		if (m == MAP_FAILED)
+			bail_out("mmap: %s", strerror(errno));
+		for (i = 0; i < 8 * 4096; i++)
+			m[i] = (uint8_t)(i * 13 + (i >> 12));
+		g = malloc(3000 + 3 * 4096);
+		memcpy(g, m + 5 * 4096 + 9, 3000);
+		memcpy(g + 3000, m + 100, 2 * 4096);
+		memcpy(g + 3000 + 2 * 4096, m + 3 * 4096, 4096);
+		ok(ioctl(fd, KUMEM_EXAMPLE_SG, &sg) == 0, "KUMEM_EXAMPLE_SG: a chain of 3");
+		ok(sg.sg_sum == kumem_checksum(g, 3000 + 3 * 4096) && sg.walk_sum == sg.sg_sum,
+		   "the sg_table and the segment walk both name exactly the chain's bytes");
+		is_int(sg.bytes, 3000 + 3 * 4096, "the sg_table's length is the chain's");
+		is_int(sg.nents, 5, "joints inside pages: one entry per page (1 + 3 + 1)");
+		memcpy(g, m + 3 * 4096, 2 * 4096);
+		memcpy(g + 2 * 4096, m, 4096);
+		sg = (struct kumem_example_sg){ .segs = (uintptr_t)lin, .count = 2 };
+		ok(ioctl(fd, KUMEM_EXAMPLE_SG, &sg) == 0 &&
+			   sg.sg_sum == kumem_checksum(g, 3 * 4096) && sg.walk_sum == sg.sg_sum &&
+			   sg.bytes == 3 * 4096,
+		   "a linear chain's sg_table names its bytes too");
+		ok(sg.nents >= 1 && sg.nents <= 3,
+		   "built by sg_alloc_table_from_pages: contiguous pages merge (%u entries)",
+		   sg.nents);
+		st = stats_now(dev);
+		is_int(st.pinned_pages, before.pinned_pages, "the example's chains are unpinned");
+		free(g);
+		munmap(m, 8 * 4096);
+	}
+
 	/* another driver producing into a stream this process created */
 	{
 		struct kumem_example_emit em = { .count = 100 };

@@ -20,6 +20,13 @@ static void layouts(void **state)
 	assert_int_equal(offsetof(struct kumem_mdl, descriptor_bytes), 32);
 	assert_int_equal(offsetof(struct kumem_mdl, os_flags), 40);
 	assert_int_equal(offsetof(struct kumem_mdl, id), 44);
+	assert_int_equal(offsetof(struct kumem_mdl, chain_length), 48);
+	assert_int_equal(offsetof(struct kumem_lockv_args, count), 8);
+	assert_int_equal(offsetof(struct kumem_lockv_args, bad_segment), 20);
+	assert_int_equal(offsetof(struct kumem_view_args, offset), 8);
+	assert_int_equal(offsetof(struct kumem_mdl_elem, index), 20);
+	assert_int_equal(offsetof(struct kumem_mdl_elem, first_pfn), 40);
+	assert_int_equal(offsetof(struct kumem_describe_chain_args, elems_written), 16);
 	assert_int_equal(offsetof(struct kumem_lock_args, flags), 16);
 	assert_int_equal(offsetof(struct kumem_lock_args, id), 20);
 	assert_int_equal(offsetof(struct kumem_alloc_args, flags), 8);

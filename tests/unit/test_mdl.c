@@ -177,6 +177,99 @@ static void against_naive_count(void **state)
 	}
 }
 
+/* A chain of three: 100 bytes at 0x20010, 0x20 at 0x10ff0 (two pages), 2 pages at 0x30000. */
+static void chain3(struct kumem_chain_seg *c)
+{
+	static const uint64_t va[] = { 0x20010, 0x10ff0, 0x30000 }, len[] = { 100, 0x20, 0x2000 };
+	uint64_t off = 0, page = 0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(kumem_geom_init(&c[i].geom, va[i], len[i], 12), 0);
+		c[i].first_page = page;
+		c[i].offset = off;
+		page += c[i].geom.page_count;
+		off += len[i];
+	}
+}
+
+static void chain_linear(void **state)
+{
+	struct kumem_chain_seg c[3];
+
+	(void)state;
+	chain3(c);
+	assert_false(kumem_chain_linear(c, 3, 12));
+	assert_true(kumem_chain_linear(c, 1, 12)); /* one element is always one buffer */
+	assert_true(kumem_chain_linear(&c[2], 1, 12));
+	/* whole pages back to back; the first may start and the last end anywhere */
+	assert_int_equal(kumem_geom_init(&c[0].geom, 0x10010, 0x1ff0, 12), 0);
+	assert_int_equal(kumem_geom_init(&c[1].geom, 0x50000, 0x1000, 12), 0);
+	assert_int_equal(kumem_geom_init(&c[2].geom, 0x30000, 5, 12), 0);
+	assert_true(kumem_chain_linear(c, 3, 12));
+	assert_int_equal(kumem_geom_init(&c[1].geom, 0x50000, 0xfff, 12), 0);
+	assert_false(kumem_chain_linear(c, 3, 12));
+	assert_int_equal(kumem_geom_init(&c[1].geom, 0x50001, 0xfff, 12), 0);
+	assert_false(kumem_chain_linear(c, 3, 12));
+}
+
+static void chain_slice(void **state)
+{
+	struct kumem_chain_seg c[3], o[3];
+	uint64_t base = 99;
+	uint32_t n = 99;
+
+	(void)state;
+	chain3(c);
+	/* the whole chain is itself */
+	assert_int_equal(kumem_chain_slice(c, 3, 0x2084, 0, 0x2084, 12, o, &n, &base), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(base, 0);
+	for (n = 0; n < 3; n++) {
+		assert_int_equal(o[n].geom.start_va, c[n].geom.start_va);
+		assert_int_equal(o[n].geom.byte_offset, c[n].geom.byte_offset);
+		assert_int_equal(o[n].geom.byte_count, c[n].geom.byte_count);
+		assert_int_equal(o[n].geom.page_count, c[n].geom.page_count);
+		assert_int_equal(o[n].first_page, c[n].first_page);
+		assert_int_equal(o[n].offset, c[n].offset);
+	}
+	/* first byte, last byte */
+	assert_int_equal(kumem_chain_slice(c, 3, 0x2084, 0, 1, 12, o, &n, &base), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(kumem_geom_va(&o[0].geom), 0x20010);
+	assert_int_equal(kumem_chain_slice(c, 3, 0x2084, 0x2083, 1, 12, o, &n, &base), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(base, 4);
+	assert_int_equal(kumem_geom_va(&o[0].geom), 0x31fff);
+	assert_int_equal(o[0].first_page, 0);
+	/* across the joints: last byte of element 0 to first of element 2 */
+	assert_int_equal(kumem_chain_slice(c, 3, 0x2084, 99, 1 + 0x20 + 1, 12, o, &n, &base), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(base, 0);
+	assert_int_equal(o[0].geom.byte_count, 1);
+	assert_int_equal(o[1].geom.byte_count, 0x20);
+	assert_int_equal(o[1].first_page, 1);
+	assert_int_equal(o[1].offset, 1);
+	assert_int_equal(o[2].geom.byte_count, 1);
+	assert_int_equal(o[2].first_page, 3);
+	assert_int_equal(o[2].offset, 0x21);
+	/* inside element 1's second page only */
+	assert_int_equal(kumem_chain_slice(c, 3, 0x2084, 100 + 0x10, 0x10, 12, o, &n, &base), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(base, 2);
+	assert_int_equal(o[0].geom.start_va, 0x11000);
+	assert_int_equal(o[0].geom.byte_offset, 0);
+	assert_int_equal(o[0].geom.page_count, 1);
+	/* past the end, and empty */
+	assert_int_equal(kumem_chain_slice(c, 3, 0x2084, 0x2084, 1, 12, o, &n, &base),
+			 -KUMEM_ERANGE);
+	assert_int_equal(kumem_chain_slice(c, 3, 0x2084, 0, 0x2085, 12, o, &n, &base),
+			 -KUMEM_ERANGE);
+	assert_int_equal(kumem_chain_slice(c, 3, 0x2084, UINT64_MAX, 2, 12, o, &n, &base),
+			 -KUMEM_ERANGE);
+	assert_int_equal(kumem_chain_slice(c, 3, 0x2084, 5, 0, 12, o, &n, &base), -KUMEM_EINVAL);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -190,6 +283,8 @@ int main(void)
 		cmocka_unit_test(descriptor_and_rounding),
 		cmocka_unit_test(range_check),
 		cmocka_unit_test(against_naive_count),
+		cmocka_unit_test(chain_linear),
+		cmocka_unit_test(chain_slice),
 	};
 	/* clang-format on */
 

@@ -219,6 +219,136 @@ static void ring_create_rules(void **state)
 	assert_int_equal(kumem_check_ring_create(&a, 4), -KUMEM_EINVAL);
 }
 
+static int segs_check(const struct kumem_segment *s, uint32_t n, uint32_t *bad)
+{
+	struct kumem_chain_seg out[8];
+	uint64_t pages = 0;
+
+	return kumem_check_segments(s, n, &lim, out, &pages, bad);
+}
+
+static void lockv_rules(void **state)
+{
+	struct kumem_lockv_args a = { .segs = 0x1000, .count = 1, .flags = KUMEM_KERNEL_READ };
+
+	(void)state;
+	assert_int_equal(kumem_check_lockv(&a), 0);
+	a.count = KUMEM_MAX_SEGMENTS;
+	assert_int_equal(kumem_check_lockv(&a), 0);
+	a.count = KUMEM_MAX_SEGMENTS + 1;
+	assert_int_equal(kumem_check_lockv(&a), -KUMEM_EINVAL);
+	a.count = 0;
+	assert_int_equal(kumem_check_lockv(&a), -KUMEM_EINVAL);
+	a.count = 2;
+	a.flags = 0;
+	assert_int_equal(kumem_check_lockv(&a), -KUMEM_EINVAL);
+	a.flags = KUMEM_USER_READ;
+	assert_int_equal(kumem_check_lockv(&a), -KUMEM_EINVAL);
+	a.flags = KUMEM_KERNEL_WRITE;
+	a.reserved[1] = 1;
+	assert_int_equal(kumem_check_lockv(&a), -KUMEM_EINVAL);
+}
+
+static void segment_rules(void **state)
+{
+	/* any alignment, any order; the region's bytes follow the array's order */
+	const struct kumem_segment good[] = { { 0x20010, 100 },
+					      { 0x10ff0, 0x20 },
+					      { 0x30000, 0x2000 } };
+	struct kumem_chain_seg out[3];
+	uint64_t pages = 0;
+	uint32_t bad = 0;
+
+	(void)state;
+	assert_int_equal(kumem_check_segments(good, 3, &lim, out, &pages, &bad), 0);
+	assert_int_equal(bad, KUMEM_NO_SEGMENT);
+	assert_int_equal(pages, 1 + 2 + 2);
+	assert_int_equal(out[1].geom.start_va, 0x10000);
+	assert_int_equal(out[1].geom.byte_offset, 0xff0);
+	assert_int_equal(out[1].first_page, 1);
+	assert_int_equal(out[1].offset, 100);
+	assert_int_equal(out[2].first_page, 3);
+	assert_int_equal(out[2].offset, 100 + 0x20);
+
+	{ /* zero length: that segment is named */
+		const struct kumem_segment s[] = { { 0x10000, 8 }, { 0x20000, 0 } };
+
+		assert_int_equal(segs_check(s, 2, &bad), -KUMEM_EINVAL);
+		assert_int_equal(bad, 1);
+	}
+	{ /* overlapping bytes */
+		const struct kumem_segment s[] = { { 0x10000, 0x2000 },
+						   { 0x30000, 8 },
+						   { 0x11000, 16 } };
+
+		assert_int_equal(segs_check(s, 3, &bad), -KUMEM_EINVAL);
+		assert_int_equal(bad, 2);
+	}
+	{ /* disjoint bytes in one page: refused too */
+		const struct kumem_segment s[] = { { 0x10000, 0x100 }, { 0x10800, 0x100 } };
+
+		assert_int_equal(segs_check(s, 2, &bad), -KUMEM_EINVAL);
+		assert_int_equal(bad, 1);
+	}
+	{ /* meeting exactly on a page boundary is fine, one byte across is not */
+		const struct kumem_segment s[] = { { 0x10000, 0x1000 }, { 0x11000, 0x1000 } };
+		const struct kumem_segment t[] = { { 0x10000, 0x1001 }, { 0x11001, 0x1000 } };
+
+		assert_int_equal(segs_check(s, 2, &bad), 0);
+		assert_int_equal(segs_check(t, 2, &bad), -KUMEM_EINVAL);
+	}
+	{ /* a segment outside user space, and one that wraps */
+		const struct kumem_segment s[] = { { 0x10000, 8 }, { 0, 8 } };
+		const struct kumem_segment t[] = { { 0x10000, 8 }, { UINT64_MAX - 4, 8 } };
+
+		assert_int_equal(segs_check(s, 2, &bad), -KUMEM_EFAULT);
+		assert_int_equal(bad, 1);
+		assert_int_equal(segs_check(t, 2, &bad), -KUMEM_EOVERFLOW);
+		assert_int_equal(bad, 1);
+	}
+	{ /* the limit is on the sum */
+		const struct kumem_segment s[] = { { 0x10000000, 1 << 29 },
+						   { 0x50000000, (1 << 29) + 1 } };
+		const struct kumem_segment t[] = { { 0x10000000, 1 << 29 },
+						   { 0x50000000, 1 << 29 } };
+
+		assert_int_equal(segs_check(s, 2, &bad), -KUMEM_E2BIG);
+		assert_int_equal(bad, 1);
+		assert_int_equal(segs_check(t, 2, &bad), 0);
+	}
+}
+
+static void view_rules(void **state)
+{
+	struct kumem_view_args v = { .parent = 3, .offset = 5, .len = 1 };
+	struct kumem_describe_chain_args d = { .id = 1 };
+
+	(void)state;
+	assert_int_equal(kumem_check_view(&v), 0);
+	v.len = 0;
+	assert_int_equal(kumem_check_view(&v), -KUMEM_EINVAL);
+	v.len = 1;
+	v.flags = 1;
+	assert_int_equal(kumem_check_view(&v), -KUMEM_EINVAL);
+	v.flags = 0;
+	v.reserved = 1;
+	assert_int_equal(kumem_check_view(&v), -KUMEM_EINVAL);
+	v.reserved = 0;
+	v.parent = 0;
+	assert_int_equal(kumem_check_view(&v), -KUMEM_ENOENT);
+
+	assert_int_equal(kumem_check_describe_chain(&d), 0);
+	d.max_elems = 4;
+	assert_int_equal(kumem_check_describe_chain(&d), -KUMEM_EINVAL);
+	d.elems = 0x1000;
+	assert_int_equal(kumem_check_describe_chain(&d), 0);
+	d.reserved[0] = 1;
+	assert_int_equal(kumem_check_describe_chain(&d), -KUMEM_EINVAL);
+	d.reserved[0] = 0;
+	d.id = 0;
+	assert_int_equal(kumem_check_describe_chain(&d), -KUMEM_ENOENT);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -230,6 +360,9 @@ int main(void)
 		cmocka_unit_test(kernel_op_rules),
 		cmocka_unit_test(xfer_rules),
 		cmocka_unit_test(ring_create_rules),
+		cmocka_unit_test(lockv_rules),
+		cmocka_unit_test(segment_rules),
+		cmocka_unit_test(view_rules),
 	};
 	/* clang-format on */
 
