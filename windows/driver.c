@@ -341,7 +341,7 @@ static VOID KumemProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create
  * no class security from an INF and IoCreateDeviceSecure lives in wdmsec.lib (not in
  * mingw-w64), so it is set here on the new device object, before the symbolic link exists.
  */
-NTSTATUS KumemSecureDevice(PDEVICE_OBJECT Device)
+static NTSTATUS KumemSecureDevice(PDEVICE_OBJECT Device)
 {
 	PSID system = SeExports->SeLocalSystemSid, admins = SeExports->SeAliasAdminsSid;
 	SECURITY_DESCRIPTOR sd;
@@ -377,18 +377,58 @@ cleanupAcl:
 	return status;
 }
 
-static VOID KumemUnload(PDRIVER_OBJECT Driver)
+/*
+ * One of the driver's devices, named @Name, secured (KumemSecureDevice) and then reachable
+ * from user mode as @Link. Still DO_DEVICE_INITIALIZING: the caller sets its flags and
+ * clears that last. KumemDeleteDevice() undoes it.
+ */
+NTSTATUS KumemCreateDevice(PDRIVER_OBJECT Driver, PCWSTR Name, PCWSTR Link, PDEVICE_OBJECT *Device)
+{
+	UNICODE_STRING name, link;
+	PDEVICE_OBJECT device;
+	NTSTATUS status;
+
+	RtlInitUnicodeString(&name, Name);
+	RtlInitUnicodeString(&link, Link);
+	status = IoCreateDevice(Driver, 0, &name, KUMEM_DEVICE_TYPE, FILE_DEVICE_SECURE_OPEN, FALSE,
+				&device);
+	if (!NT_SUCCESS(status))
+		return status;
+	/* SYSTEM and Administrators only: the object's DACL, and again in KumemCreate. */
+	status = KumemSecureDevice(device);
+	if (!NT_SUCCESS(status))
+		goto cleanupDevice;
+	status = IoCreateSymbolicLink(&link, &name);
+	if (!NT_SUCCESS(status))
+		goto cleanupDevice;
+	*Device = device;
+	return STATUS_SUCCESS;
+
+cleanupDevice:
+	IoDeleteDevice(device);
+	return status;
+}
+
+void KumemDeleteDevice(PDEVICE_OBJECT Device, PCWSTR Link)
 {
 	UNICODE_STRING link;
 
+	RtlInitUnicodeString(&link, Link);
+	IoDeleteSymbolicLink(&link);
+	IoDeleteDevice(Device);
+}
+
+static PDEVICE_OBJECT KumemDevice; /* \Device\kumem */
+
+static VOID KumemUnload(PDRIVER_OBJECT Driver)
+{
+	UNREFERENCED_PARAMETER(Driver);
 	/* No handle can be open here: the I/O manager unloads only an unreferenced driver,
 	 * and every region belonged to a handle. Removing the notify routine waits for any
 	 * call of it still running. */
 	PsSetCreateProcessNotifyRoutine(KumemProcessNotify, TRUE);
-	KumemRwDeleteDevices(); /* first: then Driver->DeviceObject is \Device\kumem again */
-	RtlInitUnicodeString(&link, KUMEM_LINK_NAME);
-	IoDeleteSymbolicLink(&link);
-	IoDeleteDevice(Driver->DeviceObject);
+	KumemRwDeleteDevices();
+	KumemDeleteDevice(KumemDevice, KUMEM_LINK_NAME);
 }
 
 /*
@@ -411,8 +451,6 @@ static bool WindowsIsSupported(void)
 _IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
 	DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 {
-	UNICODE_STRING name, link;
-	PDEVICE_OBJECT device;
 	NTSTATUS status;
 
 	UNREFERENCED_PARAMETER(RegistryPath);
@@ -429,34 +467,22 @@ _IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
 	Driver->MajorFunction[IRP_MJ_CLOSE] = KumemClose;
 	Driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = KumemDeviceControl;
 	Driver->DriverUnload = KumemUnload;
-	RtlInitUnicodeString(&name, KUMEM_DEVICE_NAME);
-	RtlInitUnicodeString(&link, KUMEM_LINK_NAME);
-	status = IoCreateDevice(Driver, 0, &name, KUMEM_DEVICE_TYPE, FILE_DEVICE_SECURE_OPEN, FALSE,
-				&device);
-	if (!NT_SUCCESS(status))
-		return status;
-	/* SYSTEM and Administrators only: the object's DACL, and again in KumemCreate. */
-	status = KumemSecureDevice(device);
-	if (!NT_SUCCESS(status))
-		goto cleanupDevice;
 	status = PsSetCreateProcessNotifyRoutine(KumemProcessNotify, FALSE);
 	if (!NT_SUCCESS(status))
-		goto cleanupDevice;
-	status = IoCreateSymbolicLink(&link, &name);
+		return status;
+	status = KumemCreateDevice(Driver, KUMEM_DEVICE_NAME, KUMEM_LINK_NAME, &KumemDevice);
 	if (!NT_SUCCESS(status))
 		goto cleanupNotify;
 	/* The seed's DO_BUFFERED_IO and DO_DIRECT_IO: a device object each (rw.c). */
 	status = KumemRwCreateDevices(Driver);
 	if (!NT_SUCCESS(status))
-		goto cleanupLink;
-	device->Flags &= ~DO_DEVICE_INITIALIZING;
+		goto cleanupDevice;
+	KumemDevice->Flags &= ~DO_DEVICE_INITIALIZING;
 	return STATUS_SUCCESS;
 
-cleanupLink:
-	IoDeleteSymbolicLink(&link);
+cleanupDevice:
+	KumemDeleteDevice(KumemDevice, KUMEM_LINK_NAME);
 cleanupNotify:
 	PsSetCreateProcessNotifyRoutine(KumemProcessNotify, TRUE);
-cleanupDevice:
-	IoDeleteDevice(device);
 	return status;
 }

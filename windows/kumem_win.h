@@ -100,7 +100,8 @@ NTSTATUS KumemStatusFromErrno(int err);
 void KumemFileGet(PKUMEM_FILE File);
 void KumemFilePut(PKUMEM_FILE File);
 void KumemLimits(PIRP Irp, struct kumem_limits *lim);
-NTSTATUS KumemSecureDevice(PDEVICE_OBJECT Device);
+NTSTATUS KumemCreateDevice(PDRIVER_OBJECT Driver, PCWSTR Name, PCWSTR Link, PDEVICE_OBJECT *Device);
+void KumemDeleteDevice(PDEVICE_OBJECT Device, PCWSTR Link);
 
 /* region.c */
 int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a);

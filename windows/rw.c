@@ -47,46 +47,28 @@ static KUMEM_RW_DEVICE KumemRwDevices[] = {
 
 void KumemRwDeleteDevices(void)
 {
-	UNICODE_STRING link;
 	ULONG i;
 
 	for (i = 0; i < KUMEM_RW_NDEVICES; i++) {
 		if (!KumemRwDevices[i].Device)
 			continue;
-		RtlInitUnicodeString(&link, KumemRwDevices[i].Link);
-		IoDeleteSymbolicLink(&link);
-		IoDeleteDevice(KumemRwDevices[i].Device);
+		KumemDeleteDevice(KumemRwDevices[i].Device, KumemRwDevices[i].Link);
 		KumemRwDevices[i].Device = NULL;
 	}
 }
 
 static NTSTATUS CreateOne(PDRIVER_OBJECT Driver, KUMEM_RW_DEVICE *d)
 {
-	UNICODE_STRING name, link;
 	PDEVICE_OBJECT device;
-	NTSTATUS status;
+	NTSTATUS status = KumemCreateDevice(Driver, d->Name, d->Link, &device);
 
-	RtlInitUnicodeString(&name, d->Name);
-	RtlInitUnicodeString(&link, d->Link);
-	status = IoCreateDevice(Driver, 0, &name, KUMEM_DEVICE_TYPE, FILE_DEVICE_SECURE_OPEN, FALSE,
-				&device);
 	if (!NT_SUCCESS(status))
 		return status;
-	status = KumemSecureDevice(device);
-	if (!NT_SUCCESS(status))
-		goto cleanupDevice;
-	status = IoCreateSymbolicLink(&link, &name);
-	if (!NT_SUCCESS(status))
-		goto cleanupDevice;
 	/* The seed's flag: how the I/O manager hands this device read and write requests. */
 	device->Flags |= d->Flag;
 	device->Flags &= ~DO_DEVICE_INITIALIZING;
 	d->Device = device;
 	return STATUS_SUCCESS;
-
-cleanupDevice:
-	IoDeleteDevice(device);
-	return status;
 }
 
 NTSTATUS KumemRwCreateDevices(PDRIVER_OBJECT Driver)

@@ -172,6 +172,41 @@ static inline int64_t mono_ms(void)
  * out (measured: a stopped SQPOLL thread leaves /proc within ~200 ms in the TCG guest). */
 #define ASYNC_BOUND_MS 5000
 
+/*
+ * FOLL_PIN pins held system-wide, from /proc/vmstat. Its counters are folded from per-CPU
+ * deltas about once a second; with @refresh, writing vm.stat_refresh (root) folds them first,
+ * so the figure is exact at the time of the call (a pass over every CPU: too slow for a
+ * sampling loop, which takes the lagging figure).
+ */
+static inline long foll_pins_held(bool refresh)
+{
+	char name[64];
+	long v, acq = 0, rel = 0;
+	FILE *f;
+
+	if (refresh) {
+		int rf = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+		if (rf >= 0) {
+			/* EINVAL when some counter is negative; every one is folded all the same */
+			ssize_t ignored = write(rf, "1", 1);
+
+			(void)ignored;
+			close(rf);
+		}
+	}
+	f = fopen("/proc/vmstat", "r");
+	while (f && fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	if (f)
+		fclose(f);
+	return acq - rel;
+}
+
 /* Module parameters, to test the limits; always restored by the caller. */
 static inline long param_get(const char *name)
 {

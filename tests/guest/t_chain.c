@@ -33,38 +33,6 @@ static uint64_t pagemap_pfn(int fd, uint64_t va)
 	return e & ((1ull << 55) - 1);
 }
 
-/*
- * FOLL_PIN pins held system-wide, from /proc/vmstat. Its counters are folded from per-CPU
- * deltas about once a second; writing vm.stat_refresh (root) folds them now, so the figure
- * is exact at the time of the call.
- */
-static long pins_held(void)
-{
-	char name[64];
-	long v, acq = 0, rel = 0;
-	int rf = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	FILE *f;
-
-	if (rf >= 0) {
-		/* EINVAL when some counter is negative; every one is folded all the same */
-		ssize_t ignored = write(rf, "1", 1);
-
-		(void)ignored;
-		close(rf);
-	}
-	f = fopen("/proc/vmstat", "r");
-
-	while (f && fscanf(f, "%63s %ld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
-	}
-	if (f)
-		fclose(f);
-	return acq - rel;
-}
-
 static bool kernel_sum_is(kumem_region_t *r, uint64_t off, const uint8_t *want, size_t len)
 {
 	uint64_t sum = 0;
@@ -82,7 +50,7 @@ static void unaligned_chain(uint8_t *a, uint8_t *b, uint8_t *c)
 	};
 	const uint64_t pages[] = { 2, 2, 3 };
 	struct kumem_stats base = stats_now(dev), during;
-	long pins0 = pins_held();
+	long pins0 = foll_pins_held(true);
 	struct kumem_mdl_elem e[4];
 	struct kumem_mdl m;
 	uint64_t pfns[8], off = 0;
@@ -106,7 +74,7 @@ static void unaligned_chain(uint8_t *a, uint8_t *b, uint8_t *c)
 	during = stats_now(dev);
 	is_int(during.pinned_pages - base.pinned_pages, 7, "7 pages pinned, one region");
 	is_int(during.regions - base.regions, 1, "one region for the whole chain");
-	is_int(pins_held() - pins0, 7, "7 FOLL_PIN pins held (/proc/vmstat)");
+	is_int(foll_pins_held(true) - pins0, 7, "7 FOLL_PIN pins held (/proc/vmstat)");
 
 	is_int(kumem_region_describe(r, &m, NULL, 0), 0, "describe the chain");
 	is_int(m.chain_length, 3, "chain_length 3");
@@ -158,7 +126,7 @@ static void unaligned_chain(uint8_t *a, uint8_t *b, uint8_t *c)
 
 	is_int(kumem_region_release(r), 0, "release the chain");
 	stats_check(dev, &base, "after the chain");
-	is_int(pins_held() - pins0, 0, "every FOLL_PIN pin given back");
+	is_int(foll_pins_held(true) - pins0, 0, "every FOLL_PIN pin given back");
 	free(want);
 }
 
@@ -485,11 +453,11 @@ int main(void)
 	views(a, b);
 	ring_views(a, b);
 	cli_inspect();
-	pins0 = pins_held();
+	pins0 = foll_pins_held(true);
 	is_int(in_child(hold_and_die, NULL), KILLED_BY(SIGKILL),
 	       "child killed holding chains+views");
 	ok(wait_until(ASYNC_BOUND_MS, back_to(&base)), "counters back to baseline after the kill");
-	ok(wait_until(ASYNC_BOUND_MS, pins_held() == pins0),
+	ok(wait_until(ASYNC_BOUND_MS, foll_pins_held(true) == pins0),
 	   "FOLL_PIN pins back to baseline after the kill");
 	stats_check(dev, &base, "at the end");
 	kumem_close(dev);

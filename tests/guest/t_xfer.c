@@ -24,30 +24,13 @@ static long meminfo_kb(const char *key)
 	return v;
 }
 
-static long pins_held(void)
-{
-	char name[64];
-	long v, acq = 0, rel = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fscanf(f, "%63s %ld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
-	}
-	if (f)
-		fclose(f);
-	return acq - rel;
-}
-
 static void *sample(void *arg)
 {
 	struct footprint *fp = arg;
-	long vm0 = meminfo_kb("VmallocUsed:"), pin0 = pins_held();
+	long vm0 = meminfo_kb("VmallocUsed:"), pin0 = foll_pins_held(false);
 
 	while (!fp->done) {
-		long vm = meminfo_kb("VmallocUsed:") - vm0, pins = pins_held() - pin0;
+		long vm = meminfo_kb("VmallocUsed:") - vm0, pins = foll_pins_held(false) - pin0;
 
 		fp->vmalloc_kb = vm > fp->vmalloc_kb ? vm : fp->vmalloc_kb;
 		fp->pins = pins > fp->pins ? pins : fp->pins;
