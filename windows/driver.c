@@ -456,7 +456,7 @@ _IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
 	UNREFERENCED_PARAMETER(RegistryPath);
 	if (!WindowsIsSupported())
 		return STATUS_NOT_SUPPORTED;
-	KumemQuotaInit();
+	KumemGlobalInit(); /* once per image: an importer may have loaded it first (kapi.c) */
 	ExInitializeFastMutex(&KumemFilesLock);
 	InitializeListHead(&KumemFiles);
 	/* Before any device exists: a device is openable as soon as it is created. */

@@ -54,7 +54,8 @@ typedef enum _KUMEM_REGION_KIND {
 	KumemRegionPages,      /* method 2: MmAllocatePagesForMdlEx (contiguous or not) */
 } KUMEM_REGION_KIND;
 
-typedef struct _KUMEM_REGION {
+/* struct kumem_region is also the opaque type of kumem_kernel_win.h */
+typedef struct kumem_region {
 	LIST_ENTRY Link;
 	volatile LONG RefCount; /* the file's list holds one, each IOCTL at work one */
 	ULONG Id;
@@ -65,7 +66,9 @@ typedef struct _KUMEM_REGION {
 	PVOID SystemVa;	 /* kernel mapping of the first page */
 	PVOID UserVa;	 /* method 2: the mapping in the owning process */
 	bool Contiguous; /* the MDL's frames are consecutive (checked, not assumed) */
-	PEPROCESS Owner; /* referenced; the only process that may use or release the region */
+	PEPROCESS Owner; /* referenced; the only process that may use or release the region;
+			    NULL for a driver's method 2 region (kapi.c), owned by the kernel */
+	PEPROCESS MapProcess; /* kapi.c: the process a driver mapped the region into */
 } KUMEM_REGION, *PKUMEM_REGION;
 
 typedef struct _KUMEM_FILE {
@@ -107,6 +110,13 @@ void KumemDeleteDevice(PDEVICE_OBJECT Device, PCWSTR Link);
 int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a);
 int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a);
 int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out);
+/* The two methods for the current process without a file (kapi.c and the IOCTLs); Irp may be
+ * NULL. Each returns the region with one reference. */
+int KumemRegionLockNew(PIRP Irp, const struct kumem_lock_args *a, PKUMEM_REGION *Out);
+int KumemRegionAllocNew(PIRP Irp, const struct kumem_alloc_args *a, PEPROCESS Owner,
+			PKUMEM_REGION *Out);
+int KumemRegionMapUser(PKUMEM_REGION r);
+void KumemRegionUnmapUser(PKUMEM_REGION r);
 int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref);
 bool KumemRegionOwnedBy(PKUMEM_REGION Region, HANDLE ProcessId);
 PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, PEPROCESS Requestor, int *err);
@@ -134,6 +144,9 @@ void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
 void KumemRingCloseList(PLIST_ENTRY List);
 
+/* kapi.c: kumem.sys's exports for other drivers (kumem_kernel_win.h) */
+void KumemGlobalInit(void);
+
 /* quota.c */
 void KumemQuotaInit(void);
 int KumemQuotaCharge(PEPROCESS Process, ULONG64 Bytes);
@@ -143,6 +156,9 @@ void KumemQuotaWaitProcess(HANDLE ProcessId);
 /* ops.c */
 int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d);
 int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill);
+void KumemRegionDescribe(PKUMEM_REGION r, struct kumem_mdl *m);
+int KumemRegionKernelOp(PKUMEM_REGION r, ULONG64 Offset, ULONG64 Len, bool IsFill, UCHAR Value,
+			ULONG64 *Sum);
 int KumemBufferedChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
 int KumemDirectChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
 void KumemStats(struct kumem_stats *st);

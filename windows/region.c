@@ -28,9 +28,10 @@ void FileUnlock(PKUMEM_FILE File)
 	ExReleaseFastMutex(&File->Lock);
 }
 
-/* A region record for the calling process, charged to it (quota.c). */
+/* A region record owned by @Owner (referenced here), charged to it (quota.c); a NULL owner
+ * is the kernel itself: a region another driver allocated through kapi.c. */
 static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
-		     PKUMEM_REGION *Out)
+		     PEPROCESS Owner, PKUMEM_REGION *Out)
 {
 	PKUMEM_REGION r;
 	int err;
@@ -43,13 +44,14 @@ static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geo
 	r->Kind = Kind;
 	r->Flags = Flags;
 	r->Geom = *g;
-	r->Owner = PsGetCurrentProcess();
+	r->Owner = Owner;
 	err = KumemQuotaCharge(r->Owner, g->page_count * PAGE_SIZE);
 	if (err) {
 		ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 		return err;
 	}
-	ObReferenceObject(r->Owner);
+	if (r->Owner)
+		ObReferenceObject(r->Owner);
 	*Out = r;
 	return 0;
 }
@@ -58,7 +60,8 @@ static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geo
 static void RegionDiscard(PKUMEM_REGION r)
 {
 	KumemQuotaUncharge(r->Owner, r->Geom.page_count * PAGE_SIZE);
-	ObDereferenceObject(r->Owner);
+	if (r->Owner)
+		ObDereferenceObject(r->Owner);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
@@ -101,7 +104,8 @@ void KumemRegionPut(PKUMEM_REGION r)
 
 	if (InterlockedDecrement(&r->RefCount))
 		return;
-	if (owner == PsGetCurrentProcess()) {
+	/* no owner: a kernel allocation, whose user mapping (kapi.c) held a reference */
+	if (!owner || owner == PsGetCurrentProcess()) {
 		RegionFree(r);
 	} else {
 		KeStackAttachProcess((PKPROCESS)owner, &apc);
@@ -110,7 +114,8 @@ void KumemRegionPut(PKUMEM_REGION r)
 	}
 	/* after the detach: the owner's exit notification waits for this (quota.c) */
 	KumemQuotaUncharge(owner, bytes);
-	ObDereferenceObject(owner);
+	if (owner)
+		ObDereferenceObject(owner);
 }
 
 int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
@@ -261,7 +266,11 @@ static int LockUserRange(PMDL Mdl, const struct kumem_lock_args *a, bool KernelW
 	return writable < 0 ? writable : -KUMEM_EACCES;
 }
 
-int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
+/*
+ * Method 1 for the current process (the IOCTL's caller, or the process a driver calling
+ * kapi.c runs in): the region with one reference, in no file. @Irp may be NULL.
+ */
+int KumemRegionLockNew(PIRP Irp, const struct kumem_lock_args *a, PKUMEM_REGION *Out)
 {
 	const bool write = a->flags & KUMEM_KERNEL_WRITE;
 	struct kumem_limits lim;
@@ -274,7 +283,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	err = kumem_check_lock(a, &lim, &g);
 	if (err)
 		return err;
-	err = RegionNew(KumemRegionUserLocked, a->flags, &g, &r);
+	err = RegionNew(KumemRegionUserLocked, a->flags, &g, PsGetCurrentProcess(), &r);
 	if (err)
 		return err;
 	/* ByteCount is a ULONG: KUMEM_MAX_REGION_BYTES keeps len well below 4 GiB. */
@@ -296,12 +305,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	r->SystemVa = (PUCHAR)r->SystemVa - g.byte_offset;
 	InterlockedAdd64(&KumemCounters.PinnedPages, (LONG64)g.page_count);
 	InterlockedIncrement64(&KumemCounters.Regions);
-	err = FileInsert(File, r);
-	if (err) {
-		KumemRegionPut(r);
-		return err;
-	}
-	a->id = r->Id;
+	*Out = r;
 	return 0;
 
 cleanupUnlockPages:
@@ -311,6 +315,23 @@ cleanupFreeMdl:
 cleanupRegion:
 	RegionDiscard(r);
 	return err;
+}
+
+int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
+{
+	PKUMEM_REGION r;
+	int err;
+
+	err = KumemRegionLockNew(Irp, a, &r);
+	if (err)
+		return err;
+	err = FileInsert(File, r);
+	if (err) {
+		KumemRegionPut(r);
+		return err;
+	}
+	a->id = r->Id;
+	return 0;
 }
 
 /* Whether the MDL's frames are consecutive, read from its PFN array. */
@@ -364,20 +385,16 @@ cleanupFreePages:
 	return -KUMEM_ENOMEM;
 }
 
-static void FreePages(PKUMEM_REGION r)
-{
-	MmUnmapLockedPages(r->SystemVa, r->Mdl);
-	MmFreePagesFromMdl(r->Mdl);
-	ExFreePool(r->Mdl);
-}
-
-/* Method 2 without publishing it in a file: the caller holds the only reference. */
-int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out)
+/*
+ * Method 2's pages and system mapping, owned by @Owner (NULL: the kernel), without a user
+ * mapping yet: the region with one reference, in no file.
+ */
+int KumemRegionAllocNew(PIRP Irp, const struct kumem_alloc_args *a, PEPROCESS Owner,
+			PKUMEM_REGION *Out)
 {
 	struct kumem_limits lim;
 	struct kumem_geom g;
 	PKUMEM_REGION r;
-	ULONG priority;
 	ULONG64 pages;
 	int err;
 
@@ -389,16 +406,29 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 	g.byte_offset = 0;
 	g.byte_count = a->len;
 	g.page_count = pages;
-	err = RegionNew(KumemRegionPages, a->flags, &g, &r);
+	err = RegionNew(KumemRegionPages, a->flags, &g, Owner, &r);
 	if (err)
 		return err;
 	err = AllocPages(r, pages * PAGE_SIZE);
-	if (err)
-		goto cleanupRegion;
+	if (err) {
+		RegionDiscard(r);
+		return err;
+	}
+	InterlockedAdd64(&KumemCounters.AllocatedPages, (LONG64)pages);
+	InterlockedIncrement64(&KumemCounters.Regions);
+	*Out = r;
+	return 0;
+}
+
+/* Map a method 2 region into the current process: 0 or -ENOMEM. Undone by RegionFree, or by
+ * KumemRegionUnmapUser in the same process. */
+int KumemRegionMapUser(PKUMEM_REGION r)
+{
+	ULONG priority;
 
 	/* Read-only regions are mapped without write access (MdlMappingNoWrite, Windows 8+). */
 	priority = NormalPagePriority | MdlMappingNoExecute;
-	if (!(a->flags & KUMEM_USER_WRITE))
+	if (!(r->Flags & KUMEM_USER_WRITE))
 		priority |= MdlMappingNoWrite;
 	__try {
 		/* Raises on failure for UserMode; BugCheckOnFailure must be FALSE. */
@@ -407,25 +437,40 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 	} __except (EXCEPTION_EXECUTE_HANDLER) {
 		r->UserVa = NULL;
 	}
-	if (!r->UserVa) {
-		err = -KUMEM_ENOMEM;
-		goto cleanupFreePages;
-	}
+	if (!r->UserVa)
+		return -KUMEM_ENOMEM;
 	r->Geom.start_va = (ULONG64)(ULONG_PTR)r->UserVa;
-	InterlockedAdd64(&KumemCounters.AllocatedPages, (LONG64)pages);
 	InterlockedIncrement64(&KumemCounters.UserMappings);
-	InterlockedIncrement64(&KumemCounters.Regions);
+	return 0;
+}
+
+void KumemRegionUnmapUser(PKUMEM_REGION r)
+{
+	MmUnmapLockedPages(r->UserVa, r->Mdl);
+	r->UserVa = NULL;
+	r->Geom.start_va = 0;
+	InterlockedDecrement64(&KumemCounters.UserMappings);
+}
+
+/* Method 2 without publishing it in a file: the caller holds the only reference. */
+int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out)
+{
+	PKUMEM_REGION r;
+	int err;
+
+	err = KumemRegionAllocNew(Irp, a, PsGetCurrentProcess(), &r);
+	if (err)
+		return err;
+	err = KumemRegionMapUser(r);
+	if (err) {
+		KumemRegionPut(r);
+		return err;
+	}
 	a->mmap_offset = 0;
 	a->user_addr = r->Geom.start_va;
-	a->map_len = pages * PAGE_SIZE;
+	a->map_len = r->Geom.page_count * PAGE_SIZE;
 	*out = r;
 	return 0;
-
-cleanupFreePages:
-	FreePages(r);
-cleanupRegion:
-	RegionDiscard(r);
-	return err;
 }
 
 int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a)

@@ -148,6 +148,10 @@ static inline PLIST_ENTRY RemoveHeadList(PLIST_ENTRY h)
 #define STATUS_DELETE_PENDING	      ((NTSTATUS)0xC0000056)
 #define STATUS_PROCESS_IS_TERMINATING ((NTSTATUS)0xC000010A)
 #define STATUS_NO_SUCH_DEVICE	      ((NTSTATUS)0xC000000E)
+#define STATUS_INVALID_DEVICE_STATE   ((NTSTATUS)0xC0000184)
+
+/* kumem.sys's importers and kumem.sys are one host program here: no import slots */
+#define DECLSPEC_IMPORT
 
 /* ---- structured exception handling: setjmp frames per thread (wm_kernel.c) --------------- */
 

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * kumem.sys as an export driver: the routines other drivers import (kumem_kernel_win.h,
+ * exported by name through kumem.def), and DllInitialize/DllUnload, which the loader calls
+ * when kumem.sys is loaded, or let go, as another driver's import.
+ *
+ * The regions are the same KUMEM_REGION as the IOCTLs' (region.c), in no file: the driver
+ * that made one holds its references. A method 1 region belongs to the process it was locked
+ * in (charged to it, unlocked there); a method 2 region belongs to the kernel (the NULL
+ * account of quota.c) and may be mapped into one process at a time.
+ *
+ * kumem.sys may be started as a service (DriverEntry), imported (DllInitialize), or both, in
+ * either order, on one image: what both need (the quota accounts) is set up once per image,
+ * here. The service's DriverUnload removes only the devices and the notify routine; regions
+ * drivers hold stay valid, since the loader keeps the image while an importer is loaded.
+ */
+#define KUMEM_EXPORTING
+#include "kumem_win.h"
+#include "kumem_kernel_win.h"
+
+/* Exports by name (kumem.def): the export table is the ABI, not these prototypes. */
+NTSTATUS DllInitialize(PUNICODE_STRING RegistryPath);
+NTSTATUS DllUnload(void);
+
+/* The API's regions are region.c's; the public header only names the type. */
+static PKUMEM_REGION Region(const struct kumem_region *r)
+{
+	return (PKUMEM_REGION)r;
+}
+
+static volatile LONG KumemInitialized;
+
+/* Once per image, from DriverEntry or DllInitialize, whichever runs first (the loader runs
+ * them one at a time: both are part of loading the image). */
+void KumemGlobalInit(void)
+{
+	if (InterlockedExchange(&KumemInitialized, 1))
+		return;
+	KumemQuotaInit();
+}
+
+NTSTATUS DllInitialize(PUNICODE_STRING RegistryPath)
+{
+	UNREFERENCED_PARAMETER(RegistryPath);
+	KumemGlobalInit();
+	return STATUS_SUCCESS;
+}
+
+/*
+ * The last importer has unloaded (and the service is not running: it holds the image too).
+ * Nothing is left to undo: every region an importer made it had to put before its own
+ * unload, and the pool it would leak is charged to that importer's teardown, which Driver
+ * Verifier reports at kumem's unload (pool allocated by kumem, not freed).
+ */
+NTSTATUS DllUnload(void)
+{
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS kumem_region_lock_user(ULONG64 addr, ULONG64 len, ULONG flags, struct kumem_region **out)
+{
+	struct kumem_lock_args a;
+	PKUMEM_REGION r;
+	int err;
+
+	RtlZeroMemory(&a, sizeof(a));
+	a.addr = addr;
+	a.len = len;
+	a.flags = flags;
+	err = KumemRegionLockNew(NULL, &a, &r);
+	if (err)
+		return KumemStatusFromErrno(err);
+	*out = r;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS kumem_region_alloc(ULONG64 len, ULONG flags, struct kumem_region **out)
+{
+	struct kumem_alloc_args a;
+	PKUMEM_REGION r;
+	int err;
+
+	RtlZeroMemory(&a, sizeof(a));
+	a.len = len;
+	a.flags = flags;
+	err = KumemRegionAllocNew(NULL, &a, NULL, &r);
+	if (err)
+		return KumemStatusFromErrno(err);
+	*out = r;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS kumem_region_map_user(struct kumem_region *pub, ULONG64 *user_addr)
+{
+	PKUMEM_REGION r = Region(pub);
+	PEPROCESS self = PsGetCurrentProcess();
+	int err;
+
+	/* the kernel's own pages only: a method 1 region is the process's memory already */
+	if (r->Kind != KumemRegionPages || r->Owner)
+		return STATUS_INVALID_PARAMETER;
+	/* the caller serialises map and unmap of one region (as it would its own MDL's) */
+	if (r->MapProcess)
+		return STATUS_INVALID_DEVICE_STATE; /* mapped already */
+	err = KumemRegionMapUser(r);
+	if (err)
+		return KumemStatusFromErrno(err);
+	ObReferenceObject(self);
+	r->MapProcess = self;
+	InterlockedIncrement(&r->RefCount); /* the mapping's */
+	*user_addr = (ULONG64)(ULONG_PTR)r->UserVa;
+	return STATUS_SUCCESS;
+}
+
+void kumem_region_unmap_user(struct kumem_region *pub)
+{
+	PKUMEM_REGION r = Region(pub);
+	PEPROCESS process = r->MapProcess;
+	KAPC_STATE apc;
+
+	if (!process || !r->UserVa)
+		return;
+	/* a user mapping is undone in its own process (MmUnmapLockedPages' rule) */
+	if (process == PsGetCurrentProcess()) {
+		KumemRegionUnmapUser(r);
+	} else {
+		KeStackAttachProcess((PKPROCESS)process, &apc);
+		KumemRegionUnmapUser(r);
+		KeUnstackDetachProcess(&apc);
+	}
+	r->MapProcess = NULL;
+	ObDereferenceObject(process);
+	KumemRegionPut(r); /* the mapping's reference */
+}
+
+void kumem_region_get(struct kumem_region *pub)
+{
+	InterlockedIncrement(&Region(pub)->RefCount);
+}
+
+void kumem_region_put(struct kumem_region *pub)
+{
+	KumemRegionPut(Region(pub));
+}
+
+void *kumem_region_kaddr(const struct kumem_region *pub)
+{
+	PKUMEM_REGION r = Region(pub);
+
+	return (PUCHAR)r->SystemVa + r->Geom.byte_offset;
+}
+
+ULONG64 kumem_region_size(const struct kumem_region *pub)
+{
+	return Region(pub)->Geom.byte_count;
+}
+
+PMDL kumem_region_mdl(const struct kumem_region *pub)
+{
+	return Region(pub)->Mdl;
+}
+
+void kumem_region_describe(const struct kumem_region *pub, struct kumem_mdl *out)
+{
+	KumemRegionDescribe(Region(pub), out);
+	out->chain_length = 1;
+}
+
+NTSTATUS kumem_region_fill(struct kumem_region *pub, ULONG64 offset, ULONG64 len, UCHAR value)
+{
+	return KumemStatusFromErrno(KumemRegionKernelOp(Region(pub), offset, len, true, value, NULL));
+}
+
+NTSTATUS kumem_region_checksum(struct kumem_region *pub, ULONG64 offset, ULONG64 len, ULONG64 *sum)
+{
+	return KumemStatusFromErrno(KumemRegionKernelOp(Region(pub), offset, len, false, 0, sum));
+}
+
+ULONG kumem_region_segment_count(const struct kumem_region *pub)
+{
+	UNREFERENCED_PARAMETER(pub);
+	return 1; /* one MDL per region until chains come to Windows */
+}
+
+NTSTATUS kumem_region_segment(const struct kumem_region *pub, ULONG index,
+			      struct kumem_region_segment *out)
+{
+	PKUMEM_REGION r = Region(pub);
+
+	if (index >= kumem_region_segment_count(pub))
+		return STATUS_END_OF_FILE;
+	RtlZeroMemory(out, sizeof(*out));
+	out->offset = 0;
+	out->len = r->Geom.byte_count;
+	out->user_va = r->Kind == KumemRegionUserLocked ? r->Geom.start_va + r->Geom.byte_offset : 0;
+	out->kaddr = kumem_region_kaddr(pub);
+	out->mdl = r->Mdl;
+	out->page_count = (ULONG)r->Geom.page_count;
+	out->page_offset = r->Geom.byte_offset;
+	return STATUS_SUCCESS;
+}
