@@ -28,15 +28,26 @@ static PKUMEM_REGION Region(const struct kumem_region *r)
 	return (PKUMEM_REGION)r;
 }
 
-static volatile LONG KumemInitialized;
+static LONG KumemInitState; /* 0 not yet, 1 in progress, 2 done; only through Interlocked */
 
-/* Once per image, from DriverEntry or DllInitialize, whichever runs first (the loader runs
- * them one at a time: both are part of loading the image). */
+/*
+ * Once per image, from DriverEntry or DllInitialize, whichever runs first, and again at the
+ * API's allocating entry points: a loader that binds an importer without calling
+ * DllInitialize must not leave the quota accounts unset (Wine 8 hung in the first
+ * allocation without this). A second caller arriving during the first's setup waits for it
+ * (a few instructions).
+ */
 void KumemGlobalInit(void)
 {
-	if (InterlockedExchange(&KumemInitialized, 1))
+	if (InterlockedCompareExchange(&KumemInitState, 2, 2) == 2)
 		return;
-	KumemQuotaInit();
+	if (InterlockedCompareExchange(&KumemInitState, 1, 0) == 0) {
+		KumemQuotaInit();
+		InterlockedExchange(&KumemInitState, 2);
+		return;
+	}
+	while (InterlockedCompareExchange(&KumemInitState, 2, 2) != 2)
+		YieldProcessor();
 }
 
 NTSTATUS DllInitialize(PUNICODE_STRING RegistryPath)
@@ -63,6 +74,7 @@ NTSTATUS kumem_region_lock_user(ULONG64 addr, ULONG64 len, ULONG flags, struct k
 	PKUMEM_REGION r;
 	int err;
 
+	KumemGlobalInit();
 	RtlZeroMemory(&a, sizeof(a));
 	a.addr = addr;
 	a.len = len;
@@ -80,6 +92,7 @@ NTSTATUS kumem_region_alloc(ULONG64 len, ULONG flags, struct kumem_region **out)
 	PKUMEM_REGION r;
 	int err;
 
+	KumemGlobalInit();
 	RtlZeroMemory(&a, sizeof(a));
 	a.len = len;
 	a.flags = flags;

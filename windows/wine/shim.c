@@ -12,6 +12,7 @@
  *   no-op stubs that would make   MmBuildMdlForNonPagedPool (sets no flag, no PFN),
  *   every method 2 path fail      MmMapLockedPagesSpecifyCache (returns NULL)
  *   privileges                    SeSinglePrivilegeCheck says yes to all: here, no to all
+ *   IoIs32bitProcess(NULL)        faults in Wine (it reads the NULL IRP)
  *   I/O manager                   IRP_MJ_CREATE without a SecurityContext; no IRP_MJ_CLEANUP
  *                                 (sent here from IRP_MJ_CLOSE, as for a last handle)
  *
@@ -174,6 +175,26 @@ static PVOID NTAPI ShimMapLockedPagesSpecifyCache(PMDL Mdl, KPROCESSOR_MODE Mode
 	return Mdl->MappedSystemVa;
 }
 
+/* Wine 8 reads the IRP without checking it: IoIs32bitProcess(NULL), which the documentation
+ * defines as "the current process" and which the kernel API (kapi.c) calls where no IRP
+ * exists, faults. winedevice.exe, the current process there, is 64-bit. */
+typedef BOOLEAN(NTAPI *IS32_FN)(PIRP);
+static IS32_FN WineIs32bitProcess;
+
+static BOOLEAN NTAPI ShimIoIs32bitProcess(PIRP Irp)
+{
+	UNICODE_STRING name;
+
+	if (!Irp)
+		return FALSE;
+	if (!WineIs32bitProcess) {
+		RtlInitUnicodeString(&name, L"IoIs32bitProcess");
+		WineIs32bitProcess = (IS32_FN)MmGetSystemRoutineAddress(&name);
+	}
+	return WineIs32bitProcess ? WineIs32bitProcess(Irp) : FALSE;
+}
+
+void *__imp_IoIs32bitProcess = ShimIoIs32bitProcess;
 void *__imp_MmSizeOfMdl = ShimSizeOfMdl;
 void *__imp_MmBuildMdlForNonPagedPool = ShimBuildMdlForNonPagedPool;
 void *__imp_MmAllocatePagesForMdlEx = ShimAllocatePagesForMdlEx;
