@@ -279,6 +279,7 @@ NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in
 	irp.Stack.Parameters.DeviceIoControl.OutputBufferLength = out_len;
 	if (method == 0) { /* METHOD_BUFFERED: one system buffer, in and out */
 		irp.AssociatedIrp.SystemBuffer = buf_len ? calloc(1, buf_len) : NULL;
+		irp.UserBuffer = out;
 		if (in_len)
 			memcpy(irp.AssociatedIrp.SystemBuffer, in, in_len);
 	} else if (method == 1) { /* METHOD_IN_DIRECT: input copied, output locked for reading */
