@@ -349,7 +349,7 @@ static ULONG64 ElemStartVa(PKUMEM_REGION r, PMDL m)
 int KumemChainDescribe(PKUMEM_REGION r, struct kumem_describe_args *d)
 {
 	ULONG64 done = 0, want;
-	ULONG align = IoIs32bitProcess(NULL) ? sizeof(ULONG) : sizeof(ULONG64);
+	ULONG align;
 	PMDL m;
 	int err = 0;
 
@@ -367,6 +367,8 @@ int KumemChainDescribe(PKUMEM_REGION r, struct kumem_describe_args *d)
 	d->mdl.chain_length = r->MdlCount;
 	want = d->max_pfns < r->Geom.page_count ? d->max_pfns : r->Geom.page_count;
 	if (d->pfns && want) {
+		/* asked only here: Wine's IoIs32bitProcess(NULL) faults (unreachable there) */
+		align = IoIs32bitProcess(NULL) ? sizeof(ULONG) : sizeof(ULONG64);
 		__try {
 			ProbeForWrite((PVOID)(ULONG_PTR)d->pfns, (SIZE_T)(want * 8), align);
 			/* the elements' PFN arrays back to back, as the pages are in the region */
@@ -389,8 +391,8 @@ int KumemChainDescribe(PKUMEM_REGION r, struct kumem_describe_args *d)
 
 int KumemDescribeChain(PKUMEM_FILE File, struct kumem_describe_chain_args *d)
 {
-	ULONG align = IoIs32bitProcess(NULL) ? sizeof(ULONG) : sizeof(ULONG64);
 	struct kumem_mdl_elem e;
+	ULONG align;
 	ULONG64 offset = 0, first = 0;
 	PKUMEM_REGION r;
 	ULONG i, n;
@@ -404,6 +406,7 @@ int KumemDescribeChain(PKUMEM_FILE File, struct kumem_describe_chain_args *d)
 	if (!r)
 		return err;
 	n = d->max_elems < r->MdlCount ? d->max_elems : r->MdlCount;
+	align = n ? (IoIs32bitProcess(NULL) ? sizeof(ULONG) : sizeof(ULONG64)) : 1;
 	__try {
 		ProbeForWrite((PVOID)(ULONG_PTR)d->elems, (SIZE_T)n * sizeof(e), align);
 		for (i = 0, m = r->Mdl; i < n; i++, m = m->Next) {
