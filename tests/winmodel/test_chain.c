@@ -564,6 +564,92 @@ static void chain_kaddr(void)
 	wm_driver_unload();
 }
 
+/* One ring submission, entered and waited for: its completion. */
+static struct kumem_cqe ring_one(struct wm_process *p, HANDLE h, struct kumem_ring_create *c,
+				 const struct kumem_sqe *e)
+{
+	struct kumem_ring_ctrl *ctrl = (void *)(uintptr_t)c->user_addr;
+	struct kumem_sqe *sq = (void *)((uint8_t *)ctrl + c->sq_offset);
+	struct kumem_cqe *cq = (void *)((uint8_t *)ctrl + c->cq_offset);
+	uint32_t tail = ctrl->sq_tail, head = ctrl->cq_head;
+	struct kumem_ring_enter en = { .to_submit = 1,
+				       .min_complete = 1,
+				       .flags = KUMEM_ENTER_GETEVENTS,
+				       .timeout_ns = -1,
+				       .ring_id = (uint32_t)c->ring_fd };
+	struct kumem_cqe got;
+
+	sq[tail & (c->sq_entries - 1)] = *e;
+	__atomic_store_n(&ctrl->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	CHECK_EQ(IOC(p, h, KUMEM_IOC_RING_ENTER, en), 0, "ENTER");
+	CHECK(ctrl->cq_tail != head, "a completion");
+	got = cq[head & (c->cq_entries - 1)];
+	__atomic_store_n(&ctrl->cq_head, head + 1, __ATOMIC_RELEASE);
+	return got;
+}
+
+/*
+ * Rings: a chain of several MDLs is no one kernel buffer (-EOPNOTSUPP, as Linux answers for
+ * its non-linear chains); views inside one MDL are, so ring COPY between two views of one
+ * region works and the process sees the bytes moved.
+ */
+static void chain_rings(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct kumem_ring_create c = { .sq_entries = 8, .cq_entries = 16 };
+	struct kumem_segment s[3];
+	struct kumem_sqe e = { 0 };
+	struct kumem_cqe cqe;
+	uint8_t *src, *dst, want[300];
+	uint32_t id, v1, v2;
+	NTSTATUS st;
+	HANDLE h;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	h = wt_open(a);
+	three_segments(a, s);
+	id = lockv(a, h, s, 3, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &st, NULL);
+	CHECK_EQ(st, 0, "LOCK_USERV");
+	CHECK_EQ(IOC(a, h, KUMEM_IOC_RING_CREATE, c), 0, "RING_CREATE");
+	e.op = KUMEM_OP_CHECKSUM;
+	e.region = id;
+	e.len = 10;
+	cqe = ring_one(a, h, &c, &e);
+	CHECK_EQ(cqe.result, -KUMEM_EOPNOTSUPP, "a ring op on a chain of three MDLs");
+	/* two views of the same region, each inside one segment (one partial MDL each) */
+	v1 = view(a, h, id, 20, 300, &st);		  /* in segment 0 */
+	v2 = view(a, h, id, s[0].len + s[1].len + 5, 300, &st); /* in segment 2 */
+	CHECK_EQ(st, 0, "views");
+	src = (uint8_t *)(uintptr_t)s[0].addr + 20;
+	dst = (uint8_t *)(uintptr_t)s[2].addr + 5;
+	memcpy(want, src, sizeof(want));
+	CHECK(memcmp(dst, want, sizeof(want)), "the bytes differ before the copy");
+	memset(&e, 0, sizeof(e));
+	e.op = KUMEM_OP_COPY;
+	e.region = v1;
+	e.dst_region = v2;
+	e.len = 300;
+	e.user_data = 99;
+	cqe = ring_one(a, h, &c, &e);
+	CHECK_EQ(cqe.result, 0, "ring COPY between two views of one region");
+	CHECK_EQ(cqe.user_data, 99, "its completion");
+	CHECK_EQ(memcmp(dst, want, sizeof(want)), 0, "the process sees the bytes copied");
+	CHECK_EQ(wt_release(a, h, id), 0, "release the parent");
+	memset(&e, 0, sizeof(e));
+	e.op = KUMEM_OP_CHECKSUM;
+	e.region = v2;
+	e.len = 300;
+	cqe = ring_one(a, h, &c, &e);
+	CHECK_EQ(cqe.result, 0, "a ring op on a view whose parent's id is gone");
+	CHECK_EQ(cqe.value, kumem_checksum(want, sizeof(want)), "its sum");
+	CHECK_EQ(wt_release(a, h, (uint32_t)c.ring_fd), 0, "release the ring");
+	wm_close(a, h);
+	CHECK_EQ(a->locked_pages, 0, "nothing locked");
+	wm_process_exit(a);
+	wt_nothing_held();
+	wm_driver_unload();
+}
+
 /* ---- every fallible call failing in turn ---------------------------------------------------- */
 
 enum f_op { F_LOCKV, F_VIEW_CHAIN, F_VIEW_SHARED };
@@ -654,6 +740,7 @@ const struct wt_scenario wt_chain[] = {
 	{ "chain: method 2 views mapped into the process page-granularly", shared_views },
 	{ "chain: process dies holding chains and views", process_dies },
 	{ "chain: one linear kernel buffer only for one MDL", chain_kaddr },
+	{ "chain: rings refuse a chain, COPY between two views of one region", chain_rings },
 	{ "chain: failed allocation at every step: LOCK_USERV", f_lockv },
 	{ "chain: failed allocation at every step: VIEW of a chain", f_view_chain },
 	{ "chain: failed allocation at every step: VIEW of method 2", f_view_shared },
