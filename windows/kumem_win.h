@@ -188,8 +188,9 @@ int KumemRwLast(PKUMEM_FILE File, struct kumem_rw_last *out);
 /*
  * The MDLs describing @Region's bytes in order, linked through Next: @Region's own (a plain
  * or vectored lock, method 2) or partial MDLs built with IoBuildPartialMdl (a view). Every
- * one describes locked pages (MDL_PAGES_LOCKED, or MDL_PARTIAL of a locked source) and is
- * mapped in system space (MmGetSystemAddressForMdlSafe returns that mapping), so the chain
+ * one describes resident pages (locked by MmProbeAndLockPages, allocated by
+ * MmAllocatePagesForMdlEx, or MDL_PARTIAL of either) and is mapped in system space
+ * (MmGetSystemAddressForMdlSafe returns that mapping), so the chain
  * can go to GetScatterGatherListEx / BuildScatterGatherListEx (which follow Next) or be
  * walked for MmGetMdlPfnArray. The caller holds a reference on @Region (KumemRegionLookup)
  * for as long as it uses the chain, and must not modify, unlock, map or free the MDLs.

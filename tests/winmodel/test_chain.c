@@ -158,9 +158,9 @@ static uint8_t *three_segments(struct wm_process *p, struct kumem_segment s[3])
 	return buf;
 }
 
-static void chain_pfns(void)
+static void chain_pfns_in(bool is32)
 {
-	struct wm_process *a = wm_process_create("a.exe", false);
+	struct wm_process *a = wm_process_create("a.exe", is32);
 	struct kumem_segment s[3];
 	uint8_t all[5 * PG], *buf;
 	struct kumem_stats st0;
@@ -174,6 +174,7 @@ static void chain_pfns(void)
 	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
 	h = wt_open(a);
 	buf = three_segments(a, s);
+	CHECK(!is32 || (uintptr_t)buf + 16 * PG <= 1ull << 32, "a WOW64 process's memory is below 4 GiB");
 	id = lockv(a, h, s, 3, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &st, &bad);
 	CHECK_EQ(st, 0, "LOCK_USERV");
 	CHECK_EQ(bad, KUMEM_NO_SEGMENT, "bad_segment on success");
@@ -199,11 +200,30 @@ static void chain_pfns(void)
 		 "fill past the end: ERANGE");
 	CHECK_EQ(wt_release(a, h, id), 0, "release");
 	CHECK_EQ(a->locked_pages, 0, "every MDL unlocked");
+	if (is32) { /* a segment above a 32-bit process's address space */
+		struct kumem_segment high[2] = { s[0], { 1ull << 32, 100 } };
+
+		lockv(a, h, high, 2, KUMEM_KERNEL_READ, &st, &bad);
+		CHECK_EQ(st, STATUS_INVALID_USER_BUFFER, "WOW64: a segment above 4 GiB is EFAULT");
+		CHECK_EQ(bad, 1, "... and named");
+		CHECK_EQ(a->locked_pages, 0, "nothing locked");
+	}
 	CHECK_EQ(wt_stats(a, h).regions, 0, "no region");
 	wm_close(a, h);
 	wm_process_exit(a);
 	wt_nothing_held();
 	wm_driver_unload();
+}
+
+static void chain_pfns(void)
+{
+	chain_pfns_in(false);
+}
+
+/* The same from a WOW64 process: its segments, the array and the PFNs 4-byte aligned. */
+static void chain_pfns_wow64(void)
+{
+	chain_pfns_in(true);
 }
 
 /* A refused chain: the status, the segment blamed, and nothing left locked or counted. */
@@ -734,6 +754,7 @@ static void f_view_shared(void)
 
 const struct wt_scenario wt_chain[] = {
 	{ "chain: vectored lock, PFNs per segment = the model's page tables", chain_pfns },
+	{ "chain: the same from a WOW64 process", chain_pfns_wow64 },
 	{ "chain: zero-length, overlap, shared page, unmapped, read-only refused", chain_refusals },
 	{ "chain: views at every boundary, views of views, ERANGE", views_boundaries },
 	{ "chain: parent released while views live", parent_released_first },
