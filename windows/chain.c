@@ -74,13 +74,19 @@ static int CopySegments(const struct kumem_lockv_args *a, struct kumem_segment *
 /*
  * An error status makes the I/O manager copy nothing back to a METHOD_BUFFERED caller, yet
  * the ABI returns bad_segment on failure: write that one field to the caller's output buffer
- * (Irp->UserBuffer) ourselves, in its context, as Linux's put_user does.
+ * ourselves, as Linux's put_user does. The I/O manager keeps that buffer's user address in
+ * Irp->UserBuffer (Microsoft's buffer descriptions say so, and advise drivers to use the
+ * system buffer instead: this is the one exception, on the failure path only). It is a user
+ * address of the requestor, so it is written only in the requestor's own context (always so
+ * for kumem, alone on its stack; a filter forwarding from elsewhere gets the error only),
+ * probed, under SEH.
  */
 static void ReportBadSegment(PIRP Irp, ULONG Bad)
 {
 	PUCHAR out = Irp->UserBuffer;
 
-	if (Irp->RequestorMode != UserMode || !out)
+	if (Irp->RequestorMode != UserMode || !out ||
+	    IoGetRequestorProcess(Irp) != PsGetCurrentProcess())
 		return;
 	out += FIELD_OFFSET(struct kumem_lockv_args, bad_segment);
 	__try {

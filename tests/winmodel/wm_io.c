@@ -41,6 +41,12 @@ void IoCompleteRequest(PIRP Irp, KPRIORITY Boost)
 		wm_bugcheck(0x44, "MULTIPLE_IRP_COMPLETE_REQUESTS");
 }
 
+PEPROCESS IoGetRequestorProcess(PIRP Irp)
+{
+	wm_enter("IoGetRequestorProcess", DISPATCH_LEVEL);
+	return Irp->Process;
+}
+
 BOOLEAN IoIs32bitProcess(PIRP Irp)
 {
 	return Irp ? Irp->Process->is32 : wm_context_process()->is32;

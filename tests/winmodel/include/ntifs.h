@@ -573,6 +573,7 @@ static inline PIO_STACK_LOCATION IoGetCurrentIrpStackLocation(PIRP Irp)
 
 void IoCompleteRequest(PIRP Irp, KPRIORITY Boost);
 BOOLEAN IoIs32bitProcess(PIRP Irp);
+PEPROCESS IoGetRequestorProcess(PIRP Irp);
 NTSTATUS IoCreateDevice(PDRIVER_OBJECT Driver, ULONG ExtSize, PUNICODE_STRING Name, ULONG Type,
 			ULONG Characteristics, BOOLEAN Exclusive, PDEVICE_OBJECT *Device);
 void IoDeleteDevice(PDEVICE_OBJECT Device);
