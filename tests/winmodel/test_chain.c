@@ -670,6 +670,43 @@ static void chain_rings(void)
 	wm_driver_unload();
 }
 
+/* Views are regions for the handle's quota (1024), charged no bytes: the pages are the
+ * parent's. PFNs of a chain need SeDebugPrivilege, as for any region. */
+static void chain_quota(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct kumem_describe_args d = { 0 };
+	struct kumem_segment s[3];
+	uint64_t *upfn;
+	uint32_t id, i;
+	NTSTATUS st;
+	HANDLE h;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	h = wt_open(a);
+	three_segments(a, s);
+	id = lockv(a, h, s, 3, KUMEM_KERNEL_READ, &st, NULL);
+	CHECK_EQ(st, 0, "LOCK_USERV");
+	upfn = wm_user_alloc(a, PG, WM_RW);
+	d.id = id;
+	d.pfns = (uintptr_t)upfn;
+	d.max_pfns = 7;
+	CHECK_EQ(IOC(a, h, KUMEM_IOC_DESCRIBE, d), STATUS_PRIVILEGE_NOT_HELD,
+		 "a chain's PFNs without SeDebugPrivilege: EPERM");
+	for (i = 1; i < 1024; i++) {
+		view(a, h, id, i % 5000, 100, &st);
+		CHECK(st == 0, "view %u: %#x", i, (unsigned)st);
+	}
+	view(a, h, id, 0, 1, &st);
+	CHECK_EQ(st, STATUS_TOO_MANY_OPENED_FILES, "the 1025th region of the handle: ENOSPC");
+	CHECK_EQ(a->locked_pages, 7, "1023 views lock nothing more");
+	wm_close(a, h);
+	CHECK_EQ(a->locked_pages, 0, "closing the handle undid all of them");
+	wm_process_exit(a);
+	wt_nothing_held();
+	wm_driver_unload();
+}
+
 /* ---- every fallible call failing in turn ---------------------------------------------------- */
 
 enum f_op { F_LOCKV, F_VIEW_CHAIN, F_VIEW_SHARED };
@@ -761,6 +798,7 @@ const struct wt_scenario wt_chain[] = {
 	{ "chain: method 2 views mapped into the process page-granularly", shared_views },
 	{ "chain: process dies holding chains and views", process_dies },
 	{ "chain: one linear kernel buffer only for one MDL", chain_kaddr },
+	{ "chain: views count against the handle's regions; PFNs need the privilege", chain_quota },
 	{ "chain: rings refuse a chain, COPY between two views of one region", chain_rings },
 	{ "chain: failed allocation at every step: LOCK_USERV", f_lockv },
 	{ "chain: failed allocation at every step: VIEW of a chain", f_view_chain },
