@@ -251,8 +251,8 @@ static int MapViewToUser(PKUMEM_REGION v)
 	if (!(v->Flags & KUMEM_USER_WRITE))
 		prio |= MdlMappingNoWrite;
 	__try {
-		v->UserVa = MmMapLockedPagesSpecifyCache(v->Mdl, UserMode, MmCached, NULL, FALSE,
-							 prio);
+		v->UserVa =
+			MmMapLockedPagesSpecifyCache(v->Mdl, UserMode, MmCached, NULL, FALSE, prio);
 	} __except (EXCEPTION_EXECUTE_HANDLER) {
 		v->UserVa = NULL;
 	}
@@ -366,8 +366,8 @@ int KumemChainDescribe(PKUMEM_REGION r, struct kumem_describe_args *d)
 	d->mdl.page_count = r->Geom.page_count;
 	d->mdl.descriptor_bytes = sizeof(*r);
 	for (m = r->Mdl; m; m = m->Next)
-		d->mdl.descriptor_bytes += MmSizeOfMdl(MmGetMdlVirtualAddress(m),
-						       MmGetMdlByteCount(m));
+		d->mdl.descriptor_bytes +=
+			MmSizeOfMdl(MmGetMdlVirtualAddress(m), MmGetMdlByteCount(m));
 	d->mdl.os_flags = (uint32_t)(USHORT)r->Mdl->MdlFlags;
 	d->mdl.id = r->Id;
 	d->mdl.chain_length = r->MdlCount;

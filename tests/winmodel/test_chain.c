@@ -152,8 +152,8 @@ static uint8_t *three_segments(struct wm_process *p, struct kumem_segment s[3])
 
 	for (i = 0; i < 16 * (int)PG; i++)
 		buf[i] = (uint8_t)(i * 31 + (i >> 12));
-	s[0] = (struct kumem_segment){ (uintptr_t)buf + 5 * PG + 0x64, PG };	    /* pages 5-6 */
-	s[1] = (struct kumem_segment){ (uintptr_t)buf + 0xfff, PG + 1 };	    /* pages 0-1 */
+	s[0] = (struct kumem_segment){ (uintptr_t)buf + 5 * PG + 0x64, PG };	  /* pages 5-6 */
+	s[1] = (struct kumem_segment){ (uintptr_t)buf + 0xfff, PG + 1 };	  /* pages 0-1 */
 	s[2] = (struct kumem_segment){ (uintptr_t)buf + 9 * PG + 7, 2 * PG + 9 }; /* 9-11 */
 	return buf;
 }
@@ -174,7 +174,8 @@ static void chain_pfns_in(bool is32)
 	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
 	h = wt_open(a);
 	buf = three_segments(a, s);
-	CHECK(!is32 || (uintptr_t)buf + 16 * PG <= 1ull << 32, "a WOW64 process's memory is below 4 GiB");
+	CHECK(!is32 || (uintptr_t)buf + 16 * PG <= 1ull << 32,
+	      "a WOW64 process's memory is below 4 GiB");
 	id = lockv(a, h, s, 3, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &st, &bad);
 	CHECK_EQ(st, 0, "LOCK_USERV");
 	CHECK_EQ(bad, KUMEM_NO_SEGMENT, "bad_segment on success");
@@ -193,7 +194,10 @@ static void chain_pfns_in(bool is32)
 	memset(all + PG - 3, 0xee, PG + 10);
 	for (i = 0; i < 3; i++)
 		wrong += memcmp((void *)(uintptr_t)s[i].addr,
-				all + (i == 0 ? 0 : i == 1 ? PG : 2 * PG + 1), s[i].len) != 0;
+				all + (i == 0	? 0
+				       : i == 1 ? PG
+						: 2 * PG + 1),
+				s[i].len) != 0;
 	CHECK_EQ(wrong, 0, "the process sees the fill at the right bytes of each segment");
 	CHECK_EQ(buf[5 * PG + 0x63], (uint8_t)((5 * PG + 0x63) * 31 + 5), "byte before s0 kept");
 	CHECK_EQ(wt_kop(a, h, KUMEM_IOC_KERNEL_FILL, id, total, 1, 0, NULL), STATUS_END_OF_FILE,
@@ -236,8 +240,7 @@ static void refused(struct wm_process *p, HANDLE h, const struct kumem_segment *
 	lockv(p, h, s, n, flags, &st, &bad);
 	CHECK(st == want, "%s: status %#x, want %#x", what, (unsigned)st, (unsigned)want);
 	CHECK(bad == want_bad, "%s: bad_segment %u, want %u", what, bad, want_bad);
-	CHECK(p->locked_pages == 0, "%s: %lld pages left locked", what,
-	      (long long)p->locked_pages);
+	CHECK(p->locked_pages == 0, "%s: %lld pages left locked", what, (long long)p->locked_pages);
 	CHECK(wt_stats(p, h).regions == 0, "%s: a region left", what);
 }
 
@@ -268,8 +271,9 @@ static void chain_refusals(void)
 	refused(a, h, s, 3, rw, STATUS_INVALID_PARAMETER, 2, "a page shared across a joint");
 	s[1] = (struct kumem_segment){ b + 3 * PG, PG };
 	s[2] = (struct kumem_segment){ 0x10000, 10 };
-	refused(a, h, s, 3, rw, STATUS_INVALID_USER_BUFFER, 2, "an unmapped segment, after two "
-							       "locked ones");
+	refused(a, h, s, 3, rw, STATUS_INVALID_USER_BUFFER, 2,
+		"an unmapped segment, after two "
+		"locked ones");
 	s[2] = (struct kumem_segment){ b + 7 * PG + 100, PG }; /* runs past the buffer */
 	refused(a, h, s, 3, rw, STATUS_INVALID_USER_BUFFER, 2, "a segment running off the end");
 	s[2] = (struct kumem_segment){ (uintptr_t)ro + 5, 100 };
@@ -309,7 +313,8 @@ static void chain_refusals(void)
 			many[i] = (struct kumem_segment){ (uintptr_t)big + i * PG + i % 4000, 1 };
 		id = lockv(a, h, many, KUMEM_MAX_SEGMENTS, KUMEM_KERNEL_READ, &st, &bad);
 		CHECK_EQ(st, 0, "KUMEM_MAX_SEGMENTS segments");
-		CHECK_EQ(describe(a, h, id, NULL, 0).chain_length, KUMEM_MAX_SEGMENTS, "chain length");
+		CHECK_EQ(describe(a, h, id, NULL, 0).chain_length, KUMEM_MAX_SEGMENTS,
+			 "chain length");
 	}
 	wm_close(a, h);
 	CHECK_EQ(a->locked_pages, 0, "closing the handle unlocked every MDL");
@@ -637,7 +642,7 @@ static void chain_rings(void)
 	cqe = ring_one(a, h, &c, &e);
 	CHECK_EQ(cqe.result, -KUMEM_EOPNOTSUPP, "a ring op on a chain of three MDLs");
 	/* two views of the same region, each inside one segment (one partial MDL each) */
-	v1 = view(a, h, id, 20, 300, &st);		  /* in segment 0 */
+	v1 = view(a, h, id, 20, 300, &st);			/* in segment 0 */
 	v2 = view(a, h, id, s[0].len + s[1].len + 5, 300, &st); /* in segment 2 */
 	CHECK_EQ(st, 0, "views");
 	src = (uint8_t *)(uintptr_t)s[0].addr + 20;
@@ -769,7 +774,8 @@ static void f_every(enum f_op op)
 			CHECK(n > 2, "at least two fallible calls were exercised");
 			return;
 		}
-		CHECK(WEXITSTATUS(status) == 0, "fallible call %d: exit %d", n, WEXITSTATUS(status));
+		CHECK(WEXITSTATUS(status) == 0, "fallible call %d: exit %d", n,
+		      WEXITSTATUS(status));
 	}
 	CHECK(0, "more than 63 fallible calls");
 }
