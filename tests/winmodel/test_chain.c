@@ -712,6 +712,148 @@ static void chain_quota(void)
 	wm_driver_unload();
 }
 
+/* ---- the model's own IoBuildPartialMdl rules, driven directly ------------------------------ */
+
+enum partial_misuse {
+	PM_UNLOCK_SOURCE, /* MmUnlockPages of a source while a partial MDL lives */
+	PM_FREE_PAGES,	  /* MmFreePagesFromMdl of a source while a partial MDL lives */
+	PM_FREE_LINKED,	  /* IoFreeMdl of an MDL a live MDL's Next points to */
+	PM_TARGET_SMALL,  /* a target MDL too small for the range: 0xCF */
+	PM_OUTSIDE,	  /* a range outside the source */
+	PM_MAP_TWICE,	  /* MmMapLockedPagesSpecifyCache(KernelMode) of an inherited mapping */
+	PM_PROBE_PARTIAL, /* MmProbeAndLockPages of a partial MDL */
+	PM_COUNT
+};
+
+static void partial_misuse(struct wm_process *a, uint8_t *mem, enum partial_misuse what)
+{
+	PHYSICAL_ADDRESS lo = { .QuadPart = 0 }, hi = { .QuadPart = -1 }, skip = { .QuadPart = 0 };
+	PMDL src, part, other;
+
+	wm_become(a);
+	src = IoAllocateMdl(mem + 100, 3 * PG, FALSE, FALSE, NULL);
+	MmProbeAndLockPages(src, UserMode, IoWriteAccess);
+	part = IoAllocateMdl(mem + PG, 10, FALSE, FALSE, NULL);
+	switch (what) {
+	case PM_UNLOCK_SOURCE:
+		IoBuildPartialMdl(src, part, mem + PG, 10);
+		MmUnlockPages(src);
+		break;
+	case PM_FREE_PAGES:
+		other = MmAllocatePagesForMdlEx(lo, hi, skip, 2 * PG, MmCached,
+						MM_ALLOCATE_FULLY_REQUIRED);
+		IoBuildPartialMdl(other, part, MmGetMdlVirtualAddress(other), 10);
+		MmFreePagesFromMdl(other);
+		break;
+	case PM_FREE_LINKED:
+		src->Next = part;
+		IoFreeMdl(part);
+		break;
+	case PM_TARGET_SMALL:
+		IoBuildPartialMdl(src, part, mem + PG, 2 * PG);
+		break;
+	case PM_OUTSIDE:
+		IoBuildPartialMdl(src, part, mem + 50, 10);
+		break;
+	case PM_MAP_TWICE:
+		MmGetSystemAddressForMdlSafe(src, NormalPagePriority);
+		IoBuildPartialMdl(src, part, mem + PG, 10);
+		MmMapLockedPagesSpecifyCache(part, KernelMode, MmCached, NULL, FALSE,
+					     NormalPagePriority);
+		break;
+	case PM_PROBE_PARTIAL:
+		IoBuildPartialMdl(src, part, mem + PG, 10);
+		MmProbeAndLockPages(part, UserMode, IoReadAccess);
+		break;
+	default:
+		break;
+	}
+}
+
+static void model_partial_mdls(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	uint8_t *mem = wm_user_alloc(a, 4 * PG, WM_RW), *va;
+	struct wm_counts c0, c1;
+	PMDL src, part;
+	int what, status;
+	pid_t pid;
+
+	mem[PG + 5] = 0x5e;
+	wm_become(a);
+	src = IoAllocateMdl(mem + 100, 3 * PG, FALSE, FALSE, NULL);
+	MmProbeAndLockPages(src, UserMode, IoWriteAccess);
+	/* a source without a system mapping: the partial MDL gets its own */
+	part = IoAllocateMdl(mem + PG + 5, PG, FALSE, FALSE, NULL);
+	IoBuildPartialMdl(src, part, mem + PG + 5, PG);
+	CHECK_EQ(part->MdlFlags & (MDL_PARTIAL | MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA),
+		 MDL_PARTIAL, "MDL_PARTIAL, not locked, not mapped");
+	CHECK_EQ(MmGetMdlPfnArray(part)[0], wm_user_pfn(a, mem + PG), "its first frame");
+	CHECK_EQ(MmGetMdlPfnArray(part)[1], wm_user_pfn(a, mem + 2 * PG), "its second frame");
+	wm_counts(&c0);
+	va = MmGetSystemAddressForMdlSafe(part, NormalPagePriority);
+	CHECK(va && *va == 0x5e, "its own system mapping shows the page");
+	CHECK_EQ(part->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED),
+		 MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED, "mapped by itself");
+	wm_counts(&c1);
+	CHECK_EQ(c1.kernel_mappings, c0.kernel_mappings + 1, "one system mapping more");
+	IoFreeMdl(part);
+	wm_counts(&c1);
+	CHECK_EQ(c1.kernel_mappings, c0.kernel_mappings, "IoFreeMdl released it");
+	/* a mapped source: the partial MDL inherits the mapping, offset */
+	va = MmGetSystemAddressForMdlSafe(src, NormalPagePriority);
+	part = IoAllocateMdl(mem + PG + 5, 10, FALSE, FALSE, NULL);
+	IoBuildPartialMdl(src, part, mem + PG + 5, 10);
+	CHECK(part->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA, "inherits MDL_MAPPED_TO_SYSTEM_VA");
+	CHECK(MmGetSystemAddressForMdlSafe(part, NormalPagePriority) == va + PG + 5 - 100,
+	      "the source's mapping, offset");
+	IoFreeMdl(part);
+	MmUnlockPages(src);
+	IoFreeMdl(src);
+	CHECK_EQ(a->locked_pages, 0, "all undone");
+
+	/* each misuse stops the machine, for that reason */
+	for (what = 0; what < PM_COUNT; what++) {
+		static const char *const why[PM_COUNT] = {
+			"0xC4: MmUnlockPages of the source of 1 partial",
+			"0xC4: MmFreePagesFromMdl of the source of 1 partial",
+			"0xC4: IoFreeMdl: a live MDL's Next still points",
+			"0xCF: TARGET_MDL_TOO_SMALL",
+			"is outside the source's bytes",
+			"0xC4: MDL mapped to system space twice",
+			"0xC4: MmProbeAndLockPages on an MDL that is locked already or is not",
+		};
+		char said[512] = "";
+		size_t len;
+		ssize_t got;
+		int fd[2];
+
+		CHECK(pipe(fd) == 0, "pipe");
+		fflush(stderr);
+		pid = fork();
+		if (pid == 0) {
+			dup2(fd[1], 2);
+			partial_misuse(a, mem, what);
+			_exit(0);
+		}
+		close(fd[1]);
+		for (len = 0; len < sizeof(said) - 1; len += (size_t)got) {
+			got = read(fd[0], said + len, sizeof(said) - 1 - len);
+			if (got <= 0)
+				break;
+		}
+		close(fd[0]);
+		said[len] = 0;
+		waitpid(pid, &status, 0);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 100,
+		      "misuse %d: the model did not stop the machine (status %#x)", what, status);
+		CHECK(strstr(said, why[what]), "misuse %d stopped it for another reason: %s", what,
+		      said);
+	}
+	wm_become(wm_system);
+	wm_process_exit(a);
+}
+
 /* ---- every fallible call failing in turn ---------------------------------------------------- */
 
 enum f_op { F_LOCKV, F_VIEW_CHAIN, F_VIEW_SHARED };
@@ -806,6 +948,8 @@ const struct wt_scenario wt_chain[] = {
 	{ "chain: one linear kernel buffer only for one MDL", chain_kaddr },
 	{ "chain: views count against the handle's regions; PFNs need the privilege", chain_quota },
 	{ "chain: rings refuse a chain, COPY between two views of one region", chain_rings },
+	{ "chain: the model's IoBuildPartialMdl rules, and each misuse stopping it",
+	  model_partial_mdls },
 	{ "chain: failed allocation at every step: LOCK_USERV", f_lockv },
 	{ "chain: failed allocation at every step: VIEW of a chain", f_view_chain },
 	{ "chain: failed allocation at every step: VIEW of method 2", f_view_shared },
