@@ -712,6 +712,106 @@ static void chain_quota(void)
 	wm_driver_unload();
 }
 
+/* ---- races, made deterministic with hooks --------------------------------------------------- */
+
+static struct {
+	struct wm_process *p;
+	HANDLE h;
+	uint32_t id;
+	NTSTATUS st;
+} racer;
+
+static void *release_it(void *arg)
+{
+	(void)arg;
+	racer.st = wt_release(racer.p, racer.h, racer.id);
+	return NULL;
+}
+
+static void *close_it(void *arg)
+{
+	(void)arg;
+	wm_close(racer.p, racer.h);
+	return NULL;
+}
+
+/* hook: another thread of the process does it now, and finishes */
+static void other_thread(void *fn)
+{
+	wm_thread_join(wm_thread_start(racer.p, (void *(*)(void *))fn, NULL));
+}
+
+/* The parent's id released by another thread between two IoBuildPartialMdl calls of a view
+ * across a joint: the view holds what it was cut from; the last release unlocks. */
+static void parent_released_during_view(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct kumem_segment s[3];
+	uint8_t all[5 * PG];
+	uint32_t v;
+	NTSTATUS st;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	racer.p = a;
+	racer.h = wt_open(a);
+	three_segments(a, s);
+	gather(s, 3, all);
+	racer.id = lockv(a, racer.h, s, 3, KUMEM_KERNEL_READ, &st, NULL);
+	CHECK_EQ(st, 0, "LOCK_USERV");
+	wm_hook("IoBuildPartialMdl", 2, other_thread, (void *)release_it);
+	v = view(a, racer.h, racer.id, s[0].len - 10, 100, &st);
+	CHECK_EQ(st, 0, "the view, its parent's id released meanwhile");
+	CHECK_EQ(racer.st, 0, "the release from the other thread");
+	CHECK_EQ(wt_release(a, racer.h, racer.id), STATUS_NOT_FOUND, "the parent's id is gone");
+	CHECK_EQ(kcsum(a, racer.h, v, 0, 100), kumem_checksum(all + s[0].len - 10, 100),
+		 "the view reads the chain's bytes");
+	CHECK_EQ(a->locked_pages, 7, "the chain stays locked for the view");
+	CHECK_EQ(wt_release(a, racer.h, v), 0, "release the view");
+	CHECK_EQ(a->locked_pages, 0, "now unlocked");
+	wm_close(a, racer.h);
+	wm_process_exit(a);
+	wt_nothing_held();
+	wm_driver_unload();
+}
+
+/* The handle closed (IRP_MJ_CLEANUP) while a view or a vectored lock is on its way: the call
+ * fails (EBADFD) and nothing it made outlives the file. */
+static void closed_during(const char *routine, int nth, bool lock)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct kumem_segment s[3];
+	NTSTATUS st;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	racer.p = a;
+	racer.h = wt_open(a);
+	three_segments(a, s);
+	if (!lock) {
+		racer.id = lockv(a, racer.h, s, 3, KUMEM_KERNEL_READ, &st, NULL);
+		CHECK_EQ(st, 0, "LOCK_USERV");
+	}
+	wm_hook(routine, nth, other_thread, (void *)close_it);
+	if (lock)
+		lockv(a, racer.h, s, 3, KUMEM_KERNEL_READ, &st, NULL);
+	else
+		view(a, racer.h, racer.id, 100, s[0].len, &st);
+	CHECK_EQ(st, STATUS_DATA_ERROR, "the call whose handle was closed meanwhile: EBADFD");
+	CHECK_EQ(a->locked_pages, 0, "nothing locked");
+	wt_nothing_held();
+	wm_process_exit(a);
+	wm_driver_unload();
+}
+
+static void closed_during_view(void)
+{
+	closed_during("IoBuildPartialMdl", 2, false);
+}
+
+static void closed_during_lockv(void)
+{
+	closed_during("MmProbeAndLockPages", 3, true);
+}
+
 /* ---- the model's own IoBuildPartialMdl rules, driven directly ------------------------------ */
 
 enum partial_misuse {
@@ -948,6 +1048,10 @@ const struct wt_scenario wt_chain[] = {
 	{ "chain: one linear kernel buffer only for one MDL", chain_kaddr },
 	{ "chain: views count against the handle's regions; PFNs need the privilege", chain_quota },
 	{ "chain: rings refuse a chain, COPY between two views of one region", chain_rings },
+	{ "chain: the parent released by another thread while a view is built",
+	  parent_released_during_view },
+	{ "chain: the handle closed while a view is built", closed_during_view },
+	{ "chain: the handle closed while a vectored lock runs", closed_during_lockv },
 	{ "chain: the model's IoBuildPartialMdl rules, and each misuse stopping it",
 	  model_partial_mdls },
 	{ "chain: failed allocation at every step: LOCK_USERV", f_lockv },
