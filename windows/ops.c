@@ -25,13 +25,17 @@ bool KumemMayReadPfns(void)
 
 static ULONG MdlViewFlags(PKUMEM_REGION r)
 {
-	ULONG f = KUMEM_MDL_LOCKED | KUMEM_MDL_KERNEL_MAPPED;
+	ULONG f = KUMEM_MDL_LOCKED;
 
+	if (r->Linear) /* one MDL: one linear system mapping */
+		f |= KUMEM_MDL_KERNEL_MAPPED;
+	if (r->MdlCount > 1)
+		f |= KUMEM_MDL_CHAINED;
+	if (r->Parent)
+		f |= KUMEM_MDL_VIEW;
 	if (r->Kind == KumemRegionUserLocked)
 		return f | ((r->Flags & KUMEM_KERNEL_WRITE) ? KUMEM_MDL_KERNEL_WRITES : 0);
-	f |= KUMEM_MDL_KERNEL_ALLOCATED;
-	if (r->UserVa) /* always for a process's region; a driver's maps it when it chooses */
-		f |= KUMEM_MDL_USER_MAPPED;
+	f |= KUMEM_MDL_KERNEL_ALLOCATED | (r->UserVa ? KUMEM_MDL_USER_MAPPED : 0);
 	if (!(r->Flags & KUMEM_USER_WRITE))
 		f |= KUMEM_MDL_USER_READ_ONLY;
 	if ((r->Flags & KUMEM_ALLOC_CONTIG) && r->Contiguous)
@@ -65,6 +69,7 @@ void KumemRegionDescribe(PKUMEM_REGION r, struct kumem_mdl *m)
 	m->flags = MdlViewFlags(r);
 	m->os_flags = (uint32_t)(USHORT)r->Mdl->MdlFlags;
 	m->id = r->Id;
+	m->chain_length = 1;
 }
 
 int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
@@ -83,6 +88,11 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 	r = KumemRegionLookup(File, d->id, PsGetCurrentProcess(), &err);
 	if (!r)
 		return err;
+	if (r->MdlCount > 1 || r->Parent) { /* chain.c reads every MDL of the chain */
+		err = KumemChainDescribe(r, d);
+		d->mdl.flags = MdlViewFlags(r);
+		goto out;
+	}
 	KumemRegionDescribe(r, &d->mdl);
 	if (d->pfns) {
 		count = d->max_pfns < r->Geom.page_count ? d->max_pfns : r->Geom.page_count;
@@ -97,6 +107,7 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 		}
 	}
 	d->pfns_written = err ? 0 : count;
+out:
 	KumemRegionPut(r);
 	return err;
 }
@@ -114,6 +125,8 @@ int KumemRegionKernelOp(PKUMEM_REGION r, ULONG64 Offset, ULONG64 Len, bool IsFil
 	/* Memory locked for reading is mapped read-only (MdlMappingNoWrite): never write it. */
 	if (IsFill && r->Kind == KumemRegionUserLocked && !(r->Flags & KUMEM_KERNEL_WRITE))
 		return -KUMEM_EACCES;
+	if (!r->Linear) /* a chain: MDL by MDL, each through its own system mapping */
+		return KumemChainKernelOp(r, Offset, Len, IsFill, Value, Sum);
 	p = (PUCHAR)r->SystemVa + r->Geom.byte_offset + Offset;
 	if (IsFill)
 		RtlFillMemory(p, (SIZE_T)Len, Value);

@@ -28,10 +28,12 @@ void FileUnlock(PKUMEM_FILE File)
 	ExReleaseFastMutex(&File->Lock);
 }
 
-/* A region record owned by @Owner (referenced here), charged to it (quota.c); a NULL owner
- * is the kernel itself: a region another driver allocated through kapi.c. */
-static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
-		     PEPROCESS Owner, PKUMEM_REGION *Out)
+/*
+ * A region record owned by @Owner (referenced here), @ChargeBytes charged to it (quota.c); a
+ * NULL owner is the kernel itself: a region another driver allocated through kapi.c.
+ */
+static int RegionNewOwned(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+			  ULONG64 ChargeBytes, PEPROCESS Owner, PKUMEM_REGION *Out)
 {
 	PKUMEM_REGION r;
 	int err;
@@ -44,8 +46,11 @@ static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geo
 	r->Kind = Kind;
 	r->Flags = Flags;
 	r->Geom = *g;
+	r->MdlCount = 1;
+	r->Linear = true;
+	r->ChargedBytes = ChargeBytes;
 	r->Owner = Owner;
-	err = KumemQuotaCharge(r->Owner, g->page_count * PAGE_SIZE);
+	err = KumemQuotaCharge(r->Owner, ChargeBytes);
 	if (err) {
 		ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 		return err;
@@ -56,10 +61,17 @@ static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geo
 	return 0;
 }
 
-/* The record alone, before anything was mapped or locked for it. */
-static void RegionDiscard(PKUMEM_REGION r)
+/* A region record for the calling process, @ChargeBytes charged to it (quota.c). */
+int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+		   ULONG64 ChargeBytes, PKUMEM_REGION *Out)
 {
-	KumemQuotaUncharge(r->Owner, r->Geom.page_count * PAGE_SIZE);
+	return RegionNewOwned(Kind, Flags, g, ChargeBytes, PsGetCurrentProcess(), Out);
+}
+
+/* The record alone, before anything was mapped or locked for it. */
+void KumemRegionDiscard(PKUMEM_REGION r)
+{
+	KumemQuotaUncharge(r->Owner, r->ChargedBytes);
 	if (r->Owner)
 		ObDereferenceObject(r->Owner);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
@@ -69,16 +81,25 @@ static void RegionDiscard(PKUMEM_REGION r)
 static void RegionFree(PKUMEM_REGION r)
 {
 	ULONG64 pages = r->Geom.page_count;
+	PMDL mdl, next;
 
+	if (r->Parent) { /* a view: its partial MDLs only; the pages are the parent's */
+		KumemViewFree(r);
+		goto out;
+	}
 	if (r->UserVa) {
 		MmUnmapLockedPages(r->UserVa, r->Mdl);
 		InterlockedDecrement64(&KumemCounters.UserMappings);
 	}
 	switch (r->Kind) {
 	case KumemRegionUserLocked:
-		/* MmUnlockPages also releases the system mapping of a locked MDL. */
-		MmUnlockPages(r->Mdl);
-		IoFreeMdl(r->Mdl);
+		/* MmUnlockPages also releases the system mapping of a locked MDL. A chain is
+		 * undone from its head, so no live MDL's Next ever points to a freed one. */
+		for (mdl = r->Mdl; mdl; mdl = next) {
+			next = mdl->Next;
+			MmUnlockPages(mdl);
+			IoFreeMdl(mdl);
+		}
 		InterlockedAdd64(&KumemCounters.PinnedPages, -(LONG64)pages);
 		break;
 	case KumemRegionPages:
@@ -88,6 +109,7 @@ static void RegionFree(PKUMEM_REGION r)
 		InterlockedAdd64(&KumemCounters.AllocatedPages, -(LONG64)pages);
 		break;
 	}
+out:
 	InterlockedDecrement64(&KumemCounters.Regions);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
@@ -99,7 +121,8 @@ static void RegionFree(PKUMEM_REGION r)
 void KumemRegionPut(PKUMEM_REGION r)
 {
 	PEPROCESS owner = r->Owner;
-	ULONG64 bytes = r->Geom.page_count * PAGE_SIZE;
+	PKUMEM_REGION parent = r->Parent;
+	ULONG64 bytes = r->ChargedBytes;
 	KAPC_STATE apc;
 
 	if (InterlockedDecrement(&r->RefCount))
@@ -116,6 +139,9 @@ void KumemRegionPut(PKUMEM_REGION r)
 	KumemQuotaUncharge(owner, bytes);
 	if (owner)
 		ObDereferenceObject(owner);
+	/* a view's hold on the pages: released after its partial MDLs are gone */
+	if (parent)
+		KumemRegionPut(parent);
 }
 
 int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
@@ -130,9 +156,9 @@ int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
 }
 
 /* Publish @r in @File under the per-handle quotas; on failure the caller frees it. */
-static int FileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
+int KumemFileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
 {
-	ULONG64 bytes = r->Geom.page_count * PAGE_SIZE;
+	ULONG64 bytes = r->ChargedBytes;
 	int err = 0;
 
 	FileLock(File);
@@ -249,7 +275,7 @@ static int RangeHasWritablePage(ULONG64 Addr, ULONG64 Len)
  * of which can be written is locked for reading (nothing can change under it); a range that
  * mixes both is refused (EACCES): one MDL has one access mode. Linux follows the same rule.
  */
-static int LockUserRange(PMDL Mdl, const struct kumem_lock_args *a, bool KernelWrites)
+int KumemLockUserRange(PMDL Mdl, ULONG64 Addr, ULONG64 Len, bool KernelWrites)
 {
 	int err, writable;
 
@@ -259,7 +285,7 @@ static int LockUserRange(PMDL Mdl, const struct kumem_lock_args *a, bool KernelW
 	err = ProbeAndLock(Mdl, IoReadAccess);
 	if (err)
 		return err;
-	writable = RangeHasWritablePage(a->addr, a->len);
+	writable = RangeHasWritablePage(Addr, Len);
 	if (!writable)
 		return 0;
 	MmUnlockPages(Mdl);
@@ -283,7 +309,7 @@ int KumemRegionLockNew(PIRP Irp, const struct kumem_lock_args *a, PKUMEM_REGION 
 	err = kumem_check_lock(a, &lim, &g);
 	if (err)
 		return err;
-	err = RegionNew(KumemRegionUserLocked, a->flags, &g, PsGetCurrentProcess(), &r);
+	err = KumemRegionNew(KumemRegionUserLocked, a->flags, &g, g.page_count * PAGE_SIZE, &r);
 	if (err)
 		return err;
 	/* ByteCount is a ULONG: KUMEM_MAX_REGION_BYTES keeps len well below 4 GiB. */
@@ -292,7 +318,7 @@ int KumemRegionLockNew(PIRP Irp, const struct kumem_lock_args *a, PKUMEM_REGION 
 		err = -KUMEM_ENOMEM;
 		goto cleanupRegion;
 	}
-	err = LockUserRange(r->Mdl, a, write);
+	err = KumemLockUserRange(r->Mdl, a->addr, a->len, write);
 	if (err)
 		goto cleanupFreeMdl;
 	priority = NormalPagePriority | MdlMappingNoExecute | (write ? 0 : MdlMappingNoWrite);
@@ -313,7 +339,7 @@ cleanupUnlockPages:
 cleanupFreeMdl:
 	IoFreeMdl(r->Mdl);
 cleanupRegion:
-	RegionDiscard(r);
+	KumemRegionDiscard(r);
 	return err;
 }
 
@@ -325,7 +351,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	err = KumemRegionLockNew(Irp, a, &r);
 	if (err)
 		return err;
-	err = FileInsert(File, r);
+	err = KumemFileInsert(File, r);
 	if (err) {
 		KumemRegionPut(r);
 		return err;
@@ -406,12 +432,12 @@ int KumemRegionAllocNew(PIRP Irp, const struct kumem_alloc_args *a, PEPROCESS Ow
 	g.byte_offset = 0;
 	g.byte_count = a->len;
 	g.page_count = pages;
-	err = RegionNew(KumemRegionPages, a->flags, &g, Owner, &r);
+	err = RegionNewOwned(KumemRegionPages, a->flags, &g, pages * PAGE_SIZE, Owner, &r);
 	if (err)
 		return err;
 	err = AllocPages(r, pages * PAGE_SIZE);
 	if (err) {
-		RegionDiscard(r);
+		KumemRegionDiscard(r);
 		return err;
 	}
 	InterlockedAdd64(&KumemCounters.AllocatedPages, (LONG64)pages);
@@ -481,7 +507,7 @@ int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *
 	err = KumemRegionCreateShared(Irp, a, &r);
 	if (err)
 		return err;
-	err = FileInsert(File, r);
+	err = KumemFileInsert(File, r);
 	if (err) {
 		KumemRegionPut(r);
 		return err;
@@ -507,7 +533,7 @@ int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref)
 	} else {
 		RemoveEntryList(&r->Link);
 		File->RegionCount--;
-		File->Bytes -= r->Geom.page_count * PAGE_SIZE;
+		File->Bytes -= r->ChargedBytes;
 	}
 	FileUnlock(File);
 	if (err)
@@ -533,7 +559,7 @@ static PKUMEM_REGION FileTakeRegion(PKUMEM_FILE File, HANDLE ProcessId)
 			r = CONTAINING_RECORD(e, KUMEM_REGION, Link);
 			RemoveEntryList(&r->Link);
 			File->RegionCount--;
-			File->Bytes -= r->Geom.page_count * PAGE_SIZE;
+			File->Bytes -= r->ChargedBytes;
 			break;
 		}
 	}
