@@ -158,9 +158,8 @@ void kumem_region_put(struct kumem_region *pub)
 
 void *kumem_region_kaddr(const struct kumem_region *pub)
 {
-	PKUMEM_REGION r = Region(pub);
-
-	return (PUCHAR)r->SystemVa + r->Geom.byte_offset;
+	/* NULL for a chain whose MDLs do not meet on page boundaries, as on Linux */
+	return KumemRegionSystemBuffer(Region(pub));
 }
 
 ULONG64 kumem_region_size(const struct kumem_region *pub)
@@ -170,7 +169,7 @@ ULONG64 kumem_region_size(const struct kumem_region *pub)
 
 PMDL kumem_region_mdl(const struct kumem_region *pub)
 {
-	return Region(pub)->Mdl;
+	return KumemRegionMdlChain(Region(pub), NULL, NULL);
 }
 
 void kumem_region_describe(const struct kumem_region *pub, struct kumem_mdl *out)
@@ -191,24 +190,38 @@ NTSTATUS kumem_region_checksum(struct kumem_region *pub, ULONG64 offset, ULONG64
 
 ULONG kumem_region_segment_count(const struct kumem_region *pub)
 {
-	UNREFERENCED_PARAMETER(pub);
-	return 1; /* one MDL per region until chains come to Windows */
+	ULONG count;
+
+	KumemRegionMdlChain(Region(pub), &count, NULL);
+	return count;
 }
 
+/* Segment @index is the chain's MDL @index: its bytes, its pages, its own system mapping. */
 NTSTATUS kumem_region_segment(const struct kumem_region *pub, ULONG index,
 			      struct kumem_region_segment *out)
 {
 	PKUMEM_REGION r = Region(pub);
+	ULONG64 offset = 0;
+	PMDL mdl;
+	ULONG i;
 
-	if (index >= kumem_region_segment_count(pub))
+	mdl = KumemRegionMdlChain(r, NULL, NULL);
+	for (i = 0; mdl && i < index; i++, mdl = mdl->Next)
+		offset += MmGetMdlByteCount(mdl);
+	if (!mdl)
 		return STATUS_END_OF_FILE;
 	RtlZeroMemory(out, sizeof(*out));
-	out->offset = 0;
-	out->len = r->Geom.byte_count;
-	out->user_va = r->Kind == KumemRegionUserLocked ? r->Geom.start_va + r->Geom.byte_offset : 0;
-	out->kaddr = kumem_region_kaddr(pub);
-	out->mdl = r->Mdl;
-	out->page_count = (ULONG)r->Geom.page_count;
-	out->page_offset = r->Geom.byte_offset;
+	out->offset = offset;
+	out->len = MmGetMdlByteCount(mdl);
+	/* the process's address for a method 1 lock; a method 2 MDL's is a system address */
+	out->user_va = r->Kind == KumemRegionUserLocked && !r->Parent
+			       ? (ULONG64)(ULONG_PTR)MmGetMdlVirtualAddress(mdl)
+			       : 0;
+	/* every MDL of a chain is mapped already: this returns that mapping, it makes none */
+	out->kaddr = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority | MdlMappingNoExecute);
+	out->mdl = mdl;
+	out->page_count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(mdl),
+							 MmGetMdlByteCount(mdl));
+	out->page_offset = MmGetMdlByteOffset(mdl);
 	return STATUS_SUCCESS;
 }

@@ -72,13 +72,15 @@ KUMEM_API void kumem_region_unmap_user(struct kumem_region *r);
 KUMEM_API void kumem_region_get(struct kumem_region *r);
 KUMEM_API void kumem_region_put(struct kumem_region *r);
 
-/* System address of the region's first byte (valid until the last put), its size in bytes. */
+/* System address of the region's first byte (valid until the last put; its bytes follow it),
+ * NULL for a chain whose MDLs do not meet on page boundaries; its size in bytes. */
 KUMEM_API void *kumem_region_kaddr(const struct kumem_region *r);
 KUMEM_API ULONG64 kumem_region_size(const struct kumem_region *r);
 
 /*
- * The region's MDL: locked (method 1) or built from allocated pages (method 2), mapped in
- * system space; its Next chains further MDLs when the region is a chain (none today).
+ * The region's MDL chain: locked (method 1) or built from allocated pages (method 2), each
+ * MDL mapped in system space, further MDLs through Next when the region is a chain
+ * (windows/chain.c; this API makes none yet), so GetScatterGatherListEx can take it whole.
  * kumem owns it: do not unlock, unmap or free it, nor change its fields; it is valid until
  * the last put. This is what Linux's kumem_region_sg_table() is for there.
  */
@@ -99,8 +101,8 @@ KUMEM_API NTSTATUS kumem_region_checksum(struct kumem_region *r, ULONG64 offset,
 
 /*
  * Walking a region: segment i (0 .. kumem_region_segment_count() - 1) in the order of its
- * bytes; a plain region has one. STATUS_END_OF_FILE past the last. Linux gives the pages
- * there; here the segment's MDL.
+ * bytes: the chain's MDLs; a plain region has one. STATUS_END_OF_FILE past the last. Linux
+ * gives the pages there; here the segment's MDL.
  */
 struct kumem_region_segment {
 	ULONG64 offset;	   /* of its first byte within the region */
