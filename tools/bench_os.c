@@ -239,19 +239,21 @@ char *bench_memstream_close(FILE *f)
 	return buf;
 }
 
-/* The sections that compare with io_uring or time raw ioctls and poll(): Linux only so far. */
+/* The sections that time raw ioctls and system calls, and poll(): Linux only so far. */
 static int linux_only(const char *what)
 {
-	printf("  %s: not built for Windows yet (it compares with io_uring or times raw ioctls); no "
-	       "rows\n",
+	printf("  %s: not built for Windows yet (it times raw ioctls and system calls, or poll()); "
+	       "no rows\n",
 	       what);
 	return 0;
 }
 
-int bench_ring(kumem_t *dev)
+/* RING_INFO is an ioctl on a ring's own fd on Linux; Windows names rings by id instead. */
+int bench_ring_info(kumem_ring_t *r, struct kumem_ring_create *info)
 {
-	(void)dev;
-	return linux_only("ring");
+	(void)r;
+	(void)info;
+	return -ENOTTY;
 }
 
 int bench_wake(kumem_t *dev)
@@ -268,6 +270,7 @@ int bench_enter(kumem_t *dev)
 #else
 #include <dirent.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -513,6 +516,11 @@ void *bench_faulted_buffer(uint64_t bytes)
 void bench_free_buffer(void *p, uint64_t bytes)
 {
 	munmap(p, bytes);
+}
+
+int bench_ring_info(kumem_ring_t *r, struct kumem_ring_create *info)
+{
+	return ioctl(kumem_ring_fd(r), KUMEM_IOC_RING_INFO, info) ? -errno : 0;
 }
 
 static char *memstream_buf;

@@ -121,6 +121,9 @@ void bench_free_buffer(void *p, uint64_t bytes);
 FILE *bench_memstream_open(void);
 char *bench_memstream_close(FILE *f);
 
+/* KUMEM_IOC_RING_INFO on @r's handle: 0 or a negative errno (not on Windows yet). */
+int bench_ring_info(kumem_ring_t *r, struct kumem_ring_create *info);
+
 int bench_ring(kumem_t *dev);
 int bench_events(kumem_t *dev);
 int bench_wake(kumem_t *dev);
