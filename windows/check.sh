@@ -156,7 +156,16 @@ analyze_example() {
 check "example: clang static analyzer finds nothing" analyze_example
 check "kumem-tests.exe (x64) built from tests/guest/t_api.c" test -s "$out/x64/kumem-tests.exe"
 check "kumem-tests.exe (x86, for WOW64) is an i386 image" is_i386
-check "kumem.exe (x64 and x86) built from tools/" test -s "$out/x64/kumem.exe" -a -s "$out/x86/kumem.exe"
+check "kumem.exe (x64 and x86) built from tools/, bench included" test -s "$out/x64/kumem.exe" -a -s "$out/x86/kumem.exe"
+exe_dlls_only_system() {
+	# the bench's threads (winpthreads) are linked in: nothing to ship beside kumem.exe
+	for a in x64 x86; do
+		x86_64-w64-mingw32-objdump -p "$out/$a/kumem.exe" | awk '/DLL Name:/ {print tolower($3)}' |
+			grep -v -x -e kernel32.dll -e msvcrt.dll && return 1
+	done
+	return 0
+}
+check "kumem.exe imports only KERNEL32.dll and msvcrt.dll" exe_dlls_only_system
 check "libkumem.a and kumem-win-tests.exe built for x64 and x86" test -s "$out/x64/libkumem.a" \
 	-a -s "$out/x86/libkumem.a" -a -s "$out/x64/kumem-win-tests.exe" -a -s "$out/x86/kumem-win-tests.exe"
 rm -f "$out/check.log"
