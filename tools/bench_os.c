@@ -183,8 +183,8 @@ bool bench_probe_stop(struct bench_probe *p, unsigned int kthread_cpus, char *wh
 	int64_t others_ms, allowed_ms;
 
 	cpu_times(&busy, &steal);
-	others_ms = (int64_t)(busy - p->busy_ms) - (int64_t)own_ms -
-		    (int64_t)(kthread_cpus * wall_ms);
+	others_ms =
+		(int64_t)(busy - p->busy_ms) - (int64_t)own_ms - (int64_t)(kthread_cpus * wall_ms);
 	allowed_ms = (int64_t)(wall_ms * (uint64_t)online_cpus() / 20);
 	if (allowed_ms < 50)
 		allowed_ms = 50;
@@ -277,7 +277,7 @@ int bench_enter(kumem_t *dev)
 #include <unistd.h>
 
 /* SCHED_FIFO priority of --rt: above ordinary tasks, below the kernel's own RT threads. */
-#define BENCH_RT_PRIO 50
+#define BENCH_RT_PRIO  50
 /* How long an earlier row's threads may take to go. */
 #define BENCH_QUIET_MS 3000
 
@@ -314,11 +314,13 @@ void bench_pin_self(int cpu)
 	if (cpu < online_cpus()) {
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
-		/* before SCHED_FIFO and before any other thread of ours exists: nothing to wait for */
+		/* before SCHED_FIFO and before any other thread of ours exists: nothing to wait for
+		 */
 		sched_setaffinity(0, sizeof(set), &set);
 	}
 	if (bench_cfg.rt && pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp))
-		fprintf(stderr, "kumem: bench: --rt: cannot use SCHED_FIFO (%s)\n", strerror(errno));
+		fprintf(stderr, "kumem: bench: --rt: cannot use SCHED_FIFO (%s)\n",
+			strerror(errno));
 }
 
 void bench_unpin_self(void)
@@ -474,8 +476,8 @@ bool bench_probe_stop(struct bench_probe *p, unsigned int kthread_cpus, char *wh
 
 	cpu_times(&busy, &steal);
 	switches = nivcsw - p->nivcsw;
-	others_ms = (int64_t)(busy - p->busy_ms) - (int64_t)own_ms -
-		    (int64_t)(kthread_cpus * wall_ms);
+	others_ms =
+		(int64_t)(busy - p->busy_ms) - (int64_t)own_ms - (int64_t)(kthread_cpus * wall_ms);
 	allowed_ms = (int64_t)(wall_ms * (uint64_t)online_cpus() / 20);
 	if (allowed_ms < 30)
 		allowed_ms = 30;
@@ -501,7 +503,6 @@ bool bench_probe_stop(struct bench_probe *p, unsigned int kthread_cpus, char *wh
 	}
 	return false;
 }
-
 
 void *bench_faulted_buffer(uint64_t bytes)
 {

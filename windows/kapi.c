@@ -180,7 +180,8 @@ void kumem_region_describe(const struct kumem_region *pub, struct kumem_mdl *out
 
 NTSTATUS kumem_region_fill(struct kumem_region *pub, ULONG64 offset, ULONG64 len, UCHAR value)
 {
-	return KumemStatusFromErrno(KumemRegionKernelOp(Region(pub), offset, len, true, value, NULL));
+	return KumemStatusFromErrno(
+		KumemRegionKernelOp(Region(pub), offset, len, true, value, NULL));
 }
 
 NTSTATUS kumem_region_checksum(struct kumem_region *pub, ULONG64 offset, ULONG64 len, ULONG64 *sum)
@@ -220,8 +221,8 @@ NTSTATUS kumem_region_segment(const struct kumem_region *pub, ULONG index,
 	/* every MDL of a chain is mapped already: this returns that mapping, it makes none */
 	out->kaddr = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority | MdlMappingNoExecute);
 	out->mdl = mdl;
-	out->page_count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(mdl),
-							 MmGetMdlByteCount(mdl));
+	out->page_count =
+		ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(mdl), MmGetMdlByteCount(mdl));
 	out->page_offset = MmGetMdlByteOffset(mdl);
 	return STATUS_SUCCESS;
 }

@@ -122,7 +122,8 @@ static void kapi_shared_region(void)
 	r.offset = 0;
 	r.len = 3 * 4096 - 7;
 	CHECK_EQ(region_op(a, h, KUMEM_EXAMPLE_SUM, &r), 0, "SUM");
-	CHECK_EQ(r.sum, kumem_checksum(shared, 3 * 4096 - 7), "the driver sees the process's bytes");
+	CHECK_EQ(r.sum, kumem_checksum(shared, 3 * 4096 - 7),
+		 "the driver sees the process's bytes");
 	r.offset = 100;
 	r.len = 50;
 	r.value = 0xa5;
@@ -132,13 +133,15 @@ static void kapi_shared_region(void)
 	CHECK_EQ(bad, 0, "the process sees the driver's fill, nothing else changed");
 	r.offset = 3 * 4096 - 8;
 	r.len = 2;
-	CHECK_EQ(region_op(a, h, KUMEM_EXAMPLE_SUM, &r), STATUS_END_OF_FILE, "a range past the end");
+	CHECK_EQ(region_op(a, h, KUMEM_EXAMPLE_SUM, &r), STATUS_END_OF_FILE,
+		 "a range past the end");
 
 	CHECK_EQ(region_op(a, h, KUMEM_EXAMPLE_DESCRIBE, &r), 0, "DESCRIBE");
 	CHECK_EQ(r.mdl.byte_count, 3 * 4096 - 7, "kumem's description: the length asked for");
 	CHECK_EQ(r.mdl.start_va, (uintptr_t)shared, "its StartVa: the user mapping");
 	CHECK_EQ(r.mdl.page_count, 3, "3 pages");
-	CHECK_EQ(r.mdl.flags & (KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED | KUMEM_MDL_LOCKED),
+	CHECK_EQ(r.mdl.flags &
+			 (KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED | KUMEM_MDL_LOCKED),
 		 KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED | KUMEM_MDL_LOCKED, "flags");
 	CHECK_EQ(r.mdl.chain_length, 1, "one MDL");
 	CHECK_EQ(r.mdl_byte_offset, 0, "the MDL starts on a page");
@@ -293,15 +296,18 @@ static void kapi_leak_caught(void)
 		CHECK(waitpid(pid, &status, 0) == pid, "wait");
 		CHECK(WIFEXITED(status), "the machine died of signal %d", WTERMSIG(status));
 		if (put_it)
-			CHECK_EQ(WEXITSTATUS(status), 0, "region put before the importer unloads: clean");
+			CHECK_EQ(WEXITSTATUS(status), 0,
+				 "region put before the importer unloads: clean");
 		else
-			CHECK_EQ(WEXITSTATUS(status), 100, "region leaked: bugcheck at the image's unload");
+			CHECK_EQ(WEXITSTATUS(status), 100,
+				 "region leaked: bugcheck at the image's unload");
 	}
 }
 
 const struct wt_scenario wt_kapi[] = {
 	{ "kapi: example driver locks, sums and fills the caller's buffer", kapi_user_buffers },
-	{ "kapi: example driver maps kumem's pages, reads the MDL it is handed", kapi_shared_region },
+	{ "kapi: example driver maps kumem's pages, reads the MDL it is handed",
+	  kapi_shared_region },
 	{ "kapi: the example's last handle closed in another process", kapi_cleanup_elsewhere },
 	{ "kapi: sc stop kumem while an importer holds a region", kapi_unload_order },
 	{ "kapi: importer loaded without the service (DllInitialize/DllUnload)", kapi_import_only },

@@ -197,8 +197,8 @@ static NTSTATUS call_driver(struct wm_process *p, PIRP irp)
 	pthread_mutex_unlock(&wm_lock);
 	/* the device the file was opened on: the driver has several */
 	status = irp->Stack.FileObject->DeviceObject->DriverObject
-			 ->MajorFunction[irp->Stack.MajorFunction](irp->Stack.FileObject->DeviceObject,
-								   irp);
+			 ->MajorFunction[irp->Stack.MajorFunction](
+				 irp->Stack.FileObject->DeviceObject, irp);
 	if (t->irql != irql || t->mutexes)
 		wm_bugcheck(0xC4, "dispatch routine %#x returned at IRQL %d holding %d mutexes",
 			    irp->Stack.MajorFunction, t->irql, t->mutexes);

@@ -153,8 +153,8 @@ static NTSTATUS DescribeMdl(struct kumem_region *r, struct kumem_example_region 
 	a->segments = kumem_region_segment_count(r);
 	a->mdl_byte_offset = MmGetMdlByteOffset(mdl);
 	a->mdl_byte_count = MmGetMdlByteCount(mdl);
-	a->mdl_pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(mdl),
-						      MmGetMdlByteCount(mdl));
+	a->mdl_pages =
+		ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(mdl), MmGetMdlByteCount(mdl));
 	a->mdl_distinct_pfns = 0;
 	for (i = 0; i < a->mdl_pages; i++) {
 		for (j = 0; j < i && pfn[j] != pfn[i]; j++)
@@ -289,7 +289,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 
 	UNREFERENCED_PARAMETER(RegistryPath);
 	for (i = 0; i < sizeof(KumemExampleDispatch) / sizeof(KumemExampleDispatch[0]); i++)
-		Driver->MajorFunction[KumemExampleDispatch[i].Major] = KumemExampleDispatch[i].Routine;
+		Driver->MajorFunction[KumemExampleDispatch[i].Major] =
+			KumemExampleDispatch[i].Routine;
 	Driver->DriverUnload = ExampleUnload;
 	RtlInitUnicodeString(&name, KUMEM_EXAMPLE_DEVICE_NAME);
 	RtlInitUnicodeString(&link, KUMEM_EXAMPLE_LINK_NAME);

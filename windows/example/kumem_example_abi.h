@@ -35,24 +35,25 @@ struct kumem_example_region {
 	/* out (DESCRIBE), read from the MDL itself: */
 	uint32_t mdl_byte_offset;
 	uint64_t mdl_byte_count;
-	uint64_t mdl_pages;	   /* ADDRESS_AND_SIZE_TO_SPAN_PAGES of the MDL */
+	uint64_t mdl_pages;	    /* ADDRESS_AND_SIZE_TO_SPAN_PAGES of the MDL */
 	uint64_t mdl_distinct_pfns; /* distinct frames in its PFN array */
-	uint64_t mdl_sum;	   /* checksum through MmGetSystemAddressForMdlSafe(mdl) */
-	uint32_t segments;	   /* kumem_region_segment_count */
-	uint32_t mdl_is_kaddr;	   /* the MDL's system address is kumem_region_kaddr() */
-	struct kumem_mdl mdl;	   /* kumem_region_describe */
+	uint64_t mdl_sum;	    /* checksum through MmGetSystemAddressForMdlSafe(mdl) */
+	uint32_t segments;	    /* kumem_region_segment_count */
+	uint32_t mdl_is_kaddr;	    /* the MDL's system address is kumem_region_kaddr() */
+	struct kumem_mdl mdl;	    /* kumem_region_describe */
 };
 
 #define KUMEM_EXAMPLE_DEVICE_TYPE 0x8338u
 /* CTL_CODE(KUMEM_EXAMPLE_DEVICE_TYPE, 0x800 + nr, METHOD_BUFFERED, FILE_READ_DATA | _WRITE_) */
-#define KUMEM_EXAMPLE_CTL(nr)	  ((KUMEM_EXAMPLE_DEVICE_TYPE << 16) | (3u << 14) | ((0x800u + (nr)) << 2))
-#define KUMEM_EXAMPLE_SUM_USER	  KUMEM_EXAMPLE_CTL(1)
-#define KUMEM_EXAMPLE_FILL_USER	  KUMEM_EXAMPLE_CTL(2)
-#define KUMEM_EXAMPLE_MAP	  KUMEM_EXAMPLE_CTL(3)
-#define KUMEM_EXAMPLE_SUM	  KUMEM_EXAMPLE_CTL(4)
-#define KUMEM_EXAMPLE_FILL	  KUMEM_EXAMPLE_CTL(5)
-#define KUMEM_EXAMPLE_DESCRIBE	  KUMEM_EXAMPLE_CTL(6)
-#define KUMEM_EXAMPLE_UNMAP	  KUMEM_EXAMPLE_CTL(7)
+#define KUMEM_EXAMPLE_CTL(nr)                                                                      \
+	((KUMEM_EXAMPLE_DEVICE_TYPE << 16) | (3u << 14) | ((0x800u + (nr)) << 2))
+#define KUMEM_EXAMPLE_SUM_USER	KUMEM_EXAMPLE_CTL(1)
+#define KUMEM_EXAMPLE_FILL_USER KUMEM_EXAMPLE_CTL(2)
+#define KUMEM_EXAMPLE_MAP	KUMEM_EXAMPLE_CTL(3)
+#define KUMEM_EXAMPLE_SUM	KUMEM_EXAMPLE_CTL(4)
+#define KUMEM_EXAMPLE_FILL	KUMEM_EXAMPLE_CTL(5)
+#define KUMEM_EXAMPLE_DESCRIBE	KUMEM_EXAMPLE_CTL(6)
+#define KUMEM_EXAMPLE_UNMAP	KUMEM_EXAMPLE_CTL(7)
 
 #define KUMEM_EXAMPLE_DEVICE_NAME L"\\Device\\kumem_example"
 #define KUMEM_EXAMPLE_LINK_NAME	  L"\\DosDevices\\kumem_example"

@@ -210,10 +210,11 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else {
-			fprintf(stderr, "usage: pecheck FILE [--subsystem N] [--entry-rva HEX] "
-					"[--chars HEX] [--imports a.dll,b.dll] [--unwind HEX,...] "
-					"[--no-exports] [--exports a,b,...] [--relocs] [--checksum] "
-					"[--no-wx]\n");
+			fprintf(stderr,
+				"usage: pecheck FILE [--subsystem N] [--entry-rva HEX] "
+				"[--chars HEX] [--imports a.dll,b.dll] [--unwind HEX,...] "
+				"[--no-exports] [--exports a,b,...] [--relocs] [--checksum] "
+				"[--no-wx]\n");
 			return 2;
 		}
 	}

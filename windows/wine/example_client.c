@@ -45,7 +45,8 @@ int main(void)
 
 	memset(&r, 0, sizeof(r));
 	r.len = sizeof(want) - 7;
-	is_int(call(KUMEM_EXAMPLE_MAP, &r), 0, "MAP: kumem_region_alloc + map_user across the import");
+	is_int(call(KUMEM_EXAMPLE_MAP, &r), 0,
+	       "MAP: kumem_region_alloc + map_user across the import");
 	ok(r.user_addr != 0, "MAP returned an address (winedevice.exe's, under Wine)");
 	r.offset = 0;
 	r.len = sizeof(want) - 7;
@@ -63,7 +64,8 @@ int main(void)
 	ok(r.sum == kumem_checksum(want, sizeof(want) - 7), "the fill, and nothing past it");
 	r.offset = sizeof(want) - 8;
 	r.len = 2;
-	is_int(call(KUMEM_EXAMPLE_SUM, &r), ERROR_HANDLE_EOF, "a range past the end: STATUS_END_OF_FILE");
+	is_int(call(KUMEM_EXAMPLE_SUM, &r), ERROR_HANDLE_EOF,
+	       "a range past the end: STATUS_END_OF_FILE");
 	is_int(call(KUMEM_EXAMPLE_DESCRIBE, &r), 0, "DESCRIBE");
 	is_int(r.mdl.byte_count, sizeof(want) - 7, "kumem_region_describe: the length asked for");
 	is_int(r.mdl_pages, 3, "the MDL kumem hands out spans 3 pages");
@@ -71,11 +73,13 @@ int main(void)
 	is_int(r.mdl_is_kaddr, 1, "its system address is kumem_region_kaddr()");
 	ok(r.mdl_sum == kumem_checksum(want, sizeof(want) - 7), "the same bytes through the MDL");
 	r.len = 4096;
-	is_int(call(KUMEM_EXAMPLE_MAP, &r), ERROR_BAD_COMMAND, "a second MAP: STATUS_INVALID_DEVICE_STATE");
+	is_int(call(KUMEM_EXAMPLE_MAP, &r), ERROR_BAD_COMMAND,
+	       "a second MAP: STATUS_INVALID_DEVICE_STATE");
 	is_int(call(KUMEM_EXAMPLE_UNMAP, &r), 0, "UNMAP");
 	is_int(call(KUMEM_EXAMPLE_SUM, &r), ERROR_NOT_FOUND, "nothing left to sum");
 
-	/* method 1: Wine locks no pages of another process; kumem says so, the example passes it on */
+	/* method 1: Wine locks no pages of another process; kumem says so, the example passes it on
+	 */
 	memset(&u, 0, sizeof(u));
 	u.addr = (uintptr_t)want;
 	u.len = 4096;
@@ -88,7 +92,8 @@ int main(void)
 	err = DeviceIoControl(dev, KUMEM_EXAMPLE_SUM_USER, &u, sizeof(u), &u, sizeof(u), &got, NULL)
 		      ? 0
 		      : GetLastError();
-	is_int(err, ERROR_INVALID_PARAMETER, "SUM_USER of 0 bytes: kumem's check, STATUS_INVALID_PARAMETER");
+	is_int(err, ERROR_INVALID_PARAMETER,
+	       "SUM_USER of 0 bytes: kumem's check, STATUS_INVALID_PARAMETER");
 	CloseHandle(dev);
 	printf("client: %d passed, %d failed\n", tap_n - tap_failed, tap_failed);
 	return tap_failed ? 1 : 0;
