@@ -86,6 +86,29 @@ NTSTATUS kumem_region_lock_user(ULONG64 addr, ULONG64 len, ULONG flags, struct k
 	return STATUS_SUCCESS;
 }
 
+NTSTATUS kumem_region_lock_segments(const struct kumem_segment *segs, ULONG n, ULONG flags,
+				    ULONG *bad, struct kumem_region **out)
+{
+	struct kumem_lockv_args a;
+	uint32_t refused = KUMEM_NO_SEGMENT;
+	PKUMEM_REGION r;
+	int err;
+
+	KumemGlobalInit();
+	RtlZeroMemory(&a, sizeof(a));
+	a.count = n;
+	a.flags = flags;
+	err = kumem_check_lockv(&a);
+	if (!err)
+		err = KumemRegionLockChainNew(NULL, segs, n, flags, &refused, &r);
+	if (bad)
+		*bad = refused;
+	if (err)
+		return KumemStatusFromErrno(err);
+	*out = r;
+	return STATUS_SUCCESS;
+}
+
 NTSTATUS kumem_region_alloc(ULONG64 len, ULONG flags, struct kumem_region **out)
 {
 	struct kumem_alloc_args a;

@@ -51,6 +51,15 @@ KUMEM_API NTSTATUS kumem_region_lock_user(ULONG64 addr, ULONG64 len, ULONG flags
 					  struct kumem_region **out);
 
 /*
+ * Method 1 over @n (1..KUMEM_MAX_SEGMENTS) ranges of the current process as one region, a
+ * chain of MDLs linked through Next (one per segment), all or nothing, charged as one. @segs
+ * is the caller's kernel copy. On failure *@bad (if not NULL) is the index of the range
+ * refused, or KUMEM_NO_SEGMENT.
+ */
+KUMEM_API NTSTATUS kumem_region_lock_segments(const struct kumem_segment *segs, ULONG n,
+					      ULONG flags, ULONG *bad, struct kumem_region **out);
+
+/*
  * Method 2: @len bytes of zeroed whole pages (KUMEM_USER_READ [| _WRITE] [| KUMEM_ALLOC_CONTIG])
  * mapped in system space, owned by no process (charged to kumem's global caps), ready for
  * kumem_region_map_user().
@@ -80,7 +89,7 @@ KUMEM_API ULONG64 kumem_region_size(const struct kumem_region *r);
 /*
  * The region's MDL chain: locked (method 1) or built from allocated pages (method 2), each
  * MDL mapped in system space, further MDLs through Next when the region is a chain
- * (windows/chain.c; this API makes none yet), so GetScatterGatherListEx can take it whole.
+ * (kumem_region_lock_segments), so GetScatterGatherListEx can take it whole.
  * kumem owns it: do not unlock, unmap or free it, nor change its fields; it is valid until
  * the last put. This is what Linux's kumem_region_sg_table() is for there.
  */

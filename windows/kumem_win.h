@@ -154,6 +154,8 @@ ULONG KumemFileNewIdLocked(PKUMEM_FILE File);
 
 /* chain.c: vectored locks, partial views, chain descriptions (issue 14) */
 int KumemRegionLockSegments(PKUMEM_FILE File, PIRP Irp, struct kumem_lockv_args *a);
+int KumemRegionLockChainNew(PIRP Irp, const struct kumem_segment *segs, ULONG n, ULONG flags,
+			    uint32_t *Bad, PKUMEM_REGION *Out);
 int KumemRegionView(PKUMEM_FILE File, struct kumem_view_args *a);
 int KumemDescribeChain(PKUMEM_FILE File, struct kumem_describe_chain_args *d);
 /* Describe a chain or view (ops.c's KumemDescribe hands these over). */

@@ -174,6 +174,74 @@ static void kapi_shared_region(void)
 	wt_nothing_held();
 }
 
+/* Segments locked as one chain through the API; the MDL chain the example walks. */
+static void kapi_scatter_gather(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	uint8_t *mem = wm_user_alloc(a, 8 * 4096, WM_RW), *cat;
+	struct kumem_segment *segs = wm_user_alloc(a, 4096, WM_RW);
+	struct kumem_example_sg sg = { 0 };
+	uint64_t total = 0;
+	HANDLE h;
+	int i;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "sc start kumem");
+	CHECK_EQ(wm_example_load(), STATUS_SUCCESS, "the example's DriverEntry");
+	h = open_example(a);
+	for (i = 0; i < 8 * 4096; i++)
+		mem[i] = (uint8_t)(i * 31 + 7);
+	/* three segments in a different order than memory, one inside a page, one across two */
+	segs[0] = (struct kumem_segment){ (uintptr_t)(mem + 5 * 4096 + 100), 3000 };
+	segs[1] = (struct kumem_segment){ (uintptr_t)(mem + 17), 4096 + 50 };
+	segs[2] = (struct kumem_segment){ (uintptr_t)(mem + 3 * 4096), 2 * 4096 };
+	cat = malloc(3000 + 4096 + 50 + 2 * 4096);
+	for (i = 0; i < 3; i++) {
+		memcpy(cat + total, (void *)(uintptr_t)segs[i].addr, segs[i].len);
+		total += segs[i].len;
+	}
+	sg.segs = (uintptr_t)segs;
+	sg.count = 3;
+	CHECK_EQ(IOC(a, h, KUMEM_EXAMPLE_SG, sg), 0, "SG");
+	CHECK_EQ(sg.bad, KUMEM_NO_SEGMENT, "no segment refused");
+	CHECK_EQ(sg.mdls, 3, "one MDL per segment, linked through Next");
+	CHECK_EQ(sg.segments, 3, "kumem_region_segment_count");
+	CHECK_EQ(sg.bytes, total, "the MDLs describe every byte");
+	CHECK_EQ(sg.chain_sum, kumem_checksum(cat, total),
+		 "the bytes through the MDL chain, in order");
+	CHECK_EQ(sg.region_sum, kumem_checksum(cat, total), "kumem_region_checksum over the chain");
+	CHECK_EQ(a->locked_pages, 0, "all unlocked at the put");
+
+	/* the second segment runs into unmapped memory: nothing locked, that one named */
+	segs[1] = (struct kumem_segment){ (uintptr_t)(mem + 7 * 4096), 2 * 4096 };
+	CHECK_EQ(IOC(a, h, KUMEM_EXAMPLE_SG, sg), STATUS_INVALID_USER_BUFFER, "SG, a bad segment");
+	CHECK_EQ(a->locked_pages, 0, "all or nothing");
+	{
+		/* the API itself, called in a's context as an importer's IOCTL would be */
+		struct wm_thread *t = wm_current();
+		struct wm_process *was = t->proc;
+		struct kumem_region *r = NULL;
+		ULONG bad = 0;
+		NTSTATUS st;
+
+		t->proc = a;
+		st = kumem_region_lock_segments(segs, 3, KUMEM_KERNEL_READ, &bad, &r);
+		t->proc = was;
+		CHECK_EQ(st, STATUS_INVALID_USER_BUFFER,
+			 "kumem_region_lock_segments, a bad segment");
+		CHECK_EQ(bad, 1, "*bad names the segment refused");
+		CHECK(!r, "no region");
+		CHECK_EQ(a->locked_pages, 0, "nothing locked");
+	}
+	sg.count = 0;
+	CHECK_EQ(IOC(a, h, KUMEM_EXAMPLE_SG, sg), STATUS_INVALID_PARAMETER, "0 segments");
+	free(cat);
+	wm_close(a, h);
+	wm_process_exit(a);
+	wm_example_unload();
+	wm_driver_unload();
+	wt_nothing_held();
+}
+
 /* The last handle closed in another process: kumem attaches to the mapping's process. */
 static void kapi_cleanup_elsewhere(void)
 {
@@ -308,6 +376,7 @@ const struct wt_scenario wt_kapi[] = {
 	{ "kapi: example driver locks, sums and fills the caller's buffer", kapi_user_buffers },
 	{ "kapi: example driver maps kumem's pages, reads the MDL it is handed",
 	  kapi_shared_region },
+	{ "kapi: segments locked as one chain, the MDL chain walked", kapi_scatter_gather },
 	{ "kapi: the example's last handle closed in another process", kapi_cleanup_elsewhere },
 	{ "kapi: sc stop kumem while an importer holds a region", kapi_unload_order },
 	{ "kapi: importer loaded without the service (DllInitialize/DllUnload)", kapi_import_only },

@@ -10,6 +10,7 @@
  *   SUM / FILL             work on it through the system mapping
  *   DESCRIBE               kumem's description, and the MDL kumem hands out, read here
  *   UNMAP                  give it back (IRP_MJ_CLEANUP does too)
+ *   SG                     lock the caller's segments as one chain, walk its MDLs
  *
  * The Windows counterpart of linux/example/kumem_example.c. Being an example, its device
  * keeps the default security; a real driver restricts it as kumem.sys does
@@ -170,6 +171,61 @@ static NTSTATUS DescribeMdl(struct kumem_region *r, struct kumem_example_region 
 	return STATUS_SUCCESS;
 }
 
+/*
+ * Scatter-gather: the caller's segments as one chain. A driver with a DMA adapter would hand
+ * the MDL chain to GetScatterGatherListEx; this one reads the bytes through each MDL.
+ */
+static NTSTATUS ScatterGather(struct kumem_example_sg *a)
+{
+	struct kumem_segment *segs;
+	struct kumem_region *r;
+	struct kumem_csum c;
+	NTSTATUS status = STATUS_SUCCESS;
+	ULONG bad = KUMEM_NO_SEGMENT;
+	SIZE_T bytes;
+	PVOID va;
+	PMDL m;
+
+	if (!a->count || a->count > KUMEM_MAX_SEGMENTS)
+		return STATUS_INVALID_PARAMETER;
+	bytes = (SIZE_T)a->count * sizeof(*segs);
+	segs = ExAllocatePoolWithTag(NonPagedPoolNx, bytes, EXAMPLE_POOL_TAG);
+	if (!segs)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	__try {
+		ProbeForRead((PVOID)(ULONG_PTR)a->segs, bytes, sizeof(ULONG));
+		RtlCopyMemory(segs, (PVOID)(ULONG_PTR)a->segs, bytes);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		status = STATUS_INVALID_USER_BUFFER;
+	}
+	if (NT_SUCCESS(status))
+		status = kumem_region_lock_segments(segs, a->count, KUMEM_KERNEL_READ, &bad, &r);
+	ExFreePoolWithTag(segs, EXAMPLE_POOL_TAG);
+	a->bad = bad;
+	if (!NT_SUCCESS(status))
+		return status;
+	kumem_csum_init(&c);
+	a->mdls = 0;
+	a->bytes = 0;
+	for (m = kumem_region_mdl(r); m; m = m->Next) {
+		/* kumem mapped every MDL of the chain: this returns that mapping */
+		va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority | MdlMappingNoExecute);
+		if (!va) {
+			status = STATUS_INSUFFICIENT_RESOURCES;
+			break;
+		}
+		kumem_csum_update(&c, va, MmGetMdlByteCount(m));
+		a->bytes += MmGetMdlByteCount(m);
+		a->mdls++;
+	}
+	a->chain_sum = kumem_csum_final(&c);
+	a->segments = kumem_region_segment_count(r);
+	if (NT_SUCCESS(status))
+		status = kumem_region_checksum(r, 0, kumem_region_size(r), &a->region_sum);
+	kumem_region_put(r);
+	return status;
+}
+
 /* SUM, FILL, DESCRIBE, UNMAP on the handle's region. */
 static NTSTATUS HeldRegion(PEXAMPLE_FILE ef, ULONG Code, struct kumem_example_region *a)
 {
@@ -216,6 +272,7 @@ static NTSTATUS ExampleDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 	union {
 		struct kumem_example_user u;
 		struct kumem_example_region r;
+		struct kumem_example_sg sg;
 	} blk;
 	ULONG size;
 	NTSTATUS status;
@@ -225,6 +282,9 @@ static NTSTATUS ExampleDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 	case KUMEM_EXAMPLE_SUM_USER:
 	case KUMEM_EXAMPLE_FILL_USER:
 		size = sizeof(blk.u);
+		break;
+	case KUMEM_EXAMPLE_SG:
+		size = sizeof(blk.sg);
 		break;
 	case KUMEM_EXAMPLE_MAP:
 	case KUMEM_EXAMPLE_SUM:
@@ -243,6 +303,8 @@ static NTSTATUS ExampleDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		status = UserBuffer(&blk.u, code == KUMEM_EXAMPLE_FILL_USER);
 	else if (code == KUMEM_EXAMPLE_MAP)
 		status = Map(ef, &blk.r);
+	else if (code == KUMEM_EXAMPLE_SG)
+		status = ScatterGather(&blk.sg);
 	else
 		status = HeldRegion(ef, code, &blk.r);
 	if (!NT_SUCCESS(status))

@@ -43,6 +43,22 @@ struct kumem_example_region {
 	struct kumem_mdl mdl;	    /* kumem_region_describe */
 };
 
+/*
+ * SG: lock the caller's @count segments as one chain (kumem_region_lock_segments), walk the
+ * MDL chain kumem hands out (what GetScatterGatherListEx would take) and checksum the bytes
+ * through each MDL's system address, and once more through kumem_region_checksum; put it.
+ */
+struct kumem_example_sg {
+	uint64_t segs;	     /* in: struct kumem_segment[count], the caller's */
+	uint32_t count;	     /* in: 1 .. KUMEM_MAX_SEGMENTS */
+	uint32_t bad;	     /* out: the segment kumem refused, or KUMEM_NO_SEGMENT */
+	uint32_t mdls;	     /* out: MDLs in the chain */
+	uint32_t segments;   /* out: kumem_region_segment_count */
+	uint64_t chain_sum;  /* out: the bytes through the MDLs, in order */
+	uint64_t region_sum; /* out: kumem_region_checksum of the whole region */
+	uint64_t bytes;	     /* out: bytes the MDLs describe */
+};
+
 #define KUMEM_EXAMPLE_DEVICE_TYPE 0x8338u
 /* CTL_CODE(KUMEM_EXAMPLE_DEVICE_TYPE, 0x800 + nr, METHOD_BUFFERED, FILE_READ_DATA | _WRITE_) */
 #define KUMEM_EXAMPLE_CTL(nr)                                                                      \
@@ -54,6 +70,7 @@ struct kumem_example_region {
 #define KUMEM_EXAMPLE_FILL	KUMEM_EXAMPLE_CTL(5)
 #define KUMEM_EXAMPLE_DESCRIBE	KUMEM_EXAMPLE_CTL(6)
 #define KUMEM_EXAMPLE_UNMAP	KUMEM_EXAMPLE_CTL(7)
+#define KUMEM_EXAMPLE_SG	KUMEM_EXAMPLE_CTL(8)
 
 #define KUMEM_EXAMPLE_DEVICE_NAME L"\\Device\\kumem_example"
 #define KUMEM_EXAMPLE_LINK_NAME	  L"\\DosDevices\\kumem_example"
