@@ -166,7 +166,9 @@ int KumemRwLast(PKUMEM_FILE File, struct kumem_rw_last *out);
  * other drivers exports them.
  *
  * Submissions with op >= KUMEM_OP_DRIVER_FIRST go to Execute, on a private copy of the entry,
- * at PASSIVE_LEVEL (in the thread calling ENTER, or in the ring's SQPOLL system thread); its
+ * at APC_LEVEL (the ring's fast mutex is held: it may wait on dispatcher objects in
+ * KernelMode, not call routines that need PASSIVE_LEVEL) in the thread calling ENTER, or in
+ * the ring's SQPOLL system thread; its
  * return value (0 or a negative errno) becomes the completion's result and it may set
  * c->value. Ops below that are kumem's own (NOP, FILL, CHECKSUM, COPY) on the regions of the
  * handle the ring lives in.

@@ -48,7 +48,8 @@ static bool RingYield(void *ctx)
 	return ring->Stop || PsIsThreadTerminating(PsGetCurrentThread());
 }
 
-/* Ops >= KUMEM_OP_DRIVER_FIRST: the driver that made the ring runs them (PASSIVE_LEVEL). */
+/* Ops >= KUMEM_OP_DRIVER_FIRST: the driver that made the ring runs them (APC_LEVEL, under
+ * r->Lock). */
 static int RingDriverOp(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c)
 {
 	PKUMEM_RING ring = ctx;
