@@ -57,19 +57,28 @@ static void WaitPut(PKUMEM_RING_WAIT w)
 	KeReleaseSpinLock(&r->WaitLock, irql);
 }
 
-/* @Irp is ours (out of the queue, or cancelled by the queue): complete it, once. */
-static void WaitFinish(PIRP Irp, int err)
+/*
+ * @Irp is ours (out of the queue, or cancelled by the queue): complete it, once. @InDpc: called
+ * from the timer's own DPC, which has fired: no KeCancelTimer there (it would return FALSE on
+ * Windows; Wine's waits for the timer's callback, that is for itself, and never returns).
+ */
+static void WaitComplete(PIRP Irp, int err, bool InDpc)
 {
 	PKUMEM_RING_WAIT w = WaitOf(Irp);
 
 	InterlockedExchange(&w->Done, 1);
-	if (KeCancelTimer(&w->Timer))
+	if (!InDpc && KeCancelTimer(&w->Timer))
 		WaitPut(w); /* the timer's reference: its DPC will not run */
 	Irp->IoStatus.Status = KumemStatusFromErrno(err);
 	/* METHOD_BUFFERED: the block (submitted) was written to the system buffer when queued */
 	Irp->IoStatus.Information = err ? 0 : sizeof(struct kumem_ring_enter);
 	IoCompleteRequest(Irp, IO_NO_INCREMENT);
 	WaitPut(w);
+}
+
+static void WaitFinish(PIRP Irp, int err)
+{
+	WaitComplete(Irp, err, false);
 }
 
 static VOID CsqInsert(PIO_CSQ Csq, PIRP Irp)
@@ -132,9 +141,11 @@ static VOID WaitDeadline(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
 	UNREFERENCED_PARAMETER(Arg2);
 	irp = IoCsqRemoveIrp(&r->Csq, &w->CsqContext);
 	if (irp)
-		WaitFinish(irp, KumemRingDead(r)			? -KUMEM_EBADFD
-				: KumemRingCqReady(r) >= w->MinComplete ? 0
-									: -KUMEM_ETIMEDOUT);
+		WaitComplete(irp,
+			     KumemRingDead(r)			     ? -KUMEM_EBADFD
+			     : KumemRingCqReady(r) >= w->MinComplete ? 0
+								     : -KUMEM_ETIMEDOUT,
+			     true);
 	WaitPut(w); /* the timer's */
 }
 

@@ -319,6 +319,136 @@ static void rings(HANDLE h)
 	is_int(st.regions + st.allocated_pages + st.user_mappings, 0, "STATS: nothing held");
 }
 
+/* ---- pended waits: overlapped ENTER(GETEVENTS) on an I/O completion port -------------------
+ *
+ * The driver pends GETEVENTS in a cancel-safe queue (ring_wait.c); under Wine that runs on
+ * Wine's own IoCsq*, KeSetTimer/DPC and IoCancelIrp, and the client's CancelIoEx and
+ * completion port are Wine's too. No completion can be posted here (the ring's memory is in
+ * winedevice.exe, the client cannot write submissions), so the waits end by their deadline,
+ * CancelIoEx, RELEASE and the handle's cleanup; a wait for 0 completions ends at once.
+ */
+struct wait {
+	OVERLAPPED ov;
+	struct kumem_ring_enter e;
+};
+
+/* A synchronous IOCTL on an overlapped handle: the event's low bit keeps it off the port. */
+static DWORD ioc_sync(HANDLE h, DWORD code, void *blk, DWORD len)
+{
+	OVERLAPPED ov = { 0 };
+	HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+	DWORD got, e = 0;
+
+	ov.hEvent = (HANDLE)((ULONG_PTR)ev | 1);
+	if (!DeviceIoControl(h, code, blk, len, blk, len, &got, &ov)) {
+		e = GetLastError();
+		if (e == ERROR_IO_PENDING)
+			e = GetOverlappedResult(h, &ov, &got, TRUE) ? 0 : GetLastError();
+	}
+	CloseHandle(ev);
+	return e;
+}
+
+static DWORD wait_start(HANDLE h, struct wait *w, uint32_t ring, uint32_t min, int64_t timeout_ns)
+{
+	DWORD got;
+
+	memset(w, 0, sizeof(*w));
+	w->e.ring_id = ring;
+	w->e.flags = KUMEM_ENTER_GETEVENTS;
+	w->e.min_complete = min;
+	w->e.timeout_ns = timeout_ns;
+	if (DeviceIoControl(h, KUMEM_IOC_RING_ENTER, &w->e, sizeof(w->e), &w->e, sizeof(w->e), &got,
+			    &w->ov))
+		return 0;
+	return GetLastError();
+}
+
+/* The next packet: which wait (index in @w, -1 for none within @ms) and its Win32 error. */
+static int next_packet(HANDLE port, struct wait *w, int n, DWORD ms, DWORD *err)
+{
+	OVERLAPPED *ov = NULL;
+	ULONG_PTR key = 0;
+	DWORD got;
+	int i;
+
+	*err = GetQueuedCompletionStatus(port, &got, &key, &ov, ms) ? 0 : GetLastError();
+	for (i = 0; i < n; i++)
+		if (ov == &w[i].ov)
+			return key == 0x4b55 ? i : -2;
+	return -1;
+}
+
+static void waits(void)
+{
+	HANDLE h, port;
+	struct kumem_ring_create c;
+	struct wait w[5];
+	uint32_t ring[4];
+	DWORD err, t0, ms;
+	int i, got, seen = 0;
+
+	h = CreateFileW(L"\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+			FILE_FLAG_OVERLAPPED, NULL);
+	if (!ok(h != INVALID_HANDLE_VALUE, "waits: open \\\\.\\kumem overlapped"))
+		return;
+	port = CreateIoCompletionPort(h, NULL, 0x4b55, 0);
+	ok(port != NULL, "CreateIoCompletionPort on the device handle");
+	for (i = 0; i < 4; i++) {
+		memset(&c, 0, sizeof(c));
+		c.sq_entries = 8;
+		is_int(ioc_sync(h, KUMEM_IOC_RING_CREATE, &c, sizeof(c)), 0, "RING_CREATE %d", i);
+		ring[i] = (uint32_t)c.ring_fd;
+	}
+	ok(next_packet(port, w, 0, 100, &err) == -1, "no packet for libkumem-style calls (low bit)");
+	t0 = GetTickCount();
+	is_int(wait_start(h, &w[0], ring[0], 1, 150 * 1000 * 1000ll), ERROR_IO_PENDING,
+	       "GETEVENTS, 150 ms deadline: pended (ERROR_IO_PENDING)");
+	is_int(wait_start(h, &w[1], ring[1], 1, -1), ERROR_IO_PENDING, "GETEVENTS, no deadline: pended");
+	is_int(wait_start(h, &w[2], ring[2], 1, -1), ERROR_IO_PENDING, "GETEVENTS on a third ring: pended");
+	is_int(wait_start(h, &w[3], ring[3], 1, -1), ERROR_IO_PENDING, "GETEVENTS on a fourth ring: pended");
+	is_int(wait_start(h, &w[4], ring[3], 0, -1), 0, "GETEVENTS for 0: completed in dispatch");
+	ok(CancelIoEx(h, &w[1].ov), "CancelIoEx on the second wait");
+	{
+		struct kumem_region_ref ref = { .id = ring[2] };
+
+		is_int(ioc_sync(h, KUMEM_IOC_RELEASE, &ref, sizeof(ref)), 0, "RELEASE the third ring");
+	}
+	for (i = 0; i < 4; i++) {
+		got = next_packet(port, w, 5, 5000, &err);
+		if (!ok(got >= 0, "packet %d names one of the waits, with the handle's key (%d)", i, got))
+			break;
+		seen |= 1 << got;
+		switch (got) {
+		case 0:
+			ms = GetTickCount() - t0;
+			is_int(err, ERROR_SEM_TIMEOUT, "the deadline: ERROR_SEM_TIMEOUT (ETIMEDOUT)");
+			ok(ms >= 140 && ms < 3000, "... after %lu ms (150 ms asked)", ms);
+			break;
+		case 1:
+			is_int(err, ERROR_OPERATION_ABORTED, "CancelIoEx: ERROR_OPERATION_ABORTED (EINTR)");
+			break;
+		case 2:
+			is_int(err, ERROR_CRC, "RELEASE: ERROR_CRC (EBADFD)");
+			break;
+		case 4:
+			is_int(err, 0, "the wait for 0: a packet too, success");
+			break;
+		default:
+			ok(0, "wait 3 ended early (error %lu)", err);
+		}
+	}
+	is_int(seen, 0x17, "packets for waits 0, 1, 2 and 4");
+	ok(!CancelIoEx(h, &w[1].ov) && GetLastError() == ERROR_NOT_FOUND,
+	   "a second CancelIoEx: ERROR_NOT_FOUND");
+	/* the last one ends when the handle closes (IRP_MJ_CLEANUP completes it) */
+	CloseHandle(h);
+	got = next_packet(port, w, 5, 5000, &err);
+	is_int(got, 3, "closing the handle ended the fourth wait (packet)");
+	is_int(err, ERROR_OPERATION_ABORTED, "... as cancelled");
+	CloseHandle(port);
+}
+
 /* ---- ReadFile/WriteFile on the DO_BUFFERED_IO and DO_DIRECT_IO devices (rw.c) ------------
  *
  * Wine's winedevice.exe builds each read/write IRP with IoBuildSynchronousFsdRequest around a
@@ -481,6 +611,7 @@ int main(void)
 	regions(h);
 	rings(h);
 	CloseHandle(h);
+	waits();
 	quota_and_close();
 	read_write();
 	h = open_dev();
