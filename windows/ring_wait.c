@@ -158,8 +158,7 @@ void KumemRingWaitInit(PKUMEM_RING r)
 			CsqCancelled);
 }
 
-int KumemRingWaitPend(PKUMEM_RING r, PIRP Irp, const struct kumem_ring_enter *a,
-		      ULONG64 Deadline)
+int KumemRingWaitPend(PKUMEM_RING r, PIRP Irp, const struct kumem_ring_enter *a, ULONG64 Deadline)
 {
 	PKUMEM_RING_WAIT w;
 	LARGE_INTEGER due;
@@ -191,7 +190,7 @@ int KumemRingWaitPend(PKUMEM_RING r, PIRP Irp, const struct kumem_ring_enter *a,
 		 * moves (an absolute due time is system time, which can jump). */
 		due.QuadPart = now < Deadline ? -(LONGLONG)(Deadline - now) : -1;
 		KeSetTimer(&w->Timer, due, &w->Dpc);
-		/* completed meanwhile: WaitFinish's KeCancelTimer may have come before the arming */
+		/* completed meanwhile: its KeCancelTimer may have come before the arming */
 		kumem_os_smp_mb();
 		if (w->Done && KeCancelTimer(&w->Timer))
 			WaitPut(w);

@@ -31,9 +31,9 @@ struct _KUMEM_RING {
 	ULONG SqCpu;	 /* with KUMEM_RING_SQ_AFF: the SQPOLL thread's CPU in group 0 */
 	ULONG BaseFlags; /* private copy of what we write to sq_flags */
 	ULONG64 Idle100ns;
-	ULONG64 Bytes;			/* counted in the handle's quota */
-	struct kumem_ring_create Info;	/* the layout, for KUMEM_IOC_RING_INFO */
-	KUMEM_RING_DRIVER Drv;		/* a driver's ring: its ops (Execute NULL: none) */
+	ULONG64 Bytes;		       /* counted in the handle's quota */
+	struct kumem_ring_create Info; /* the layout, for KUMEM_IOC_RING_INFO */
+	KUMEM_RING_DRIVER Drv;	       /* a driver's ring: its ops (Execute NULL: none) */
 
 	/* ring_wait.c: pended ENTER(GETEVENTS) IRPs */
 	IO_CSQ Csq;
@@ -47,8 +47,8 @@ struct _KUMEM_RING {
 /* Completions posted and not consumed; a bogus cq_head counts as ready so waiters return. */
 static inline uint32_t KumemRingCqReady(PKUMEM_RING r)
 {
-	uint32_t pending = kumem_os_read_once_u32(&r->Cq.mine) -
-			   kumem_os_read_once_u32(&r->Ctrl->cq_head);
+	uint32_t pending =
+		kumem_os_read_once_u32(&r->Cq.mine) - kumem_os_read_once_u32(&r->Ctrl->cq_head);
 
 	return pending > r->Cq.entries ? 0xffffffffu : pending;
 }
@@ -64,8 +64,7 @@ void KumemRingWaitInit(PKUMEM_RING r);
 /* Queue @Irp (ENTER with GETEVENTS, @a its block, not yet satisfied) until min_complete
  * completions are ready, @Deadline (KeQueryInterruptTime units; 0: none) passes, it is
  * cancelled or the ring closes. KUMEM_RING_PENDING, or an error with the IRP untouched. */
-int KumemRingWaitPend(PKUMEM_RING r, PIRP Irp, const struct kumem_ring_enter *a,
-		      ULONG64 Deadline);
+int KumemRingWaitPend(PKUMEM_RING r, PIRP Irp, const struct kumem_ring_enter *a, ULONG64 Deadline);
 /* Completions were posted (or the ring died): complete the waits they satisfy. */
 void KumemRingWaitNotify(PKUMEM_RING r);
 /* The ring is closing: complete every queued wait with @err. */

@@ -98,8 +98,8 @@ static void put_sqe(struct attached *r, uint8_t op, uint32_t value, uint64_t off
 	__atomic_store_n(&r->ctrl->sq_tail, tail + 1, __ATOMIC_RELEASE);
 }
 
-static NTSTATUS enter(struct wm_process *p, HANDLE h, struct attached *r, uint32_t n,
-		      uint32_t min, uint32_t flags)
+static NTSTATUS enter(struct wm_process *p, HANDLE h, struct attached *r, uint32_t n, uint32_t min,
+		      uint32_t flags)
 {
 	struct kumem_ring_enter e = { .to_submit = n,
 				      .min_complete = min,
@@ -250,7 +250,8 @@ static void attach_faults(void)
 
 		if (pid == 0) {
 			struct wm_process *a = wm_process_create("a.exe", false);
-			struct kumem_ring_create c = { .sq_entries = 8, .flags = KUMEM_RING_SQPOLL };
+			struct kumem_ring_create c = { .sq_entries = 8,
+						       .flags = KUMEM_RING_SQPOLL };
 			struct provider prov = { 0 };
 			struct attached r;
 			bool fired_here;

@@ -307,9 +307,9 @@ static void *race_canceller(void *arg)
 
 /*
  * Three threads end the same waits: NOPs posted (success), CancelIoEx (cancelled) and a
- * deadline of 0.3 or 2 ms, or none (timeout). Each wait must end once, with one of the three, and nothing
- * may be left: the model stops the machine at a second completion, a completion with a cancel
- * routine set, a timer freed while inserted, a DPC's pool freed while it runs.
+ * deadline of 0.3 or 2 ms, or none (timeout). Each wait must end once, with one of the three, and
+ * nothing may be left: the model stops the machine at a second completion, a completion with a
+ * cancel routine set, a timer freed while inserted, a DPC's pool freed while it runs.
  */
 static void wait_race(void)
 {
@@ -331,7 +331,11 @@ static void wait_race(void)
 		NTSTATUS st;
 
 		reap_all(&r);
-		st = getevents(a, x.h, &r, 1, i % 3 == 0 ? -1 : i % 3 == 1 ? 300000 : 2000000, &w[i]);
+		st = getevents(a, x.h, &r, 1,
+			       i % 3 == 0   ? -1
+			       : i % 3 == 1 ? 300000
+					    : 2000000,
+			       &w[i]);
 
 		__atomic_store_n(&x.cur, &w[i], __ATOMIC_RELEASE);
 		CHECK(wm_overlapped_wait(&w[i].ov, 5000), "wait %ld ended (dispatch said %#x)", i,

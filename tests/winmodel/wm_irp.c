@@ -41,12 +41,12 @@ struct wm_irp {
 	struct wm_overlapped sync_ov; /* a synchronous caller's */
 	PFILE_OBJECT file;
 	struct wm_process *proc;
-	bool packet;	       /* post to the file's port when it completes */
-	bool returned;	       /* dispatch has returned */
+	bool packet;   /* post to the file's port when it completes */
+	bool returned; /* dispatch has returned */
 	NTSTATUS dispatch_status;
-	bool completed;	       /* IoCompleteRequest was called */
-	int cancel_refs;       /* IoCancelIrp calls in progress on it: freeing waits */
-	bool finish_deferred;  /* finished while a canceller held it */
+	bool completed;	      /* IoCompleteRequest was called */
+	int cancel_refs;      /* IoCancelIrp calls in progress on it: freeing waits */
+	bool finish_deferred; /* finished while a canceller held it */
 };
 
 static struct wm_irp *irps;
@@ -357,8 +357,9 @@ void wm_irp_cancel_process(struct wm_process *p)
 		if (!a)
 			break;
 		if (pthread_cond_timedwait(&wm_cond, &wm_lock, &deadline) == ETIMEDOUT)
-			wm_bugcheck(0xC4, "%s exits and a cancelled request of its own was not "
-					  "completed in 10 s (the process would hang in exit)",
+			wm_bugcheck(0xC4,
+				    "%s exits and a cancelled request of its own was not "
+				    "completed in 10 s (the process would hang in exit)",
 				    p->name);
 	}
 	pthread_mutex_unlock(&wm_lock);
@@ -371,8 +372,9 @@ void wm_irp_check_cleanup(PFILE_OBJECT f)
 	pthread_mutex_lock(&wm_lock);
 	for (a = irps; a; a = a->next)
 		if (a->file == f && a->returned && !a->completed)
-			wm_bugcheck(0xC4, "IRP_MJ_CLEANUP returned with a request on the file still "
-					  "pending in the driver (it must complete every one)");
+			wm_bugcheck(0xC4,
+				    "IRP_MJ_CLEANUP returned with a request on the file still "
+				    "pending in the driver (it must complete every one)");
 	pthread_mutex_unlock(&wm_lock);
 }
 
@@ -426,8 +428,9 @@ static void csq_lock(PIO_CSQ Csq, KIRQL *Irql)
 {
 	Csq->CsqAcquireLock(Csq, Irql);
 	if (wm_current()->irql < DISPATCH_LEVEL)
-		wm_bugcheck(0xC4, "a cancel-safe queue's lock must be a spin lock (IRQL %d once "
-				  "held): IoCancelIrp may run at DISPATCH_LEVEL",
+		wm_bugcheck(0xC4,
+			    "a cancel-safe queue's lock must be a spin lock (IRQL %d once "
+			    "held): IoCancelIrp may run at DISPATCH_LEVEL",
 			    wm_current()->irql);
 }
 

@@ -18,7 +18,7 @@
 #define TIMER_MAGIC 0x544d5252
 #define DPC_MAGIC   0x44504321
 
-static PKTIMER timers;		 /* inserted, under wm_lock */
+static PKTIMER timers; /* inserted, under wm_lock */
 static bool dpc_cpu_started;
 static PKDPC dpc_running;	 /* the DPC whose routine runs now, under wm_lock */
 static struct wm_thread dpc_cpu; /* the thread DPC routines run in */
@@ -96,8 +96,9 @@ static void *dpc_cpu_main(void *arg)
 			dpc_cpu.irql = DISPATCH_LEVEL;
 			fn(dpc, ctx, NULL, NULL);
 			if (dpc_cpu.irql != DISPATCH_LEVEL || dpc_cpu.mutexes || dpc_cpu.attached)
-				wm_bugcheck(0xC4, "a DPC routine returned at IRQL %d, %d mutexes, "
-						  "attached %d",
+				wm_bugcheck(0xC4,
+					    "a DPC routine returned at IRQL %d, %d mutexes, "
+					    "attached %d",
 					    dpc_cpu.irql, dpc_cpu.mutexes, !!dpc_cpu.attached);
 			pthread_mutex_lock(&wm_lock);
 			dpc_running = NULL;
@@ -123,8 +124,9 @@ BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc)
 		LARGE_INTEGER sys;
 
 		KeQuerySystemTime(&sys);
-		due = DueTime.QuadPart > sys.QuadPart ? now + (ULONG64)(DueTime.QuadPart - sys.QuadPart)
-						      : now;
+		due = DueTime.QuadPart > sys.QuadPart
+			      ? now + (ULONG64)(DueTime.QuadPart - sys.QuadPart)
+			      : now;
 	}
 	pthread_mutex_lock(&wm_lock);
 	was = Timer->Inserted;
@@ -177,7 +179,8 @@ void KeFlushQueuedDpcs(void)
 		PKTIMER t;
 
 		for (t = timers; t && !queued; t = t->Next)
-			queued = t->Dpc && t->Due <= now; /* expired: its DPC is as good as queued */
+			queued =
+				t->Dpc && t->Due <= now; /* expired: its DPC is as good as queued */
 		if (!queued)
 			break;
 		pthread_cond_wait(&wm_cond, &wm_lock);
@@ -202,8 +205,9 @@ void wm_timer_check_free(const void *p, SIZE_T size)
 
 	for (t = timers; t; t = t->Next)
 		if ((const char *)t >= lo && (const char *)t < hi)
-			wm_bugcheck(0xC7, "TIMER_OR_DPC_INVALID: pool %p freed with an inserted "
-					  "timer at %p",
+			wm_bugcheck(0xC7,
+				    "TIMER_OR_DPC_INVALID: pool %p freed with an inserted "
+				    "timer at %p",
 				    p, (void *)t);
 	if (dpc_running && (const char *)dpc_running >= lo && (const char *)dpc_running < hi &&
 	    wm_current() != &dpc_cpu)
