@@ -268,6 +268,71 @@ static void wait_dead_ring(void)
 	wm_driver_unload();
 }
 
+/* ---- between ENTER's look at the CQ and the queueing ----------------------------------------- */
+
+struct between {
+	struct wm_process *p;
+	HANDLE h;
+	struct ring *r;
+	bool release;		      /* release the ring instead of posting a completion */
+	struct wm_overlapped *cancel; /* or CancelIoEx this request (before it has a routine) */
+};
+
+/* Runs in the waiter's own dispatch, just before IoCsqInsertIrp: the notify path finds no
+ * waiter queued yet. Only the waiter's second look after queueing can save it. */
+static void between_look_and_queue(void *arg)
+{
+	struct between *b = arg;
+
+	if (b->cancel) {
+		CHECK(wm_cancel_io(b->p, b->h, b->cancel), "CancelIoEx finds the request");
+		return;
+	}
+	if (b->release) {
+		CHECK_EQ(wt_release(b->p, b->h, (uint32_t)b->r->c.ring_fd), 0, "RELEASE meanwhile");
+		return;
+	}
+	publish_nops(b->r, 1);
+	CHECK_EQ(submit(b->p, b->h, b->r, 1), 0, "a NOP meanwhile");
+}
+
+static void wait_no_lost_wakeup(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct between b = { .p = a };
+	struct pended w;
+	struct ring r;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	b.h = wt_open(a);
+	ring_new(a, b.h, 8, 0, &r);
+	b.r = &r;
+	wm_hook("IoCsqInsertIrp", 1, between_look_and_queue, &b);
+	CHECK_EQ(getevents(a, b.h, &r, 1, -1, &w), STATUS_PENDING, "pended");
+	CHECK(wm_overlapped_wait(&w.ov, 1000),
+	      "a completion posted between the look and the queueing was lost");
+	CHECK_EQ(w.ov.status, STATUS_SUCCESS, "completed by its own second look");
+	reap_all(&r);
+	b.release = true;
+	wm_hook("IoCsqInsertIrp", 1, between_look_and_queue, &b); /* counts from here */
+	CHECK_EQ(getevents(a, b.h, &r, 1, 30ll * 1000 * 1000 * 1000, &w), STATUS_PENDING, "pended");
+	CHECK(wm_overlapped_wait(&w.ov, 1000), "a release between the look and the queueing was "
+					       "missed");
+	CHECK_EQ(w.ov.status, STATUS_DATA_ERROR, "EBADFD");
+	/* cancelled before the queue set its cancel routine: the queue completes it at insertion */
+	ring_new(a, b.h, 8, 0, &r);
+	b.release = false;
+	b.cancel = &w.ov;
+	wm_hook("IoCsqInsertIrp", 1, between_look_and_queue, &b);
+	CHECK_EQ(getevents(a, b.h, &r, 1, 30ll * 1000 * 1000 * 1000, &w), STATUS_PENDING, "pended");
+	CHECK(wm_overlapped_wait(&w.ov, 1000), "a cancel before the queueing was missed");
+	CHECK_EQ(w.ov.status, STATUS_CANCELLED, "cancelled by the queue at insertion");
+	wm_close(a, b.h);
+	all_quiet();
+	wm_process_exit(a);
+	wm_driver_unload();
+}
+
 /* ---- cancel racing completion and the deadline -------------------------------------------- */
 
 struct race {
@@ -546,6 +611,7 @@ const struct wt_scenario wt_wait[] = {
 	{ "wait: CancelIoEx", wait_by_cancel },
 	{ "wait: release, cleanup, exit", wait_by_close },
 	{ "wait: dead ring", wait_dead_ring },
+	{ "wait: no lost wake-up between look and queueing", wait_no_lost_wakeup },
 	{ "wait: cancel races completion and deadline", wait_race },
 	{ "wait: many rings, one completion port", wait_port },
 	{ "wait: enter-mode batches for a waiter", wait_batches },
