@@ -12,12 +12,19 @@
  *   no-op stubs that would make   MmBuildMdlForNonPagedPool (sets no flag, no PFN),
  *   every method 2 path fail      MmMapLockedPagesSpecifyCache (returns NULL)
  *   privileges                    SeSinglePrivilegeCheck says yes to all: here, no to all
+ *   a NULL IRP                    IoIs32bitProcess(NULL) (documented: the current process;
+ *                                 a driver's KumemRingCreateDriver call has no IRP) reads
+ *                                 through the NULL pointer in Wine 8
  *   cancel-safe queues            IoCsqInitialize, IoCsqInsertIrp, IoCsqRemoveIrp,
  *                                 IoCsqRemoveNextIrp are stubs in Wine 8 (the first says
  *                                 "stub", the IRP is never queued): the documented
  *                                 behaviour here, on Wine's IoSetCancelRoutine/IoCancelIrp
  *   I/O manager                   IRP_MJ_CREATE without a SecurityContext; no IRP_MJ_CLEANUP
  *                                 (sent here from IRP_MJ_CLOSE, as for a last handle)
+ *
+ * And a test provider of driver-defined rings (KumemRingCreateDriver), reached through two
+ * IOCTL codes of its own on \\.\kumem: under Wine no second driver can hand it a client's
+ * handle, so it makes the ring in the file object the request came on.
  *
  * What stays Wine's: probing and locking another process's pages (a no-op: a locked user MDL
  * never gets a system address, so method 1 ends in -ENOMEM), process attach, the process
@@ -344,13 +351,86 @@ static NTSTATUS NTAPI ShimClose(PDEVICE_OBJECT Device, PIRP Irp)
 	return DriverClose(Device, Irp);
 }
 
+/* ---- IoIs32bitProcess(NULL): Wine 8 dereferences it ------------------------------------- */
+
+typedef BOOLEAN(NTAPI *ShimIs32bitFn)(PIRP Irp);
+static ShimIs32bitFn WineIs32bitProcess;
+
+/* NULL: the current process, which under Wine is winedevice.exe, a 64-bit process */
+static BOOLEAN NTAPI ShimIs32bitProcess(PIRP Irp)
+{
+	return Irp && WineIs32bitProcess ? WineIs32bitProcess(Irp) : FALSE;
+}
+
+void *__imp_IoIs32bitProcess = ShimIs32bitProcess;
+
+/* ---- a test provider of driver-defined rings ---------------------------------------------- */
+
+#define KUMEM_WINE_PROVIDER_RING KUMEM_WIN_IOCTL(0x7e, KUMEM_METHOD_BUFFERED) /* ring_create */
+#define KUMEM_WINE_PROVIDER_RELEASED KUMEM_WIN_IOCTL(0x7f, KUMEM_METHOD_BUFFERED) /* LONG out */
+
+static PDRIVER_DISPATCH DriverDeviceControl;
+static volatile LONG ShimProviderReleased;
+
+static int ShimProviderExecute(PVOID Priv, const struct kumem_sqe *e, struct kumem_cqe *c)
+{
+	UNREFERENCED_PARAMETER(Priv);
+	c->value = (uint64_t)e->value * 3;
+	return 0;
+}
+
+static VOID ShimProviderRelease(PVOID Priv)
+{
+	InterlockedIncrement((volatile LONG *)Priv);
+}
+
+static NTSTATUS NTAPI ShimDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	const KUMEM_RING_DRIVER drv = { ShimProviderExecute, ShimProviderRelease,
+					(PVOID)&ShimProviderReleased };
+	struct kumem_ring_create a;
+	ULONG code = stack->Parameters.DeviceIoControl.IoControlCode;
+	ULONG inLen = stack->Parameters.DeviceIoControl.InputBufferLength;
+	ULONG outLen = stack->Parameters.DeviceIoControl.OutputBufferLength;
+	NTSTATUS status = STATUS_SUCCESS;
+	ULONG_PTR info = 0;
+	int err;
+
+	if (code == KUMEM_WINE_PROVIDER_RING) {
+		if (inLen < sizeof(a) || outLen < sizeof(a)) {
+			status = STATUS_INVALID_PARAMETER;
+		} else {
+			RtlCopyMemory(&a, Irp->AssociatedIrp.SystemBuffer, sizeof(a));
+			err = KumemRingCreateDriver(stack->FileObject, &a, &drv);
+			status = KumemStatusFromErrno(err);
+			if (!err) {
+				RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &a, sizeof(a));
+				info = sizeof(a);
+			}
+		}
+	} else if (code == KUMEM_WINE_PROVIDER_RELEASED && outLen >= sizeof(LONG)) {
+		*(LONG *)Irp->AssociatedIrp.SystemBuffer = ShimProviderReleased;
+		info = sizeof(LONG);
+	} else {
+		return DriverDeviceControl(Device, Irp);
+	}
+	Irp->IoStatus.Status = status;
+	Irp->IoStatus.Information = info;
+	IoCompleteRequest(Irp, IO_NO_INCREMENT);
+	return status;
+}
+
 DRIVER_INITIALIZE DriverEntry;
 DRIVER_INITIALIZE KumemWineEntry;
 
 NTSTATUS NTAPI KumemWineEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
 {
+	UNICODE_STRING name;
 	NTSTATUS status;
 
+	RtlInitUnicodeString(&name, L"IoIs32bitProcess");
+	WineIs32bitProcess = (ShimIs32bitFn)MmGetSystemRoutineAddress(&name);
 	ShimSeExportsData.SeLocalSystemSid = &ShimSystemSid;
 	ShimSeExportsData.SeAliasAdminsSid = &ShimAdminsSid.Sid;
 	status = DriverEntry(Driver, RegistryPath);
@@ -358,6 +438,8 @@ NTSTATUS NTAPI KumemWineEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPat
 		return status;
 	DriverCreate = Driver->MajorFunction[IRP_MJ_CREATE];
 	DriverClose = Driver->MajorFunction[IRP_MJ_CLOSE];
+	DriverDeviceControl = Driver->MajorFunction[IRP_MJ_DEVICE_CONTROL];
+	Driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = ShimDeviceControl;
 	Driver->MajorFunction[IRP_MJ_CREATE] = ShimCreate;
 	Driver->MajorFunction[IRP_MJ_CLOSE] = ShimClose;
 	return STATUS_SUCCESS;

@@ -449,6 +449,54 @@ static void waits(void)
 	CloseHandle(port);
 }
 
+/* ---- driver-defined rings: the Wine build's test provider (shim.c) ----------------------- */
+
+#define KUMEM_WINE_PROVIDER_RING     KUMEM_WIN_IOCTL(0x7e, KUMEM_METHOD_BUFFERED)
+#define KUMEM_WINE_PROVIDER_RELEASED KUMEM_WIN_IOCTL(0x7f, KUMEM_METHOD_BUFFERED)
+
+static LONG provider_released(HANDLE h)
+{
+	LONG n = -1;
+
+	ioc(h, KUMEM_WINE_PROVIDER_RELEASED, NULL, 0, &n, sizeof(n), NULL);
+	return n;
+}
+
+static void driver_rings(void)
+{
+	struct kumem_ring_create c = { .sq_entries = 16, .flags = KUMEM_RING_SQPOLL };
+	struct kumem_ring_create info = { 0 };
+	LONG before;
+	HANDLE h = open_dev();
+
+	before = provider_released(h);
+	ok(before >= 0, "the test provider answers (%ld rings released so far)", before);
+	is_int(IOC(h, KUMEM_WINE_PROVIDER_RING, c), 0, "KumemRingCreateDriver in this handle");
+	ok(c.ring_fd > 0 && c.user_addr && c.map_len == 2 * 4096, /* 4096 + 16 * 64 + 32 * 32 */
+	   "... id %d, mapped, %llu bytes", c.ring_fd, (unsigned long long)c.map_len);
+	info.ring_fd = c.ring_fd;
+	is_int(IOC(h, KUMEM_IOC_RING_INFO, info), 0, "RING_INFO on it (kumem_ring_attach_dev)");
+	ok(info.user_addr == c.user_addr && info.map_len == c.map_len &&
+		   info.sq_offset == c.sq_offset && info.cq_offset == c.cq_offset &&
+		   info.cq_entries == 32 && info.flags == KUMEM_RING_SQPOLL,
+	   "... the provider's layout, SQPOLL");
+	info.ring_fd = 999;
+	is_int(IOC(h, KUMEM_IOC_RING_INFO, info), ERROR_NOT_FOUND, "RING_INFO of no ring: ENOENT");
+	is_int(provider_released(h), before, "the ring holds the provider's Priv");
+	is_int(release(h, (uint32_t)c.ring_fd), 0, "RELEASE the driver's ring");
+	is_int(provider_released(h), before + 1, "... its Release ran, once");
+	c.sq_entries = 6;
+	is_int(IOC(h, KUMEM_WINE_PROVIDER_RING, c), ERROR_INVALID_PARAMETER,
+	       "a provider's ring of 6 entries: EINVAL");
+	is_int(provider_released(h), before + 2, "... Release ran on the failure too");
+	c.sq_entries = 8;
+	is_int(IOC(h, KUMEM_WINE_PROVIDER_RING, c), 0, "another, left for the handle's cleanup");
+	CloseHandle(h);
+	h = open_dev();
+	is_int(provider_released(h), before + 3, "closing the handle released it");
+	CloseHandle(h);
+}
+
 /* ---- ReadFile/WriteFile on the DO_BUFFERED_IO and DO_DIRECT_IO devices (rw.c) ------------
  *
  * Wine's winedevice.exe builds each read/write IRP with IoBuildSynchronousFsdRequest around a
@@ -612,6 +660,7 @@ int main(void)
 	rings(h);
 	CloseHandle(h);
 	waits();
+	driver_rings();
 	quota_and_close();
 	read_write();
 	h = open_dev();
