@@ -100,7 +100,7 @@ int kumem_ring_attach_dev(kumem_t *dev, int id, kumem_ring_t **out)
 	if (!r)
 		return -ENOMEM;
 	memset(&a, 0, sizeof(a));
-	err = kumem_sys_ring_attach_dev(kumem_dev_handle(dev), id, &a, &r->sys);
+	err = kumem_sys_ring_attach_dev(dev ? kumem_dev_handle(dev) : -1, id, &a, &r->sys);
 	if (err) {
 		free(r);
 		return err;
@@ -217,6 +217,8 @@ int kumem_ring_wait(kumem_ring_t *r, unsigned min, int64_t timeout_ns)
 
 int kumem_port_associate(kumem_t *dev, void *port, uintptr_t key)
 {
+	if (!dev || !port)
+		return -EINVAL;
 	return kumem_sys_port_associate(kumem_dev_handle(dev), port, key);
 }
 

@@ -234,7 +234,8 @@ int kumem_ring_attach(int fd, kumem_ring_t **out);
  * The same on every system. Windows: a driver's ring lives in a kumem handle the process gave
  * the driver (KumemRingCreateDriver() in the kernel), and @id is the ring id the driver
  * returned; @dev is that handle's kumem_t, which must outlive the ring; destroying releases
- * the ring (the driver's release runs). Linux: @id is the ring fd and @dev is not used.
+ * the ring (the driver's release runs). Linux: @id is the ring fd and @dev is not used (may
+ * be NULL).
  * -ENOENT (Windows) / -ENOTTY (Linux) if there is no such ring of this process.
  */
 int kumem_ring_attach_dev(kumem_t *dev, int id, kumem_ring_t **out);
