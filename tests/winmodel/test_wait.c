@@ -134,6 +134,12 @@ static void wait_by_notify(void)
 	wm_driver_unload();
 }
 
+static void armed_twice(void *arg)
+{
+	(void)arg;
+	CHECK(0, "a second KeSetTimer: the deadline was re-armed");
+}
+
 /* One deadline: the timer armed once, its DPC ends the wait; not re-armed by completions. */
 static void wait_by_deadline(void)
 {
@@ -147,6 +153,7 @@ static void wait_by_deadline(void)
 	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
 	h = wt_open(a);
 	ring_new(a, h, 16, 0, &r);
+	wm_hook("KeSetTimer", 2, armed_twice, NULL);
 	t0 = now_ms();
 	CHECK_EQ(getevents(a, h, &r, 16, 200ll * 1000 * 1000, &w), STATUS_PENDING, "pended");
 	CHECK_EQ(wm_timers_inserted(), 1, "one timer for its deadline");
