@@ -441,7 +441,9 @@ static void waits(void)
 	is_int(seen, 0x17, "packets for waits 0, 1, 2 and 4");
 	ok(!CancelIoEx(h, &w[1].ov) && GetLastError() == ERROR_NOT_FOUND,
 	   "a second CancelIoEx: ERROR_NOT_FOUND");
-	/* the last one ends when the handle closes (IRP_MJ_CLEANUP completes it) */
+	/* the last one ends when the handle closes: the driver's IRP_MJ_CLEANUP completes it
+	 * (under Wine sent by the shim from IRP_MJ_CLOSE, which Wine sends while the request is
+	 * still pending; Wine itself cancels nothing at close, traced with +ntoskrnl) */
 	CloseHandle(h);
 	got = next_packet(port, w, 5, 5000, &err);
 	is_int(got, 3, "closing the handle ended the fourth wait (packet)");
