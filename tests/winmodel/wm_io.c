@@ -49,6 +49,12 @@ void IoCompleteRequest(PIRP Irp, KPRIORITY Boost)
 		wm_irp_completed(Irp); /* may finish (and free) it: not ours any more */
 }
 
+PEPROCESS IoGetRequestorProcess(PIRP Irp)
+{
+	wm_enter("IoGetRequestorProcess", DISPATCH_LEVEL);
+	return Irp->Process;
+}
+
 BOOLEAN IoIs32bitProcess(PIRP Irp)
 {
 	return Irp ? Irp->Process->is32 : wm_context_process()->is32;
@@ -305,7 +311,6 @@ NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in
 	struct wm_process *was = t->proc;
 	NTSTATUS status = STATUS_SUCCESS;
 	ULONG method = code & 3;
-	ULONG buf_len = in_len > out_len ? in_len : out_len;
 	IRP irp = { 0 };
 	PMDL mdl = NULL;
 
@@ -318,11 +323,7 @@ NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in
 	irp.Stack.Parameters.DeviceIoControl.IoControlCode = code;
 	irp.Stack.Parameters.DeviceIoControl.InputBufferLength = in_len;
 	irp.Stack.Parameters.DeviceIoControl.OutputBufferLength = out_len;
-	if (method == 0) { /* METHOD_BUFFERED: one system buffer, in and out */
-		irp.AssociatedIrp.SystemBuffer = buf_len ? calloc(1, buf_len) : NULL;
-		if (in_len)
-			memcpy(irp.AssociatedIrp.SystemBuffer, in, in_len);
-	} else if (method == 1) { /* METHOD_IN_DIRECT: input copied, output locked for reading */
+	if (method == 1) { /* METHOD_IN_DIRECT: input copied, output locked for reading */
 		irp.AssociatedIrp.SystemBuffer = in_len ? calloc(1, in_len) : NULL;
 		if (in_len)
 			memcpy(irp.AssociatedIrp.SystemBuffer, in, in_len);
@@ -344,9 +345,6 @@ NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in
 	}
 	if (NT_SUCCESS(status))
 		status = wm_call_driver(p, &irp);
-	if (method == 0 && NT_SUCCESS(status) && out_len)
-		memcpy(out, irp.AssociatedIrp.SystemBuffer,
-		       irp.IoStatus.Information < out_len ? irp.IoStatus.Information : out_len);
 	if (info)
 		*info = irp.IoStatus.Information;
 	if (mdl) {

@@ -154,6 +154,7 @@ static NTSTATUS irp_send(struct wm_process *p, HANDLE h, ULONG code, void *in, U
 	a->irp.Stack.Parameters.DeviceIoControl.InputBufferLength = in_len;
 	a->irp.Stack.Parameters.DeviceIoControl.OutputBufferLength = out_len;
 	a->irp.AssociatedIrp.SystemBuffer = buf_len ? calloc(1, buf_len) : NULL;
+	a->irp.UserBuffer = out; /* METHOD_BUFFERED: the caller's output buffer */
 	if (in_len)
 		memcpy(a->irp.AssociatedIrp.SystemBuffer, in, in_len);
 	pthread_mutex_lock(&wm_lock);
