@@ -214,8 +214,10 @@ long wm_irps_pending(void);
 PFILE_OBJECT wm_file_ref(struct wm_process *p, HANDLE h);
 void wm_file_deref(PFILE_OBJECT f);
 NTSTATUS wm_call_driver(struct wm_process *p, PIRP irp);
-/* The driver completed @Irp (IoCompleteRequest) / its dispatch returned. */
+/* The driver completed @Irp (IoCompleteRequest). */
 void wm_irp_completed(PIRP Irp);
+/* @Irp's dispatch routine returned (called before the I/O manager reads the IRP again). */
+void wm_irp_dispatch_returned(PIRP Irp);
 /* Thread exit: IoCancelThreadIo for every request @p's threads sent; waits for them. */
 void wm_irp_cancel_process(struct wm_process *p);
 /* After IRP_MJ_CLEANUP: no request on @f may still be pending in the driver. */

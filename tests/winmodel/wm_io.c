@@ -145,6 +145,7 @@ NTSTATUS wm_call_driver(struct wm_process *p, PIRP irp)
 	/* the device the file was opened on: the driver has several */
 	status = drv.MajorFunction[irp->Stack.MajorFunction](irp->Stack.FileObject->DeviceObject,
 							     irp);
+	wm_irp_dispatch_returned(irp); /* the IRP is the I/O manager's again (wm_irp.c) */
 	if (t->irql != irql || t->mutexes)
 		wm_bugcheck(0xC4, "dispatch routine %#x returned at IRQL %d holding %d mutexes",
 			    irp->Stack.MajorFunction, t->irql, t->mutexes);

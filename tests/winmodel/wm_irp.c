@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
+#include <sanitizer/asan_interface.h>
 
 #include "wm.h"
 
@@ -47,6 +48,8 @@ struct wm_irp {
 	bool completed;	      /* IoCompleteRequest was called */
 	int cancel_refs;      /* IoCancelIrp calls in progress on it: freeing waits */
 	bool finish_deferred; /* finished while a canceller held it */
+	bool poisoned;	      /* completed while its dispatch routine still ran: off limits to it */
+	bool dispatch_over;   /* the routine has returned: the model reads the IRP again */
 };
 
 static struct wm_irp *irps;
@@ -115,6 +118,13 @@ static void irp_finish(struct wm_irp *a)
 		irp_free(a);
 }
 
+/*
+ * Completed from another thread after IoMarkIrpPending, while the dispatch routine still
+ * runs: on Windows the I/O manager may free the IRP at once, so the driver may not touch it
+ * again. The model keeps it until the routine returns but poisons it meanwhile, and
+ * AddressSanitizer stops any touch (not while a canceller holds it: IoCancelIrp may still
+ * read it, legitimately).
+ */
 void wm_irp_completed(PIRP Irp)
 {
 	struct wm_irp *a = Irp->Async;
@@ -123,9 +133,32 @@ void wm_irp_completed(PIRP Irp)
 	pthread_mutex_lock(&wm_lock);
 	a->completed = true;
 	finish = a->returned;
+	if (!finish && !a->dispatch_over && (Irp->Stack.Control & SL_PENDING_RETURNED) &&
+	    !a->cancel_refs) {
+		a->poisoned = true;
+		ASAN_POISON_MEMORY_REGION(Irp, sizeof(*Irp));
+	}
 	pthread_mutex_unlock(&wm_lock);
 	if (finish)
 		irp_finish(a);
+}
+
+void wm_irp_dispatch_returned(PIRP Irp)
+{
+	struct wm_irp *a;
+
+	/* the model's own IRPs (synchronous ones) live on the caller's stack: no Async */
+	pthread_mutex_lock(&wm_lock);
+	for (a = irps; a; a = a->next)
+		if (&a->irp == Irp)
+			break;
+	if (a) {
+		a->dispatch_over = true;
+		if (a->poisoned)
+			ASAN_UNPOISON_MEMORY_REGION(Irp, sizeof(*Irp));
+		a->poisoned = false;
+	}
+	pthread_mutex_unlock(&wm_lock);
 }
 
 static NTSTATUS irp_send(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in_len,
