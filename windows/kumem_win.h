@@ -118,6 +118,8 @@ void KumemFilePut(PKUMEM_FILE File);
 void KumemLimits(PIRP Irp, struct kumem_limits *lim);
 NTSTATUS KumemCreateDevice(PDRIVER_OBJECT Driver, PCWSTR Name, PCWSTR Link, PDEVICE_OBJECT *Device);
 void KumemDeleteDevice(PDEVICE_OBJECT Device, PCWSTR Link);
+/* The kumem state of a file object of \Device\kumem, or NULL for any other file object. */
+PKUMEM_FILE KumemFileOfObject(PFILE_OBJECT FileObject);
 
 /* region.c */
 int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
@@ -170,7 +172,9 @@ void KumemViewFree(PKUMEM_REGION r);
 typedef struct _KUMEM_RING KUMEM_RING, *PKUMEM_RING;
 PKUMEM_RING KumemRingLookupLocked(PKUMEM_FILE File, ULONG Id);
 int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a);
-int KumemRingEnter(PKUMEM_FILE File, struct kumem_ring_enter *a);
+/* 0, a negative errno, or KUMEM_RING_PENDING (rings.h): @Irp queued, STATUS_PENDING */
+int KumemRingEnter(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_enter *a);
+int KumemRingInfo(PKUMEM_FILE File, struct kumem_ring_create *a);
 int KumemRingRelease(PKUMEM_FILE File, ULONG Id);
 void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
@@ -217,6 +221,44 @@ int KumemRwLast(PKUMEM_FILE File, struct kumem_rw_last *out);
 PMDL KumemRegionMdlChain(PKUMEM_REGION Region, ULONG *Count, ULONG64 *Bytes);
 /* The region's bytes as one kernel buffer, or NULL if it is a chain of several MDLs. */
 PVOID KumemRegionSystemBuffer(PKUMEM_REGION Region);
+
+/*
+ * ---- For other drivers: rings whose operations a driver defines ---------------------------
+ *
+ * The Windows counterpart of linux/kumem_kernel.h's kumem_ring_create_driver(), with the same
+ * semantics where the systems allow. kumem.sys itself never calls these; the kernel API for
+ * other drivers exports them.
+ *
+ * Submissions with op >= KUMEM_OP_DRIVER_FIRST go to Execute, on a private copy of the entry,
+ * at APC_LEVEL (the ring's fast mutex is held: it may wait on dispatcher objects in
+ * KernelMode, not call routines that need PASSIVE_LEVEL) in the thread calling ENTER, or in
+ * the ring's SQPOLL system thread; its
+ * return value (0 or a negative errno) becomes the completion's result and it may set
+ * c->value. Ops below that are kumem's own (NOP, FILL, CHECKSUM, COPY) on the regions of the
+ * handle the ring lives in.
+ *
+ * KumemRingCreateDriver() makes the ring in @KumemFile, a file object of \Device\kumem that
+ * the calling process handed the driver (ObReferenceObjectByHandle on the process's handle,
+ * IoFileObjectType, UserMode; the caller keeps and drops that reference). Call it at
+ * PASSIVE_LEVEL in that process's context (the driver's own IOCTL dispatch): the ring is
+ * mapped into the current process, which owns it. @a is the block KUMEM_IOC_RING_CREATE
+ * takes (entries, flags, idle_us, sq_cpu; event_handle is ignored) and gets the layout:
+ * a->ring_fd is the ring's id in that handle, which the process passes to
+ * kumem_ring_attach_dev() (KUMEM_IOC_RING_INFO, then the mapping at a->user_addr). Returns 0
+ * or a negative errno (-KUMEM_EINVAL for a file object that is not kumem's, NULL Execute, or
+ * IRQL above PASSIVE_LEVEL). The ring owns @Drv->Priv from the call on: Release(Priv), if
+ * set, runs when the ring is freed (KUMEM_IOC_RELEASE, the handle's cleanup, the owner's
+ * exit), and also when creation fails. The providing driver must stay loaded while its rings
+ * exist (it cannot know when the process releases them otherwise than through Release).
+ */
+typedef struct _KUMEM_RING_DRIVER {
+	int (*Execute)(PVOID Priv, const struct kumem_sqe *e, struct kumem_cqe *c);
+	VOID (*Release)(PVOID Priv);
+	PVOID Priv;
+} KUMEM_RING_DRIVER, *PKUMEM_RING_DRIVER;
+
+int KumemRingCreateDriver(PFILE_OBJECT KumemFile, struct kumem_ring_create *a,
+			  const KUMEM_RING_DRIVER *Drv);
 /* ---- end of the kernel API block ---------------------------------------------------------- */
 
 #endif
