@@ -280,46 +280,48 @@ static int MapViewToUser(PKUMEM_REGION v)
 	return 0;
 }
 
-int KumemRegionView(PKUMEM_FILE File, struct kumem_view_args *a)
+/*
+ * Bytes [@Offset, @Offset + @Len) of @p as a region of its own, in no file, with one
+ * reference (the IOCTL below and kapi.c's kumem_region_view). The view belongs to the process
+ * that owns the pages (NULL: the kernel's pages, kapi.c) and charges nothing: the pages are
+ * the owner's. @MapToUser maps a view of method 2 pages into the current process (the
+ * IOCTL's); a driver's view is mapped only if it asks (kumem_region_map_user).
+ */
+int KumemRegionViewNew(PKUMEM_REGION p, ULONG64 Offset, ULONG64 Len, bool MapToUser,
+		       PKUMEM_REGION *Out)
 {
-	PKUMEM_REGION p, owner, v;
+	PKUMEM_REGION owner, v;
 	struct kumem_geom g;
 	ULONG64 off, pages = 0;
 	ULONG count = 0;
 	PMDL head, m;
 	int err;
 
-	err = kumem_check_view(a);
+	if (!Len)
+		return -KUMEM_EINVAL;
+	err = kumem_range_check(p->Geom.byte_count, Offset, Len);
 	if (err)
 		return err;
-	p = KumemRegionLookup(File, a->parent, PsGetCurrentProcess(), &err);
-	if (!p)
-		return err;
-	err = kumem_range_check(p->Geom.byte_count, a->offset, a->len);
-	if (err)
-		goto out;
 	/* a view of a view is cut from the pages' owner, at the two offsets added */
 	owner = p->Parent ? p->Parent : p;
-	off = a->offset + p->ViewOffset;
-	err = BuildPartialChain(owner, off, a->len, &head, &count);
+	off = Offset + p->ViewOffset;
+	err = BuildPartialChain(owner, off, Len, &head, &count);
 	if (err)
-		goto out;
-	if (!head) { /* the range was checked: never, unless the parent's chain is corrupt */
-		err = -KUMEM_ERANGE;
-		goto out;
-	}
+		return err;
+	if (!head) /* the range was checked: never, unless the parent's chain is corrupt */
+		return -KUMEM_ERANGE;
 	for (m = head; m; m = m->Next)
 		pages += ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(m),
 							MmGetMdlByteCount(m));
 	g.start_va = owner->Kind == KumemRegionUserLocked ? (ULONG64)(ULONG_PTR)head->StartVa : 0;
 	g.byte_offset = MmGetMdlByteOffset(head);
-	g.byte_count = a->len;
+	g.byte_count = Len;
 	g.page_count = pages;
 	/* one region more for the quotas, no bytes: the pages are charged to the owner */
-	err = KumemRegionNew(owner->Kind, owner->Flags, &g, 0, &v);
+	err = KumemRegionNewOwned(owner->Kind, owner->Flags, &g, 0, owner->Owner, &v);
 	if (err) {
 		ChainFree(head, 0);
-		goto out;
+		return err;
 	}
 	v->Mdl = head;
 	v->MdlCount = count;
@@ -328,24 +330,41 @@ int KumemRegionView(PKUMEM_FILE File, struct kumem_view_args *a)
 	v->SystemVa = (PUCHAR)MmGetSystemAddressForMdlSafe(head, MappingPriority(owner)) -
 		      MmGetMdlByteOffset(head);
 	v->ViewOffset = off;
-	if (owner->Kind == KumemRegionPages) {
+	if (MapToUser && owner->Kind == KumemRegionPages) {
 		err = MapViewToUser(v);
 		if (err) {
 			ChainFree(head, 0);
 			KumemRegionDiscard(v);
-			goto out;
+			return err;
 		}
 	}
 	/* the view holds the owner: its source MDLs stay locked while a partial one lives */
 	InterlockedIncrement(&owner->RefCount);
 	v->Parent = owner;
 	InterlockedIncrement64(&KumemCounters.Regions);
-	err = KumemFileInsert(File, v);
+	*Out = v;
+	return 0;
+}
+
+int KumemRegionView(PKUMEM_FILE File, struct kumem_view_args *a)
+{
+	PKUMEM_REGION p, v;
+	int err;
+
+	err = kumem_check_view(a);
 	if (err)
-		KumemRegionPut(v);
-	else
-		a->id = v->Id;
-out:
+		return err;
+	p = KumemRegionLookup(File, a->parent, PsGetCurrentProcess(), &err);
+	if (!p)
+		return err;
+	err = KumemRegionViewNew(p, a->offset, a->len, true, &v);
+	if (!err) {
+		err = KumemFileInsert(File, v);
+		if (err)
+			KumemRegionPut(v);
+		else
+			a->id = v->Id;
+	}
 	KumemRegionPut(p);
 	return err;
 }

@@ -169,6 +169,57 @@ void kumem_region_unmap_user(struct kumem_region *pub)
 	KumemRegionPut(r); /* the mapping's reference */
 }
 
+NTSTATUS kumem_region_view(struct kumem_region *pub, ULONG64 offset, ULONG64 len,
+			   struct kumem_region **out)
+{
+	PKUMEM_REGION v;
+	int err;
+
+	/* a driver's view is mapped into a process only when it asks (kumem_region_map_user) */
+	err = KumemRegionViewNew(Region(pub), offset, len, false, &v);
+	if (err)
+		return KumemStatusFromErrno(err);
+	*out = v;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS kumem_ring_create_driver(struct kumem_ring_create *a, const struct kumem_ring_driver *drv,
+				  HANDLE kumem_handle)
+{
+	KUMEM_RING_DRIVER ops;
+	PFILE_OBJECT file;
+	NTSTATUS status;
+	int err;
+
+	if (!drv)
+		return STATUS_INVALID_PARAMETER;
+	ops.Execute = drv->execute;
+	ops.Release = drv->release;
+	ops.Priv = drv->priv;
+	if (KeGetCurrentIrql() != PASSIVE_LEVEL) {
+		status = STATUS_INVALID_PARAMETER;
+		goto cleanupPriv;
+	}
+	KumemGlobalInit();
+	/* the process's handle, so UserMode: its access is checked, a kernel handle refused */
+	status = ObReferenceObjectByHandle(kumem_handle, FILE_READ_DATA | FILE_WRITE_DATA,
+					   KUMEM_OBJECT_TYPE(IoFileObjectType), UserMode,
+					   (PVOID *)&file, NULL);
+	if (!NT_SUCCESS(status))
+		goto cleanupPriv;
+	/* refuses another device's file, a NULL Execute; gives Priv back on every failure */
+	err = KumemRingCreateDriver(file, a, &ops);
+	/* the ring holds the handle's kumem state (KumemFileGet), not the file object */
+	ObDereferenceObject(file);
+	return KumemStatusFromErrno(err);
+
+cleanupPriv:
+	/* the caller handed Priv over: give it back even when nothing was made */
+	if (ops.Release)
+		ops.Release(ops.Priv);
+	return status;
+}
+
 void kumem_region_get(struct kumem_region *pub)
 {
 	InterlockedIncrement(&Region(pub)->RefCount);

@@ -60,6 +60,20 @@ KUMEM_API NTSTATUS kumem_region_lock_segments(const struct kumem_segment *segs, 
 					      ULONG flags, ULONG *bad, struct kumem_region **out);
 
 /*
+ * Bytes [@offset, @offset + @len) of @r as a region of its own: partial MDLs
+ * (IoBuildPartialMdl) of @r's, one per MDL of @r the range touches, linked through Next, each
+ * mapped in system space; one reference. The view keeps the region owning the pages alive (a
+ * view of a view is cut from that region, at the offsets added) until it is put, so @r may be
+ * put first. It belongs to whoever owns @r's pages (the process that locked them, or the
+ * kernel) and charges nothing more. A view of a method 2 region may be mapped into a process
+ * (kumem_region_map_user); none is made for it. STATUS_INVALID_PARAMETER for 0 bytes,
+ * STATUS_END_OF_FILE past the end (Linux's -ERANGE), STATUS_INSUFFICIENT_RESOURCES.
+ * PASSIVE_LEVEL.
+ */
+KUMEM_API NTSTATUS kumem_region_view(struct kumem_region *r, ULONG64 offset, ULONG64 len,
+				     struct kumem_region **out);
+
+/*
  * Method 2: @len bytes of zeroed whole pages (KUMEM_USER_READ [| _WRITE] [| KUMEM_ALLOC_CONTIG])
  * mapped in system space, owned by no process (charged to kumem's global caps), ready for
  * kumem_region_map_user().
@@ -125,6 +139,43 @@ struct kumem_region_segment {
 KUMEM_API ULONG kumem_region_segment_count(const struct kumem_region *r);
 KUMEM_API NTSTATUS kumem_region_segment(const struct kumem_region *r, ULONG index,
 					struct kumem_region_segment *out);
+
+/*
+ * Command rings whose ops a driver defines: linux/kumem_kernel.h's kumem_ring_create_driver().
+ * Submissions with op >= KUMEM_OP_DRIVER_FIRST go to @execute, on a private copy of the
+ * entry, in the thread calling ENTER or in the ring's SQPOLL system thread, at APC_LEVEL
+ * (the ring's fast mutex is held: it may wait on dispatcher objects in KernelMode, take
+ * spin locks, touch nonpaged memory; not call what needs PASSIVE_LEVEL, nor touch pageable
+ * memory of its own); its return value (0 or a negative errno of kumem_abi.h, KUMEM_E*)
+ * becomes the completion's result and it may set c->value. Ops below that are kumem's own
+ * (NOP, FILL, CHECKSUM, COPY) on the regions of the kumem handle the ring lives in.
+ *
+ * @kumem_handle is the calling process's handle to \\.\kumem, which the process passed to
+ * the driver (in an IOCTL's buffer, say); Windows has no anonymous fd to return, so the ring
+ * lives in that handle (Linux's @regions, mandatory here): kumem references it with
+ * ObReferenceObjectByHandle(FILE_READ_DATA | FILE_WRITE_DATA, IoFileObjectType, UserMode)
+ * and refuses any other device's file (STATUS_INVALID_PARAMETER) and a kernel handle
+ * (STATUS_INVALID_HANDLE). Call at PASSIVE_LEVEL in that process's context (the driver's
+ * own IOCTL dispatch): the ring is mapped into the current process, which owns it. @a is the
+ * block KUMEM_IOC_RING_CREATE takes (entries, flags, idle_us, sq_cpu; event_handle is
+ * ignored) and gets the layout: a->ring_fd is the ring's id in that handle, which the process
+ * passes to kumem_ring_attach_dev() (KUMEM_IOC_RING_INFO), ENTER and RELEASE.
+ *
+ * The ring owns @drv->priv from the call on: @release(@priv), if set, runs when the ring is
+ * freed (KUMEM_IOC_RELEASE, the handle's IRP_MJ_CLEANUP, the owner's exit), at PASSIVE_LEVEL
+ * in any process, and also when creation fails. Linux's @owner module reference has no
+ * counterpart: a driver keeps itself loaded by letting @priv hold a reference on one of its
+ * own file objects (ObReferenceObject, dropped in @release), since the I/O manager does not
+ * unload a driver while its device objects have file objects open; the example does so.
+ */
+struct kumem_ring_driver {
+	int (*execute)(void *priv, const struct kumem_sqe *e, struct kumem_cqe *c);
+	void (*release)(void *priv);
+	void *priv;
+};
+KUMEM_API NTSTATUS kumem_ring_create_driver(struct kumem_ring_create *a,
+					    const struct kumem_ring_driver *drv,
+					    HANDLE kumem_handle);
 
 /* Also exported: kumem_checksum() and kumem_csum_init/update/final() (core/checksum.h). */
 

@@ -124,6 +124,9 @@ PKUMEM_FILE KumemFileOfObject(PFILE_OBJECT FileObject);
 /* region.c */
 int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
 		   ULONG64 ChargeBytes, PKUMEM_REGION *Out);
+/* The same for @Owner (referenced; NULL: the kernel's, kapi.c). */
+int KumemRegionNewOwned(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+			ULONG64 ChargeBytes, PEPROCESS Owner, PKUMEM_REGION *Out);
 void KumemRegionDiscard(PKUMEM_REGION r);
 int KumemFileInsert(PKUMEM_FILE File, PKUMEM_REGION r);
 int KumemLockUserRange(PMDL Mdl, ULONG64 Addr, ULONG64 Len, bool KernelWrites);
@@ -159,6 +162,9 @@ int KumemRegionLockSegments(PKUMEM_FILE File, PIRP Irp, struct kumem_lockv_args 
 int KumemRegionLockChainNew(PIRP Irp, const struct kumem_segment *segs, ULONG n, ULONG flags,
 			    uint32_t *Bad, PKUMEM_REGION *Out);
 int KumemRegionView(PKUMEM_FILE File, struct kumem_view_args *a);
+/* A view in no file, one reference, owned by @p's pages' owner (the IOCTL above and kapi.c). */
+int KumemRegionViewNew(PKUMEM_REGION p, ULONG64 Offset, ULONG64 Len, bool MapToUser,
+		       PKUMEM_REGION *Out);
 int KumemDescribeChain(PKUMEM_FILE File, struct kumem_describe_chain_args *d);
 /* Describe a chain or view (ops.c's KumemDescribe hands these over). */
 int KumemChainDescribe(PKUMEM_REGION r, struct kumem_describe_args *d);
@@ -226,8 +232,8 @@ PVOID KumemRegionSystemBuffer(PKUMEM_REGION Region);
  * ---- For other drivers: rings whose operations a driver defines ---------------------------
  *
  * The Windows counterpart of linux/kumem_kernel.h's kumem_ring_create_driver(), with the same
- * semantics where the systems allow. kumem.sys itself never calls these; the kernel API for
- * other drivers exports them.
+ * semantics where the systems allow. kumem.sys itself never calls these; kapi.c's
+ * kumem_ring_create_driver() exports them to other drivers, taking the process's handle.
  *
  * Submissions with op >= KUMEM_OP_DRIVER_FIRST go to Execute, on a private copy of the entry,
  * at APC_LEVEL (the ring's fast mutex is held: it may wait on dispatcher objects in

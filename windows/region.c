@@ -32,8 +32,8 @@ void FileUnlock(PKUMEM_FILE File)
  * A region record owned by @Owner (referenced here), @ChargeBytes charged to it (quota.c); a
  * NULL owner is the kernel itself: a region another driver allocated through kapi.c.
  */
-static int RegionNewOwned(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
-			  ULONG64 ChargeBytes, PEPROCESS Owner, PKUMEM_REGION *Out)
+int KumemRegionNewOwned(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+			ULONG64 ChargeBytes, PEPROCESS Owner, PKUMEM_REGION *Out)
 {
 	PKUMEM_REGION r;
 	int err;
@@ -65,7 +65,7 @@ static int RegionNewOwned(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kume
 int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
 		   ULONG64 ChargeBytes, PKUMEM_REGION *Out)
 {
-	return RegionNewOwned(Kind, Flags, g, ChargeBytes, PsGetCurrentProcess(), Out);
+	return KumemRegionNewOwned(Kind, Flags, g, ChargeBytes, PsGetCurrentProcess(), Out);
 }
 
 /* The record alone, before anything was mapped or locked for it. */
@@ -432,7 +432,7 @@ int KumemRegionAllocNew(PIRP Irp, const struct kumem_alloc_args *a, PEPROCESS Ow
 	g.byte_offset = 0;
 	g.byte_count = a->len;
 	g.page_count = pages;
-	err = RegionNewOwned(KumemRegionPages, a->flags, &g, pages * PAGE_SIZE, Owner, &r);
+	err = KumemRegionNewOwned(KumemRegionPages, a->flags, &g, pages * PAGE_SIZE, Owner, &r);
 	if (err)
 		return err;
 	err = AllocPages(r, pages * PAGE_SIZE);
@@ -465,7 +465,8 @@ int KumemRegionMapUser(PKUMEM_REGION r)
 	}
 	if (!r->UserVa)
 		return -KUMEM_ENOMEM;
-	r->Geom.start_va = (ULONG64)(ULONG_PTR)r->UserVa;
+	/* the address returned is the first byte's (a view's may be inside its first page) */
+	r->Geom.start_va = (ULONG64)(ULONG_PTR)r->UserVa - MmGetMdlByteOffset(r->Mdl);
 	InterlockedIncrement64(&KumemCounters.UserMappings);
 	return 0;
 }

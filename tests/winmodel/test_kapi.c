@@ -242,6 +242,238 @@ static void kapi_scatter_gather(void)
 	wt_nothing_held();
 }
 
+/*
+ * kumem_region_view, called as an importer would: views of kumem's pages and of a process's
+ * chain, views of views, the range checks, the parent put first, a view mapped into a process.
+ */
+static void kapi_views(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	uint8_t *mem = wm_user_alloc(a, 8 * 4096, WM_RW), *base, *user;
+	struct kumem_segment segs[2];
+	struct kumem_region *r, *v, *vv, *c, *cv;
+	struct kumem_region_segment seg;
+	struct kumem_stats st;
+	ULONG64 sum, uaddr;
+	ULONG bad;
+	HANDLE k;
+	int i;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "sc start kumem");
+	CHECK_EQ(wm_example_load(), STATUS_SUCCESS, "the example's DriverEntry");
+	k = wt_open(a);
+	wm_become(a); /* the importer's IOCTL, in a's context */
+
+	/* method 2: kumem's pages */
+	CHECK_EQ(kumem_region_alloc(3 * 4096, KUMEM_USER_READ | KUMEM_USER_WRITE, &r), 0, "alloc");
+	base = kumem_region_kaddr(r);
+	for (i = 0; i < 3 * 4096; i++)
+		base[i] = (uint8_t)(i * 7 + 3);
+	CHECK_EQ(kumem_region_view(r, 100, 5000, &v), 0, "view [100, 5100)");
+	CHECK_EQ(kumem_region_size(v), 5000, "the view's size");
+	CHECK(kumem_region_kaddr(v) == base + 100, "its first byte: the parent's 101st");
+	CHECK_EQ(kumem_region_segment_count(v), 1, "one partial MDL");
+	CHECK(kumem_region_mdl(v) != kumem_region_mdl(r), "an MDL of its own");
+	CHECK(kumem_region_mdl(v)->MdlFlags & MDL_PARTIAL, "built by IoBuildPartialMdl");
+	CHECK_EQ(kumem_region_checksum(v, 0, 5000, &sum), 0, "checksum of the view");
+	CHECK_EQ(sum, kumem_checksum(base + 100, 5000), "the parent's bytes");
+	CHECK_EQ(kumem_region_view(v, 50, 1000, &vv), 0, "a view of the view");
+	CHECK(kumem_region_kaddr(vv) == base + 150, "the offsets added");
+	CHECK_EQ(kumem_region_view(v, 4999, 2, &c), STATUS_END_OF_FILE, "past the view's end");
+	CHECK_EQ(kumem_region_view(r, 3 * 4096, 1, &c), STATUS_END_OF_FILE, "past the end");
+	CHECK_EQ(kumem_region_view(r, ~0ull, 2, &c), STATUS_END_OF_FILE, "offset + len wraps");
+	CHECK_EQ(kumem_region_view(r, 0, 0, &c), STATUS_INVALID_PARAMETER, "0 bytes");
+	CHECK_EQ(kumem_region_fill(vv, 0, 1000, 0xee), 0, "fill through the view of the view");
+	CHECK_EQ(base[149], (uint8_t)(149 * 7 + 3), "the byte before it untouched");
+	CHECK_EQ(base[150], 0xee, "the parent sees the fill");
+	CHECK_EQ(base[1149], 0xee, "to its last byte");
+	CHECK_EQ(base[1150], (uint8_t)(1150 * 7 + 3), "and not past it");
+	st = wt_stats(a, k);
+	CHECK_EQ(st.regions, 3, "the region and its two views");
+	CHECK_EQ(st.allocated_pages, 3, "views add no pages");
+
+	/* a view mapped into the process: the parent's pages at the view's offset */
+	CHECK_EQ(kumem_region_map_user(v, &uaddr), 0, "map the view into a");
+	user = (uint8_t *)(uintptr_t)uaddr;
+	CHECK_EQ(user[0], base[100], "the view's first byte in the process");
+	user[4999] = 0x5a;
+	CHECK_EQ(base[5099], 0x5a, "the process writes the parent's page");
+	kumem_region_put(r); /* the parent first: the views hold its pages */
+	CHECK_EQ(kumem_region_checksum(vv, 0, 1000, &sum), 0, "the view of the view, parent put");
+	CHECK_EQ(sum, kumem_checksum(base + 150, 1000), "still the same pages");
+	kumem_region_put(vv);
+	kumem_region_unmap_user(v); /* drops the mapping's reference */
+	CHECK_EQ(a->user_mappings, 0, "unmapped");
+	kumem_region_put(v);
+	st = wt_stats(a, k);
+	CHECK_EQ(st.regions + st.allocated_pages, 0, "the pages went with the last view");
+
+	/* method 1: a chain of two segments, viewed across the joint */
+	for (i = 0; i < 8 * 4096; i++)
+		mem[i] = (uint8_t)(i * 11 + 5);
+	segs[0] = (struct kumem_segment){ (uintptr_t)(mem + 4096 + 10), 4096 };
+	segs[1] = (struct kumem_segment){ (uintptr_t)(mem + 6 * 4096), 4096 };
+	CHECK_EQ(kumem_region_lock_segments(segs, 2, KUMEM_KERNEL_READ, &bad, &c), 0, "lockv");
+	CHECK_EQ(kumem_region_view(c, 4000, 200, &cv), 0, "a view across the joint");
+	CHECK_EQ(kumem_region_segment_count(cv), 2, "two partial MDLs");
+	CHECK(!kumem_region_kaddr(cv), "not one linear buffer");
+	CHECK_EQ(kumem_region_segment(cv, 1, &seg), 0, "its second segment");
+	CHECK_EQ(seg.offset, 96, "starts 96 bytes in");
+	CHECK_EQ(seg.len, 104, "and runs 104 bytes");
+	CHECK_EQ(seg.user_va, 0, "a view's segment names no user address");
+	kumem_region_put(c);
+	CHECK(a->locked_pages > 0, "the view keeps the chain locked");
+	CHECK_EQ(kumem_region_checksum(cv, 0, 200, &sum), 0, "checksum, parent put");
+	{
+		uint8_t cat[200];
+
+		memcpy(cat, mem + 4096 + 10 + 4000, 96);
+		memcpy(cat + 96, mem + 6 * 4096, 104);
+		CHECK_EQ(sum, kumem_checksum(cat, 200), "the bytes across the joint, in order");
+	}
+	kumem_region_put(cv);
+	CHECK_EQ(a->locked_pages, 0, "unlocked with the last view");
+	wm_become(wm_system);
+	wm_close(a, k);
+	wm_process_exit(a);
+	wm_example_unload();
+	wm_driver_unload();
+	wt_nothing_held();
+}
+
+/* A ring the example made in the process's kumem handle, as libkumem attaches to it. */
+struct example_ring {
+	struct kumem_ring_create c;
+	struct kumem_ring_ctrl *ctrl;
+	struct kumem_sqe *sq;
+	struct kumem_cqe *cq;
+};
+
+static NTSTATUS example_ring(struct wm_process *p, HANDLE h, HANDLE k, uint32_t flags,
+			     struct example_ring *r)
+{
+	struct kumem_example_ring a = { .kumem_handle = (uintptr_t)k,
+					.ring = { .sq_entries = 8, .flags = flags } };
+	NTSTATUS st = IOC(p, h, KUMEM_EXAMPLE_RING, a);
+
+	memset(r, 0, sizeof(*r));
+	if (!NT_SUCCESS(st))
+		return st;
+	/* kumem_ring_attach_dev(): RING_INFO on the kumem handle, then the mapping it names */
+	r->c.ring_fd = a.ring.ring_fd;
+	st = IOC(p, k, KUMEM_IOC_RING_INFO, r->c);
+	CHECK_EQ(st, 0, "RING_INFO of the example's ring");
+	CHECK_EQ(r->c.user_addr, a.ring.user_addr, "RING_INFO: the mapping RING returned");
+	r->ctrl = (void *)(uintptr_t)r->c.user_addr;
+	r->sq = (void *)((uint8_t *)r->ctrl + r->c.sq_offset);
+	r->cq = (void *)((uint8_t *)r->ctrl + r->c.cq_offset);
+	return st;
+}
+
+static void ring_sqe(struct example_ring *r, uint8_t op, uint32_t value, uint32_t region,
+		     uint64_t offset, uint64_t len)
+{
+	uint32_t tail = r->ctrl->sq_tail;
+	struct kumem_sqe *e = &r->sq[tail & (r->c.sq_entries - 1)];
+
+	memset(e, 0, sizeof(*e));
+	e->op = op;
+	e->value = value;
+	e->region = region;
+	e->offset = offset;
+	e->len = len;
+	e->user_data = tail;
+	__atomic_store_n(&r->ctrl->sq_tail, tail + 1, __ATOMIC_RELEASE);
+}
+
+static NTSTATUS ring_enter(struct wm_process *p, HANDLE k, struct example_ring *r, uint32_t n,
+			   uint32_t flags)
+{
+	struct kumem_ring_enter e = { .to_submit = n,
+				      .min_complete = n,
+				      .flags = flags | KUMEM_ENTER_GETEVENTS,
+				      .timeout_ns = 5000ll * 1000 * 1000,
+				      .ring_id = (uint32_t)r->c.ring_fd };
+
+	return IOC(p, k, KUMEM_IOC_RING_ENTER, e);
+}
+
+/*
+ * kumem_ring_create_driver through the example: its ops beside kumem's own on the handle's
+ * regions, the counter per example handle, the ring holding the example's file object, SQPOLL,
+ * refusals (another device's handle, no handle), and the owner's exit freeing everything.
+ */
+static void kapi_driver_ring(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct kumem_example_ring bad = { .ring = { .sq_entries = 8 } };
+	struct example_ring r, s;
+	struct kumem_alloc_args al;
+	uint32_t id;
+	long closes;
+	NTSTATUS st;
+	HANDLE h, k;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "sc start kumem");
+	CHECK_EQ(wm_example_load(), STATUS_SUCCESS, "the example's DriverEntry");
+	h = open_example(a);
+	k = wt_open(a);
+	id = wt_alloc(a, k, 4096, KUMEM_USER_READ | KUMEM_USER_WRITE, &st, &al);
+	CHECK_EQ(st, 0, "a region in the kumem handle");
+	CHECK_EQ(example_ring(a, h, k, 0, &r), 0, "RING: kumem_ring_create_driver");
+	CHECK(r.c.ring_fd > 0 && r.c.user_addr, "an id in the kumem handle, a mapping");
+	CHECK_EQ(r.c.cq_entries, 16, "2 x 8 completions");
+
+	ring_sqe(&r, KUMEM_EXAMPLE_OP_ADD, 0, 0, 40, 2);
+	ring_sqe(&r, KUMEM_EXAMPLE_OP_COUNT, 5, 0, 0, 0);
+	ring_sqe(&r, KUMEM_EXAMPLE_OP_COUNT, 7, 0, 0, 0);
+	ring_sqe(&r, KUMEM_OP_FILL, 0x3c, id, 0, 4096);
+	ring_sqe(&r, 0x90, 0, 0, 0, 0); /* the example does not know it */
+	CHECK_EQ(ring_enter(a, k, &r, 5, 0), 0, "ENTER 5, wait for 5");
+	CHECK_EQ(r.ctrl->cq_tail, 5, "five completions");
+	CHECK_EQ(r.cq[0].result, 0, "ADD");
+	CHECK_EQ(r.cq[0].value, 42, "40 + 2");
+	CHECK_EQ(r.cq[1].value, 5, "COUNT += 5");
+	CHECK_EQ(r.cq[2].value, 12, "COUNT += 7: the example handle's counter");
+	CHECK_EQ(r.cq[3].result, 0, "kumem's FILL on the kumem handle's region");
+	CHECK_EQ(((uint8_t *)(uintptr_t)al.user_addr)[4095], 0x3c, "filled");
+	CHECK_EQ(r.cq[4].result, -KUMEM_EINVAL, "an op the example refuses");
+	__atomic_store_n(&r.ctrl->cq_head, 5, __ATOMIC_RELEASE);
+
+	/* a second ring, SQPOLL, from the same example handle: the same counter */
+	CHECK_EQ(example_ring(a, h, k, KUMEM_RING_SQPOLL, &s), 0, "RING with SQPOLL");
+	ring_sqe(&s, KUMEM_EXAMPLE_OP_COUNT, 30, 0, 0, 0);
+	CHECK_EQ(ring_enter(a, k, &s, 1, KUMEM_ENTER_WAKEUP), 0, "WAKEUP, wait for 1");
+	CHECK_EQ(s.cq[0].value, 42, "12 + 30, run by the SQPOLL thread");
+
+	/* refusals: the handle is not kumem's, or is no handle; nothing made, Priv given back */
+	bad.kumem_handle = (uintptr_t)h;
+	CHECK_EQ(IOC(a, h, KUMEM_EXAMPLE_RING, bad), STATUS_INVALID_PARAMETER,
+		 "the example's own handle: not kumem's");
+	bad.kumem_handle = 0x7ffc;
+	CHECK_EQ(IOC(a, h, KUMEM_EXAMPLE_RING, bad), STATUS_INVALID_HANDLE, "no such handle");
+	bad.kumem_handle = (uintptr_t)k;
+	bad.ring.sq_entries = 6;
+	CHECK_EQ(IOC(a, h, KUMEM_EXAMPLE_RING, bad), STATUS_INVALID_PARAMETER, "6 entries");
+
+	/* the rings hold the example's file object: its last handle goes, the counter stays */
+	closes = wm_io_dispatched(IRP_MJ_CLOSE);
+	wm_close(a, h);
+	CHECK_EQ(wm_io_dispatched(IRP_MJ_CLOSE), closes, "no IRP_MJ_CLOSE: the rings hold it");
+	ring_sqe(&r, KUMEM_EXAMPLE_OP_COUNT, 1, 0, 0, 0);
+	CHECK_EQ(ring_enter(a, k, &r, 1, 0), 0, "ENTER after the example's handle closed");
+	CHECK_EQ(r.cq[5].value, 43, "the counter is still there");
+	CHECK_EQ(wt_release(a, k, (uint32_t)r.c.ring_fd), 0, "RELEASE the first ring");
+	CHECK_EQ(wm_io_dispatched(IRP_MJ_CLOSE), closes, "the SQPOLL ring still holds it");
+	/* the owner exits holding the kumem handle and the SQPOLL ring */
+	wm_process_exit(a);
+	CHECK_EQ(wm_io_dispatched(IRP_MJ_CLOSE), closes + 2,
+		 "kumem's handle closed, and the example's file object with the last ring");
+	wm_example_unload(); /* would stop the machine with an example file still open */
+	wm_driver_unload();
+	wt_nothing_held();
+}
+
 /* The last handle closed in another process: kumem attaches to the mapping's process. */
 static void kapi_cleanup_elsewhere(void)
 {
@@ -377,6 +609,9 @@ const struct wt_scenario wt_kapi[] = {
 	{ "kapi: example driver maps kumem's pages, reads the MDL it is handed",
 	  kapi_shared_region },
 	{ "kapi: segments locked as one chain, the MDL chain walked", kapi_scatter_gather },
+	{ "kapi: kumem_region_view: views of views, ERANGE, parent put first, mapped", kapi_views },
+	{ "kapi: the example's ring ops (kumem_ring_create_driver), SQPOLL, refusals",
+	  kapi_driver_ring },
 	{ "kapi: the example's last handle closed in another process", kapi_cleanup_elsewhere },
 	{ "kapi: sc stop kumem while an importer holds a region", kapi_unload_order },
 	{ "kapi: importer loaded without the service (DllInitialize/DllUnload)", kapi_import_only },

@@ -18,7 +18,13 @@
 
 #include "ntifs.h"
 
-enum { WM_OBJ_EVENT_N = 0, WM_OBJ_EVENT_S = 1, WM_OBJ_THREAD = 6, WM_OBJ_PROCESS = 3 };
+enum {
+	WM_OBJ_EVENT_N = 0,
+	WM_OBJ_EVENT_S = 1,
+	WM_OBJ_THREAD = 6,
+	WM_OBJ_PROCESS = 3,
+	WM_OBJ_FILE = 5, /* FILE_OBJECT.ModelType */
+};
 enum wm_type { WM_T_PROCESS = 1, WM_T_THREAD, WM_T_EVENT, WM_T_FILE };
 
 #define WM_MAX_HANDLES	     64

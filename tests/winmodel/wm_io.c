@@ -325,6 +325,7 @@ HANDLE wm_open_device(struct wm_process *p, PCWSTR name, NTSTATUS *status)
 		return NULL;
 	}
 	f = calloc(1, sizeof(*f));
+	f->ModelType = WM_OBJ_FILE;
 	f->DeviceObject = d;
 	f->HandleCount = 1;
 	f->PointerCount = 1;

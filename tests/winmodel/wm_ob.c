@@ -46,9 +46,26 @@ LONG wm_object_refs(void *obj)
 	return __atomic_load_n(obj_refs(obj), __ATOMIC_ACQUIRE);
 }
 
+/* A file object's pointer count is the I/O manager's (wm_io.c): its last reference sends
+ * IRP_MJ_CLOSE. */
+static bool is_file(PVOID obj)
+{
+	return ((PFILE_OBJECT)obj)->ModelType == WM_OBJ_FILE;
+}
+
 void ObReferenceObject(PVOID obj)
 {
-	LONG *r = obj_refs(obj);
+	LONG *r;
+
+	if (is_file(obj)) {
+		pthread_mutex_lock(&wm_lock);
+		if (((PFILE_OBJECT)obj)->PointerCount++ <= 0)
+			wm_bugcheck(0x18, "REFERENCE_BY_POINTER: reference to a closed file %p",
+				    obj);
+		pthread_mutex_unlock(&wm_lock);
+		return;
+	}
+	r = obj_refs(obj);
 
 	if (__atomic_fetch_add(r, 1, __ATOMIC_SEQ_CST) <= 0)
 		wm_bugcheck(0x18, "REFERENCE_BY_POINTER: reference to a deleted object %p", obj);
@@ -56,8 +73,14 @@ void ObReferenceObject(PVOID obj)
 
 void ObDereferenceObject(PVOID obj)
 {
-	LONG *r = obj_refs(obj);
-	LONG left = __atomic_sub_fetch(r, 1, __ATOMIC_SEQ_CST);
+	LONG *r, left;
+
+	if (is_file(obj)) {
+		wm_file_deref(obj);
+		return;
+	}
+	r = obj_refs(obj);
+	left = __atomic_sub_fetch(r, 1, __ATOMIC_SEQ_CST);
 
 	if (left < 0)
 		wm_bugcheck(0x18, "REFERENCE_BY_POINTER: object %p dereferenced once too often",
@@ -127,9 +150,7 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK Access, POBJECT_TY
 		return STATUS_OBJECT_TYPE_MISMATCH;
 	if (Mode == UserMode && (Access & ~h->access))
 		return STATUS_ACCESS_DENIED;
-	if (h->type == WM_T_FILE)
-		wm_bugcheck(0xC4, "file objects by handle are not modelled");
-	ObReferenceObject(h->obj);
+	ObReferenceObject(h->obj); /* a file object: its pointer count (wm_io.c) */
 	*Object = h->obj;
 	return STATUS_SUCCESS;
 }

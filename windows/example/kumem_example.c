@@ -11,6 +11,8 @@
  *   DESCRIBE               kumem's description, and the MDL kumem hands out, read here
  *   UNMAP                  give it back (IRP_MJ_CLEANUP does too)
  *   SG                     lock the caller's segments as one chain, walk its MDLs
+ *   RING                   a command ring with the example's own ops, in the caller's
+ *                          kumem handle (ADD, and COUNT on a counter of the example handle)
  *
  * The Windows counterpart of linux/example/kumem_example.c. Being an example, its device
  * keeps the default security; a real driver restricts it as kumem.sys does
@@ -33,6 +35,7 @@ static DRIVER_DISPATCH ExampleCreate, ExampleCleanup, ExampleClose, ExampleDevic
 typedef struct _EXAMPLE_FILE {
 	FAST_MUTEX Lock;
 	struct kumem_region *Region; /* MAP's, mapped into Process */
+	volatile LONG64 Count;	     /* KUMEM_EXAMPLE_OP_COUNT's */
 } EXAMPLE_FILE, *PEXAMPLE_FILE;
 
 static PDEVICE_OBJECT ExampleDevice;
@@ -226,6 +229,49 @@ static NTSTATUS ScatterGather(struct kumem_example_sg *a)
 	return status;
 }
 
+/*
+ * The example's ring ops, at APC_LEVEL (kumem holds the ring's fast mutex): nothing here
+ * waits or touches pageable memory. kumem validated flags and reserved fields; the rest is
+ * ours. @Priv is the example's file object, referenced for the ring's life.
+ */
+static int ExampleExecute(void *Priv, const struct kumem_sqe *e, struct kumem_cqe *c)
+{
+	PEXAMPLE_FILE ef = ((PFILE_OBJECT)Priv)->FsContext;
+
+	switch (e->op) {
+	case KUMEM_EXAMPLE_OP_ADD:
+		c->value = e->offset + e->len;
+		return 0;
+	case KUMEM_EXAMPLE_OP_COUNT:
+		c->value = (uint64_t)InterlockedAdd64(&ef->Count, (LONG64)e->value);
+		return 0;
+	default:
+		return -KUMEM_EINVAL;
+	}
+}
+
+static void ExampleRingRelease(void *Priv)
+{
+	ObDereferenceObject(Priv);
+}
+
+/*
+ * The ring keeps our file object (and so the counter, and this driver: the I/O manager does
+ * not unload it while a file object of its device is open) until kumem frees the ring;
+ * kumem gives the reference back through ExampleRingRelease, on failure too.
+ */
+static NTSTATUS Ring(PFILE_OBJECT File, struct kumem_example_ring *a)
+{
+	const struct kumem_ring_driver drv = {
+		.execute = ExampleExecute,
+		.release = ExampleRingRelease,
+		.priv = File,
+	};
+
+	ObReferenceObject(File);
+	return kumem_ring_create_driver(&a->ring, &drv, (HANDLE)(ULONG_PTR)a->kumem_handle);
+}
+
 /* SUM, FILL, DESCRIBE, UNMAP on the handle's region. */
 static NTSTATUS HeldRegion(PEXAMPLE_FILE ef, ULONG Code, struct kumem_example_region *a)
 {
@@ -273,6 +319,7 @@ static NTSTATUS ExampleDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		struct kumem_example_user u;
 		struct kumem_example_region r;
 		struct kumem_example_sg sg;
+		struct kumem_example_ring ring;
 	} blk;
 	ULONG size;
 	NTSTATUS status;
@@ -285,6 +332,9 @@ static NTSTATUS ExampleDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		break;
 	case KUMEM_EXAMPLE_SG:
 		size = sizeof(blk.sg);
+		break;
+	case KUMEM_EXAMPLE_RING:
+		size = sizeof(blk.ring);
 		break;
 	case KUMEM_EXAMPLE_MAP:
 	case KUMEM_EXAMPLE_SUM:
@@ -305,6 +355,8 @@ static NTSTATUS ExampleDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		status = Map(ef, &blk.r);
 	else if (code == KUMEM_EXAMPLE_SG)
 		status = ScatterGather(&blk.sg);
+	else if (code == KUMEM_EXAMPLE_RING)
+		status = Ring(stack->FileObject, &blk.ring);
 	else
 		status = HeldRegion(ef, code, &blk.r);
 	if (!NT_SUCCESS(status))

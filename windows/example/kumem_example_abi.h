@@ -59,6 +59,23 @@ struct kumem_example_sg {
 	uint64_t bytes;	     /* out: bytes the MDLs describe */
 };
 
+/*
+ * RING: a command ring with the example's own ops (kumem_ring_create_driver), made in the
+ * caller's kumem handle, which the caller passes (Windows has no fd to hand back): its id
+ * comes back in ring.ring_fd, its layout in the rest of ring, as from KUMEM_IOC_RING_CREATE.
+ * The process attaches with kumem_ring_attach_dev(kumem handle, id).
+ */
+struct kumem_example_ring {
+	uint64_t kumem_handle;	       /* in: the caller's handle to \\.\kumem */
+	struct kumem_ring_create ring; /* in: entries, flags, idle_us, sq_cpu; out: the layout */
+};
+/*
+ * The example's ring ops, as Linux's example module's. ADD: value = offset + len. COUNT: the
+ * example handle's counter += value; value = the new count.
+ */
+#define KUMEM_EXAMPLE_OP_ADD   0x80
+#define KUMEM_EXAMPLE_OP_COUNT 0x81
+
 #define KUMEM_EXAMPLE_DEVICE_TYPE 0x8338u
 /* CTL_CODE(KUMEM_EXAMPLE_DEVICE_TYPE, 0x800 + nr, METHOD_BUFFERED, FILE_READ_DATA | _WRITE_) */
 #define KUMEM_EXAMPLE_CTL(nr)                                                                      \
@@ -71,6 +88,7 @@ struct kumem_example_sg {
 #define KUMEM_EXAMPLE_DESCRIBE	KUMEM_EXAMPLE_CTL(6)
 #define KUMEM_EXAMPLE_UNMAP	KUMEM_EXAMPLE_CTL(7)
 #define KUMEM_EXAMPLE_SG	KUMEM_EXAMPLE_CTL(8)
+#define KUMEM_EXAMPLE_RING	KUMEM_EXAMPLE_CTL(9)
 
 #define KUMEM_EXAMPLE_DEVICE_NAME L"\\Device\\kumem_example"
 #define KUMEM_EXAMPLE_LINK_NAME	  L"\\DosDevices\\kumem_example"

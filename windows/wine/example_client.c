@@ -112,6 +112,35 @@ int main(void)
 			      : GetLastError();
 		is_int(err, ERROR_INVALID_PARAMETER, "SG of 0 segments: STATUS_INVALID_PARAMETER");
 	}
+	{
+		/* RING: kumem_ring_create_driver on this process's kumem handle. Wine runs the
+		 * example in a winedevice.exe of its own, where this process's handle values
+		 * mean nothing (and the kumem.sys bound there is a second copy), and Wine 8's
+		 * ObReferenceObjectByHandle refuses every UserMode call (STATUS_NOT_IMPLEMENTED,
+		 * "UserMode access not implemented"), which kumem passes on. What this shows: the
+		 * export binds, is called, and refuses cleanly, giving Priv back (the example's
+		 * file object reference: its handle still closes, and the service stops, below).
+		 * The ring itself runs in the model only (test_kapi.c). */
+		struct kumem_example_ring rg = { .ring = { .sq_entries = 8 } };
+		HANDLE k = CreateFileW(L"\\\\.\\kumem", FILE_READ_DATA | FILE_WRITE_DATA, 0, NULL,
+				       OPEN_EXISTING, 0, NULL);
+
+		ok(k != INVALID_HANDLE_VALUE, "open \\\\.\\kumem");
+		rg.kumem_handle = (uintptr_t)k;
+		err = DeviceIoControl(dev, KUMEM_EXAMPLE_RING, &rg, sizeof(rg), &rg, sizeof(rg),
+				      &got, NULL)
+			      ? 0
+			      : GetLastError();
+		is_int(err, ERROR_INVALID_FUNCTION,
+		       "RING: kumem_ring_create_driver refuses (Wine: no UserMode handle lookup)");
+		rg.kumem_handle = 0;
+		err = DeviceIoControl(dev, KUMEM_EXAMPLE_RING, &rg, sizeof(rg), &rg, sizeof(rg),
+				      &got, NULL)
+			      ? 0
+			      : GetLastError();
+		is_int(err, ERROR_INVALID_FUNCTION, "RING with no handle: refused the same way");
+		CloseHandle(k);
+	}
 	CloseHandle(dev);
 	printf("client: %d passed, %d failed\n", tap_n - tap_failed, tap_failed);
 	return tap_failed ? 1 : 0;

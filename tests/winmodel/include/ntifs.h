@@ -276,6 +276,8 @@ extern POBJECT_TYPE *PsThreadType, *ExEventObjectType, *IoFileObjectType, *PsPro
 #define WRITE_DAC	   0x00040000u
 #define EVENT_MODIFY_STATE 0x0002u
 #define THREAD_ALL_ACCESS  0x001fffffu
+#define FILE_READ_DATA	   0x0001u
+#define FILE_WRITE_DATA	   0x0002u
 #define FILE_ALL_ACCESS	   0x001f01ffu
 #define OBJ_KERNEL_HANDLE  0x00000200u
 
@@ -485,6 +487,7 @@ typedef struct _DRIVER_OBJECT DRIVER_OBJECT, *PDRIVER_OBJECT;
 typedef struct _IRP IRP, *PIRP;
 
 typedef struct _FILE_OBJECT {
+	UCHAR ModelType; /* WM_OBJ_FILE (IO_TYPE_FILE): Ob* tell it from a dispatcher object */
 	PDEVICE_OBJECT DeviceObject;
 	PVOID FsContext;
 	UNICODE_STRING FileName;
