@@ -183,11 +183,35 @@ NTSTATUS kumem_region_view(struct kumem_region *pub, ULONG64 offset, ULONG64 len
 	return STATUS_SUCCESS;
 }
 
+/*
+ * The calling process's handle to \\.\kumem, which it gave a driver: referenced as the
+ * user's (UserMode: its granted access is checked, a kernel handle is refused), and only if it
+ * is a file of kumem's own device (STATUS_INVALID_PARAMETER otherwise). The caller drops
+ * *@Fo when done; *@File lives as long as it.
+ */
+static NTSTATUS ReferenceKumemHandle(HANDLE Handle, PFILE_OBJECT *Fo, PKUMEM_FILE *File)
+{
+	NTSTATUS status;
+
+	status = ObReferenceObjectByHandle(Handle, FILE_READ_DATA | FILE_WRITE_DATA,
+					   KUMEM_OBJECT_TYPE(IoFileObjectType), UserMode,
+					   (PVOID *)Fo, NULL);
+	if (!NT_SUCCESS(status))
+		return status;
+	*File = KumemFileOfObject(*Fo);
+	if (!*File) {
+		ObDereferenceObject(*Fo);
+		return STATUS_INVALID_PARAMETER;
+	}
+	return STATUS_SUCCESS;
+}
+
 NTSTATUS kumem_ring_create_driver(struct kumem_ring_create *a, const struct kumem_ring_driver *drv,
 				  HANDLE kumem_handle)
 {
 	KUMEM_RING_DRIVER ops;
-	PFILE_OBJECT file;
+	PKUMEM_FILE file;
+	PFILE_OBJECT fo;
 	NTSTATUS status;
 	int err;
 
@@ -201,16 +225,13 @@ NTSTATUS kumem_ring_create_driver(struct kumem_ring_create *a, const struct kume
 		goto cleanupPriv;
 	}
 	KumemGlobalInit();
-	/* the process's handle, so UserMode: its access is checked, a kernel handle refused */
-	status = ObReferenceObjectByHandle(kumem_handle, FILE_READ_DATA | FILE_WRITE_DATA,
-					   KUMEM_OBJECT_TYPE(IoFileObjectType), UserMode,
-					   (PVOID *)&file, NULL);
+	status = ReferenceKumemHandle(kumem_handle, &fo, &file);
 	if (!NT_SUCCESS(status))
 		goto cleanupPriv;
-	/* refuses another device's file, a NULL Execute; gives Priv back on every failure */
-	err = KumemRingCreateDriver(file, a, &ops);
+	/* refuses a NULL Execute; gives Priv back on every failure */
+	err = KumemRingCreateDriver(fo, a, &ops);
 	/* the ring holds the handle's kumem state (KumemFileGet), not the file object */
-	ObDereferenceObject(file);
+	ObDereferenceObject(fo);
 	return KumemStatusFromErrno(err);
 
 cleanupPriv:
