@@ -12,7 +12,13 @@
  *     attached to), never in a process whose address space is gone;
  *   - locked pages and driver mappings are counted per process (wm_kernel.c bugchecks 0x76
  *     when the process exits with any);
- *   - MmFreePagesFromMdl only after every mapping of the pages is undone.
+ *   - MmFreePagesFromMdl only after every mapping of the pages is undone, through any MDL
+ *     (a frame counts the mappings that show it, whichever MDL made them);
+ *   - an MDL a driver filled itself (its PFN array written, MDL_PAGES_LOCKED set: the one flag
+ *     a driver may set) is mapped only while every frame it lists is allocated, is never
+ *     given to MmUnlockPages (nothing was probed), and is freed with the flag cleared;
+ *   - a partial MDL (IoBuildPartialMdl) lies inside its source, fits its own size, and is
+ *     freed, with its mappings undone, before its source.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -29,6 +35,7 @@ void *wm_pool_alloc_internal(SIZE_T bytes, ULONG tag);
 
 static int physfd = -1;
 static uint16_t *pfn_refs;
+static uint16_t *pfn_maps; /* system and user mappings through MDLs showing each frame */
 static uint32_t cursor = 1;
 long wm_mm_kernel_mappings, wm_mm_phys_pages;
 PVOID MmHighestUserAddress = (PVOID)0x7ffffffeffffull;
@@ -39,10 +46,13 @@ struct mdl_info {
 	struct mdl_info *next;
 	PMDL mdl;
 	enum mdl_kind kind;
-	void *sysva; /* page-aligned base of the system mapping */
+	void *sysva;	     /* page-aligned base of the system mapping */
+	PFN_NUMBER *sys_pfn; /* the frames that mapping shows (the array may change after) */
 	ULONG npages;
 	int user_maps;
 	struct wm_process *locked_in;
+	struct mdl_info *source; /* a partial MDL's source */
+	int partials;		 /* live partial MDLs built from this one */
 };
 static struct mdl_info *mdls;
 static long live_mdls;
@@ -71,6 +81,16 @@ void wm_mm_init(void)
 	if (physfd < 0 || ftruncate(physfd, (off_t)PHYS_PAGES * PAGE_SIZE))
 		wm_bugcheck(0x7D, "INSTALL_MORE_MEMORY: no memfd for the model's physical memory");
 	pfn_refs = calloc(PHYS_PAGES, sizeof(*pfn_refs));
+	pfn_maps = calloc(PHYS_PAGES, sizeof(*pfn_maps));
+}
+
+/* A mapping of @n frames through an MDL is made (+1) or undone (-1) (wm_lock held). */
+static void frames_mapped(const PFN_NUMBER *pfn, ULONG n, int delta)
+{
+	ULONG i;
+
+	for (i = 0; i < n; i++)
+		pfn_maps[pfn[i]] += delta;
 }
 
 /* ---- physical pages (wm_lock held) ------------------------------------------------------- */
@@ -326,6 +346,16 @@ bool wm_user_range_ok(struct wm_process *p, const void *addr, SIZE_T len, bool w
 	return true;
 }
 
+bool wm_user_writable(struct wm_process *p, const void *addr, size_t len)
+{
+	bool ok;
+
+	pthread_mutex_lock(&wm_lock);
+	ok = wm_user_range_ok(p, addr, len, true);
+	pthread_mutex_unlock(&wm_lock);
+	return ok;
+}
+
 void wm_mm_process_teardown(struct wm_process *p)
 {
 	struct wm_vad *v;
@@ -427,13 +457,71 @@ void IoFreeMdl(PMDL m)
 	if (m->MdlFlags & MDL_PAGES_LOCKED)
 		wm_bugcheck(0xC4,
 			    "IoFreeMdl: the MDL's pages are still locked (MmUnlockPages first)");
-	if ((m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || i->user_maps)
+	/* a partial MDL inherits its source's MDL_MAPPED_TO_SYSTEM_VA: not its own mapping */
+	if (i->sysva || i->user_maps ||
+	    ((m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) && !(m->MdlFlags & MDL_PARTIAL)))
 		wm_bugcheck(0xC4, "IoFreeMdl: the MDL is still mapped (%d user mappings)",
 			    i->user_maps);
+	if (i->partials)
+		wm_bugcheck(0xC4, "IoFreeMdl of the source of %d partial MDLs still live",
+			    i->partials);
+	if (i->source)
+		i->source->partials--;
 	info_drop(i);
 	pthread_mutex_unlock(&wm_lock);
 	memset(m, 0x6b, sizeof(*m));
 	free(m);
+}
+
+/*
+ * The documented contract: @Va..@Va+@Length (0: to the end) lies inside the source's range,
+ * the target was allocated for at least that span (else bugcheck 0xDD TARGET_MDL_TOO_SMALL);
+ * the target gets the source's frames for that span and MDL_PARTIAL, and inherits the
+ * source's MDL_SOURCE_IS_NONPAGED_POOL, MDL_MAPPED_TO_SYSTEM_VA (with the address moved) and
+ * MDL_IO_PAGE_READ; the source must describe resident pages (locked, nonpaged, or allocated
+ * by MmAllocatePagesForMdlEx).
+ */
+void IoBuildPartialMdl(PMDL src, PMDL dst, PVOID Va, ULONG Length)
+{
+	struct mdl_info *si, *di;
+	uint8_t *sva, *va = Va;
+	ULONG first, n;
+
+	wm_enter("IoBuildPartialMdl", DISPATCH_LEVEL);
+	pthread_mutex_lock(&wm_lock);
+	si = info_of(src, "IoBuildPartialMdl (source)");
+	di = info_of(dst, "IoBuildPartialMdl (target)");
+	if (si->kind != MDL_PAGES &&
+	    !(src->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)))
+		wm_bugcheck(0xC4, "IoBuildPartialMdl from an MDL whose pages are not resident");
+	if (di->kind != MDL_IO || di == si || di->sysva || di->user_maps || di->partials)
+		wm_bugcheck(0xC4, "IoBuildPartialMdl into an MDL that is in use");
+	sva = MmGetMdlVirtualAddress(src);
+	if (!Length)
+		Length = (ULONG)(sva + src->ByteCount - va);
+	if (va < sva || va + Length > sva + src->ByteCount || !Length)
+		wm_bugcheck(0xC4, "IoBuildPartialMdl: the range is not inside the source MDL");
+	n = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, Length);
+	/* Size is a CSHORT: what the real check reads, wrapped or not */
+	if ((size_t)(USHORT)dst->Size < sizeof(MDL) + n * sizeof(PFN_NUMBER))
+		wm_bugcheck(0xDD, "TARGET_MDL_TOO_SMALL: %u pages into an MDL sized for fewer", n);
+	first = (ULONG)(((ULONG_PTR)PAGE_ALIGN(va) - (ULONG_PTR)src->StartVa) >> PAGE_SHIFT);
+	memcpy(MmGetMdlPfnArray(dst), MmGetMdlPfnArray(src) + first, n * sizeof(PFN_NUMBER));
+	dst->StartVa = PAGE_ALIGN(va);
+	dst->ByteOffset = BYTE_OFFSET(va);
+	dst->ByteCount = Length;
+	dst->Process = src->Process;
+	dst->MdlFlags = (dst->MdlFlags & (MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_MUST_SUCCEED)) |
+			(src->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA |
+					  MDL_IO_PAGE_READ)) |
+			MDL_PARTIAL;
+	dst->MappedSystemVa = (uint8_t *)src->MappedSystemVa + (va - sva);
+	if (di->source)
+		di->source->partials--;
+	di->source = si;
+	di->npages = n;
+	si->partials++;
+	pthread_mutex_unlock(&wm_lock);
 }
 
 void MmProbeAndLockPages(PMDL m, KPROCESSOR_MODE Mode, LOCK_OPERATION Op)
@@ -483,6 +571,9 @@ void MmProbeAndLockPages(PMDL m, KPROCESSOR_MODE Mode, LOCK_OPERATION Op)
 static void unmap_system(PMDL m, struct mdl_info *i)
 {
 	munmap(i->sysva, (size_t)i->npages * PAGE_SIZE);
+	frames_mapped(i->sys_pfn, i->npages, -1);
+	free(i->sys_pfn);
+	i->sys_pfn = NULL;
 	i->sysva = NULL;
 	m->MdlFlags &= ~MDL_MAPPED_TO_SYSTEM_VA;
 	m->MappedSystemVa = NULL;
@@ -500,6 +591,9 @@ void MmUnlockPages(PMDL m)
 	if (i->kind != MDL_IO || !(m->MdlFlags & MDL_PAGES_LOCKED))
 		wm_bugcheck(0xC4, "MmUnlockPages on an MDL that is not locked (flags %#x)",
 			    m->MdlFlags);
+	if (!i->locked_in)
+		wm_bugcheck(0xC4, "MmUnlockPages of an MDL MmProbeAndLockPages did not lock (its "
+				  "MDL_PAGES_LOCKED was set by hand)");
 	if (i->user_maps)
 		wm_bugcheck(0xC4, "MmUnlockPages while %d user mappings of the MDL exist",
 			    i->user_maps);
@@ -553,9 +647,15 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 			    "MmMapLockedPagesSpecifyCache: a requested address is not modelled");
 	pthread_mutex_lock(&wm_lock);
 	i = info_of(m, "MmMapLockedPagesSpecifyCache");
-	if (!(m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) &&
+	if (!(m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) &&
 	    i->kind != MDL_PAGES)
 		wm_bugcheck(0xC4, "MmMapLockedPagesSpecifyCache of an MDL that is not locked");
+	for (ULONG k = 0; k < i->npages; k++)
+		if (!pfn_refs[MmGetMdlPfnArray(m)[k]])
+			wm_bugcheck(0x1A,
+				    "MEMORY_MANAGEMENT: MmMapLockedPagesSpecifyCache of an MDL "
+				    "listing frame %llu, which nobody allocated or locked",
+				    (unsigned long long)MmGetMdlPfnArray(m)[k]);
 	if (Mode == KernelMode && (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA))
 		wm_bugcheck(0xC4, "MDL mapped to system space twice");
 	if (Mode == UserMode && (p == wm_system || p->gone || p->exiting))
@@ -572,8 +672,11 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 	}
 	va = map_pfns(MmGetMdlPfnArray(m), i->npages, prot, Mode == UserMode && p->is32);
 	pthread_mutex_lock(&wm_lock);
+	frames_mapped(MmGetMdlPfnArray(m), i->npages, 1);
 	if (Mode == KernelMode) {
 		i->sysva = va;
+		i->sys_pfn = malloc(i->npages * sizeof(*i->sys_pfn));
+		memcpy(i->sys_pfn, MmGetMdlPfnArray(m), i->npages * sizeof(*i->sys_pfn));
 		m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
 		m->MappedSystemVa = va + m->ByteOffset;
 		wm_mm_kernel_mappings++;
@@ -624,6 +727,7 @@ void MmUnmapLockedPages(PVOID Base, PMDL m)
 	v = *vv;
 	*vv = v->next;
 	munmap(v->va, (size_t)v->n * PAGE_SIZE);
+	frames_mapped(v->pfn, v->n, -1);
 	phys_put_n(v->pfn, v->n);
 	p->user_mappings--;
 	i->user_maps--;
@@ -679,6 +783,16 @@ void MmFreePagesFromMdl(PMDL m)
 		wm_bugcheck(0xC4,
 			    "MmFreePagesFromMdl while the pages are mapped (%d user mappings)",
 			    i->user_maps);
+	if (i->partials)
+		wm_bugcheck(0xC4, "MmFreePagesFromMdl of the source of %d live partial MDLs",
+			    i->partials);
+	for (ULONG k = 0; k < i->npages; k++)
+		if (pfn_maps[MmGetMdlPfnArray(m)[k]])
+			wm_bugcheck(0xC4,
+				    "MmFreePagesFromMdl: frame %llu is still mapped %d times "
+				    "through another MDL",
+				    (unsigned long long)MmGetMdlPfnArray(m)[k],
+				    pfn_maps[MmGetMdlPfnArray(m)[k]]);
 	phys_put_n(MmGetMdlPfnArray(m), i->npages);
 	wm_mm_phys_pages -= i->npages;
 	info_drop(i);

@@ -189,6 +189,7 @@ void ExRaiseStatus(NTSTATUS Status) __attribute__((noreturn));
 #define InterlockedAdd64(p, v)	  __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
 #define InterlockedAdd(p, v)	  __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
 #define InterlockedExchange(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+#define InterlockedOr(p, v)	  __atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
 #define InterlockedCompareExchange(p, x, c)                                                        \
 	({                                                                                         \
 		__typeof__(*(p)) c_ = (c);                                                         \
@@ -380,6 +381,7 @@ typedef enum _MM_PAGE_PRIORITY {
 
 PMDL IoAllocateMdl(PVOID Va, ULONG Length, BOOLEAN Secondary, BOOLEAN ChargeQuota, PVOID Irp);
 void IoFreeMdl(PMDL Mdl);
+void IoBuildPartialMdl(PMDL Source, PMDL Target, PVOID Va, ULONG Length);
 SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length);
 void MmProbeAndLockPages(PMDL Mdl, KPROCESSOR_MODE Mode, LOCK_OPERATION Op);
 void MmUnlockPages(PMDL Mdl);
