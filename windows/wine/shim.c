@@ -8,7 +8,11 @@
  *
  *   no working export in Wine 8   MmAllocatePagesForMdlEx, MmFreePagesFromMdl, MmSizeOfMdl,
  *                                 SeExports, MmHighestUserAddress, SeLockSubjectContext,
- *                                 SeUnlockSubjectContext, SeTokenIsAdmin
+ *                                 SeUnlockSubjectContext, SeTokenIsAdmin, IoBuildPartialMdl
+ *   MDLs too small                IoAllocateMdl, IoFreeMdl: Wine sizes an MDL's PFN array with
+ *                                 a 4-byte PFN_NUMBER; on x64 it is 8 bytes, and a driver that
+ *                                 fills the array (the event streams' double MDL) overruns
+ *                                 Wine's heap block
  *   no-op stubs that would make   MmBuildMdlForNonPagedPool (sets no flag, no PFN),
  *   every method 2 path fail      MmMapLockedPagesSpecifyCache (returns NULL)
  *   privileges                    SeSinglePrivilegeCheck says yes to all: here, no to all
@@ -174,6 +178,53 @@ static PVOID NTAPI ShimMapLockedPagesSpecifyCache(PMDL Mdl, KPROCESSOR_MODE Mode
 	return Mdl->MappedSystemVa;
 }
 
+static PMDL NTAPI ShimAllocateMdl(PVOID Va, ULONG Length, BOOLEAN Secondary, BOOLEAN ChargeQuota,
+				  PIRP Irp)
+{
+	PMDL mdl;
+
+	if (Secondary || ChargeQuota || Irp)
+		return NULL; /* kumem never asks for these */
+	mdl = ExAllocatePoolWithTag(NonPagedPool, ShimSizeOfMdl(Va, Length), SHIM_TAG);
+	if (mdl)
+		MmInitializeMdl(mdl, Va, Length);
+	return mdl;
+}
+
+static VOID NTAPI ShimFreeMdl(PMDL Mdl)
+{
+	ExFreePoolWithTag(Mdl, SHIM_TAG);
+}
+
+void *__imp_IoAllocateMdl = ShimAllocateMdl;
+void *__imp_IoFreeMdl = ShimFreeMdl;
+
+/* Wine 8 binds a raising stub. The documented behaviour: the target describes [Va, Va + Length)
+ * of the source (Length 0: to its end) with the source's frames for that span, is marked
+ * MDL_PARTIAL and keeps the source's pool and system-mapping flags. */
+static VOID NTAPI ShimBuildPartialMdl(PMDL Source, PMDL Target, PVOID Va, ULONG Length)
+{
+	PUCHAR srcVa = MmGetMdlVirtualAddress(Source);
+	ULONG first, n;
+
+	if (!Length)
+		Length = (ULONG)(srcVa + Source->ByteCount - (PUCHAR)Va);
+	first = (ULONG)(((ULONG_PTR)PAGE_ALIGN(Va) - (ULONG_PTR)Source->StartVa) >> PAGE_SHIFT);
+	n = ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Length);
+	RtlCopyMemory(MmGetMdlPfnArray(Target), MmGetMdlPfnArray(Source) + first,
+		      n * sizeof(PFN_NUMBER));
+	Target->StartVa = PAGE_ALIGN(Va);
+	Target->ByteOffset = BYTE_OFFSET(Va);
+	Target->ByteCount = Length;
+	Target->Process = Source->Process;
+	Target->MdlFlags = (CSHORT)((Target->MdlFlags & MDL_ALLOCATED_FIXED_SIZE) |
+				    (Source->MdlFlags &
+				     (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA)) |
+				    MDL_PARTIAL);
+	Target->MappedSystemVa = (PUCHAR)Source->MappedSystemVa + ((PUCHAR)Va - srcVa);
+}
+
+void *__imp_IoBuildPartialMdl = ShimBuildPartialMdl;
 void *__imp_MmSizeOfMdl = ShimSizeOfMdl;
 void *__imp_MmBuildMdlForNonPagedPool = ShimBuildMdlForNonPagedPool;
 void *__imp_MmAllocatePagesForMdlEx = ShimAllocatePagesForMdlEx;

@@ -8,8 +8,9 @@
  * RtlNtStatusToDosError), the buffered path, SEH around a user address, region and ring
  * bookkeeping (ids, quotas, counters, release, cleanup at close), SQPOLL thread start/stop,
  * ReadFile/WriteFile on both read/write devices (on winedevice's copies of the data),
- * unload. Not: sharing of memory (the driver runs in winedevice.exe, another process; Wine
- * stubs page locking and user mappings), process attach, the exit notification.
+ * event streams' argument checks and failed create, unload. Not: sharing of memory (the driver runs
+ * in winedevice.exe, another process; Wine stubs page locking and user mappings), process attach,
+ * the exit notification.
  */
 #include <stdbool.h>
 #include <windows.h>
@@ -319,6 +320,57 @@ static void rings(HANDLE h)
 	is_int(st.regions + st.allocated_pages + st.user_mappings, 0, "STATS: nothing held");
 }
 
+/*
+ * Event streams (events.c). Under Wine a stream cannot be made: its data pages are mapped
+ * twice through a hand-built MDL, and Wine has no pages to alias (the shim maps only an MDL of
+ * pool memory, as its own address). What runs here for real is the dispatch and decoding of
+ * the three IOCTLs, the argument checks, the unwinding of a create whose system mapping fails
+ * (pages, three MDLs, IoBuildPartialMdl's partial MDLs, quota: nothing left), the ids a stream
+ * shares with regions and libkumem's error path. The stream itself is tested in the model.
+ */
+static void events(HANDLE h)
+{
+	struct kumem_events_create c = { .data_bytes = 3 * 4096 };
+	struct kumem_events_gen g = { .count = 1, .record_len = 8, .events_id = 77 };
+	struct kumem_events_wait w = { .events_id = 77 };
+	struct kumem_stats st;
+	kumem_events_t *e = (kumem_events_t *)1;
+	kumem_t *dev;
+
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "EVENTS_CREATE of 3 pages (not a power of two): EINVAL");
+	c.data_bytes = 8u << 20;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "EVENTS_CREATE of 8 MiB (over Windows' 4 MiB): EINVAL");
+	c.data_bytes = 4 * 4096;
+	c.user_ro_addr = 1;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "EVENTS_CREATE with user_ro_addr set: EINVAL");
+	c.user_ro_addr = 0;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_NO_SYSTEM_RESOURCES,
+	       "EVENTS_CREATE under Wine: the double mapping cannot be made: ENOMEM");
+	st = stats(h);
+	is_int(st.allocated_pages + st.user_mappings + st.regions, 0,
+	       "... and the failed create left nothing (pages, MDLs, mappings)");
+	is_int(IOC(h, KUMEM_IOC_EVENTS_GEN, g), ERROR_NOT_FOUND, "EVENTS_GEN of no stream: ENOENT");
+	g.reserved1 = 1;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_GEN, g), ERROR_INVALID_PARAMETER,
+	       "EVENTS_GEN with a reserved field: EINVAL");
+	is_int(IOC(h, KUMEM_IOC_EVENTS_WAIT, w), ERROR_NOT_FOUND,
+	       "EVENTS_WAIT on no stream: ENOENT");
+	w.reserved0 = 1;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_WAIT, w), ERROR_INVALID_PARAMETER,
+	       "EVENTS_WAIT with a reserved field: EINVAL");
+	if (kumem_open(&dev) == 0) {
+		is_int(kumem_events_create(dev, 4 * 4096, &e), -ENOMEM,
+		       "libkumem: kumem_events_create under Wine: -ENOMEM");
+		ok(e == NULL, "... and *out is NULL");
+		kumem_close(dev);
+	} else {
+		ok(0, "kumem_open");
+	}
+}
+
 /* ---- ReadFile/WriteFile on the DO_BUFFERED_IO and DO_DIRECT_IO devices (rw.c) ------------
  *
  * Wine's winedevice.exe builds each read/write IRP with IoBuildSynchronousFsdRequest around a
@@ -480,6 +532,7 @@ int main(void)
 	lock_user(h);
 	regions(h);
 	rings(h);
+	events(h);
 	CloseHandle(h);
 	quota_and_close();
 	read_write();
