@@ -235,8 +235,10 @@ static VOID KumemEventsGenThread(PVOID Context)
 				seq++;
 				continue;
 			}
-			end = pos[0] + 1;
-			n = n ? n : 1;
+			if (n == 0) {
+				n = 1;
+				end = pos[0] + 1;
+			}
 		} else {
 			/* as fast as the consumer takes them: batches, waiting for space */
 			n = GenReserveBatch(e, g.record_len,
