@@ -519,6 +519,27 @@ static void ev_exit_backstop(void)
 	wm_driver_unload();
 }
 
+/* The last handle closes in another process: cleanup there attaches to the owner to unmap. */
+static void ev_cleanup_elsewhere(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct wm_process *b = wm_process_create("b.exe", false);
+	struct stream s;
+	HANDLE hb;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	CHECK_EQ(stream_create(a, wt_open(a), 4 * PAGE, &s), 0, "EVENTS_CREATE");
+	hb = wm_dup(a, s.h, b);
+	wm_close(a, s.h);
+	CHECK_EQ(a->user_mappings, 2, "a's handle closed, b's still open: still mapped");
+	wm_close(b, hb); /* IRP_MJ_CLEANUP in b; a mapping undone in b would bugcheck */
+	CHECK_EQ(a->user_mappings, 0, "undone in a, from b's cleanup");
+	wm_process_exit(a);
+	wm_process_exit(b);
+	wt_nothing_held();
+	wm_driver_unload();
+}
+
 /* ---- every fallible call fails in turn -------------------------------------------------- */
 
 static int fault_run(int n)
@@ -593,6 +614,7 @@ const struct wt_scenario wt_events[] = {
 	{ "events: wake-ups (commit, timeout, termination, release)", ev_wakeups },
 	{ "events: close with producers running", ev_close_producing },
 	{ "events: owner exits, handle lives on elsewhere", ev_exit_backstop },
+	{ "events: last handle closed in another process", ev_cleanup_elsewhere },
 	{ "events: failed allocation at every step", ev_faults },
 	{ NULL, NULL },
 };
