@@ -194,7 +194,7 @@ intptr_t kumem_rw_handle(const kumem_rw_t *f);
 /* The bytes the driver produces for read(), produced here: bytes @pos .. @pos + @len - 1. */
 void kumem_pattern_fill(void *dst, uint64_t pos, size_t len);
 
-/* ---- rings (command rings on Linux and Windows; event streams on Linux only) ----------- */
+/* ---- rings (command rings and event streams, on Linux and Windows) ---------------------- */
 
 typedef struct kumem_ring kumem_ring_t;	    /* submission + completion queues */
 typedef struct kumem_events kumem_events_t; /* kernel -> user record stream */
@@ -268,9 +268,11 @@ unsigned kumem_ring_get_sqes(kumem_ring_t *r, unsigned want, struct kumem_sqe **
 int kumem_ring_peek_cqes(kumem_ring_t *r, const struct kumem_cqe **cqes);
 void kumem_ring_cq_advance(kumem_ring_t *r, unsigned n);
 
-/* Create an event stream with @data_bytes (a power of two >= 4 pages) of record space. */
+/* Create an event stream with @data_bytes (a power of two >= 4 pages; at most 256 MiB on
+ * Linux, 4 MiB on Windows) of record space. Destroy it before closing @dev. */
 int kumem_events_create(kumem_t *dev, size_t data_bytes, kumem_events_t **out);
 void kumem_events_destroy(kumem_events_t *e);
+/* Linux: the stream's fd (for a driver, kumem_events_fdget); Windows: its id on @dev. */
 int kumem_events_fd(const kumem_events_t *e);
 /*
  * Start the kernel's generator: @count records of @record_len payload bytes (a multiple of 8,
@@ -281,7 +283,8 @@ int kumem_events_generate(kumem_events_t *e, uint64_t count, uint32_t record_len
 /* Hand up to @max committed records to @fn and release their space. Returns the count. */
 typedef int (*kumem_event_fn)(void *ctx, const void *payload, uint32_t len);
 int kumem_events_consume(kumem_events_t *e, kumem_event_fn fn, void *ctx, unsigned max);
-/* Sleep until a record is ready (poll); @timeout_ms < 0 waits forever. 1 ready, 0 timeout. */
+/* Sleep until a record is ready (Linux: poll; Windows: KUMEM_IOC_EVENTS_WAIT); @timeout_ms < 0
+ * waits forever. 1 ready, 0 timeout. */
 int kumem_events_wait(kumem_events_t *e, int timeout_ms);
 /* Records the kernel produced, and dropped because the stream was full. */
 void kumem_events_counts(const kumem_events_t *e, uint64_t *produced, uint64_t *dropped);
