@@ -14,11 +14,16 @@
  *     when the process exits with any);
  *   - MmFreePagesFromMdl only after every mapping of the pages is undone, through any MDL
  *     (a frame counts the mappings that show it, whichever MDL made them);
+ *   - partial MDLs (IoBuildPartialMdl) as the I/O manager builds them: MDL_PARTIAL, the
+ *     source's system mapping inherited (offset) with MDL_MAPPED_TO_SYSTEM_VA, no
+ *     MDL_PAGES_LOCKED of their own, a target large enough (0xCF), a range inside the source;
+ *     a source is unlocked or freed only after every partial MDL built from it is freed, a
+ *     partial MDL is never probed, unlocked or mapped to system space twice, and IoFreeMdl
+ *     releases a mapping the partial MDL got for itself (MDL_PARTIAL_HAS_BEEN_MAPPED);
+ *   - chains: an MDL is not freed while a live MDL's Next still points to it;
  *   - an MDL a driver filled itself (its PFN array written, MDL_PAGES_LOCKED set: the one flag
  *     a driver may set) is mapped only while every frame it lists is allocated, is never
- *     given to MmUnlockPages (nothing was probed), and is freed with the flag cleared;
- *   - a partial MDL (IoBuildPartialMdl) lies inside its source, fits its own size, and is
- *     freed, with its mappings undone, before its source.
+ *     given to MmUnlockPages (nothing was probed), and is freed with the flag cleared.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -51,8 +56,8 @@ struct mdl_info {
 	ULONG npages;
 	int user_maps;
 	struct wm_process *locked_in;
-	struct mdl_info *source; /* a partial MDL's source */
-	int partials;		 /* live partial MDLs built from this one */
+	struct mdl_info *source; /* a partial MDL: the MDL it was built from */
+	int partials;		 /* partial MDLs built from this one, not yet freed */
 };
 static struct mdl_info *mdls;
 static long live_mdls;
@@ -374,6 +379,8 @@ void wm_mm_process_teardown(struct wm_process *p)
 
 /* ---- MDLs ------------------------------------------------------------------------------- */
 
+static void unmap_system(PMDL m, struct mdl_info *i);
+
 static struct mdl_info *info_of(PMDL m, const char *fn)
 {
 	struct mdl_info *i;
@@ -454,74 +461,31 @@ void IoFreeMdl(PMDL m)
 	i = info_of(m, "IoFreeMdl");
 	if (i->kind != MDL_IO)
 		wm_bugcheck(0xC4, "IoFreeMdl on an MDL IoAllocateMdl did not make");
-	if (m->MdlFlags & MDL_PAGES_LOCKED)
-		wm_bugcheck(0xC4,
-			    "IoFreeMdl: the MDL's pages are still locked (MmUnlockPages first)");
-	/* a partial MDL inherits its source's MDL_MAPPED_TO_SYSTEM_VA: not its own mapping */
-	if (i->sysva || i->user_maps ||
-	    ((m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) && !(m->MdlFlags & MDL_PARTIAL)))
-		wm_bugcheck(0xC4, "IoFreeMdl: the MDL is still mapped (%d user mappings)",
-			    i->user_maps);
 	if (i->partials)
 		wm_bugcheck(0xC4, "IoFreeMdl of the source of %d partial MDLs still live",
 			    i->partials);
-	if (i->source)
+	for (struct mdl_info *o = mdls; o; o = o->next)
+		if (o->mdl->Next == m)
+			wm_bugcheck(0xC4, "IoFreeMdl: a live MDL's Next still points to %p",
+				    (void *)m);
+	if (m->MdlFlags & MDL_PAGES_LOCKED)
+		wm_bugcheck(0xC4,
+			    "IoFreeMdl: the MDL's pages are still locked (MmUnlockPages first)");
+	if (i->user_maps)
+		wm_bugcheck(0xC4, "IoFreeMdl: the MDL is still mapped (%d user mappings)",
+			    i->user_maps);
+	if (i->source) {
+		/* documented: IoFreeMdl releases a partial MDL's own system mapping */
+		if (m->MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED)
+			unmap_system(m, i);
 		i->source->partials--;
+	} else if (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) {
+		wm_bugcheck(0xC4, "IoFreeMdl: the MDL is still mapped to system space");
+	}
 	info_drop(i);
 	pthread_mutex_unlock(&wm_lock);
 	memset(m, 0x6b, sizeof(*m));
 	free(m);
-}
-
-/*
- * The documented contract: @Va..@Va+@Length (0: to the end) lies inside the source's range,
- * the target was allocated for at least that span (else bugcheck 0xDD TARGET_MDL_TOO_SMALL);
- * the target gets the source's frames for that span and MDL_PARTIAL, and inherits the
- * source's MDL_SOURCE_IS_NONPAGED_POOL, MDL_MAPPED_TO_SYSTEM_VA (with the address moved) and
- * MDL_IO_PAGE_READ; the source must describe resident pages (locked, nonpaged, or allocated
- * by MmAllocatePagesForMdlEx).
- */
-void IoBuildPartialMdl(PMDL src, PMDL dst, PVOID Va, ULONG Length)
-{
-	struct mdl_info *si, *di;
-	uint8_t *sva, *va = Va;
-	ULONG first, n;
-
-	wm_enter("IoBuildPartialMdl", DISPATCH_LEVEL);
-	pthread_mutex_lock(&wm_lock);
-	si = info_of(src, "IoBuildPartialMdl (source)");
-	di = info_of(dst, "IoBuildPartialMdl (target)");
-	if (si->kind != MDL_PAGES &&
-	    !(src->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)))
-		wm_bugcheck(0xC4, "IoBuildPartialMdl from an MDL whose pages are not resident");
-	if (di->kind != MDL_IO || di == si || di->sysva || di->user_maps || di->partials)
-		wm_bugcheck(0xC4, "IoBuildPartialMdl into an MDL that is in use");
-	sva = MmGetMdlVirtualAddress(src);
-	if (!Length)
-		Length = (ULONG)(sva + src->ByteCount - va);
-	if (va < sva || va + Length > sva + src->ByteCount || !Length)
-		wm_bugcheck(0xC4, "IoBuildPartialMdl: the range is not inside the source MDL");
-	n = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, Length);
-	/* Size is a CSHORT: what the real check reads, wrapped or not */
-	if ((size_t)(USHORT)dst->Size < sizeof(MDL) + n * sizeof(PFN_NUMBER))
-		wm_bugcheck(0xDD, "TARGET_MDL_TOO_SMALL: %u pages into an MDL sized for fewer", n);
-	first = (ULONG)(((ULONG_PTR)PAGE_ALIGN(va) - (ULONG_PTR)src->StartVa) >> PAGE_SHIFT);
-	memcpy(MmGetMdlPfnArray(dst), MmGetMdlPfnArray(src) + first, n * sizeof(PFN_NUMBER));
-	dst->StartVa = PAGE_ALIGN(va);
-	dst->ByteOffset = BYTE_OFFSET(va);
-	dst->ByteCount = Length;
-	dst->Process = src->Process;
-	dst->MdlFlags = (dst->MdlFlags & (MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_MUST_SUCCEED)) |
-			(src->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA |
-					  MDL_IO_PAGE_READ)) |
-			MDL_PARTIAL;
-	dst->MappedSystemVa = (uint8_t *)src->MappedSystemVa + (va - sva);
-	if (di->source)
-		di->source->partials--;
-	di->source = si;
-	di->npages = n;
-	si->partials++;
-	pthread_mutex_unlock(&wm_lock);
 }
 
 void MmProbeAndLockPages(PMDL m, KPROCESSOR_MODE Mode, LOCK_OPERATION Op)
@@ -539,7 +503,8 @@ void MmProbeAndLockPages(PMDL m, KPROCESSOR_MODE Mode, LOCK_OPERATION Op)
 		wm_bugcheck(0xC4, "MmProbeAndLockPages: only user buffers are modelled");
 	pthread_mutex_lock(&wm_lock);
 	i = info_of(m, "MmProbeAndLockPages");
-	if (i->kind != MDL_IO || (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)))
+	if (i->kind != MDL_IO ||
+	    (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)))
 		wm_bugcheck(0xC4,
 			    "MmProbeAndLockPages on an MDL that is locked already or is not a "
 			    "probe-able MDL (flags %#x)",
@@ -594,6 +559,9 @@ void MmUnlockPages(PMDL m)
 	if (!i->locked_in)
 		wm_bugcheck(0xC4, "MmUnlockPages of an MDL MmProbeAndLockPages did not lock (its "
 				  "MDL_PAGES_LOCKED was set by hand)");
+	if (i->partials)
+		wm_bugcheck(0xC4, "MmUnlockPages of the source of %d partial MDLs still live",
+			    i->partials);
 	if (i->user_maps)
 		wm_bugcheck(0xC4, "MmUnlockPages while %d user mappings of the MDL exist",
 			    i->user_maps);
@@ -678,6 +646,8 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 		i->sys_pfn = malloc(i->npages * sizeof(*i->sys_pfn));
 		memcpy(i->sys_pfn, MmGetMdlPfnArray(m), i->npages * sizeof(*i->sys_pfn));
 		m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
+		if (m->MdlFlags & MDL_PARTIAL) /* its own mapping: IoFreeMdl undoes it */
+			m->MdlFlags |= MDL_PARTIAL_HAS_BEEN_MAPPED;
 		m->MappedSystemVa = va + m->ByteOffset;
 		wm_mm_kernel_mappings++;
 	} else {
@@ -784,7 +754,7 @@ void MmFreePagesFromMdl(PMDL m)
 			    "MmFreePagesFromMdl while the pages are mapped (%d user mappings)",
 			    i->user_maps);
 	if (i->partials)
-		wm_bugcheck(0xC4, "MmFreePagesFromMdl of the source of %d live partial MDLs",
+		wm_bugcheck(0xC4, "MmFreePagesFromMdl of the source of %d partial MDLs still live",
 			    i->partials);
 	for (ULONG k = 0; k < i->npages; k++)
 		if (pfn_maps[MmGetMdlPfnArray(m)[k]])
@@ -796,6 +766,57 @@ void MmFreePagesFromMdl(PMDL m)
 	phys_put_n(MmGetMdlPfnArray(m), i->npages);
 	wm_mm_phys_pages -= i->npages;
 	info_drop(i);
+	pthread_mutex_unlock(&wm_lock);
+}
+
+/*
+ * IoBuildPartialMdl as the I/O manager does it: the target describes [Va, Va + Length) of
+ * the source (Length 0: to the source's end) with the source's frames; of the flags it keeps
+ * its allocation bits and takes the source's system mapping (offset), nonpaged-pool and
+ * page-read bits, plus MDL_PARTIAL. It holds no lock of its own.
+ */
+void IoBuildPartialMdl(PMDL src, PMDL m, PVOID Va, ULONG Length)
+{
+	struct mdl_info *si, *ti;
+	ULONG_PTR base, end, from;
+	ULONG pages, first, k;
+
+	wm_enter("IoBuildPartialMdl", DISPATCH_LEVEL);
+	pthread_mutex_lock(&wm_lock);
+	si = info_of(src, "IoBuildPartialMdl (source)");
+	ti = info_of(m, "IoBuildPartialMdl (target)");
+	if (!(src->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) &&
+	    si->kind != MDL_PAGES)
+		wm_bugcheck(0xC4, "IoBuildPartialMdl from an MDL whose pages are not locked");
+	if (ti->kind != MDL_IO || ti->source || ti->partials || ti->user_maps ||
+	    (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA)))
+		wm_bugcheck(0xC4, "IoBuildPartialMdl into an MDL in use (flags %#x)", m->MdlFlags);
+	base = (ULONG_PTR)MmGetMdlVirtualAddress(src);
+	end = base + src->ByteCount;
+	from = (ULONG_PTR)Va;
+	if (!Length)
+		Length = (ULONG)(end - from);
+	if (from < base || from >= end || Length > end - from)
+		wm_bugcheck(0xC4, "IoBuildPartialMdl: [%#lx, +%u) is outside the source's bytes",
+			    (unsigned long)from, Length);
+	pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Length);
+	if ((SIZE_T)m->Size < sizeof(MDL) + pages * sizeof(PFN_NUMBER))
+		wm_bugcheck(0xCF, "TARGET_MDL_TOO_SMALL: %u pages", pages);
+	first = (ULONG)((from >> PAGE_SHIFT) - ((ULONG_PTR)src->StartVa >> PAGE_SHIFT));
+	m->MdlFlags &= MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_MUST_SUCCEED;
+	m->MdlFlags |= (src->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA |
+					 MDL_IO_PAGE_READ)) |
+		       MDL_PARTIAL;
+	m->Process = src->Process;
+	m->StartVa = PAGE_ALIGN(Va);
+	m->ByteOffset = BYTE_OFFSET(Va);
+	m->ByteCount = Length;
+	m->MappedSystemVa = (PUCHAR)src->MappedSystemVa + (from - base);
+	for (k = 0; k < pages; k++)
+		MmGetMdlPfnArray(m)[k] = MmGetMdlPfnArray(src)[first + k];
+	ti->npages = pages;
+	ti->source = si;
+	si->partials++;
 	pthread_mutex_unlock(&wm_lock);
 }
 

@@ -11,7 +11,8 @@
  *                                 SeUnlockSubjectContext, SeTokenIsAdmin, IoBuildPartialMdl
  *   MDLs too small                IoAllocateMdl, IoFreeMdl: Wine sizes an MDL's PFN array with
  *                                 a 4-byte PFN_NUMBER; on x64 it is 8 bytes, and a driver that
- *                                 fills the array (the event streams' double MDL) overruns
+ *                                 fills the array (the event streams' double MDL, a view's
+ *                                 partial MDL) overruns
  *                                 Wine's heap block
  *   no-op stubs that would make   MmBuildMdlForNonPagedPool (sets no flag, no PFN),
  *   every method 2 path fail      MmMapLockedPagesSpecifyCache (returns NULL)
@@ -199,29 +200,31 @@ static VOID NTAPI ShimFreeMdl(PMDL Mdl)
 void *__imp_IoAllocateMdl = ShimAllocateMdl;
 void *__imp_IoFreeMdl = ShimFreeMdl;
 
-/* Wine 8 binds a raising stub. The documented behaviour: the target describes [Va, Va + Length)
- * of the source (Length 0: to its end) with the source's frames for that span, is marked
- * MDL_PARTIAL and keeps the source's pool and system-mapping flags. */
+/*
+ * Wine 8 exports IoBuildPartialMdl as a stub that raises. This is the documented behaviour:
+ * the target describes [Va, Va + Length) of the source (Length 0: to its end) with the
+ * source's frames, MDL_PARTIAL, and the source's system mapping (offset) when it has one.
+ */
 static VOID NTAPI ShimBuildPartialMdl(PMDL Source, PMDL Target, PVOID Va, ULONG Length)
 {
-	PUCHAR srcVa = MmGetMdlVirtualAddress(Source);
-	ULONG first, n;
+	ULONG_PTR from = (ULONG_PTR)Va - (ULONG_PTR)MmGetMdlVirtualAddress(Source);
+	ULONG first, pages, i;
 
 	if (!Length)
-		Length = (ULONG)(srcVa + Source->ByteCount - (PUCHAR)Va);
+		Length = MmGetMdlByteCount(Source) - (ULONG)from;
 	first = (ULONG)(((ULONG_PTR)PAGE_ALIGN(Va) - (ULONG_PTR)Source->StartVa) >> PAGE_SHIFT);
-	n = ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Length);
-	RtlCopyMemory(MmGetMdlPfnArray(Target), MmGetMdlPfnArray(Source) + first,
-		      n * sizeof(PFN_NUMBER));
+	pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Length);
+	Target->MdlFlags &= MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_MUST_SUCCEED;
+	Target->MdlFlags |= (Source->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL |
+						 MDL_MAPPED_TO_SYSTEM_VA | MDL_IO_PAGE_READ)) |
+			    MDL_PARTIAL;
+	Target->Process = Source->Process;
 	Target->StartVa = PAGE_ALIGN(Va);
 	Target->ByteOffset = BYTE_OFFSET(Va);
 	Target->ByteCount = Length;
-	Target->Process = Source->Process;
-	Target->MdlFlags = (CSHORT)((Target->MdlFlags & MDL_ALLOCATED_FIXED_SIZE) |
-				    (Source->MdlFlags &
-				     (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA)) |
-				    MDL_PARTIAL);
-	Target->MappedSystemVa = (PUCHAR)Source->MappedSystemVa + ((PUCHAR)Va - srcVa);
+	Target->MappedSystemVa = (PUCHAR)Source->MappedSystemVa + from;
+	for (i = 0; i < pages; i++)
+		MmGetMdlPfnArray(Target)[i] = MmGetMdlPfnArray(Source)[first + i];
 }
 
 void *__imp_IoBuildPartialMdl = ShimBuildPartialMdl;
