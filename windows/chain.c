@@ -137,15 +137,57 @@ static int LockChain(PKUMEM_REGION r, const struct kumem_segment *segs, ULONG n,
 	return err;
 }
 
-int KumemRegionLockSegments(PKUMEM_FILE File, PIRP Irp, struct kumem_lockv_args *a)
+/*
+ * Method 1 over @n segments of the current process (kernel copies), as one chain: the region
+ * with one reference, in no file (the IOCTL below and kapi.c). All or nothing; *@Bad names
+ * the segment refused, or KUMEM_NO_SEGMENT. @Irp may be NULL.
+ */
+int KumemRegionLockChainNew(PIRP Irp, const struct kumem_segment *segs, ULONG n, ULONG flags,
+			    uint32_t *Bad, PKUMEM_REGION *Out)
 {
-	struct kumem_chain_seg *chain = NULL;
-	struct kumem_segment *segs = NULL;
+	struct kumem_chain_seg *chain;
 	struct kumem_limits lim;
 	struct kumem_geom g;
 	PKUMEM_REGION r;
 	ULONG64 pages;
+	int err;
+
+	*Bad = KUMEM_NO_SEGMENT;
+	chain = ExAllocatePoolWithTag(NonPagedPoolNx, n * sizeof(*chain), KUMEM_POOL_TAG);
+	if (!chain)
+		return -KUMEM_ENOMEM;
+	KumemLimits(Irp, &lim);
+	err = kumem_check_segments(segs, n, &lim, chain, &pages, Bad);
+	if (err)
+		goto cleanupChain;
+	g = chain[0].geom;
+	g.byte_count = chain[n - 1].offset + chain[n - 1].geom.byte_count;
+	g.page_count = pages;
+	/* the whole chain is one region: one charge for the pages of every segment */
+	err = KumemRegionNew(KumemRegionUserLocked, flags, &g, pages * PAGE_SIZE, &r);
+	if (err)
+		goto cleanupChain;
+	r->MdlCount = n;
+	r->Linear = n == 1;
+	err = LockChain(r, segs, n, Bad);
+	if (err) {
+		KumemRegionDiscard(r);
+		goto cleanupChain;
+	}
+	InterlockedAdd64(&KumemCounters.PinnedPages, (LONG64)pages);
+	InterlockedIncrement64(&KumemCounters.Regions);
+	*Out = r;
+
+cleanupChain:
+	ExFreePoolWithTag(chain, KUMEM_POOL_TAG);
+	return err;
+}
+
+int KumemRegionLockSegments(PKUMEM_FILE File, PIRP Irp, struct kumem_lockv_args *a)
+{
+	struct kumem_segment *segs = NULL;
 	uint32_t bad = KUMEM_NO_SEGMENT;
+	PKUMEM_REGION r;
 	int err;
 
 	a->bad_segment = KUMEM_NO_SEGMENT;
@@ -155,40 +197,14 @@ int KumemRegionLockSegments(PKUMEM_FILE File, PIRP Irp, struct kumem_lockv_args 
 	err = CopySegments(a, &segs);
 	if (err)
 		return err;
-	chain = ExAllocatePoolWithTag(NonPagedPoolNx, a->count * sizeof(*chain), KUMEM_POOL_TAG);
-	if (!chain) {
-		err = -KUMEM_ENOMEM;
-		goto cleanupSegs;
+	err = KumemRegionLockChainNew(Irp, segs, a->count, a->flags, &bad, &r);
+	if (!err) {
+		err = KumemFileInsert(File, r);
+		if (err)
+			KumemRegionPut(r);
+		else
+			a->id = r->Id;
 	}
-	KumemLimits(Irp, &lim);
-	err = kumem_check_segments(segs, a->count, &lim, chain, &pages, &bad);
-	if (err)
-		goto cleanupChain;
-	g = chain[0].geom;
-	g.byte_count = chain[a->count - 1].offset + chain[a->count - 1].geom.byte_count;
-	g.page_count = pages;
-	/* the whole chain is one region: one charge for the pages of every segment */
-	err = KumemRegionNew(KumemRegionUserLocked, a->flags, &g, pages * PAGE_SIZE, &r);
-	if (err)
-		goto cleanupChain;
-	r->MdlCount = a->count;
-	r->Linear = a->count == 1;
-	err = LockChain(r, segs, a->count, &bad);
-	if (err) {
-		KumemRegionDiscard(r);
-		goto cleanupChain;
-	}
-	InterlockedAdd64(&KumemCounters.PinnedPages, (LONG64)pages);
-	InterlockedIncrement64(&KumemCounters.Regions);
-	err = KumemFileInsert(File, r);
-	if (err)
-		KumemRegionPut(r);
-	else
-		a->id = r->Id;
-
-cleanupChain:
-	ExFreePoolWithTag(chain, KUMEM_POOL_TAG);
-cleanupSegs:
 	ExFreePoolWithTag(segs, KUMEM_POOL_TAG);
 	if (err) /* as Linux: once the segments are read, every failure says which, if one */
 		ReportBadSegment(Irp, bad);

@@ -8,6 +8,7 @@
  * their user address space differs (KumemLimits).
  */
 #include "kumem_win.h"
+#include "rings.h"
 
 /* Role types and annotations for the static analysers (SDV, /analyze): which IRP each
  * routine serves, at what IRQL (all of them: PASSIVE_LEVEL). */
@@ -282,7 +283,12 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		WITH_BLOCK(struct kumem_ring_create, KumemRingCreate(file, Irp, &blk_));
 		break;
 	case KUMEM_IOC_RING_ENTER:
-		WITH_BLOCK(struct kumem_ring_enter, KumemRingEnter(file, &blk_));
+		WITH_BLOCK(struct kumem_ring_enter, KumemRingEnter(file, Irp, &blk_));
+		if (err == KUMEM_RING_PENDING)
+			return STATUS_PENDING; /* queued (ring_wait.c), completed from there */
+		break;
+	case KUMEM_IOC_RING_INFO:
+		WITH_BLOCK(struct kumem_ring_create, KumemRingInfo(file, &blk_));
 		break;
 	case KUMEM_IOC_EVENTS_CREATE:
 		WITH_BLOCK(struct kumem_events_create, KumemEventsCreateStream(file, &blk_, NULL));
@@ -448,6 +454,11 @@ void KumemDeleteDevice(PDEVICE_OBJECT Device, PCWSTR Link)
 
 static PDEVICE_OBJECT KumemDevice; /* \Device\kumem */
 
+PKUMEM_FILE KumemFileOfObject(PFILE_OBJECT FileObject)
+{
+	return FileObject && FileObject->DeviceObject == KumemDevice ? FileObject->FsContext : NULL;
+}
+
 static VOID KumemUnload(PDRIVER_OBJECT Driver)
 {
 	UNREFERENCED_PARAMETER(Driver);
@@ -484,7 +495,7 @@ _IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
 	UNREFERENCED_PARAMETER(RegistryPath);
 	if (!WindowsIsSupported())
 		return STATUS_NOT_SUPPORTED;
-	KumemQuotaInit();
+	KumemGlobalInit(); /* once per image: an importer may have loaded it first (kapi.c) */
 	ExInitializeFastMutex(&KumemFilesLock);
 	InitializeListHead(&KumemFiles);
 	/* Before any device exists: a device is openable as soon as it is created. */

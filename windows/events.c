@@ -23,8 +23,8 @@
  *
  * Waiting: KUMEM_IOC_EVENTS_WAIT sleeps in the caller's thread on a notification event, in an
  * alertable user-mode wait (a terminating thread gets out), for one deadline. It is the
- * KEVENT variant of the wake-up: a pended, cancel-safe IRP (what the command rings' waits are
- * becoming, windows/rings.c) would let a completion port wait for many streams at once; the
+ * KEVENT variant of the wake-up: a pended, cancel-safe IRP (as the command rings' GETEVENTS
+ * is, windows/ring_wait.c) would let a completion port wait for many streams at once; the
  * commit path would complete it instead of setting the event.
  */
 #include "kumem_win.h"

@@ -54,7 +54,8 @@ typedef enum _KUMEM_REGION_KIND {
 	KumemRegionPages,      /* method 2: MmAllocatePagesForMdlEx (contiguous or not) */
 } KUMEM_REGION_KIND;
 
-typedef struct _KUMEM_REGION KUMEM_REGION, *PKUMEM_REGION;
+/* struct kumem_region is also the opaque type of kumem_kernel_win.h */
+typedef struct kumem_region KUMEM_REGION, *PKUMEM_REGION;
 
 /*
  * A region's bytes are those of its MDLs in order: one MDL, or a chain linked through Next
@@ -62,7 +63,7 @@ typedef struct _KUMEM_REGION KUMEM_REGION, *PKUMEM_REGION;
  * MDL has its own system mapping; Linear says the region's bytes also lie back to back at
  * SystemVa (one MDL), which ring submissions need.
  */
-struct _KUMEM_REGION {
+struct kumem_region {
 	LIST_ENTRY Link;
 	volatile LONG RefCount; /* the file's list holds one, each IOCTL at work one */
 	ULONG Id;
@@ -75,7 +76,9 @@ struct _KUMEM_REGION {
 	PVOID SystemVa;		/* kernel mapping of the first MDL's first page */
 	PVOID UserVa;		/* method 2: the mapping in the owning process */
 	bool Contiguous;	/* the MDL's frames are consecutive (checked, not assumed) */
-	PEPROCESS Owner;	/* referenced; the only process that may use or release it */
+	PEPROCESS Owner;	/* referenced; the only process that may use or release it;
+				   NULL: a driver's method 2 region (kapi.c), the kernel's */
+	PEPROCESS MapProcess;	/* kapi.c: the process a driver mapped the region into */
 	ULONG64 ChargedBytes;	/* to the owner's and the handle's quotas (a view: 0) */
 	PKUMEM_REGION Parent;	/* a view: the region owning the pages (referenced, never a view) */
 	ULONG64 ViewOffset;	/* a view: of its first byte in Parent */
@@ -116,6 +119,8 @@ void KumemFilePut(PKUMEM_FILE File);
 void KumemLimits(PIRP Irp, struct kumem_limits *lim);
 NTSTATUS KumemCreateDevice(PDRIVER_OBJECT Driver, PCWSTR Name, PCWSTR Link, PDEVICE_OBJECT *Device);
 void KumemDeleteDevice(PDEVICE_OBJECT Device, PCWSTR Link);
+/* The kumem state of a file object of \Device\kumem, or NULL for any other file object. */
+PKUMEM_FILE KumemFileOfObject(PFILE_OBJECT FileObject);
 
 /* region.c */
 int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
@@ -126,6 +131,13 @@ int KumemLockUserRange(PMDL Mdl, ULONG64 Addr, ULONG64 Len, bool KernelWrites);
 int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a);
 int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a);
 int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out);
+/* The two methods for the current process without a file (kapi.c and the IOCTLs); Irp may be
+ * NULL. Each returns the region with one reference. */
+int KumemRegionLockNew(PIRP Irp, const struct kumem_lock_args *a, PKUMEM_REGION *Out);
+int KumemRegionAllocNew(PIRP Irp, const struct kumem_alloc_args *a, PEPROCESS Owner,
+			PKUMEM_REGION *Out);
+int KumemRegionMapUser(PKUMEM_REGION r);
+void KumemRegionUnmapUser(PKUMEM_REGION r);
 int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref);
 bool KumemRegionOwnedBy(PKUMEM_REGION Region, HANDLE ProcessId);
 PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, PEPROCESS Requestor, int *err);
@@ -145,6 +157,8 @@ ULONG KumemFileNewIdLocked(PKUMEM_FILE File);
 
 /* chain.c: vectored locks, partial views, chain descriptions (issue 14) */
 int KumemRegionLockSegments(PKUMEM_FILE File, PIRP Irp, struct kumem_lockv_args *a);
+int KumemRegionLockChainNew(PIRP Irp, const struct kumem_segment *segs, ULONG n, ULONG flags,
+			    uint32_t *Bad, PKUMEM_REGION *Out);
 int KumemRegionView(PKUMEM_FILE File, struct kumem_view_args *a);
 int KumemDescribeChain(PKUMEM_FILE File, struct kumem_describe_chain_args *d);
 /* Describe a chain or view (ops.c's KumemDescribe hands these over). */
@@ -159,7 +173,9 @@ void KumemViewFree(PKUMEM_REGION r);
 typedef struct _KUMEM_RING KUMEM_RING, *PKUMEM_RING;
 PKUMEM_RING KumemRingLookupLocked(PKUMEM_FILE File, ULONG Id);
 int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a);
-int KumemRingEnter(PKUMEM_FILE File, struct kumem_ring_enter *a);
+/* 0, a negative errno, or KUMEM_RING_PENDING (rings.h): @Irp queued, STATUS_PENDING */
+int KumemRingEnter(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_enter *a);
+int KumemRingInfo(PKUMEM_FILE File, struct kumem_ring_create *a);
 int KumemRingRelease(PKUMEM_FILE File, ULONG Id);
 void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
@@ -175,6 +191,9 @@ void KumemEventsCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 void KumemEventsTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
 void KumemEventsCloseList(PLIST_ENTRY List);
 
+/* kapi.c: kumem.sys's exports for other drivers (kumem_kernel_win.h) */
+void KumemGlobalInit(void);
+
 /* quota.c */
 void KumemQuotaInit(void);
 int KumemQuotaCharge(PEPROCESS Process, ULONG64 Bytes);
@@ -184,6 +203,9 @@ void KumemQuotaWaitProcess(HANDLE ProcessId);
 /* ops.c */
 int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d);
 int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill);
+void KumemRegionDescribe(PKUMEM_REGION r, struct kumem_mdl *m);
+int KumemRegionKernelOp(PKUMEM_REGION r, ULONG64 Offset, ULONG64 Len, bool IsFill, UCHAR Value,
+			ULONG64 *Sum);
 int KumemBufferedChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
 int KumemDirectChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
 void KumemStats(struct kumem_stats *st);
@@ -244,6 +266,44 @@ void KumemEventsPut(PKUMEM_EVENTS e);
 int KumemEventsReserve(PKUMEM_EVENTS e, uint32_t len, void **payload, uint64_t *pos);
 void KumemEventsCommit(PKUMEM_EVENTS e, uint64_t pos, bool discard);
 int KumemEventsEmit(PKUMEM_EVENTS e, const void *data, uint32_t len);
+
+/*
+ * ---- For other drivers: rings whose operations a driver defines ---------------------------
+ *
+ * The Windows counterpart of linux/kumem_kernel.h's kumem_ring_create_driver(), with the same
+ * semantics where the systems allow. kumem.sys itself never calls these; the kernel API for
+ * other drivers exports them.
+ *
+ * Submissions with op >= KUMEM_OP_DRIVER_FIRST go to Execute, on a private copy of the entry,
+ * at APC_LEVEL (the ring's fast mutex is held: it may wait on dispatcher objects in
+ * KernelMode, not call routines that need PASSIVE_LEVEL) in the thread calling ENTER, or in
+ * the ring's SQPOLL system thread; its
+ * return value (0 or a negative errno) becomes the completion's result and it may set
+ * c->value. Ops below that are kumem's own (NOP, FILL, CHECKSUM, COPY) on the regions of the
+ * handle the ring lives in.
+ *
+ * KumemRingCreateDriver() makes the ring in @KumemFile, a file object of \Device\kumem that
+ * the calling process handed the driver (ObReferenceObjectByHandle on the process's handle,
+ * IoFileObjectType, UserMode; the caller keeps and drops that reference). Call it at
+ * PASSIVE_LEVEL in that process's context (the driver's own IOCTL dispatch): the ring is
+ * mapped into the current process, which owns it. @a is the block KUMEM_IOC_RING_CREATE
+ * takes (entries, flags, idle_us, sq_cpu; event_handle is ignored) and gets the layout:
+ * a->ring_fd is the ring's id in that handle, which the process passes to
+ * kumem_ring_attach_dev() (KUMEM_IOC_RING_INFO, then the mapping at a->user_addr). Returns 0
+ * or a negative errno (-KUMEM_EINVAL for a file object that is not kumem's, NULL Execute, or
+ * IRQL above PASSIVE_LEVEL). The ring owns @Drv->Priv from the call on: Release(Priv), if
+ * set, runs when the ring is freed (KUMEM_IOC_RELEASE, the handle's cleanup, the owner's
+ * exit), and also when creation fails. The providing driver must stay loaded while its rings
+ * exist (it cannot know when the process releases them otherwise than through Release).
+ */
+typedef struct _KUMEM_RING_DRIVER {
+	int (*Execute)(PVOID Priv, const struct kumem_sqe *e, struct kumem_cqe *c);
+	VOID (*Release)(PVOID Priv);
+	PVOID Priv;
+} KUMEM_RING_DRIVER, *PKUMEM_RING_DRIVER;
+
+int KumemRingCreateDriver(PFILE_OBJECT KumemFile, struct kumem_ring_create *a,
+			  const KUMEM_RING_DRIVER *Drv);
 /* ---- end of the kernel API block ---------------------------------------------------------- */
 
 #endif

@@ -28,9 +28,12 @@ void FileUnlock(PKUMEM_FILE File)
 	ExReleaseFastMutex(&File->Lock);
 }
 
-/* A region record for the calling process, @ChargeBytes charged to it (quota.c). */
-int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
-		   ULONG64 ChargeBytes, PKUMEM_REGION *Out)
+/*
+ * A region record owned by @Owner (referenced here), @ChargeBytes charged to it (quota.c); a
+ * NULL owner is the kernel itself: a region another driver allocated through kapi.c.
+ */
+static int RegionNewOwned(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+			  ULONG64 ChargeBytes, PEPROCESS Owner, PKUMEM_REGION *Out)
 {
 	PKUMEM_REGION r;
 	int err;
@@ -46,22 +49,31 @@ int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom 
 	r->MdlCount = 1;
 	r->Linear = true;
 	r->ChargedBytes = ChargeBytes;
-	r->Owner = PsGetCurrentProcess();
+	r->Owner = Owner;
 	err = KumemQuotaCharge(r->Owner, ChargeBytes);
 	if (err) {
 		ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 		return err;
 	}
-	ObReferenceObject(r->Owner);
+	if (r->Owner)
+		ObReferenceObject(r->Owner);
 	*Out = r;
 	return 0;
+}
+
+/* A region record for the calling process, @ChargeBytes charged to it (quota.c). */
+int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+		   ULONG64 ChargeBytes, PKUMEM_REGION *Out)
+{
+	return RegionNewOwned(Kind, Flags, g, ChargeBytes, PsGetCurrentProcess(), Out);
 }
 
 /* The record alone, before anything was mapped or locked for it. */
 void KumemRegionDiscard(PKUMEM_REGION r)
 {
 	KumemQuotaUncharge(r->Owner, r->ChargedBytes);
-	ObDereferenceObject(r->Owner);
+	if (r->Owner)
+		ObDereferenceObject(r->Owner);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
@@ -115,7 +127,8 @@ void KumemRegionPut(PKUMEM_REGION r)
 
 	if (InterlockedDecrement(&r->RefCount))
 		return;
-	if (owner == PsGetCurrentProcess()) {
+	/* no owner: a kernel allocation, whose user mapping (kapi.c) held a reference */
+	if (!owner || owner == PsGetCurrentProcess()) {
 		RegionFree(r);
 	} else {
 		KeStackAttachProcess((PKPROCESS)owner, &apc);
@@ -124,7 +137,8 @@ void KumemRegionPut(PKUMEM_REGION r)
 	}
 	/* after the detach: the owner's exit notification waits for this (quota.c) */
 	KumemQuotaUncharge(owner, bytes);
-	ObDereferenceObject(owner);
+	if (owner)
+		ObDereferenceObject(owner);
 	/* a view's hold on the pages: released after its partial MDLs are gone */
 	if (parent)
 		KumemRegionPut(parent);
@@ -279,7 +293,11 @@ int KumemLockUserRange(PMDL Mdl, ULONG64 Addr, ULONG64 Len, bool KernelWrites)
 	return writable < 0 ? writable : -KUMEM_EACCES;
 }
 
-int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
+/*
+ * Method 1 for the current process (the IOCTL's caller, or the process a driver calling
+ * kapi.c runs in): the region with one reference, in no file. @Irp may be NULL.
+ */
+int KumemRegionLockNew(PIRP Irp, const struct kumem_lock_args *a, PKUMEM_REGION *Out)
 {
 	const bool write = a->flags & KUMEM_KERNEL_WRITE;
 	struct kumem_limits lim;
@@ -314,12 +332,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	r->SystemVa = (PUCHAR)r->SystemVa - g.byte_offset;
 	InterlockedAdd64(&KumemCounters.PinnedPages, (LONG64)g.page_count);
 	InterlockedIncrement64(&KumemCounters.Regions);
-	err = KumemFileInsert(File, r);
-	if (err) {
-		KumemRegionPut(r);
-		return err;
-	}
-	a->id = r->Id;
+	*Out = r;
 	return 0;
 
 cleanupUnlockPages:
@@ -329,6 +342,23 @@ cleanupFreeMdl:
 cleanupRegion:
 	KumemRegionDiscard(r);
 	return err;
+}
+
+int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
+{
+	PKUMEM_REGION r;
+	int err;
+
+	err = KumemRegionLockNew(Irp, a, &r);
+	if (err)
+		return err;
+	err = KumemFileInsert(File, r);
+	if (err) {
+		KumemRegionPut(r);
+		return err;
+	}
+	a->id = r->Id;
+	return 0;
 }
 
 /* Whether the MDL's frames are consecutive, read from its PFN array. */
@@ -382,20 +412,16 @@ cleanupFreePages:
 	return -KUMEM_ENOMEM;
 }
 
-static void FreePages(PKUMEM_REGION r)
-{
-	MmUnmapLockedPages(r->SystemVa, r->Mdl);
-	MmFreePagesFromMdl(r->Mdl);
-	ExFreePool(r->Mdl);
-}
-
-/* Method 2 without publishing it in a file: the caller holds the only reference. */
-int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out)
+/*
+ * Method 2's pages and system mapping, owned by @Owner (NULL: the kernel), without a user
+ * mapping yet: the region with one reference, in no file.
+ */
+int KumemRegionAllocNew(PIRP Irp, const struct kumem_alloc_args *a, PEPROCESS Owner,
+			PKUMEM_REGION *Out)
 {
 	struct kumem_limits lim;
 	struct kumem_geom g;
 	PKUMEM_REGION r;
-	ULONG priority;
 	ULONG64 pages;
 	int err;
 
@@ -407,16 +433,29 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 	g.byte_offset = 0;
 	g.byte_count = a->len;
 	g.page_count = pages;
-	err = KumemRegionNew(KumemRegionPages, a->flags, &g, pages * PAGE_SIZE, &r);
+	err = RegionNewOwned(KumemRegionPages, a->flags, &g, pages * PAGE_SIZE, Owner, &r);
 	if (err)
 		return err;
 	err = AllocPages(r, pages * PAGE_SIZE);
-	if (err)
-		goto cleanupRegion;
+	if (err) {
+		KumemRegionDiscard(r);
+		return err;
+	}
+	InterlockedAdd64(&KumemCounters.AllocatedPages, (LONG64)pages);
+	InterlockedIncrement64(&KumemCounters.Regions);
+	*Out = r;
+	return 0;
+}
+
+/* Map a method 2 region into the current process: 0 or -ENOMEM. Undone by RegionFree, or by
+ * KumemRegionUnmapUser in the same process. */
+int KumemRegionMapUser(PKUMEM_REGION r)
+{
+	ULONG priority;
 
 	/* Read-only regions are mapped without write access (MdlMappingNoWrite, Windows 8+). */
 	priority = NormalPagePriority | MdlMappingNoExecute;
-	if (!(a->flags & KUMEM_USER_WRITE))
+	if (!(r->Flags & KUMEM_USER_WRITE))
 		priority |= MdlMappingNoWrite;
 	__try {
 		/* Raises on failure for UserMode; BugCheckOnFailure must be FALSE. */
@@ -425,25 +464,40 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 	} __except (EXCEPTION_EXECUTE_HANDLER) {
 		r->UserVa = NULL;
 	}
-	if (!r->UserVa) {
-		err = -KUMEM_ENOMEM;
-		goto cleanupFreePages;
-	}
+	if (!r->UserVa)
+		return -KUMEM_ENOMEM;
 	r->Geom.start_va = (ULONG64)(ULONG_PTR)r->UserVa;
-	InterlockedAdd64(&KumemCounters.AllocatedPages, (LONG64)pages);
 	InterlockedIncrement64(&KumemCounters.UserMappings);
-	InterlockedIncrement64(&KumemCounters.Regions);
+	return 0;
+}
+
+void KumemRegionUnmapUser(PKUMEM_REGION r)
+{
+	MmUnmapLockedPages(r->UserVa, r->Mdl);
+	r->UserVa = NULL;
+	r->Geom.start_va = 0;
+	InterlockedDecrement64(&KumemCounters.UserMappings);
+}
+
+/* Method 2 without publishing it in a file: the caller holds the only reference. */
+int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out)
+{
+	PKUMEM_REGION r;
+	int err;
+
+	err = KumemRegionAllocNew(Irp, a, PsGetCurrentProcess(), &r);
+	if (err)
+		return err;
+	err = KumemRegionMapUser(r);
+	if (err) {
+		KumemRegionPut(r);
+		return err;
+	}
 	a->mmap_offset = 0;
 	a->user_addr = r->Geom.start_va;
-	a->map_len = pages * PAGE_SIZE;
+	a->map_len = r->Geom.page_count * PAGE_SIZE;
 	*out = r;
 	return 0;
-
-cleanupFreePages:
-	FreePages(r);
-cleanupRegion:
-	KumemRegionDiscard(r);
-	return err;
 }
 
 int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a)

@@ -226,9 +226,19 @@ int kumem_ring_create_params(kumem_t *dev, const struct kumem_ring_params *p, ku
  * Take over a ring a driver created for this process (its ioctl returned @fd; the driver
  * used kumem_ring_create_driver() and defines ops >= KUMEM_OP_DRIVER_FIRST). The ring is
  * then used, and destroyed, like one from kumem_ring_create(); destroying closes @fd.
- * Linux only (-EOPNOTSUPP elsewhere); -ENOTTY if @fd is not a kumem ring.
+ * Linux only (-EOPNOTSUPP elsewhere: use kumem_ring_attach_dev()); -ENOTTY if @fd is not a
+ * kumem ring.
  */
 int kumem_ring_attach(int fd, kumem_ring_t **out);
+/*
+ * The same on every system. Windows: a driver's ring lives in a kumem handle the process gave
+ * the driver (KumemRingCreateDriver() in the kernel), and @id is the ring id the driver
+ * returned; @dev is that handle's kumem_t, which must outlive the ring; destroying releases
+ * the ring (the driver's release runs). Linux: @id is the ring fd and @dev is not used (may
+ * be NULL).
+ * -ENOENT (Windows) / -ENOTTY (Linux) if there is no such ring of this process.
+ */
+int kumem_ring_attach_dev(kumem_t *dev, int id, kumem_ring_t **out);
 /* Stop serving and unmap; completions not reaped are lost. NULL is ignored. */
 void kumem_ring_destroy(kumem_ring_t *r);
 /* The ring's fd: poll()/epoll report EPOLLIN when completions are ready. */
@@ -249,6 +259,35 @@ int kumem_ring_submit(kumem_ring_t *r);
 int kumem_ring_wait(kumem_ring_t *r, unsigned min, int64_t timeout_ns);
 /* Copy up to @max ready completions to @out and give their slots back. Returns the count. */
 int kumem_ring_reap(kumem_ring_t *r, struct kumem_cqe *out, unsigned max);
+
+/*
+ * Waiting for many rings at once. Linux: poll()/epoll on kumem_ring_fd() (EPOLLIN when
+ * completions are ready). Windows: an I/O completion port, the system's counterpart, which
+ * receives one packet per asynchronous wait that ends:
+ *
+ *   kumem_port_associate(dev, port, key)  once per kumem_t: its handle posts to @port (a
+ *                                         HANDLE from CreateIoCompletionPort) with @key;
+ *                                         libkumem's own calls on it never post packets
+ *   kumem_ring_wait_start(r, min, timeout_ns)  one wait for @min completions (an overlapped
+ *                                         ENTER(GETEVENTS); @timeout_ns < 0: none): 0 means
+ *                                         a packet will come, even if it is already over
+ *   GetQueuedCompletionStatus(port, ...)  kumem_ring_from_overlapped(its OVERLAPPED) is the
+ *                                         ring; other packets give NULL
+ *   kumem_ring_wait_end(r)                that wait's result: 0, -ETIMEDOUT, -EINTR
+ *                                         (cancelled), -EBADFD (ring released or dead)
+ *   kumem_ring_wait_cancel(r)             CancelIoEx on it; its packet still comes (-EINTR)
+ *
+ * One wait per ring at a time (-EBUSY). kumem_ring_wait_end() without a packet blocks until
+ * the wait ends, so the calls also work without a port. Destroy a ring after its wait's
+ * packet has been taken: a ring destroyed with a wait in flight cancels it and waits for it,
+ * and keeps the wait's few bytes allocated, since the packet still to come points at them.
+ * Linux: -EOPNOTSUPP (NULL for kumem_ring_from_overlapped).
+ */
+int kumem_port_associate(kumem_t *dev, void *port, uintptr_t key);
+int kumem_ring_wait_start(kumem_ring_t *r, unsigned min, int64_t timeout_ns);
+kumem_ring_t *kumem_ring_from_overlapped(void *overlapped);
+int kumem_ring_wait_end(kumem_ring_t *r);
+int kumem_ring_wait_cancel(kumem_ring_t *r);
 
 /*
  * The same two steps a batch at a time, without a call or a copy per entry (the calls above

@@ -16,6 +16,9 @@
  *   - event streams (issue 16): the consumer page PAGE_READWRITE, the producer page and both
  *     copies of the data PAGE_READONLY, the second copy showing the first one's bytes, the
  *     generator's records in order through libkumem, both pieces unmapped at release
+ *   - many rings waited for at once on one I/O completion port (kumem_port_associate,
+ *     kumem_ring_wait_start): completions, a deadline and CancelIoEx each end a wait, one
+ *     packet each, and the packet names the ring
  */
 #include <windows.h>
 #include <string.h>
@@ -280,6 +283,69 @@ static void events(void)
 	CloseHandle(h);
 }
 
+#define PORT_RINGS 4
+
+/* The next packet's ring (NULL: none within @ms), with the port's key checked. */
+static kumem_ring_t *next_ring(HANDLE port, DWORD ms)
+{
+	OVERLAPPED *ov = NULL;
+	ULONG_PTR key = 0;
+	DWORD n;
+
+	GetQueuedCompletionStatus(port, &n, &key, &ov, ms);
+	if (!ov)
+		return NULL;
+	ok(key == 0x4b55, "the packet carries the handle's key");
+	return kumem_ring_from_overlapped(ov);
+}
+
+static void port(void)
+{
+	kumem_ring_t *r[PORT_RINGS], *got;
+	struct kumem_cqe cqe;
+	struct kumem_sqe *e;
+	HANDLE port;
+	int i;
+
+	port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+	if (!ok(port != NULL, "CreateIoCompletionPort"))
+		return;
+	is_int(kumem_port_associate(dev, port, 0x4b55), 0, "kumem_port_associate");
+	for (i = 0; i < PORT_RINGS; i++) {
+		is_int(kumem_ring_create(dev, 8, 0, 0, &r[i]), 0, "ring %d", i);
+		is_int(kumem_ring_wait_start(r[i], 1, i == 3 ? 100 * 1000 * 1000ll : -1), 0,
+		       "wait_start on ring %d", i);
+	}
+	is_int(kumem_ring_wait_start(r[0], 1, -1), -EBUSY, "a second wait on one ring: EBUSY");
+	ok(next_ring(port, 50) == NULL, "no packet yet (nor for libkumem's own calls)");
+	/* ring 2 gets a NOP: its wait, and only its, ends */
+	e = kumem_ring_get_sqe(r[2]);
+	e->op = KUMEM_OP_NOP;
+	e->user_data = 22;
+	is_int(kumem_ring_submit(r[2]), 1, "a NOP on ring 2");
+	got = next_ring(port, 2000);
+	ok(got == r[2], "the packet names ring 2");
+	is_int(kumem_ring_wait_end(r[2]), 0, "its wait: completed");
+	is_int(kumem_ring_reap(r[2], &cqe, 1), 1, "the completion is there");
+	is_int(cqe.user_data, 22, "... ring 2's");
+	/* ring 3's 100 ms deadline */
+	got = next_ring(port, 2000);
+	ok(got == r[3], "the next packet names ring 3 (its deadline)");
+	is_int(kumem_ring_wait_end(r[3]), -ETIMEDOUT, "its wait: ETIMEDOUT");
+	/* the other two are cancelled */
+	is_int(kumem_ring_wait_cancel(r[0]), 0, "cancel ring 0's wait");
+	is_int(kumem_ring_wait_cancel(r[1]), 0, "cancel ring 1's wait");
+	for (i = 0; i < 2; i++) {
+		got = next_ring(port, 2000);
+		ok(got == r[0] || got == r[1], "a packet for a cancelled wait");
+		if (got)
+			is_int(kumem_ring_wait_end(got), -EINTR, "... EINTR");
+	}
+	for (i = 0; i < PORT_RINGS; i++)
+		kumem_ring_destroy(r[i]);
+	CloseHandle(port);
+}
+
 int main(void)
 {
 	int err;
@@ -292,6 +358,7 @@ int main(void)
 	concurrency();
 	chains();
 	events();
+	port();
 	kumem_close(dev);
 	return tap_done();
 }
