@@ -49,7 +49,7 @@ struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs
 	kumem_limits_get(&lim);
 	err = kumem_check_segments(segs, n, &lim, chain, &pages, bad);
 	if (err)
-		goto err_chain;
+		goto err_free_chain;
 
 	g = chain[0].geom;
 	g.byte_count = chain[n - 1].offset + chain[n - 1].geom.byte_count;
@@ -57,7 +57,7 @@ struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs
 	r = kumem_region_new(KUMEM_REGION_USER_PINNED, flags, &g);
 	if (!r) {
 		err = -ENOMEM;
-		goto err_chain;
+		goto err_free_chain;
 	}
 	if (n > 1) {
 		r->segs = chain; /* the region owns it from here on */
@@ -67,26 +67,16 @@ struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs
 		kfree(chain);
 	}
 	r->linear = kumem_chain_linear(r->segs, r->nsegs, PAGE_SHIFT);
-	err = kumem_charge(&r->charge, pages, true);
+	/* the same charge, pin and map as a plain lock, which is a chain of one */
+	err = kumem_region_lock_pages(r, bad);
 	if (err)
-		goto err_shell;
-	err = kumem_pin_segments(r, bad);
-	if (err)
-		goto err_uncharge;
-	err = kumem_region_map_pinned(r);
-	if (err)
-		goto err_unpin;
+		goto err_free_shell;
 	return r;
 
-err_unpin:
-	unpin_user_pages(r->pages, pages);
-err_uncharge:
-	kumem_uncharge(&r->charge);
-err_shell:
-	kumem_region_free_shell(r);
+err_free_shell:
+	kumem_region_free_shell(r); /* and the chain it owns */
 	return ERR_PTR(err);
-
-err_chain:
+err_free_chain:
 	kfree(chain);
 	return ERR_PTR(err);
 }

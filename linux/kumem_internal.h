@@ -108,13 +108,10 @@ int kumem_publish_fd(const char *name, const struct file_operations *fops, void 
 struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args);
 struct kumem_region *kumem_region_alloc_args(const struct kumem_alloc_args *args);
 u64 kumem_region_descriptor_bytes(const struct kumem_region *r);
-int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned);
-void kumem_uncharge(struct kumem_charge *c);
 struct kumem_region *kumem_region_new(enum kumem_region_kind kind, u32 flags,
 				      const struct kumem_geom *g);
 void kumem_region_free_shell(struct kumem_region *r);
-int kumem_pin_segments(struct kumem_region *r, u32 *bad);
-int kumem_region_map_pinned(struct kumem_region *r);
+int kumem_region_lock_pages(struct kumem_region *r, u32 *bad);
 
 /* kumem_chain.c: vectored locks, partial views */
 struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs, u32 n,
