@@ -11,10 +11,10 @@
  * The kernel sees a region's bytes through the one mapping of its pages in order. Where a
  * chain's segments meet on page boundaries that mapping shows them as one buffer
  * (r->linear) and everything works on it as on a plain region; where they do not, each
- * segment is still a buffer of its own in it, and the module's own fill and checksum walk
- * them (kumem_region_span), while ring submissions and kumem_region_kaddr(), which promise a
- * linear buffer, refuse such a region (-EOPNOTSUPP). A view inside one segment, or across
- * joints that meet on page boundaries, is linear again.
+ * segment is still a buffer of its own in it, and the module's fill and checksum
+ * (kumem_region_span) and the ring ops (core/ring_ops.c, given the segments) walk them.
+ * Only kumem_region_kaddr(), which promises a linear buffer, refuses such a region (NULL).
+ * A view inside one segment, or across joints that meet on page boundaries, is linear again.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -219,25 +219,14 @@ long kumem_ioctl_view(struct kumem_file *kf, void __user *uarg)
 u8 *kumem_region_span(const struct kumem_region *r, u64 off, u64 *avail)
 {
 	const struct kumem_chain_seg *s;
-	u32 lo = 0, hi = r->nsegs;
 
 	if (r->linear) {
 		*avail = r->geom.byte_count - off;
 		return (u8 *)r->vaddr + r->geom.byte_offset + off;
 	}
-	/* the last segment starting at or before @off: segments are in offset order */
-	while (hi - lo > 1) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (r->segs[mid].offset <= off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	s = &r->segs[lo];
+	s = &r->segs[kumem_chain_find(r->segs, r->nsegs, off)];
 	*avail = s->geom.byte_count - (off - s->offset);
-	return (u8 *)r->vaddr + (s->first_page << PAGE_SHIFT) + s->geom.byte_offset +
-	       (off - s->offset);
+	return (u8 *)r->vaddr + kumem_chain_map_offset(s, off, PAGE_SHIFT);
 }
 
 u32 kumem_region_segment_count(const struct kumem_region *r)
