@@ -118,8 +118,13 @@ int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, uns
  * Bytes [@off, @off + @len) of @parent (any region, a chain or a view too) as a region of
  * its own, sharing the parent's pages: usable wherever a region is (kernel fill/checksum,
  * ring submissions). It keeps the pages alive after @parent is released; release it as any
- * region. kumem_region_addr() of a view is NULL. Errors: -ERANGE past the parent's end,
- * -EINVAL for @len 0, -ENOSPC as for any region.
+ * region. A view of a method 2 region (or of such a view) is mapped into this process as its
+ * parent is, page-granularly: the whole pages its bytes touch, the same pages as the
+ * parent's mapping (so neighbouring bytes of the parent are visible there too); its
+ * kumem_region_addr() is its first byte in that mapping, which stays valid until the view
+ * is released, whether or not the parent is. kumem_region_addr() of a view of a method 1
+ * region is NULL. Errors: -ERANGE past the parent's end, -EINVAL for @len 0, -ENOSPC as for
+ * any region, and those of mmap() for a method 2 view.
  */
 int kumem_region_view(kumem_region_t *parent, uint64_t off, uint64_t len, kumem_region_t **out);
 

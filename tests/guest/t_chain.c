@@ -358,6 +358,12 @@ static void ring_views(uint8_t *a, uint8_t *b)
 	fill_pattern(p, 3 * PG, 10);
 	is_int(kumem_region_view(sh, PG + 1, PG, &shv), 0, "view of it");
 	ok(kernel_sum_is(shv, 0, p + PG + 1, PG), "checksum through the method 2 view");
+	ok(kumem_region_addr(shv) && memcmp(kumem_region_addr(shv), p + PG + 1, PG) == 0,
+	   "libkumem maps a method 2 view: kumem_region_addr() is its first byte");
+	if (kumem_region_addr(shv))
+		*(volatile uint8_t *)kumem_region_addr(shv) = 0xee;
+	ok(p[PG + 1] == 0xee, "the view's mapping shares the parent's pages");
+	ok(kumem_region_addr(v1) == NULL, "a view of a method 1 region has no address");
 
 	/* a chain with a joint inside a page: the ring walks its elements */
 	is_int(kumem_lock_user_segments(dev, s, 2, KUMEM_KERNEL_READ, &ch, NULL), 0,
