@@ -205,7 +205,8 @@ int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, uns
 
 /*
  * A view of a method 2 region (or of such a view) is mapped as its parent is: the whole pages
- * its bytes touch, at the view's own mmap offset; its address is its first byte in there.
+ * its bytes touch (Linux: mmap at the view's own offset; Windows: the driver's mapping, made
+ * with the view); its address is its first byte in there.
  */
 static int view_map(struct kumem_region *v)
 {
@@ -221,6 +222,8 @@ static int view_map(struct kumem_region *v)
 		a.flags |= KUMEM_USER_WRITE;
 	a.map_len = d.mdl.page_count * v->dev->info.page_size;
 	a.mmap_offset = (uint64_t)v->id * v->dev->info.page_size;
+	/* Windows' driver mapped the view when it made it: describe says where */
+	a.user_addr = d.mdl.start_va;
 	err = kumem_sys_map(v->dev->h, &a, &map);
 	if (err)
 		return err;

@@ -25,11 +25,17 @@ bool KumemMayReadPfns(void)
 
 static ULONG MdlViewFlags(PKUMEM_REGION r)
 {
-	ULONG f = KUMEM_MDL_LOCKED | KUMEM_MDL_KERNEL_MAPPED;
+	ULONG f = KUMEM_MDL_LOCKED;
 
+	if (r->Linear) /* one MDL: one linear system mapping */
+		f |= KUMEM_MDL_KERNEL_MAPPED;
+	if (r->MdlCount > 1)
+		f |= KUMEM_MDL_CHAINED;
+	if (r->Parent)
+		f |= KUMEM_MDL_VIEW;
 	if (r->Kind == KumemRegionUserLocked)
 		return f | ((r->Flags & KUMEM_KERNEL_WRITE) ? KUMEM_MDL_KERNEL_WRITES : 0);
-	f |= KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED;
+	f |= KUMEM_MDL_KERNEL_ALLOCATED | (r->UserVa ? KUMEM_MDL_USER_MAPPED : 0);
 	if (!(r->Flags & KUMEM_USER_WRITE))
 		f |= KUMEM_MDL_USER_READ_ONLY;
 	if ((r->Flags & KUMEM_ALLOC_CONTIG) && r->Contiguous)
@@ -53,6 +59,11 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 	r = KumemRegionLookup(File, d->id, PsGetCurrentProcess(), &err);
 	if (!r)
 		return err;
+	if (r->MdlCount > 1 || r->Parent) { /* chain.c reads every MDL of the chain */
+		err = KumemChainDescribe(r, d);
+		d->mdl.flags = MdlViewFlags(r);
+		goto out;
+	}
 	RtlZeroMemory(&d->mdl, sizeof(d->mdl));
 	/* Read from the MDL itself, but never a kernel address: method 1's StartVa is the
 	 * caller's own page; a method 2 MDL's StartVa is a system address (or 0), so the user
@@ -74,6 +85,7 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 	d->mdl.flags = MdlViewFlags(r);
 	d->mdl.os_flags = (uint32_t)(USHORT)r->Mdl->MdlFlags;
 	d->mdl.id = r->Id;
+	d->mdl.chain_length = 1;
 	if (d->pfns) {
 		count = d->max_pfns < r->Geom.page_count ? d->max_pfns : r->Geom.page_count;
 		pfn = MmGetMdlPfnArray(r->Mdl);
@@ -87,6 +99,7 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 		}
 	}
 	d->pfns_written = err ? 0 : count;
+out:
 	KumemRegionPut(r);
 	return err;
 }
@@ -109,6 +122,11 @@ int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill)
 	/* Memory locked for reading is mapped read-only (MdlMappingNoWrite): never write it. */
 	if (IsFill && r->Kind == KumemRegionUserLocked && !(r->Flags & KUMEM_KERNEL_WRITE)) {
 		err = -KUMEM_EACCES;
+		goto out;
+	}
+	if (!r->Linear) { /* a chain: MDL by MDL, each through its own system mapping */
+		err = KumemChainKernelOp(r, op->offset, op->len, IsFill, (UCHAR)op->value,
+					 &op->result);
 		goto out;
 	}
 	p = (PUCHAR)r->SystemVa + r->Geom.byte_offset + op->offset;

@@ -28,9 +28,9 @@ void FileUnlock(PKUMEM_FILE File)
 	ExReleaseFastMutex(&File->Lock);
 }
 
-/* A region record for the calling process, charged to it (quota.c). */
-static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
-		     PKUMEM_REGION *Out)
+/* A region record for the calling process, @ChargeBytes charged to it (quota.c). */
+int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+		   ULONG64 ChargeBytes, PKUMEM_REGION *Out)
 {
 	PKUMEM_REGION r;
 	int err;
@@ -43,8 +43,11 @@ static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geo
 	r->Kind = Kind;
 	r->Flags = Flags;
 	r->Geom = *g;
+	r->MdlCount = 1;
+	r->Linear = true;
+	r->ChargedBytes = ChargeBytes;
 	r->Owner = PsGetCurrentProcess();
-	err = KumemQuotaCharge(r->Owner, g->page_count * PAGE_SIZE);
+	err = KumemQuotaCharge(r->Owner, ChargeBytes);
 	if (err) {
 		ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 		return err;
@@ -55,9 +58,9 @@ static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geo
 }
 
 /* The record alone, before anything was mapped or locked for it. */
-static void RegionDiscard(PKUMEM_REGION r)
+void KumemRegionDiscard(PKUMEM_REGION r)
 {
-	KumemQuotaUncharge(r->Owner, r->Geom.page_count * PAGE_SIZE);
+	KumemQuotaUncharge(r->Owner, r->ChargedBytes);
 	ObDereferenceObject(r->Owner);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
@@ -66,16 +69,25 @@ static void RegionDiscard(PKUMEM_REGION r)
 static void RegionFree(PKUMEM_REGION r)
 {
 	ULONG64 pages = r->Geom.page_count;
+	PMDL mdl, next;
 
+	if (r->Parent) { /* a view: its partial MDLs only; the pages are the parent's */
+		KumemViewFree(r);
+		goto out;
+	}
 	if (r->UserVa) {
 		MmUnmapLockedPages(r->UserVa, r->Mdl);
 		InterlockedDecrement64(&KumemCounters.UserMappings);
 	}
 	switch (r->Kind) {
 	case KumemRegionUserLocked:
-		/* MmUnlockPages also releases the system mapping of a locked MDL. */
-		MmUnlockPages(r->Mdl);
-		IoFreeMdl(r->Mdl);
+		/* MmUnlockPages also releases the system mapping of a locked MDL. A chain is
+		 * undone from its head, so no live MDL's Next ever points to a freed one. */
+		for (mdl = r->Mdl; mdl; mdl = next) {
+			next = mdl->Next;
+			MmUnlockPages(mdl);
+			IoFreeMdl(mdl);
+		}
 		InterlockedAdd64(&KumemCounters.PinnedPages, -(LONG64)pages);
 		break;
 	case KumemRegionPages:
@@ -85,6 +97,7 @@ static void RegionFree(PKUMEM_REGION r)
 		InterlockedAdd64(&KumemCounters.AllocatedPages, -(LONG64)pages);
 		break;
 	}
+out:
 	InterlockedDecrement64(&KumemCounters.Regions);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
@@ -96,7 +109,8 @@ static void RegionFree(PKUMEM_REGION r)
 void KumemRegionPut(PKUMEM_REGION r)
 {
 	PEPROCESS owner = r->Owner;
-	ULONG64 bytes = r->Geom.page_count * PAGE_SIZE;
+	PKUMEM_REGION parent = r->Parent;
+	ULONG64 bytes = r->ChargedBytes;
 	KAPC_STATE apc;
 
 	if (InterlockedDecrement(&r->RefCount))
@@ -111,6 +125,9 @@ void KumemRegionPut(PKUMEM_REGION r)
 	/* after the detach: the owner's exit notification waits for this (quota.c) */
 	KumemQuotaUncharge(owner, bytes);
 	ObDereferenceObject(owner);
+	/* a view's hold on the pages: released after its partial MDLs are gone */
+	if (parent)
+		KumemRegionPut(parent);
 }
 
 int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
@@ -125,9 +142,9 @@ int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
 }
 
 /* Publish @r in @File under the per-handle quotas; on failure the caller frees it. */
-static int FileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
+int KumemFileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
 {
-	ULONG64 bytes = r->Geom.page_count * PAGE_SIZE;
+	ULONG64 bytes = r->ChargedBytes;
 	int err = 0;
 
 	FileLock(File);
@@ -244,7 +261,7 @@ static int RangeHasWritablePage(ULONG64 Addr, ULONG64 Len)
  * of which can be written is locked for reading (nothing can change under it); a range that
  * mixes both is refused (EACCES): one MDL has one access mode. Linux follows the same rule.
  */
-static int LockUserRange(PMDL Mdl, const struct kumem_lock_args *a, bool KernelWrites)
+int KumemLockUserRange(PMDL Mdl, ULONG64 Addr, ULONG64 Len, bool KernelWrites)
 {
 	int err, writable;
 
@@ -254,7 +271,7 @@ static int LockUserRange(PMDL Mdl, const struct kumem_lock_args *a, bool KernelW
 	err = ProbeAndLock(Mdl, IoReadAccess);
 	if (err)
 		return err;
-	writable = RangeHasWritablePage(a->addr, a->len);
+	writable = RangeHasWritablePage(Addr, Len);
 	if (!writable)
 		return 0;
 	MmUnlockPages(Mdl);
@@ -274,7 +291,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	err = kumem_check_lock(a, &lim, &g);
 	if (err)
 		return err;
-	err = RegionNew(KumemRegionUserLocked, a->flags, &g, &r);
+	err = KumemRegionNew(KumemRegionUserLocked, a->flags, &g, g.page_count * PAGE_SIZE, &r);
 	if (err)
 		return err;
 	/* ByteCount is a ULONG: KUMEM_MAX_REGION_BYTES keeps len well below 4 GiB. */
@@ -283,7 +300,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 		err = -KUMEM_ENOMEM;
 		goto cleanupRegion;
 	}
-	err = LockUserRange(r->Mdl, a, write);
+	err = KumemLockUserRange(r->Mdl, a->addr, a->len, write);
 	if (err)
 		goto cleanupFreeMdl;
 	priority = NormalPagePriority | MdlMappingNoExecute | (write ? 0 : MdlMappingNoWrite);
@@ -296,7 +313,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	r->SystemVa = (PUCHAR)r->SystemVa - g.byte_offset;
 	InterlockedAdd64(&KumemCounters.PinnedPages, (LONG64)g.page_count);
 	InterlockedIncrement64(&KumemCounters.Regions);
-	err = FileInsert(File, r);
+	err = KumemFileInsert(File, r);
 	if (err) {
 		KumemRegionPut(r);
 		return err;
@@ -309,7 +326,7 @@ cleanupUnlockPages:
 cleanupFreeMdl:
 	IoFreeMdl(r->Mdl);
 cleanupRegion:
-	RegionDiscard(r);
+	KumemRegionDiscard(r);
 	return err;
 }
 
@@ -389,7 +406,7 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 	g.byte_offset = 0;
 	g.byte_count = a->len;
 	g.page_count = pages;
-	err = RegionNew(KumemRegionPages, a->flags, &g, &r);
+	err = KumemRegionNew(KumemRegionPages, a->flags, &g, pages * PAGE_SIZE, &r);
 	if (err)
 		return err;
 	err = AllocPages(r, pages * PAGE_SIZE);
@@ -424,7 +441,7 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 cleanupFreePages:
 	FreePages(r);
 cleanupRegion:
-	RegionDiscard(r);
+	KumemRegionDiscard(r);
 	return err;
 }
 
@@ -436,7 +453,7 @@ int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *
 	err = KumemRegionCreateShared(Irp, a, &r);
 	if (err)
 		return err;
-	err = FileInsert(File, r);
+	err = KumemFileInsert(File, r);
 	if (err) {
 		KumemRegionPut(r);
 		return err;
@@ -462,7 +479,7 @@ int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref)
 	} else {
 		RemoveEntryList(&r->Link);
 		File->RegionCount--;
-		File->Bytes -= r->Geom.page_count * PAGE_SIZE;
+		File->Bytes -= r->ChargedBytes;
 	}
 	FileUnlock(File);
 	if (err)
@@ -488,7 +505,7 @@ static PKUMEM_REGION FileTakeRegion(PKUMEM_FILE File, HANDLE ProcessId)
 			r = CONTAINING_RECORD(e, KUMEM_REGION, Link);
 			RemoveEntryList(&r->Link);
 			File->RegionCount--;
-			File->Bytes -= r->Geom.page_count * PAGE_SIZE;
+			File->Bytes -= r->ChargedBytes;
 			break;
 		}
 	}

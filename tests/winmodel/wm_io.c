@@ -41,6 +41,12 @@ void IoCompleteRequest(PIRP Irp, KPRIORITY Boost)
 		wm_bugcheck(0x44, "MULTIPLE_IRP_COMPLETE_REQUESTS");
 }
 
+PEPROCESS IoGetRequestorProcess(PIRP Irp)
+{
+	wm_enter("IoGetRequestorProcess", DISPATCH_LEVEL);
+	return Irp->Process;
+}
+
 BOOLEAN IoIs32bitProcess(PIRP Irp)
 {
 	return Irp ? Irp->Process->is32 : wm_context_process()->is32;
@@ -279,6 +285,7 @@ NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in
 	irp.Stack.Parameters.DeviceIoControl.OutputBufferLength = out_len;
 	if (method == 0) { /* METHOD_BUFFERED: one system buffer, in and out */
 		irp.AssociatedIrp.SystemBuffer = buf_len ? calloc(1, buf_len) : NULL;
+		irp.UserBuffer = out;
 		if (in_len)
 			memcpy(irp.AssociatedIrp.SystemBuffer, in, in_len);
 	} else if (method == 1) { /* METHOD_IN_DIRECT: input copied, output locked for reading */
