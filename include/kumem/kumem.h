@@ -105,10 +105,11 @@ int kumem_region_describe(kumem_region_t *r, struct kumem_mdl *out, uint64_t *pf
  * or KUMEM_NO_SEGMENT when no one range is to blame. kumem_region_addr() is the first
  * range's address, kumem_region_len() the bytes of all.
  *
- * The kernel's fill and checksum work over a chain as over one buffer. Ring submissions need
- * the kernel to see one linear buffer (struct kumem_mdl flag KUMEM_MDL_KERNEL_MAPPED): a
- * chain has it when its ranges meet on page boundaries, and completes with -EOPNOTSUPP
- * otherwise.
+ * The kernel's fill and checksum and the ring ops (FILL, CHECKSUM, COPY) work over a chain
+ * as over one buffer, whether or not its ranges meet on page boundaries (struct kumem_mdl
+ * flag KUMEM_MDL_KERNEL_MAPPED: the kernel also has one linear mapping of it). A ring COPY
+ * between a chain or view and another view of the same region is memmove over their bytes,
+ * however they overlap (see kumem_chain(3)).
  */
 int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, unsigned n,
 			     unsigned flags, kumem_region_t **out, unsigned *bad_segment);
@@ -117,8 +118,13 @@ int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, uns
  * Bytes [@off, @off + @len) of @parent (any region, a chain or a view too) as a region of
  * its own, sharing the parent's pages: usable wherever a region is (kernel fill/checksum,
  * ring submissions). It keeps the pages alive after @parent is released; release it as any
- * region. kumem_region_addr() of a view is NULL. Errors: -ERANGE past the parent's end,
- * -EINVAL for @len 0, -ENOSPC as for any region.
+ * region. A view of a method 2 region (or of such a view) is mapped into this process as its
+ * parent is, page-granularly: the whole pages its bytes touch, the same pages as the
+ * parent's mapping (so neighbouring bytes of the parent are visible there too); its
+ * kumem_region_addr() is its first byte in that mapping, which stays valid until the view
+ * is released, whether or not the parent is. kumem_region_addr() of a view of a method 1
+ * region is NULL. Errors: -ERANGE past the parent's end, -EINVAL for @len 0, -ENOSPC as for
+ * any region, and those of mmap() for a method 2 view.
  */
 int kumem_region_view(kumem_region_t *parent, uint64_t off, uint64_t len, kumem_region_t **out);
 

@@ -186,6 +186,8 @@ static void chains(void)
 	ok(mine && md.byte_offset == 100 && md.page_count == 3 && (md.flags & KUMEM_MDL_VIEW),
 	   "mapped into the process: its own pages, offset 100, 3 pages");
 	is_int(protection(mine), PAGE_READWRITE, "the view's mapping is PAGE_READWRITE");
+	ok(mine && kumem_region_addr(mv) == mine + 100,
+	   "libkumem's address of the view is its first byte in that mapping");
 	if (mine) {
 		mine[100] = 0xab;
 		ok(parent[PG + 100] == 0xab, "a store through the view is in the parent's pages");
