@@ -422,7 +422,7 @@ int KumemEventsWait(PKUMEM_FILE File, struct kumem_events_wait *w)
 /*
  * The double MDL: Pages' frames, then the data frames again. Its pages are locked in the
  * sense MDL_PAGES_LOCKED promises (they come from MmAllocatePagesForMdlEx and never move),
- * which is why a driver may set that flag (and no other) on an MDL it built.
+ * and that flag is one of the two a driver may set in an MDL (docs/windows.md says more).
  */
 static int EventsBuildMdls(PKUMEM_EVENTS e, ULONG Pages, ULONG DataPages)
 {
