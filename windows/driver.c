@@ -128,6 +128,7 @@ static NTSTATUS KumemCreate(PDEVICE_OBJECT Device, PIRP Irp)
 	ExInitializeFastMutex(&file->Lock);
 	InitializeListHead(&file->Regions);
 	InitializeListHead(&file->Rings);
+	InitializeListHead(&file->Events);
 	stack->FileObject->FsContext = file;
 	ExAcquireFastMutex(&KumemFilesLock);
 	InsertTailList(&KumemFiles, &file->AllFiles);
@@ -150,6 +151,7 @@ static NTSTATUS KumemCleanup(PDEVICE_OBJECT Device, PIRP Irp)
 	FileUnlock(file);
 	/* rings first: their threads use the regions */
 	KumemRingCleanup(file, NULL);
+	KumemEventsCleanup(file, NULL);
 	KumemFileCleanup(file, NULL);
 	return Complete(Irp, STATUS_SUCCESS, 0);
 }
@@ -168,6 +170,7 @@ static NTSTATUS KumemClose(PDEVICE_OBJECT Device, PIRP Irp)
 		file->Closed = true;
 		FileUnlock(file);
 		KumemRingCleanup(file, NULL);
+		KumemEventsCleanup(file, NULL);
 		KumemFileCleanup(file, NULL);
 		ExAcquireFastMutex(&KumemFilesLock);
 		RemoveEntryList(&file->AllFiles);
@@ -253,6 +256,8 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		err = KumemRegionRelease(file, &ref);
 		if (err == -KUMEM_ENOENT)
 			err = KumemRingRelease(file, ref.id);
+		if (err == -KUMEM_ENOENT)
+			err = KumemEventsRelease(file, ref.id);
 		break;
 	}
 	case KUMEM_IOC_DESCRIBE:
@@ -284,6 +289,15 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		break;
 	case KUMEM_IOC_RING_INFO:
 		WITH_BLOCK(struct kumem_ring_create, KumemRingInfo(file, &blk_));
+		break;
+	case KUMEM_IOC_EVENTS_CREATE:
+		WITH_BLOCK(struct kumem_events_create, KumemEventsCreateStream(file, &blk_, NULL));
+		break;
+	case KUMEM_IOC_EVENTS_GEN:
+		WITH_BLOCK(struct kumem_events_gen, KumemEventsGenerate(file, &blk_));
+		break;
+	case KUMEM_IOC_EVENTS_WAIT:
+		WITH_BLOCK(struct kumem_events_wait, KumemEventsWait(file, &blk_));
 		break;
 	case KUMEM_IOC_BUFFERED_CHECKSUM:
 		err = KumemBufferedChecksum(Irp, stack);
@@ -327,7 +341,7 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
  */
 static VOID KumemProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
 {
-	LIST_ENTRY rings, regions;
+	LIST_ENTRY rings, regions, events;
 	PLIST_ENTRY e;
 
 	UNREFERENCED_PARAMETER(ParentId);
@@ -337,15 +351,18 @@ static VOID KumemProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create
 	 * unlink what the process owns; stopping ring threads and unmapping come after. */
 	InitializeListHead(&rings);
 	InitializeListHead(&regions);
+	InitializeListHead(&events);
 	ExAcquireFastMutex(&KumemFilesLock);
 	for (e = KumemFiles.Flink; e != &KumemFiles; e = e->Flink) {
 		PKUMEM_FILE file = CONTAINING_RECORD(e, KUMEM_FILE, AllFiles);
 
 		KumemRingTakeOwned(file, ProcessId, &rings);
+		KumemEventsTakeOwned(file, ProcessId, &events);
 		KumemRegionTakeOwned(file, ProcessId, &regions);
 	}
 	ExReleaseFastMutex(&KumemFilesLock);
 	KumemRingCloseList(&rings); /* rings first: their threads use the regions */
+	KumemEventsCloseList(&events);
 	KumemRegionPutList(&regions);
 	/* Another process's cleanup may be undoing one of this process's regions right now,
 	 * attached to it: the address space must outlive that. */

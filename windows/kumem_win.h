@@ -90,6 +90,7 @@ typedef struct _KUMEM_FILE {
 	FAST_MUTEX Lock;     /* guards Regions, Rings, NextId, RegionCount, Bytes, Closed */
 	LIST_ENTRY Regions;
 	LIST_ENTRY Rings;
+	LIST_ENTRY Events; /* event streams (events.c) */
 	ULONG NextId;
 	ULONG RegionCount;
 	ULONG64 Bytes;
@@ -186,6 +187,16 @@ void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
 void KumemRingCloseList(PLIST_ENTRY List);
 
+/* events.c: the IOCTLs and the handle's life (the kernel API is at the end of this file) */
+typedef struct _KUMEM_EVENTS KUMEM_EVENTS, *PKUMEM_EVENTS;
+PKUMEM_EVENTS KumemEventsLookupLocked(PKUMEM_FILE File, ULONG Id);
+int KumemEventsGenerate(PKUMEM_FILE File, const struct kumem_events_gen *g);
+int KumemEventsWait(PKUMEM_FILE File, struct kumem_events_wait *w);
+int KumemEventsRelease(PKUMEM_FILE File, ULONG Id);
+void KumemEventsCleanup(PKUMEM_FILE File, HANDLE ProcessId);
+void KumemEventsTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
+void KumemEventsCloseList(PLIST_ENTRY List);
+
 /* kapi.c: kumem.sys's exports for other drivers (kumem_kernel_win.h) */
 void KumemGlobalInit(void);
 
@@ -227,6 +238,40 @@ int KumemRwLast(PKUMEM_FILE File, struct kumem_rw_last *out);
 PMDL KumemRegionMdlChain(PKUMEM_REGION Region, ULONG *Count, ULONG64 *Bytes);
 /* The region's bytes as one kernel buffer, or NULL if it is a chain of several MDLs. */
 PVOID KumemRegionSystemBuffer(PKUMEM_REGION Region);
+
+/*
+ * ---- Event streams: the kernel API (events.c), for the export driver to publish ----------
+ *
+ * The Windows counterparts of kumem_kernel.h's kumem_events_*. A stream belongs to the
+ * process that created it and lives in one of its kumem handles (@File: the FsContext of a
+ * \\.\kumem file object), named by an id.
+ *
+ * PASSIVE_LEVEL, in the owning process's context:
+ *   KumemEventsLookup         a reference to stream @Id of @File (-ENOENT, -EACCES when the
+ *                             caller is not the owner)
+ *   KumemEventsCreateStream   a new stream mapped into the current process and published in
+ *                             @File, as KUMEM_IOC_EVENTS_CREATE does; with @Ref, also a
+ *                             reference for the caller
+ *   KumemEventsDestroyStream  release a stream created with a reference, and drop it
+ * PASSIVE_LEVEL, any process:
+ *   KumemEventsPut            drop a reference; the last one frees the pages
+ * IRQL <= DISPATCH_LEVEL (any thread, DPCs included), with a reference held:
+ *   KumemEventsReserve        0 and a payload pointer, -ENOSPC when full (a drop is counted),
+ *                             -E2BIG over a quarter of the area, -EINVAL for an impossible
+ *                             consumer position, -EBADFD once the stream is released
+ *   KumemEventsCommit         publish (or @discard) a reserved record, wake the consumer
+ *   KumemEventsEmit           reserve, copy, commit
+ * Not from an ISR (DIRQL): the reserve lock is a KSPIN_LOCK; queue a DPC and produce there.
+ * A released stream keeps its pages until the last reference: producers may finish their
+ * record, the process no longer sees them.
+ */
+int KumemEventsLookup(PKUMEM_FILE File, ULONG Id, PKUMEM_EVENTS *Out);
+int KumemEventsCreateStream(PKUMEM_FILE File, struct kumem_events_create *a, PKUMEM_EVENTS *Ref);
+void KumemEventsDestroyStream(PKUMEM_FILE File, PKUMEM_EVENTS e);
+void KumemEventsPut(PKUMEM_EVENTS e);
+int KumemEventsReserve(PKUMEM_EVENTS e, uint32_t len, void **payload, uint64_t *pos);
+void KumemEventsCommit(PKUMEM_EVENTS e, uint64_t pos, bool discard);
+int KumemEventsEmit(PKUMEM_EVENTS e, const void *data, uint32_t len);
 
 /*
  * ---- For other drivers: rings whose operations a driver defines ---------------------------

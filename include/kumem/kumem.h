@@ -105,10 +105,11 @@ int kumem_region_describe(kumem_region_t *r, struct kumem_mdl *out, uint64_t *pf
  * or KUMEM_NO_SEGMENT when no one range is to blame. kumem_region_addr() is the first
  * range's address, kumem_region_len() the bytes of all.
  *
- * The kernel's fill and checksum work over a chain as over one buffer. Ring submissions need
- * the kernel to see one linear buffer (struct kumem_mdl flag KUMEM_MDL_KERNEL_MAPPED): a
- * chain has it when its ranges meet on page boundaries, and completes with -EOPNOTSUPP
- * otherwise.
+ * The kernel's fill and checksum and the ring ops (FILL, CHECKSUM, COPY) work over a chain
+ * as over one buffer, whether or not its ranges meet on page boundaries (struct kumem_mdl
+ * flag KUMEM_MDL_KERNEL_MAPPED: the kernel also has one linear mapping of it). A ring COPY
+ * between a chain or view and another view of the same region is memmove over their bytes,
+ * however they overlap (see kumem_chain(3)).
  */
 int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, unsigned n,
 			     unsigned flags, kumem_region_t **out, unsigned *bad_segment);
@@ -117,8 +118,13 @@ int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, uns
  * Bytes [@off, @off + @len) of @parent (any region, a chain or a view too) as a region of
  * its own, sharing the parent's pages: usable wherever a region is (kernel fill/checksum,
  * ring submissions). It keeps the pages alive after @parent is released; release it as any
- * region. kumem_region_addr() of a view is NULL. Errors: -ERANGE past the parent's end,
- * -EINVAL for @len 0, -ENOSPC as for any region.
+ * region. A view of a method 2 region (or of such a view) is mapped into this process as its
+ * parent is, page-granularly: the whole pages its bytes touch, the same pages as the
+ * parent's mapping (so neighbouring bytes of the parent are visible there too); its
+ * kumem_region_addr() is its first byte in that mapping, which stays valid until the view
+ * is released, whether or not the parent is. kumem_region_addr() of a view of a method 1
+ * region is NULL. Errors: -ERANGE past the parent's end, -EINVAL for @len 0, -ENOSPC as for
+ * any region, and those of mmap() for a method 2 view.
  */
 int kumem_region_view(kumem_region_t *parent, uint64_t off, uint64_t len, kumem_region_t **out);
 
@@ -194,7 +200,7 @@ intptr_t kumem_rw_handle(const kumem_rw_t *f);
 /* The bytes the driver produces for read(), produced here: bytes @pos .. @pos + @len - 1. */
 void kumem_pattern_fill(void *dst, uint64_t pos, size_t len);
 
-/* ---- rings (command rings on Linux and Windows; event streams on Linux only) ----------- */
+/* ---- rings (command rings and event streams, on Linux and Windows) ---------------------- */
 
 typedef struct kumem_ring kumem_ring_t;	    /* submission + completion queues */
 typedef struct kumem_events kumem_events_t; /* kernel -> user record stream */
@@ -307,9 +313,11 @@ unsigned kumem_ring_get_sqes(kumem_ring_t *r, unsigned want, struct kumem_sqe **
 int kumem_ring_peek_cqes(kumem_ring_t *r, const struct kumem_cqe **cqes);
 void kumem_ring_cq_advance(kumem_ring_t *r, unsigned n);
 
-/* Create an event stream with @data_bytes (a power of two >= 4 pages) of record space. */
+/* Create an event stream with @data_bytes (a power of two >= 4 pages; at most 256 MiB on
+ * Linux, 4 MiB on Windows) of record space. Destroy it before closing @dev. */
 int kumem_events_create(kumem_t *dev, size_t data_bytes, kumem_events_t **out);
 void kumem_events_destroy(kumem_events_t *e);
+/* Linux: the stream's fd (for a driver, kumem_events_fdget); Windows: its id on @dev. */
 int kumem_events_fd(const kumem_events_t *e);
 /*
  * Start the kernel's generator: @count records of @record_len payload bytes (a multiple of 8,
@@ -320,7 +328,8 @@ int kumem_events_generate(kumem_events_t *e, uint64_t count, uint32_t record_len
 /* Hand up to @max committed records to @fn and release their space. Returns the count. */
 typedef int (*kumem_event_fn)(void *ctx, const void *payload, uint32_t len);
 int kumem_events_consume(kumem_events_t *e, kumem_event_fn fn, void *ctx, unsigned max);
-/* Sleep until a record is ready (poll); @timeout_ms < 0 waits forever. 1 ready, 0 timeout. */
+/* Sleep until a record is ready (Linux: poll; Windows: KUMEM_IOC_EVENTS_WAIT); @timeout_ms < 0
+ * waits forever. 1 ready, 0 timeout. */
 int kumem_events_wait(kumem_events_t *e, int timeout_ms);
 /* Records the kernel produced, and dropped because the stream was full. */
 void kumem_events_counts(const kumem_events_t *e, uint64_t *produced, uint64_t *dropped);

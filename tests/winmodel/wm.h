@@ -155,6 +155,10 @@ void wm_user_protect(struct wm_process *p, void *page, enum wm_prot prot);
 /* A store by the process: breaks copy-on-write as the memory manager would. */
 void wm_user_store(struct wm_process *p, void *addr, uint8_t byte);
 PFN_NUMBER wm_user_pfn(struct wm_process *p, const void *addr);
+/* Whether @p may write [addr, addr + len) (every page mapped and writable for it). */
+bool wm_user_writable(struct wm_process *p, const void *addr, size_t len);
+/* The driver's FsContext of the file behind @p's handle @h (a driver given that handle). */
+void *wm_file_context(struct wm_process *p, HANDLE h);
 
 /* What RtlGetVersion reports: major << 8 | minor (0x0a00: Windows 10, 0x0601: Windows 7). */
 extern ULONG wm_windows_version;

@@ -538,6 +538,15 @@ NTSTATUS wm_write(struct wm_process *p, HANDLE h, const void *buf, ULONG len, UL
 	return read_write(p, h, IRP_MJ_WRITE, (void *)buf, len, info);
 }
 
+void *wm_file_context(struct wm_process *p, HANDLE h)
+{
+	PFILE_OBJECT f = file_of(p, h, false);
+	void *ctx = f->FsContext;
+
+	wm_file_deref(f); /* the handle keeps it */
+	return ctx;
+}
+
 void wm_close(struct wm_process *p, HANDLE h)
 {
 	wm_io_close_handle_obj(p, file_of(p, h, true));

@@ -9,6 +9,11 @@
  *   no working export in Wine 8   MmAllocatePagesForMdlEx, MmFreePagesFromMdl, MmSizeOfMdl,
  *                                 SeExports, MmHighestUserAddress, SeLockSubjectContext,
  *                                 SeUnlockSubjectContext, SeTokenIsAdmin, IoBuildPartialMdl
+ *   MDLs too small                IoAllocateMdl, IoFreeMdl: Wine sizes an MDL's PFN array with
+ *                                 a 4-byte PFN_NUMBER; on x64 it is 8 bytes, and a driver that
+ *                                 fills the array (the event streams' double MDL, a view's
+ *                                 partial MDL) overruns
+ *                                 Wine's heap block
  *   no-op stubs that would make   MmBuildMdlForNonPagedPool (sets no flag, no PFN),
  *   every method 2 path fail      MmMapLockedPagesSpecifyCache (returns NULL)
  *   privileges                    SeSinglePrivilegeCheck says yes to all: here, no to all
@@ -184,6 +189,27 @@ static PVOID NTAPI ShimMapLockedPagesSpecifyCache(PMDL Mdl, KPROCESSOR_MODE Mode
 		return NULL;
 	return Mdl->MappedSystemVa;
 }
+
+static PMDL NTAPI ShimAllocateMdl(PVOID Va, ULONG Length, BOOLEAN Secondary, BOOLEAN ChargeQuota,
+				  PIRP Irp)
+{
+	PMDL mdl;
+
+	if (Secondary || ChargeQuota || Irp)
+		return NULL; /* kumem never asks for these */
+	mdl = ExAllocatePoolWithTag(NonPagedPool, ShimSizeOfMdl(Va, Length), SHIM_TAG);
+	if (mdl)
+		MmInitializeMdl(mdl, Va, Length);
+	return mdl;
+}
+
+static VOID NTAPI ShimFreeMdl(PMDL Mdl)
+{
+	ExFreePoolWithTag(Mdl, SHIM_TAG);
+}
+
+void *__imp_IoAllocateMdl = ShimAllocateMdl;
+void *__imp_IoFreeMdl = ShimFreeMdl;
 
 /* Wine 8 reads the IRP without checking it: IoIs32bitProcess(NULL), which the documentation
  * defines as "the current process" and which the kernel API (kapi.c) calls where no IRP
@@ -402,7 +428,7 @@ static NTSTATUS NTAPI ShimClose(PDEVICE_OBJECT Device, PIRP Irp)
 
 /* ---- a test provider of driver-defined rings ---------------------------------------------- */
 
-#define KUMEM_WINE_PROVIDER_RING KUMEM_WIN_IOCTL(0x7e, KUMEM_METHOD_BUFFERED) /* ring_create */
+#define KUMEM_WINE_PROVIDER_RING     KUMEM_WIN_IOCTL(0x7e, KUMEM_METHOD_BUFFERED) /* ring_create */
 #define KUMEM_WINE_PROVIDER_RELEASED KUMEM_WIN_IOCTL(0x7f, KUMEM_METHOD_BUFFERED) /* LONG out */
 
 static PDRIVER_DISPATCH DriverDeviceControl;

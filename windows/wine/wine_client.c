@@ -8,8 +8,9 @@
  * RtlNtStatusToDosError), the buffered path, SEH around a user address, region and ring
  * bookkeeping (ids, quotas, counters, release, cleanup at close), SQPOLL thread start/stop,
  * ReadFile/WriteFile on both read/write devices (on winedevice's copies of the data),
- * unload. Not: sharing of memory (the driver runs in winedevice.exe, another process; Wine
- * stubs page locking and user mappings), process attach, the exit notification.
+ * event streams' argument checks and failed create, unload. Not: sharing of memory (the driver runs
+ * in winedevice.exe, another process; Wine stubs page locking and user mappings), process attach,
+ * the exit notification.
  */
 #include <stdbool.h>
 #include <windows.h>
@@ -421,6 +422,57 @@ static void rings(HANDLE h)
 	is_int(st.regions + st.allocated_pages + st.user_mappings, 0, "STATS: nothing held");
 }
 
+/*
+ * Event streams (events.c). Under Wine a stream cannot be made: its data pages are mapped
+ * twice through a hand-built MDL, and Wine has no pages to alias (the shim maps only an MDL of
+ * pool memory, as its own address). What runs here for real is the dispatch and decoding of
+ * the three IOCTLs, the argument checks, the unwinding of a create whose system mapping fails
+ * (pages, three MDLs, IoBuildPartialMdl's partial MDLs, quota: nothing left), the ids a stream
+ * shares with regions and libkumem's error path. The stream itself is tested in the model.
+ */
+static void events(HANDLE h)
+{
+	struct kumem_events_create c = { .data_bytes = 3 * 4096 };
+	struct kumem_events_gen g = { .count = 1, .record_len = 8, .events_id = 77 };
+	struct kumem_events_wait w = { .events_id = 77 };
+	struct kumem_stats st;
+	kumem_events_t *e = (kumem_events_t *)1;
+	kumem_t *dev;
+
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "EVENTS_CREATE of 3 pages (not a power of two): EINVAL");
+	c.data_bytes = 8u << 20;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "EVENTS_CREATE of 8 MiB (over Windows' 4 MiB): EINVAL");
+	c.data_bytes = 4 * 4096;
+	c.user_ro_addr = 1;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "EVENTS_CREATE with user_ro_addr set: EINVAL");
+	c.user_ro_addr = 0;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_NO_SYSTEM_RESOURCES,
+	       "EVENTS_CREATE under Wine: the double mapping cannot be made: ENOMEM");
+	st = stats(h);
+	is_int(st.allocated_pages + st.user_mappings + st.regions, 0,
+	       "... and the failed create left nothing (pages, MDLs, mappings)");
+	is_int(IOC(h, KUMEM_IOC_EVENTS_GEN, g), ERROR_NOT_FOUND, "EVENTS_GEN of no stream: ENOENT");
+	g.reserved1 = 1;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_GEN, g), ERROR_INVALID_PARAMETER,
+	       "EVENTS_GEN with a reserved field: EINVAL");
+	is_int(IOC(h, KUMEM_IOC_EVENTS_WAIT, w), ERROR_NOT_FOUND,
+	       "EVENTS_WAIT on no stream: ENOENT");
+	w.reserved0 = 1;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_WAIT, w), ERROR_INVALID_PARAMETER,
+	       "EVENTS_WAIT with a reserved field: EINVAL");
+	if (kumem_open(&dev) == 0) {
+		is_int(kumem_events_create(dev, 4 * 4096, &e), -ENOMEM,
+		       "libkumem: kumem_events_create under Wine: -ENOMEM");
+		ok(e == NULL, "... and *out is NULL");
+		kumem_close(dev);
+	} else {
+		ok(0, "kumem_open");
+	}
+}
+
 /* ---- pended waits: overlapped ENTER(GETEVENTS) on an I/O completion port -------------------
  *
  * The driver pends GETEVENTS in a cancel-safe queue (ring_wait.c); under Wine that runs on
@@ -502,33 +554,41 @@ static void waits(void)
 		is_int(ioc_sync(h, KUMEM_IOC_RING_CREATE, &c, sizeof(c)), 0, "RING_CREATE %d", i);
 		ring[i] = (uint32_t)c.ring_fd;
 	}
-	ok(next_packet(port, w, 0, 100, &err) == -1, "no packet for libkumem-style calls (low bit)");
+	ok(next_packet(port, w, 0, 100, &err) == -1,
+	   "no packet for libkumem-style calls (low bit)");
 	t0 = GetTickCount();
 	is_int(wait_start(h, &w[0], ring[0], 1, 150 * 1000 * 1000ll), ERROR_IO_PENDING,
 	       "GETEVENTS, 150 ms deadline: pended (ERROR_IO_PENDING)");
-	is_int(wait_start(h, &w[1], ring[1], 1, -1), ERROR_IO_PENDING, "GETEVENTS, no deadline: pended");
-	is_int(wait_start(h, &w[2], ring[2], 1, -1), ERROR_IO_PENDING, "GETEVENTS on a third ring: pended");
-	is_int(wait_start(h, &w[3], ring[3], 1, -1), ERROR_IO_PENDING, "GETEVENTS on a fourth ring: pended");
+	is_int(wait_start(h, &w[1], ring[1], 1, -1), ERROR_IO_PENDING,
+	       "GETEVENTS, no deadline: pended");
+	is_int(wait_start(h, &w[2], ring[2], 1, -1), ERROR_IO_PENDING,
+	       "GETEVENTS on a third ring: pended");
+	is_int(wait_start(h, &w[3], ring[3], 1, -1), ERROR_IO_PENDING,
+	       "GETEVENTS on a fourth ring: pended");
 	is_int(wait_start(h, &w[4], ring[3], 0, -1), 0, "GETEVENTS for 0: completed in dispatch");
 	ok(CancelIoEx(h, &w[1].ov), "CancelIoEx on the second wait");
 	{
 		struct kumem_region_ref ref = { .id = ring[2] };
 
-		is_int(ioc_sync(h, KUMEM_IOC_RELEASE, &ref, sizeof(ref)), 0, "RELEASE the third ring");
+		is_int(ioc_sync(h, KUMEM_IOC_RELEASE, &ref, sizeof(ref)), 0,
+		       "RELEASE the third ring");
 	}
 	for (i = 0; i < 4; i++) {
 		got = next_packet(port, w, 5, 5000, &err);
-		if (!ok(got >= 0, "packet %d names one of the waits, with the handle's key (%d)", i, got))
+		if (!ok(got >= 0, "packet %d names one of the waits, with the handle's key (%d)", i,
+			got))
 			break;
 		seen |= 1 << got;
 		switch (got) {
 		case 0:
 			ms = GetTickCount() - t0;
-			is_int(err, ERROR_SEM_TIMEOUT, "the deadline: ERROR_SEM_TIMEOUT (ETIMEDOUT)");
+			is_int(err, ERROR_SEM_TIMEOUT,
+			       "the deadline: ERROR_SEM_TIMEOUT (ETIMEDOUT)");
 			ok(ms >= 140 && ms < 3000, "... after %lu ms (150 ms asked)", ms);
 			break;
 		case 1:
-			is_int(err, ERROR_OPERATION_ABORTED, "CancelIoEx: ERROR_OPERATION_ABORTED (EINTR)");
+			is_int(err, ERROR_OPERATION_ABORTED,
+			       "CancelIoEx: ERROR_OPERATION_ABORTED (EINTR)");
 			break;
 		case 2:
 			is_int(err, ERROR_CRC, "RELEASE: ERROR_CRC (EBADFD)");
@@ -763,6 +823,7 @@ int main(void)
 	regions(h);
 	chains(h);
 	rings(h);
+	events(h);
 	CloseHandle(h);
 	waits();
 	driver_rings();

@@ -195,6 +195,7 @@ void ExRaiseStatus(NTSTATUS Status) __attribute__((noreturn));
 #define InterlockedAdd64(p, v)	  __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
 #define InterlockedAdd(p, v)	  __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
 #define InterlockedExchange(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+#define InterlockedOr(p, v)	  __atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
 #define InterlockedCompareExchange(p, x, c)                                                        \
 	({                                                                                         \
 		__typeof__(*(p)) c_ = (c);                                                         \
