@@ -321,3 +321,54 @@ NTSTATUS kumem_region_segment(const struct kumem_region *pub, ULONG index,
 	out->page_offset = MmGetMdlByteOffset(mdl);
 	return STATUS_SUCCESS;
 }
+
+/* ---- event streams: producers (events.c) ------------------------------------------------- */
+
+static PKUMEM_EVENTS Events(struct kumem_events *e)
+{
+	return (PKUMEM_EVENTS)e;
+}
+
+NTSTATUS kumem_events_get(HANDLE kumem_handle, ULONG id, struct kumem_events **out)
+{
+	PKUMEM_FILE file;
+	PFILE_OBJECT fo;
+	PKUMEM_EVENTS e;
+	NTSTATUS status;
+	int err;
+
+	*out = NULL;
+	if (KeGetCurrentIrql() != PASSIVE_LEVEL)
+		return STATUS_INVALID_PARAMETER;
+	status = ReferenceKumemHandle(kumem_handle, &fo, &file);
+	if (!NT_SUCCESS(status))
+		return status;
+	/* the stream's owner only (-EACCES for an inherited or duplicated handle) */
+	err = KumemEventsLookup(file, id, &e);
+	/* the reference is on the stream, whose pages outlive its handle's list */
+	ObDereferenceObject(fo);
+	if (err)
+		return KumemStatusFromErrno(err);
+	*out = (struct kumem_events *)e;
+	return STATUS_SUCCESS;
+}
+
+void kumem_events_put(struct kumem_events *e)
+{
+	KumemEventsPut(Events(e));
+}
+
+NTSTATUS kumem_events_reserve(struct kumem_events *e, ULONG len, void **payload, ULONG64 *pos)
+{
+	return KumemStatusFromErrno(KumemEventsReserve(Events(e), len, payload, pos));
+}
+
+void kumem_events_commit(struct kumem_events *e, ULONG64 pos, BOOLEAN discard)
+{
+	KumemEventsCommit(Events(e), pos, discard != FALSE);
+}
+
+NTSTATUS kumem_events_emit(struct kumem_events *e, const void *data, ULONG len)
+{
+	return KumemStatusFromErrno(KumemEventsEmit(Events(e), data, len));
+}

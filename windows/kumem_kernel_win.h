@@ -177,6 +177,41 @@ KUMEM_API NTSTATUS kumem_ring_create_driver(struct kumem_ring_create *a,
 					    const struct kumem_ring_driver *drv,
 					    HANDLE kumem_handle);
 
+/*
+ * Event streams, kernel -> process: linux/kumem_kernel.h's kumem_events_*. A process creates
+ * a stream with KUMEM_IOC_EVENTS_CREATE on its \\.\kumem handle (the stream's id comes back
+ * in events_fd) and hands the driver that handle and the id; Windows has no fd per stream, so
+ * kumem_events_get() takes both where Linux's kumem_events_fdget() takes the fd. It
+ * references the handle as kumem_ring_create_driver() does (UserMode, IoFileObjectType, a
+ * kumem file only: STATUS_INVALID_PARAMETER otherwise, STATUS_INVALID_HANDLE for a bad
+ * handle) and returns a reference on the stream: STATUS_NOT_FOUND for no such stream,
+ * STATUS_ACCESS_DENIED when the calling process is not the stream's owner.
+ *
+ * IRQLs:
+ *   kumem_events_get, kumem_events_put        PASSIVE_LEVEL (get: in the owner's context)
+ *   kumem_events_reserve, _commit, _emit       any IRQL <= DISPATCH_LEVEL, any thread, DPCs
+ *                                              included, with a reference held
+ * Not from an interrupt service routine (DIRQL): the reserve lock is a spin lock; queue a DPC
+ * and produce there. Linux's producers also run in hard interrupt context; this is the
+ * difference.
+ *
+ * reserve: room for a record of @len payload bytes, *@payload where to write it and *@pos
+ * its position for commit; STATUS_TOO_MANY_OPENED_FILES when the stream is full (Linux's
+ * -ENOSPC, through the one errno table of docs/windows.md; the stream counts a drop),
+ * STATUS_FILE_TOO_LARGE over a quarter of the data area (-E2BIG), STATUS_INVALID_PARAMETER
+ * when the process wrote an impossible consumer position (-EINVAL), STATUS_DATA_ERROR once the
+ * process released the stream (-EBADFD). commit publishes the record (or skips it with
+ * @discard) and wakes a consumer that had caught up. emit is reserve, copy, commit. A stream
+ * the process released keeps its pages until the last put: a producer may finish its record.
+ */
+struct kumem_events;
+KUMEM_API NTSTATUS kumem_events_get(HANDLE kumem_handle, ULONG id, struct kumem_events **out);
+KUMEM_API void kumem_events_put(struct kumem_events *e);
+KUMEM_API NTSTATUS kumem_events_reserve(struct kumem_events *e, ULONG len, void **payload,
+					ULONG64 *pos);
+KUMEM_API void kumem_events_commit(struct kumem_events *e, ULONG64 pos, BOOLEAN discard);
+KUMEM_API NTSTATUS kumem_events_emit(struct kumem_events *e, const void *data, ULONG len);
+
 /* Also exported: kumem_checksum() and kumem_csum_init/update/final() (core/checksum.h). */
 
 #endif

@@ -240,7 +240,7 @@ PMDL KumemRegionMdlChain(PKUMEM_REGION Region, ULONG *Count, ULONG64 *Bytes);
 PVOID KumemRegionSystemBuffer(PKUMEM_REGION Region);
 
 /*
- * ---- Event streams: the kernel API (events.c), for the export driver to publish ----------
+ * ---- Event streams: the kernel API (events.c), exported by kapi.c as kumem_events_* -------
  *
  * The Windows counterparts of kumem_kernel.h's kumem_events_*. A stream belongs to the
  * process that created it and lives in one of its kumem handles (@File: the FsContext of a

@@ -12,6 +12,7 @@
 
 #include "wm_test.h"
 #include "../../core/checksum.h"
+#include "../../core/evring.h"
 #include "../../windows/kumem_kernel_win.h"
 #include "../../windows/example/kumem_example_abi.h"
 
@@ -474,6 +475,130 @@ static void kapi_driver_ring(void)
 	wt_nothing_held();
 }
 
+/* ---- event producers through the API: the example's EMIT and EMIT_DPC --------------------- */
+
+struct ex_stream {
+	struct kumem_events_create a;
+	struct kumem_ev_producer_page *prod; /* the process's read-only view */
+	struct kumem_evring ev;		     /* the consumer, on the process's mappings */
+};
+
+static void ex_stream_create(struct wm_process *p, HANDLE k, uint64_t bytes, struct ex_stream *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->a.data_bytes = bytes;
+	CHECK_EQ(IOC(p, k, KUMEM_IOC_EVENTS_CREATE, s->a), 0, "EVENTS_CREATE");
+	s->prod = (void *)(uintptr_t)s->a.user_ro_addr;
+	CHECK_EQ(kumem_ev_attach(&s->ev, (uint64_t *)(uintptr_t)s->a.user_addr,
+				 &s->prod->producer_pos, (uint8_t *)s->prod + 4096, bytes, false),
+		 0, "consumer attach");
+}
+
+struct ex_check {
+	uint64_t next, seen, bad;
+};
+
+/* The example's records: 16 bytes, {seq, magic}, seq counting from 0 per EMIT. */
+static int ex_record(void *ctx, const void *payload, uint32_t len)
+{
+	struct ex_check *c = ctx;
+	uint64_t rec[2];
+
+	if (len != sizeof(rec)) {
+		c->bad++;
+		return 0;
+	}
+	memcpy(rec, payload, sizeof(rec));
+	c->bad += rec[0] != c->next || rec[1] != KUMEM_EXAMPLE_MAGIC;
+	c->next = rec[0] + 1;
+	c->seen++;
+	return 0;
+}
+
+static NTSTATUS ex_emit(struct wm_process *p, HANDLE h, ULONG code, HANDLE k, uint32_t id,
+			uint32_t count, struct kumem_example_emit *out)
+{
+	struct kumem_example_emit a = { .kumem_handle = (uintptr_t)k,
+					.events_id = id,
+					.count = count };
+	NTSTATUS st = IOC(p, h, code, a);
+
+	*out = a;
+	return st;
+}
+
+/*
+ * kumem_events_get/emit/put through the example: records in order in the process's stream,
+ * a full stream stopping the producer with the drop counted, records from a DPC at
+ * DISPATCH_LEVEL, and the refusals (no such stream, not a kumem handle, not the owner).
+ */
+static void kapi_events(void)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct wm_process *b = wm_process_create("b.exe", false);
+	struct kumem_example_emit r;
+	struct ex_check c = { 0 };
+	struct ex_stream s;
+	uint32_t id;
+	HANDLE h, k, hb, kb;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "sc start kumem");
+	CHECK_EQ(wm_example_load(), STATUS_SUCCESS, "the example's DriverEntry");
+	h = open_example(a);
+	k = wt_open(a);
+	ex_stream_create(a, k, 4 * 4096, &s);
+	id = (uint32_t)s.a.events_fd;
+
+	CHECK_EQ(ex_emit(a, h, KUMEM_EXAMPLE_EMIT, k, id, 100, &r), 0, "EMIT 100");
+	CHECK_EQ(r.emitted, 100, "all 100 emitted");
+	CHECK_EQ(kumem_ev_consume(&s.ev, ex_record, &c, 1000), 100, "100 records in the stream");
+	CHECK_EQ(c.seen, 100, "100 delivered (none discarded)");
+	CHECK_EQ(c.bad, 0, "in order, the example's magic");
+
+	/* more than the area holds: the producer stops at the first refusal, counted */
+	CHECK_EQ(ex_emit(a, h, KUMEM_EXAMPLE_EMIT, k, id, 10000, &r), 0, "EMIT 10000");
+	CHECK(r.emitted > 100 && r.emitted < 10000, "a full stream stopped it (%u)", r.emitted);
+	CHECK_EQ(s.prod->dropped, 1, "one drop counted");
+	c = (struct ex_check){ 0 };
+	CHECK_EQ(kumem_ev_consume(&s.ev, ex_record, &c, 20000), r.emitted, "what was emitted");
+	CHECK_EQ(c.seen, r.emitted, "all delivered");
+	CHECK_EQ(c.bad, 0, "in order");
+
+	/* from a DPC, at DISPATCH_LEVEL */
+	CHECK_EQ(ex_emit(a, h, KUMEM_EXAMPLE_EMIT_DPC, k, id, 50, &r), 0, "EMIT_DPC 50");
+	CHECK_EQ(r.emitted, 50, "50 emitted from the DPC");
+	CHECK_EQ(r.at_dispatch, 50, "each at DISPATCH_LEVEL");
+	c = (struct ex_check){ 0 };
+	CHECK_EQ(kumem_ev_consume(&s.ev, ex_record, &c, 1000), 50, "50 records");
+	CHECK_EQ(c.seen, 50, "all delivered");
+	CHECK_EQ(c.bad, 0, "in order");
+	CHECK_EQ(ex_emit(a, h, KUMEM_EXAMPLE_EMIT_DPC, k, id, 0, &r), STATUS_INVALID_PARAMETER,
+		 "EMIT_DPC of 0 records");
+
+	/* refusals */
+	CHECK_EQ(ex_emit(a, h, KUMEM_EXAMPLE_EMIT, k, id + 1000, 1, &r), STATUS_NOT_FOUND,
+		 "no such stream");
+	CHECK_EQ(ex_emit(a, h, KUMEM_EXAMPLE_EMIT, h, id, 1, &r), STATUS_INVALID_PARAMETER,
+		 "the example's own handle: not kumem's");
+	hb = wm_dup(a, h, b);
+	kb = wm_dup(a, k, b);
+	CHECK_EQ(ex_emit(b, hb, KUMEM_EXAMPLE_EMIT, kb, id, 1, &r), STATUS_ACCESS_DENIED,
+		 "a stream of another process");
+	wm_close(b, hb);
+	wm_close(b, kb);
+	CHECK_EQ(s.prod->dropped, 1, "the refusals dropped nothing more");
+	CHECK_EQ(wt_release(a, k, id), 0, "RELEASE the stream");
+	CHECK_EQ(ex_emit(a, h, KUMEM_EXAMPLE_EMIT, k, id, 1, &r), STATUS_NOT_FOUND,
+		 "a released stream");
+	wm_close(a, h);
+	wm_close(a, k);
+	wm_process_exit(a);
+	wm_process_exit(b);
+	wm_example_unload();
+	wm_driver_unload();
+	wt_nothing_held();
+}
+
 /* The last handle closed in another process: kumem attaches to the mapping's process. */
 static void kapi_cleanup_elsewhere(void)
 {
@@ -612,6 +737,7 @@ const struct wt_scenario wt_kapi[] = {
 	{ "kapi: kumem_region_view: views of views, ERANGE, parent put first, mapped", kapi_views },
 	{ "kapi: the example's ring ops (kumem_ring_create_driver), SQPOLL, refusals",
 	  kapi_driver_ring },
+	{ "kapi: the example's event producers (EMIT, EMIT_DPC), refusals", kapi_events },
 	{ "kapi: the example's last handle closed in another process", kapi_cleanup_elsewhere },
 	{ "kapi: sc stop kumem while an importer holds a region", kapi_unload_order },
 	{ "kapi: importer loaded without the service (DllInitialize/DllUnload)", kapi_import_only },

@@ -13,6 +13,8 @@
  *   SG                     lock the caller's segments as one chain, walk its MDLs
  *   RING                   a command ring with the example's own ops, in the caller's
  *                          kumem handle (ADD, and COUNT on a counter of the example handle)
+ *   EMIT / EMIT_DPC        records into an event stream the caller created, from the
+ *                          IOCTL's thread or from a timer's DPC (DISPATCH_LEVEL)
  *
  * The Windows counterpart of linux/example/kumem_example.c. Being an example, its device
  * keeps the default security; a real driver restricts it as kumem.sys does
@@ -272,6 +274,122 @@ static NTSTATUS Ring(PFILE_OBJECT File, struct kumem_example_ring *a)
 	return kumem_ring_create_driver(&a->ring, &drv, (HANDLE)(ULONG_PTR)a->kumem_handle);
 }
 
+/*
+ * EMIT: a driver producing into a stream its process created: kumem_events_get() on the
+ * process's kumem handle and the stream's id, then kumem_events_emit() in this thread.
+ */
+static NTSTATUS Emit(struct kumem_example_emit *a)
+{
+	struct kumem_events *ev;
+	ULONG64 rec[2];
+	NTSTATUS status;
+	ULONG i;
+
+	status = kumem_events_get((HANDLE)(ULONG_PTR)a->kumem_handle, a->events_id, &ev);
+	if (!NT_SUCCESS(status))
+		return status;
+	a->emitted = 0;
+	a->at_dispatch = 0;
+	for (i = 0; i < a->count; i++) {
+		rec[0] = i;
+		rec[1] = KUMEM_EXAMPLE_MAGIC;
+		if (!NT_SUCCESS(kumem_events_emit(ev, rec, sizeof(rec))))
+			break; /* full: the stream counted the drop */
+		a->emitted++;
+	}
+	kumem_events_put(ev);
+	return STATUS_SUCCESS;
+}
+
+/*
+ * EMIT_DPC: the same records from a DPC, at DISPATCH_LEVEL, one per expiry of a timer the
+ * DPC re-arms (EXAMPLE_DPC_PERIOD apart): where a driver's interrupt path produces, since
+ * Windows' producers are for IRQL <= DISPATCH_LEVEL (an ISR queues a DPC). Linux's example
+ * does this from a hard-interrupt hrtimer.
+ */
+#define EXAMPLE_DPC_PERIOD (-500LL) /* 50 us, relative, in 100 ns */
+#define EXAMPLE_DPC_MAX	   10000u
+
+typedef struct _EXAMPLE_DPC_EMIT {
+	KTIMER Timer;
+	KDPC Dpc;
+	KEVENT Done; /* notification: the last record was produced */
+	struct kumem_events *Events;
+	ULONG Count, Fired, Emitted, AtDispatch;
+	LONG Stop; /* only through Interlocked: the waiter is done, no more re-arming */
+} EXAMPLE_DPC_EMIT, *PEXAMPLE_DPC_EMIT;
+
+static KDEFERRED_ROUTINE ExampleEmitTick;
+
+static VOID ExampleEmitTick(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
+{
+	PEXAMPLE_DPC_EMIT x = Context;
+	ULONG64 rec[2];
+	LARGE_INTEGER due;
+
+	UNREFERENCED_PARAMETER(Dpc);
+	UNREFERENCED_PARAMETER(Arg1);
+	UNREFERENCED_PARAMETER(Arg2);
+	if (InterlockedCompareExchange(&x->Stop, 0, 0))
+		return;
+	rec[0] = x->Fired;
+	rec[1] = KUMEM_EXAMPLE_MAGIC;
+	if (NT_SUCCESS(kumem_events_emit(x->Events, rec, sizeof(rec)))) {
+		x->Emitted++;
+		x->AtDispatch += KeGetCurrentIrql() == DISPATCH_LEVEL;
+	}
+	if (++x->Fired < x->Count) {
+		due.QuadPart = EXAMPLE_DPC_PERIOD;
+		KeSetTimer(&x->Timer, due, &x->Dpc);
+		return;
+	}
+	/* not KeCancelTimer on our own timer here: the waiter cancels and flushes */
+	KeSetEvent(&x->Done, IO_NO_INCREMENT, FALSE);
+}
+
+static NTSTATUS EmitDpc(struct kumem_example_emit *a)
+{
+	PEXAMPLE_DPC_EMIT x;
+	LARGE_INTEGER due, limit;
+	NTSTATUS status;
+
+	if (!a->count || a->count > EXAMPLE_DPC_MAX)
+		return STATUS_INVALID_PARAMETER;
+	x = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*x), EXAMPLE_POOL_TAG);
+	if (!x)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	RtlZeroMemory(x, sizeof(*x));
+	status = kumem_events_get((HANDLE)(ULONG_PTR)a->kumem_handle, a->events_id, &x->Events);
+	if (!NT_SUCCESS(status))
+		goto cleanupFree;
+	x->Count = a->count;
+	KeInitializeTimer(&x->Timer);
+	KeInitializeDpc(&x->Dpc, ExampleEmitTick, x);
+	KeInitializeEvent(&x->Done, NotificationEvent, FALSE);
+	due.QuadPart = EXAMPLE_DPC_PERIOD;
+	KeSetTimer(&x->Timer, due, &x->Dpc);
+	/* bounded: 10 s is far more than count * 50 us even on a loaded machine */
+	limit.QuadPart = -10LL * 1000 * 1000 * 10;
+	status = KeWaitForSingleObject(&x->Done, Executive, KernelMode, FALSE, &limit);
+	/*
+	 * No timer or DPC may outlive x: stop the re-arming, cancel, wait for a running DPC,
+	 * then once more for one that re-armed before it saw Stop.
+	 */
+	InterlockedExchange(&x->Stop, 1);
+	KeCancelTimer(&x->Timer);
+	KeFlushQueuedDpcs();
+	KeCancelTimer(&x->Timer);
+	KeFlushQueuedDpcs();
+	kumem_events_put(x->Events);
+	a->emitted = x->Emitted;
+	a->at_dispatch = x->AtDispatch;
+	status = status == STATUS_SUCCESS ? STATUS_SUCCESS : STATUS_IO_TIMEOUT;
+
+cleanupFree:
+	ExFreePoolWithTag(x, EXAMPLE_POOL_TAG);
+	return status;
+}
+
 /* SUM, FILL, DESCRIBE, UNMAP on the handle's region. */
 static NTSTATUS HeldRegion(PEXAMPLE_FILE ef, ULONG Code, struct kumem_example_region *a)
 {
@@ -320,6 +438,7 @@ static NTSTATUS ExampleDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		struct kumem_example_region r;
 		struct kumem_example_sg sg;
 		struct kumem_example_ring ring;
+		struct kumem_example_emit emit;
 	} blk;
 	ULONG size;
 	NTSTATUS status;
@@ -335,6 +454,10 @@ static NTSTATUS ExampleDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		break;
 	case KUMEM_EXAMPLE_RING:
 		size = sizeof(blk.ring);
+		break;
+	case KUMEM_EXAMPLE_EMIT:
+	case KUMEM_EXAMPLE_EMIT_DPC:
+		size = sizeof(blk.emit);
 		break;
 	case KUMEM_EXAMPLE_MAP:
 	case KUMEM_EXAMPLE_SUM:
@@ -357,6 +480,10 @@ static NTSTATUS ExampleDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		status = ScatterGather(&blk.sg);
 	else if (code == KUMEM_EXAMPLE_RING)
 		status = Ring(stack->FileObject, &blk.ring);
+	else if (code == KUMEM_EXAMPLE_EMIT)
+		status = Emit(&blk.emit);
+	else if (code == KUMEM_EXAMPLE_EMIT_DPC)
+		status = EmitDpc(&blk.emit);
 	else
 		status = HeldRegion(ef, code, &blk.r);
 	if (!NT_SUCCESS(status))

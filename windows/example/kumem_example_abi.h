@@ -76,6 +76,22 @@ struct kumem_example_ring {
 #define KUMEM_EXAMPLE_OP_ADD   0x80
 #define KUMEM_EXAMPLE_OP_COUNT 0x81
 
+/*
+ * EMIT: produce @count records of 16 bytes {uint64_t seq, uint64_t KUMEM_EXAMPLE_MAGIC} into
+ * event stream @events_id (KUMEM_IOC_EVENTS_CREATE's events_fd) of the caller's kumem handle
+ * (kumem_events_get, kumem_events_emit), in the IOCTL's thread; a full stream stops it (the
+ * stream counts the drop). EMIT_DPC: the same, one record per expiry of a 50 us timer, from
+ * its DPC at DISPATCH_LEVEL (count <= 10000).
+ */
+struct kumem_example_emit {
+	uint64_t kumem_handle; /* in: the caller's handle to \\.\kumem */
+	uint32_t events_id;    /* in */
+	uint32_t count;	       /* in */
+	uint32_t emitted;      /* out */
+	uint32_t at_dispatch;  /* out (EMIT_DPC): records emitted at DISPATCH_LEVEL */
+};
+#define KUMEM_EXAMPLE_MAGIC 0x6b756d656d2d6578ull
+
 #define KUMEM_EXAMPLE_DEVICE_TYPE 0x8338u
 /* CTL_CODE(KUMEM_EXAMPLE_DEVICE_TYPE, 0x800 + nr, METHOD_BUFFERED, FILE_READ_DATA | _WRITE_) */
 #define KUMEM_EXAMPLE_CTL(nr)                                                                      \
@@ -89,6 +105,8 @@ struct kumem_example_ring {
 #define KUMEM_EXAMPLE_UNMAP	KUMEM_EXAMPLE_CTL(7)
 #define KUMEM_EXAMPLE_SG	KUMEM_EXAMPLE_CTL(8)
 #define KUMEM_EXAMPLE_RING	KUMEM_EXAMPLE_CTL(9)
+#define KUMEM_EXAMPLE_EMIT	KUMEM_EXAMPLE_CTL(10)
+#define KUMEM_EXAMPLE_EMIT_DPC	KUMEM_EXAMPLE_CTL(11)
 
 #define KUMEM_EXAMPLE_DEVICE_NAME L"\\Device\\kumem_example"
 #define KUMEM_EXAMPLE_LINK_NAME	  L"\\DosDevices\\kumem_example"

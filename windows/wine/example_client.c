@@ -139,6 +139,26 @@ int main(void)
 			      ? 0
 			      : GetLastError();
 		is_int(err, ERROR_INVALID_FUNCTION, "RING with no handle: refused the same way");
+		{
+			/* EMIT: kumem_events_get takes the same handle, and meets the same
+			 * refusal under Wine; EMIT_DPC of 0 records is the example's own */
+			struct kumem_example_emit em = { .kumem_handle = (uintptr_t)k,
+							 .events_id = 1,
+							 .count = 1 };
+
+			err = DeviceIoControl(dev, KUMEM_EXAMPLE_EMIT, &em, sizeof(em), &em,
+					      sizeof(em), &got, NULL)
+				      ? 0
+				      : GetLastError();
+			is_int(err, ERROR_INVALID_FUNCTION,
+			       "EMIT: kumem_events_get refuses (Wine: no UserMode handle lookup)");
+			em.count = 0;
+			err = DeviceIoControl(dev, KUMEM_EXAMPLE_EMIT_DPC, &em, sizeof(em), &em,
+					      sizeof(em), &got, NULL)
+				      ? 0
+				      : GetLastError();
+			is_int(err, ERROR_INVALID_PARAMETER, "EMIT_DPC of 0 records: refused");
+		}
 		CloseHandle(k);
 	}
 	CloseHandle(dev);
