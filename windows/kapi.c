@@ -269,8 +269,20 @@ PMDL kumem_region_mdl(const struct kumem_region *pub)
 
 void kumem_region_describe(const struct kumem_region *pub, struct kumem_mdl *out)
 {
-	KumemRegionDescribe(Region(pub), out);
-	out->chain_length = 1;
+	PKUMEM_REGION r = Region(pub);
+	struct kumem_describe_args d;
+	uint32_t flags;
+
+	KumemRegionDescribe(r, out);
+	if (r->MdlCount > 1 || r->Parent) {
+		/* a chain or a view: the whole region, as DESCRIBE gives it (no PFNs asked, so
+		 * no user memory is touched) */
+		flags = out->flags;
+		RtlZeroMemory(&d, sizeof(d));
+		KumemChainDescribe(r, &d);
+		*out = d.mdl;
+		out->flags = flags;
+	}
 }
 
 NTSTATUS kumem_region_fill(struct kumem_region *pub, ULONG64 offset, ULONG64 len, UCHAR value)

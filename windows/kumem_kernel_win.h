@@ -109,7 +109,8 @@ KUMEM_API ULONG64 kumem_region_size(const struct kumem_region *r);
  */
 KUMEM_API PMDL kumem_region_mdl(const struct kumem_region *r);
 
-/* The region as KUMEM_IOC_DESCRIBE reports it to a process (struct kumem_mdl, no PFNs). */
+/* The region as KUMEM_IOC_DESCRIBE reports it to a process (struct kumem_mdl, no PFNs): for a
+ * chain or a view, the whole region (chain_length MDLs, KUMEM_MDL_VIEW for a view). */
 KUMEM_API void kumem_region_describe(const struct kumem_region *r, struct kumem_mdl *out);
 
 /*

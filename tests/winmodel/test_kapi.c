@@ -322,6 +322,14 @@ static void kapi_views(void)
 	CHECK_EQ(seg.offset, 96, "starts 96 bytes in");
 	CHECK_EQ(seg.len, 104, "and runs 104 bytes");
 	CHECK_EQ(seg.user_va, 0, "a view's segment names no user address");
+	{
+		struct kumem_mdl m;
+
+		kumem_region_describe(cv, &m);
+		CHECK_EQ(m.chain_length, 2, "kumem_region_describe: the view's two MDLs");
+		CHECK_EQ(m.byte_count, 200, "its bytes, not its first MDL's");
+		CHECK(m.flags & KUMEM_MDL_VIEW, "flagged as a view");
+	}
 	kumem_region_put(c);
 	CHECK(a->locked_pages > 0, "the view keeps the chain locked");
 	CHECK_EQ(kumem_region_checksum(cv, 0, 200, &sum), 0, "checksum, parent put");
