@@ -13,8 +13,9 @@
  * Differences from Linux, once:
  *   - errors are NTSTATUS (the table of docs/windows.md: STATUS_INVALID_PARAMETER for EINVAL,
  *     STATUS_QUOTA_EXCEEDED for EDQUOT, ...); the region comes back through @out;
- *   - every routine is for PASSIVE_LEVEL (kumem_region_kaddr/size/mdl/get and the checksum:
- *     any IRQL <= DISPATCH_LEVEL), in the context of the process whose memory is meant;
+ *   - every routine is for PASSIVE_LEVEL (kumem_region_kaddr/size/mdl/get, the checksum and
+ *     kumem_events_reserve/commit/emit: any IRQL <= DISPATCH_LEVEL; a ring's execute is
+ *     called at APC_LEVEL), in the context of the process whose memory is meant;
  *   - where Linux hands out an sg_table, Windows hands out the MDL (chain) itself
  *     (kumem_region_mdl): what IoBuildPartialMdl, a DMA adapter's GetScatterGatherList or
  *     MmGetSystemAddressForMdlSafe take;
