@@ -152,14 +152,14 @@ module_param_named(sqpoll_publish_run, kumem_sqpoll_publish_run, uint, 0644);
 MODULE_PARM_DESC(sqpoll_publish_run,
 		 "SQPOLL: submissions between two index publications (default 32; 0: one per batch)");
 
-/* How core/ring_ops.c reaches this file's regions. */
-static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
+/*
+ * Region @id of @kf as core/ring_ops.c sees it, held until kumem_ring_mem_put(): the one
+ * lookup behind kumem's rings and its io_uring commands (kumem_uring.c).
+ */
+int kumem_ring_mem_get(struct kumem_file *kf, u32 id, struct kumem_ring_mem *m)
 {
-	struct kumem_ring *ring = ctx;
-	struct kumem_region *r;
+	struct kumem_region *r = kumem_file_lookup(kf, id);
 
-	/* a driver's ring made without a /dev/kumem file has no regions */
-	r = ring->parent ? kumem_file_lookup(ring->parent->private_data, id) : NULL;
 	if (!r)
 		return -ENOENT;
 	m->kaddr = kumem_region_kaddr(r);
@@ -173,9 +173,25 @@ static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
 	return 0;
 }
 
-static void ring_put(void *ctx, struct kumem_ring_mem *m)
+void kumem_ring_mem_put(struct kumem_ring_mem *m)
 {
 	kumem_region_put(m->handle);
+}
+
+/* How core/ring_ops.c reaches the regions of the ring's /dev/kumem file. */
+static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
+{
+	struct kumem_ring *ring = ctx;
+
+	/* a driver's ring made without a /dev/kumem file has no regions */
+	if (!ring->parent)
+		return -ENOENT;
+	return kumem_ring_mem_get(ring->parent->private_data, id, m);
+}
+
+static void ring_put(void *ctx, struct kumem_ring_mem *m)
+{
+	kumem_ring_mem_put(m);
 }
 
 static int ring_driver_op(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c)

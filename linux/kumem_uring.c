@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring passthrough: kumem's ring operations submitted through io_uring itself, the way
+ * ublk and NVMe passthrough give a driver a ring without a ring of its own.
+ *
+ * An IORING_OP_URING_CMD on a /dev/kumem fd with cmd_op KUMEM_URING_CMD_SQE carries one
+ * struct kumem_sqe in the command bytes of a 128-byte SQE (IORING_SETUP_SQE128). It is
+ * copied out once, checked and run by core/ring_ops.c's kumem_ring_execute(), the very code
+ * behind kumem's own rings, on the regions of the file the SQE names: the same ops, checks and
+ * errors. The CQE's res is the result; in a ring of 32-byte CQEs (IORING_SETUP_CQE32)
+ * big_cqe[0] is the value, and CHECKSUM, whose sum needs it, is refused elsewhere.
+ *
+ * Where the work runs. A NOP, and an op of at most one chunk (KUMEM_RING_CHUNK_BYTES, 1 MiB),
+ * runs when io_uring issues it: in the submitter's io_uring_enter() or io_uring's SQPOLL
+ * thread, under the ring's lock, so that is all it may take. A larger op is handed to
+ * io_uring's workers (-EAGAIN from a non-blocking issue): there it runs in chunks and stops
+ * with -EINTR, partly done, when the worker is signalled, which is how io_uring cancels a
+ * running request (IORING_OP_ASYNC_CANCEL, the ring's teardown) and how the process's
+ * SIGKILL reaches it. Nothing is ever left pending in this file, so there is nothing of
+ * ours to cancel: a request holds its /dev/kumem file, and every region it uses is held
+ * by reference for as long as it runs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+
+#include "kumem_internal.h"
+#include "kumem_compat.h"
+#include "../core/ring_ops.h"
+
+static int uring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
+{
+	return kumem_ring_mem_get(ctx, id, m);
+}
+
+static void uring_put(void *ctx, struct kumem_ring_mem *m)
+{
+	kumem_ring_mem_put(m);
+}
+
+/*
+ * Between two chunks (core/ring_ops.h). io_uring stops one of its own threads (a worker,
+ * the SQPOLL thread) with a signal of its own (TIF_NOTIFY_SIGNAL: cancellation, teardown)
+ * or with its process's SIGKILL; such a thread takes no other signal, so any pending one
+ * means stop. Any other thread stops for a fatal signal, as in kumem's enter mode.
+ */
+static bool uring_yield(void *ctx)
+{
+	cond_resched();
+	if (current->flags & PF_IO_WORKER)
+		return signal_pending(current);
+	return fatal_signal_pending(current);
+}
+
+/* /dev/kumem has no driver behind it: ops >= KUMEM_OP_DRIVER_FIRST fail as on its rings. */
+static const struct kumem_region_ops kumem_uring_region_ops = {
+	.get = uring_get,
+	.put = uring_put,
+	.yield = uring_yield,
+};
+
+/* The command bytes: the kumem_sqe, then 16 bytes that must be zero. */
+union uring_cmd_copy {
+	struct kumem_sqe sqe;
+	u64 w[KUMEM_URING_CMD_BYTES / 8];
+};
+
+static_assert(sizeof(union uring_cmd_copy) == KUMEM_URING_CMD_BYTES);
+static_assert(sizeof(struct kumem_sqe) == 64);
+
+int kumem_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+{
+	const union uring_cmd_copy *src;
+	union uring_cmd_copy cmd;
+	struct kumem_cqe c;
+	unsigned int i;
+
+	if (ioucmd->cmd_op != KUMEM_URING_CMD_SQE)
+		return -ENOTTY;
+	/* a kumem_sqe fits in a 128-byte SQE's command bytes only (16 in a 64-byte one) */
+	if (!(issue_flags & IO_URING_F_SQE128))
+		return -EOPNOTSUPP;
+	/*
+	 * The bytes may still be in the SQ ring, which the process can rewrite while we look:
+	 * each word is read once, and only the copy is checked and used.
+	 */
+	src = kumem_uring_cmd_bytes(ioucmd, union uring_cmd_copy);
+	for (i = 0; i < ARRAY_SIZE(cmd.w); i++)
+		cmd.w[i] = READ_ONCE(src->w[i]);
+	/* io_uring's user_data names the request: the kumem_sqe's is unused, so it must be 0 */
+	if (cmd.w[8] || cmd.w[9] || cmd.sqe.user_data)
+		return -EINVAL;
+	if (cmd.sqe.op == KUMEM_OP_CHECKSUM && !(issue_flags & IO_URING_F_CQE32))
+		return -EOPNOTSUPP; /* the sum has nowhere to go */
+	/* more than a chunk: to a worker, where it can be stopped between chunks */
+	if ((issue_flags & IO_URING_F_NONBLOCK) && cmd.sqe.op != KUMEM_OP_NOP &&
+	    cmd.sqe.len > KUMEM_RING_CHUNK_BYTES)
+		return -EAGAIN;
+	kumem_ring_execute(&cmd.sqe, &c, &kumem_uring_region_ops,
+			   ioucmd->file->private_data);
+	if (issue_flags & IO_URING_F_CQE32) {
+		kumem_uring_cmd_done32(ioucmd, (int)c.result, c.value, issue_flags);
+		return -EIOCBQUEUED;
+	}
+	return (int)c.result;
+}
