@@ -79,6 +79,14 @@ int kumem_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 
 	if (ioucmd->cmd_op != KUMEM_URING_CMD_SQE)
 		return -ENOTTY;
+	/*
+	 * An IOPOLL ring reaps completions by polling the file (uring_cmd_iopoll), which kumem
+	 * does not have. 6.1 and 6.12 refuse such a ring's commands before calling us; 7.2
+	 * issues them as ordinary ones, without this flag. Should it come anyway, refuse rather
+	 * than complete in a way nothing polls for.
+	 */
+	if (issue_flags & IO_URING_F_IOPOLL)
+		return -EOPNOTSUPP;
 	/* a kumem_sqe fits in a 128-byte SQE's command bytes only (16 in a 64-byte one) */
 	if (!(issue_flags & IO_URING_F_SQE128))
 		return -EOPNOTSUPP;

@@ -10,6 +10,7 @@
  * no driver also run natively (`kumem bench ring` on a host without the module): the
  * numbers to set beside the emulated guest's.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <liburing.h>
 #include <pthread.h>
@@ -466,6 +467,67 @@ static double uring_nops(unsigned flags, unsigned batch, uint64_t count)
 	return got == count ? rate(count, t0) : 0;
 }
 
+/*
+ * The same NOPs as kumem_nops(), each a kumem_sqe carried by io_uring to /dev/kumem
+ * (KUMEM_URING_CMD_SQE in a 128-byte SQE): kumem's ops through io_uring's ring instead of
+ * kumem's own. Every completion is checked.
+ */
+static double uring_cmd_nops(unsigned flags, unsigned batch, uint64_t count)
+{
+	struct io_uring_params p = { .flags = flags | IORING_SETUP_SQE128, .sq_thread_idle = 5 };
+	uint64_t sent = 0, got = 0, t0;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	bool bad = false;
+	int fd;
+
+	if ((flags & IORING_SETUP_SQPOLL) && bench_two_cpus()) {
+		p.flags |= IORING_SETUP_SQ_AFF;
+		p.sq_thread_cpu = BENCH_CPU_PEER;
+	}
+	fd = open("/dev/kumem", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (io_uring_queue_init_params(RING_ENTRIES, &ring, &p) < 0) {
+		close(fd);
+		return 0;
+	}
+	t0 = bench_now_ns();
+	while (got < count && !bad) {
+		unsigned i;
+
+		for (i = 0; i < batch && sent < count; i++, sent++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+			if (!sqe)
+				break;
+			/* a zeroed command is a well-formed kumem NOP */
+			memset(sqe, 0, 128);
+			sqe->opcode = IORING_OP_URING_CMD;
+			sqe->fd = fd;
+			sqe->cmd_op = KUMEM_URING_CMD_SQE;
+		}
+		if (io_uring_submit(&ring) < 0)
+			break;
+		while (got < sent && io_uring_peek_cqe(&ring, &cqe) == 0) {
+			bad |= cqe->res != 0;
+			io_uring_cqe_seen(&ring, cqe);
+			got++;
+		}
+		if (sent - got >= 128 && io_uring_wait_cqe(&ring, &cqe) == 0) {
+			bad |= cqe->res != 0;
+			io_uring_cqe_seen(&ring, cqe);
+			got++;
+		}
+	}
+	t0 = bench_now_ns() - t0;
+	io_uring_queue_exit(&ring);
+	close(fd);
+	if (bad)
+		cli_say("bench: kumem through io_uring: a NOP failed");
+	return !bad && got == count ? rate(count, t0) : 0;
+}
+
 /* ---- the table -------------------------------------------------------------------------- */
 
 enum ring_row {
@@ -487,6 +549,8 @@ enum ring_row {
 	ROW_IOCTL,
 	ROW_URING32,
 	ROW_URING_SQPOLL,
+	ROW_URING_CMD32,
+	ROW_URING_CMD_SQPOLL,
 	NR_ROWS,
 };
 
@@ -513,6 +577,8 @@ static const char *const row_name[NR_ROWS] = {
 	[ROW_IOCTL] = "kumem, one ioctl per message",
 	[ROW_URING32] = "io_uring NOP, batches of 32",
 	[ROW_URING_SQPOLL] = "io_uring NOP, SQPOLL",
+	[ROW_URING_CMD32] = "kumem NOP through io_uring (URING_CMD), batches of 32",
+	[ROW_URING_CMD_SQPOLL] = "kumem NOP through io_uring (URING_CMD), SQPOLL",
 };
 
 /* The module's knob for the SQPOLL thread's run (0: the loop before runs, for one row). */
@@ -589,6 +655,10 @@ static double measure(enum ring_row row, kumem_t *dev, uint64_t count)
 		return uring_nops(0, 32, count);
 	case ROW_URING_SQPOLL:
 		return uring_nops(IORING_SETUP_SQPOLL, 32, count);
+	case ROW_URING_CMD32:
+		return uring_cmd_nops(0, 32, count);
+	case ROW_URING_CMD_SQPOLL:
+		return uring_cmd_nops(IORING_SETUP_SQPOLL, 32, count);
 	default:
 		return 0;
 	}
@@ -619,6 +689,13 @@ static void ring_memory(kumem_t *dev)
 	kumem_ring_destroy(r);
 }
 
+static bool uring_cmd_supported(kumem_t *dev)
+{
+	struct kumem_info info;
+
+	return kumem_info(dev, &info) == 0 && (info.features & KUMEM_FEAT_URING_CMD);
+}
+
 /* Without the module only the rows that need no driver run. */
 static bool row_runs(int row, const kumem_t *dev)
 {
@@ -629,6 +706,9 @@ static bool row_runs(int row, const kumem_t *dev)
 	case ROW_PER_ENTRY:
 	case ROW_IOCTL:
 		return dev;
+	case ROW_URING_CMD32:
+	case ROW_URING_CMD_SQPOLL:
+		return dev && uring_cmd_supported((kumem_t *)dev);
 	case ROW_SQPOLL_OLD:
 		/* a module without the knob (or a user who may not turn it) has no old loop */
 		return dev && access(SQPOLL_RUN_PARAM, W_OK) == 0;
@@ -731,6 +811,16 @@ int bench_ring(kumem_t *dev)
 	bench_ratio("kumem SQPOLL / io_uring SQPOLL", &runs[ROW_SQPOLL], &runs[ROW_URING_SQPOLL]);
 	bench_ratio("kumem enter(32) / io_uring(32)", &runs[ROW_ENTER32], &runs[ROW_URING32]);
 	bench_ratio("kumem enter(256) / io_uring(32)", &runs[ROW_ENTER256], &runs[ROW_URING32]);
+	if (row_runs(ROW_URING_CMD32, dev)) {
+		bench_ratio("kumem enter(32) / kumem through io_uring_cmd(32)", &runs[ROW_ENTER32],
+			    &runs[ROW_URING_CMD32]);
+		bench_ratio("kumem through io_uring_cmd(32) / io_uring NOP(32)",
+			    &runs[ROW_URING_CMD32], &runs[ROW_URING32]);
+		bench_ratio("kumem SQPOLL / kumem through io_uring_cmd, SQPOLL", &runs[ROW_SQPOLL],
+			    &runs[ROW_URING_CMD_SQPOLL]);
+		bench_ratio("kumem through io_uring_cmd, SQPOLL / io_uring NOP, SQPOLL",
+			    &runs[ROW_URING_CMD_SQPOLL], &runs[ROW_URING_SQPOLL]);
+	}
 	printf("  Reading them: the one-way rows differ only in the queue code and in how often\n"
 	       "  each side publishes its index; the same ring's rows are the floor of the kernel's\n"
 	       "  rows without the kernel (a thread of ours in its place, or no system call at\n"
