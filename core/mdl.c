@@ -101,6 +101,21 @@ bool kumem_chain_linear(const struct kumem_chain_seg *s, uint32_t n, unsigned in
 	return true;
 }
 
+uint32_t kumem_chain_find(const struct kumem_chain_seg *s, uint32_t n, uint64_t off)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (s[mid].offset <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int kumem_chain_slice(const struct kumem_chain_seg *in, uint32_t n, uint64_t size, uint64_t off,
 		      uint64_t len, unsigned int page_shift, struct kumem_chain_seg *out,
 		      uint32_t *out_n, uint64_t *base_page)

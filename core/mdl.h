@@ -62,6 +62,22 @@ struct kumem_chain_seg {
 bool kumem_chain_linear(const struct kumem_chain_seg *s, uint32_t n, unsigned int page_shift);
 
 /*
+ * The element of chain @s (@n elements, in offset order) holding byte @off (within the
+ * chain): the last one starting at or before it. A binary search: chains reach 256 elements.
+ */
+uint32_t kumem_chain_find(const struct kumem_chain_seg *s, uint32_t n, uint64_t off);
+
+/*
+ * Where byte @off of the chain (inside element @s) lies in one mapping of the chain's pages
+ * in order: its offset from the mapping's first byte.
+ */
+static inline uint64_t kumem_chain_map_offset(const struct kumem_chain_seg *s, uint64_t off,
+					      unsigned int page_shift)
+{
+	return (s->first_page << page_shift) + s->geom.byte_offset + (off - s->offset);
+}
+
+/*
  * The elements of bytes [off, off + len) of chain @in (@n elements, of @size bytes in all),
  * as a chain of its own: at most @n elements into @out, their count in *@out_n, their
  * first_page counted from *@base_page, the index in @in's page array of the slice's first

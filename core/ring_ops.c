@@ -44,19 +44,59 @@ static bool budget_step(struct ring_budget *b, uint64_t n)
 	return b->stop;
 }
 
-static size_t chunk_of(uint64_t left)
+/*
+ * The bytes of @m from @off on that lie back to back in the driver's mapping: their address,
+ * and how many there are (*@avail, to the end of the region or of the chain's element).
+ */
+static uint8_t *mem_at(const struct kumem_ring_mem *m, uint64_t off, uint64_t *avail)
 {
-	return (size_t)(left < KUMEM_RING_CHUNK_BYTES ? left : KUMEM_RING_CHUNK_BYTES);
+	const struct kumem_chain_seg *s;
+
+	if (!m->segs) {
+		*avail = m->size - off;
+		return m->kaddr + off;
+	}
+	s = &m->segs[kumem_chain_find(m->segs, m->nsegs, off)];
+	*avail = s->offset + s->geom.byte_count - off;
+	return m->map + kumem_chain_map_offset(s, off, m->page_shift);
 }
 
-/* Each op below works in chunks and gives up with -KUMEM_EINTR if told to stop midway. */
-static int op_fill(uint8_t *p, uint8_t value, uint64_t len, struct ring_budget *b)
+/* The same, backwards: the end of the bytes before @end (> 0) that lie back to back. */
+static uint8_t *mem_end_at(const struct kumem_ring_mem *m, uint64_t end, uint64_t *avail)
+{
+	const struct kumem_chain_seg *s;
+
+	if (!m->segs) {
+		*avail = end;
+		return m->kaddr + end;
+	}
+	s = &m->segs[kumem_chain_find(m->segs, m->nsegs, end - 1)];
+	*avail = end - s->offset;
+	return m->map + kumem_chain_map_offset(s, end - 1, m->page_shift) + 1;
+}
+
+static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+/*
+ * Each op below works on [off, off + len) of a region, in pieces that are contiguous in the
+ * driver's mapping and at most a chunk long (one piece per chunk for a linear region, more
+ * where a chain's elements end), and gives up with -KUMEM_EINTR if told to stop midway.
+ */
+static int op_fill(const struct kumem_ring_mem *m, uint64_t off, uint8_t value, uint64_t len,
+		   struct ring_budget *b)
 {
 	while (len) {
-		size_t n = chunk_of(len);
+		uint64_t avail;
+		uint8_t *p = mem_at(m, off, &avail);
+		size_t n = (size_t)min3(len, avail, KUMEM_RING_CHUNK_BYTES);
 
 		kumem_os_memset(p, value, n);
-		p += n;
+		off += n;
 		len -= n;
 		if (budget_step(b, n) && len)
 			return -KUMEM_EINTR;
@@ -64,17 +104,20 @@ static int op_fill(uint8_t *p, uint8_t value, uint64_t len, struct ring_budget *
 	return 0;
 }
 
-static int op_checksum(const uint8_t *p, uint64_t len, uint64_t *sum, struct ring_budget *b)
+static int op_checksum(const struct kumem_ring_mem *m, uint64_t off, uint64_t len, uint64_t *sum,
+		       struct ring_budget *b)
 {
 	struct kumem_csum c;
 
 	/* the streaming hash equals the one-shot hash however the input is cut */
 	kumem_csum_init(&c);
 	while (len) {
-		size_t n = chunk_of(len);
+		uint64_t avail;
+		const uint8_t *p = mem_at(m, off, &avail);
+		size_t n = (size_t)min3(len, avail, KUMEM_RING_CHUNK_BYTES);
 
 		kumem_csum_update(&c, p, n);
-		p += n;
+		off += n;
 		len -= n;
 		if (budget_step(b, n) && len)
 			return -KUMEM_EINTR;
@@ -84,19 +127,41 @@ static int op_checksum(const uint8_t *p, uint64_t len, uint64_t *sum, struct rin
 }
 
 /*
- * memmove in chunks. When the destination starts inside the source, the chunks go from the
- * end backwards, so no chunk overwrites source bytes a later chunk still has to read.
+ * memmove over the two regions' bytes (see struct kumem_ring_mem for when overlap is
+ * defined). When the destination's first byte lies above the source's in the mapping, the
+ * pieces go from the end backwards, so no piece overwrites source bytes a later piece still
+ * has to read; each piece is a memmove of its own.
  */
-static int op_copy(uint8_t *dst, const uint8_t *src, uint64_t len, struct ring_budget *b)
+static int op_copy(const struct kumem_ring_mem *dst, uint64_t doff,
+		   const struct kumem_ring_mem *src, uint64_t soff, uint64_t len,
+		   struct ring_budget *b)
 {
-	bool backwards = dst > src && dst < src + len;
+	uint64_t davail, savail;
+	bool backwards =
+		(uintptr_t)mem_at(dst, doff, &davail) > (uintptr_t)mem_at(src, soff, &savail);
 	uint64_t left = len;
 
 	while (left) {
-		size_t n = chunk_of(left);
-		uint64_t at = backwards ? left - n : len - left;
+		uint8_t *d;
+		const uint8_t *s;
+		size_t n;
 
-		kumem_os_memmove(dst + at, src + at, n);
+		if (backwards) {
+			d = mem_end_at(dst, doff + left, &davail);
+			s = mem_end_at(src, soff + left, &savail);
+			n = (size_t)min3(left, davail < savail ? davail : savail,
+					 KUMEM_RING_CHUNK_BYTES);
+			d -= n;
+			s -= n;
+		} else {
+			uint64_t done = len - left;
+
+			d = mem_at(dst, doff + done, &davail);
+			s = mem_at(src, soff + done, &savail);
+			n = (size_t)min3(left, davail < savail ? davail : savail,
+					 KUMEM_RING_CHUNK_BYTES);
+		}
+		kumem_os_memmove(d, s, n);
 		left -= n;
 		if (budget_step(b, n) && left)
 			return -KUMEM_EINTR;
@@ -108,7 +173,7 @@ static void ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c, struct 
 {
 	const struct kumem_region_ops *ops = b->ops;
 	void *ctx = b->ctx;
-	struct kumem_ring_mem src, dst;
+	struct kumem_ring_mem src = { 0 }, dst = { 0 };
 	bool have_src = false, have_dst = false;
 	uint64_t sum = 0;
 	int err = 0;
@@ -136,10 +201,10 @@ static void ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c, struct 
 		if (!src.writable)
 			err = -KUMEM_EACCES;
 		else
-			err = op_fill(src.kaddr + e->offset, (uint8_t)e->value, e->len, b);
+			err = op_fill(&src, e->offset, (uint8_t)e->value, e->len, b);
 		break;
 	case KUMEM_OP_CHECKSUM:
-		err = op_checksum(src.kaddr + e->offset, e->len, &sum, b);
+		err = op_checksum(&src, e->offset, e->len, &sum, b);
 		c->value = sum;
 		break;
 	case KUMEM_OP_COPY:
@@ -151,7 +216,7 @@ static void ring_execute(const struct kumem_sqe *e, struct kumem_cqe *c, struct 
 		if (!err && !dst.writable)
 			err = -KUMEM_EACCES;
 		if (!err)
-			err = op_copy(dst.kaddr + e->dst_offset, src.kaddr + e->offset, e->len, b);
+			err = op_copy(&dst, e->dst_offset, &src, e->offset, e->len, b);
 		break;
 	}
 out:

@@ -7,6 +7,7 @@
 #define KUMEM_CORE_RING_OPS_H
 
 #include "ring.h"
+#include "mdl.h"
 
 /*
  * Bounds on the work of one submission and of one batch, the same in both drivers.
@@ -24,17 +25,38 @@
 #define KUMEM_RING_CHUNK_BYTES (1u << 20)
 #define KUMEM_RING_BATCH_BYTES (64u << 20)
 
-/* A region as a submission sees it, for as long as the driver holds it. */
+/*
+ * A region as a submission sees it, for as long as the driver holds it: one linear buffer at
+ * @kaddr, or a chain (core/mdl.h) whose pages the driver maps in order at @map but whose
+ * bytes do not follow each other there (joints inside pages); the ops then walk its elements.
+ * The service loop zeroes it before get(), so a driver without chains sets only the first
+ * four fields.
+ */
 struct kumem_ring_mem {
-	uint8_t *kaddr; /* first byte, in the driver's own mapping */
+	uint8_t *kaddr; /* linear: first byte, in the driver's own mapping; chain: NULL */
 	uint64_t size;
 	bool writable; /* may the kernel write it (method 2, or method 1 with KERNEL_WRITE) */
 	void *handle;  /* the driver's reference, given back to put() */
+	const struct kumem_chain_seg *segs; /* chain: its elements, in offset order */
+	uint32_t nsegs;
+	unsigned int page_shift;
+	uint8_t *map; /* chain: the mapping of its first page */
 };
+
+/*
+ * COPY is memmove over the regions' logical bytes when source and destination are the same
+ * region or views of the same pages in one kernel mapping (the Linux driver's views, plain
+ * or chained): the destination ends up with the source's bytes as they were before the
+ * copy, however the ranges overlap, across joints too. The direction is chosen from the
+ * first bytes' kernel addresses (a view's bytes rise with their offset in the one mapping).
+ * Two regions that merely pin the same memory twice (two locks) are two mappings the ops
+ * cannot relate: an overlapping copy between them leaves unspecified bytes in the
+ * destination range, and never writes outside it.
+ */
 
 struct kumem_region_ops {
 	/* Look up @id and hold it: 0, or -KUMEM_ENOENT / -KUMEM_EACCES, or -KUMEM_EOPNOTSUPP
-	 * for a region the driver cannot show as one linear buffer (a chain, see kumem_abi.h).
+	 * for a region the driver can show neither as one buffer nor as a chain.
 	 */
 	int (*get)(void *ctx, uint32_t id, struct kumem_ring_mem *out);
 	void (*put)(void *ctx, struct kumem_ring_mem *m);

@@ -11,10 +11,10 @@
  * The kernel sees a region's bytes through the one mapping of its pages in order. Where a
  * chain's segments meet on page boundaries that mapping shows them as one buffer
  * (r->linear) and everything works on it as on a plain region; where they do not, each
- * segment is still a buffer of its own in it, and the module's own fill and checksum walk
- * them (kumem_region_span), while ring submissions and kumem_region_kaddr(), which promise a
- * linear buffer, refuse such a region (-EOPNOTSUPP). A view inside one segment, or across
- * joints that meet on page boundaries, is linear again.
+ * segment is still a buffer of its own in it, and the module's fill and checksum
+ * (kumem_region_span) and the ring ops (core/ring_ops.c, given the segments) walk them.
+ * Only kumem_region_kaddr(), which promises a linear buffer, refuses such a region (NULL).
+ * A view inside one segment, or across joints that meet on page boundaries, is linear again.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -49,7 +49,7 @@ struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs
 	kumem_limits_get(&lim);
 	err = kumem_check_segments(segs, n, &lim, chain, &pages, bad);
 	if (err)
-		goto err_chain;
+		goto err_free_chain;
 
 	g = chain[0].geom;
 	g.byte_count = chain[n - 1].offset + chain[n - 1].geom.byte_count;
@@ -57,7 +57,7 @@ struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs
 	r = kumem_region_new(KUMEM_REGION_USER_PINNED, flags, &g);
 	if (!r) {
 		err = -ENOMEM;
-		goto err_chain;
+		goto err_free_chain;
 	}
 	if (n > 1) {
 		r->segs = chain; /* the region owns it from here on */
@@ -67,26 +67,16 @@ struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs
 		kfree(chain);
 	}
 	r->linear = kumem_chain_linear(r->segs, r->nsegs, PAGE_SHIFT);
-	err = kumem_charge(&r->charge, pages, true);
+	/* the same charge, pin and map as a plain lock, which is a chain of one */
+	err = kumem_region_lock_pages(r, bad);
 	if (err)
-		goto err_shell;
-	err = kumem_pin_segments(r, bad);
-	if (err)
-		goto err_uncharge;
-	err = kumem_region_map_pinned(r);
-	if (err)
-		goto err_unpin;
+		goto err_free_shell;
 	return r;
 
-err_unpin:
-	unpin_user_pages(r->pages, pages);
-err_uncharge:
-	kumem_uncharge(&r->charge);
-err_shell:
-	kumem_region_free_shell(r);
+err_free_shell:
+	kumem_region_free_shell(r); /* and the chain it owns */
 	return ERR_PTR(err);
-
-err_chain:
+err_free_chain:
 	kfree(chain);
 	return ERR_PTR(err);
 }
@@ -229,25 +219,14 @@ long kumem_ioctl_view(struct kumem_file *kf, void __user *uarg)
 u8 *kumem_region_span(const struct kumem_region *r, u64 off, u64 *avail)
 {
 	const struct kumem_chain_seg *s;
-	u32 lo = 0, hi = r->nsegs;
 
 	if (r->linear) {
 		*avail = r->geom.byte_count - off;
 		return (u8 *)r->vaddr + r->geom.byte_offset + off;
 	}
-	/* the last segment starting at or before @off: segments are in offset order */
-	while (hi - lo > 1) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (r->segs[mid].offset <= off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	s = &r->segs[lo];
+	s = &r->segs[kumem_chain_find(r->segs, r->nsegs, off)];
 	*avail = s->geom.byte_count - (off - s->offset);
-	return (u8 *)r->vaddr + (s->first_page << PAGE_SHIFT) + s->geom.byte_offset +
-	       (off - s->offset);
+	return (u8 *)r->vaddr + kumem_chain_map_offset(s, off, PAGE_SHIFT);
 }
 
 u32 kumem_region_segment_count(const struct kumem_region *r)

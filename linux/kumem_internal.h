@@ -71,7 +71,7 @@ struct kumem_file {
 	struct kumem_rw_state rw;
 };
 
-/* Module-wide counters (kumem_main.c), reported by KUMEM_IOC_STATS and debugfs. */
+/* Module-wide counters (kumem_file.c), reported by KUMEM_IOC_STATS and debugfs. */
 struct kumem_counters {
 	atomic64_t open_files;
 	atomic64_t regions;
@@ -81,27 +81,37 @@ struct kumem_counters {
 	atomic64_t io_pinned_pages; /* pinned by direct read()/write() calls in progress */
 };
 
+/* Highest region id; keeps mmap offsets (id << PAGE_SHIFT) below 2^31 for 32-bit callers. */
+#define KUMEM_MAX_REGION_ID ((1u << (31 - PAGE_SHIFT)) - 1)
+
+/*
+ * kumem_file.c: what every feature file uses, and which calls none of them back. The module
+ * parameters for sizes, the counters, a /dev/kumem file's region table, publishing an fd.
+ */
 extern struct kumem_counters kumem_counters;
 extern unsigned int kumem_max_region_mb;
 extern unsigned int kumem_max_fd_regions;
 extern unsigned int kumem_max_fd_mb;
 
-/* Highest region id; keeps mmap offsets (id << PAGE_SHIFT) below 2^31 for 32-bit callers. */
-#define KUMEM_MAX_REGION_ID ((1u << (31 - PAGE_SHIFT)) - 1)
-
 void kumem_limits_get(struct kumem_limits *lim);
+struct kumem_file *kumem_file_new(struct file *file);
+int kumem_file_release(struct inode *inode, struct file *file);
+bool kumem_is_dev_file(const struct file *f);
+int kumem_file_insert(struct kumem_file *kf, struct kumem_region *r, u32 *id);
+int kumem_file_remove(struct kumem_file *kf, u32 id);
+struct kumem_region *kumem_file_lookup(struct kumem_file *kf, u32 id);
+int kumem_publish_fd(const char *name, const struct file_operations *fops, void *priv,
+		     void __user *uarg, void *blk, size_t size, s32 *fd_slot, struct file **filep,
+		     bool *released);
 
 /* kumem_region.c */
 struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args);
 struct kumem_region *kumem_region_alloc_args(const struct kumem_alloc_args *args);
 u64 kumem_region_descriptor_bytes(const struct kumem_region *r);
-int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned);
-void kumem_uncharge(struct kumem_charge *c);
 struct kumem_region *kumem_region_new(enum kumem_region_kind kind, u32 flags,
 				      const struct kumem_geom *g);
 void kumem_region_free_shell(struct kumem_region *r);
-int kumem_pin_segments(struct kumem_region *r, u32 *bad);
-int kumem_region_map_pinned(struct kumem_region *r);
+int kumem_region_lock_pages(struct kumem_region *r, u32 *bad);
 
 /* kumem_chain.c: vectored locks, partial views */
 struct kumem_region *kumem_region_lock_segments(const struct kumem_segment *segs, u32 n,
@@ -139,13 +149,5 @@ long kumem_ioctl_rw_mode(struct kumem_file *kf, void __user *uarg);
 long kumem_ioctl_rw_last(struct kumem_file *kf, void __user *uarg);
 ssize_t kumem_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t kumem_write_iter(struct kiocb *iocb, struct iov_iter *from);
-
-/* kumem_main.c */
-bool kumem_is_dev_file(const struct file *f);
-int kumem_file_insert(struct kumem_file *kf, struct kumem_region *r, u32 *id);
-int kumem_publish_fd(const char *name, const struct file_operations *fops, void *priv,
-		     void __user *uarg, void *blk, size_t size, s32 *fd_slot, struct file **filep,
-		     bool *released);
-struct kumem_region *kumem_file_lookup(struct kumem_file *kf, u32 id);
 
 #endif

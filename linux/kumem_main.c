@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/kumem: the device, its files and the region table of each file.
+ * /dev/kumem: the device, the module's init and exit, and the ioctl dispatcher.
  *
- * Every open file has its own table of regions named by small ids (never kernel addresses).
- * Closing the file, or the process dying, releases every region still in the table; user
- * mappings keep their pages until they are unmapped.
+ * The calls run one way: this file dispatches to the feature files (regions, chains, ops,
+ * rings, events, read/write), and they use the per-file helpers of kumem_file.c (the region
+ * table of each open file, limits, counters, publishing an fd), which call nothing back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,8 +17,6 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/errno.h>
-#include <linux/anon_inodes.h>
-#include <linux/file.h>
 
 #include <kumem/kumem_version.h>
 
@@ -32,146 +30,16 @@ static_assert(KUMEM_EDQUOT == EDQUOT && KUMEM_EACCES == EACCES && KUMEM_EPERM ==
 static_assert(KUMEM_ENOSPC == ENOSPC && KUMEM_ENOMEM == ENOMEM && KUMEM_ENOTTY == ENOTTY);
 static_assert(KUMEM_EINTR == EINTR && KUMEM_EBADFD == EBADFD && KUMEM_ETIMEDOUT == ETIMEDOUT);
 
-unsigned int kumem_max_region_mb = 1024;
-module_param_named(max_region_mb, kumem_max_region_mb, uint, 0644);
-MODULE_PARM_DESC(max_region_mb, "Largest single region, MiB (default 1024)");
-
-unsigned int kumem_max_fd_regions = 1024;
-module_param_named(max_fd_regions, kumem_max_fd_regions, uint, 0644);
-MODULE_PARM_DESC(max_fd_regions, "Regions one open file may hold (default 1024)");
-
-unsigned int kumem_max_fd_mb = 4096;
-module_param_named(max_fd_mb, kumem_max_fd_mb, uint, 0644);
-MODULE_PARM_DESC(max_fd_mb, "Bytes of regions one open file may hold, MiB (default 4096)");
-
-struct kumem_counters kumem_counters;
 static struct dentry *kumem_debugfs;
-
-void kumem_limits_get(struct kumem_limits *lim)
-{
-	u64 max = (u64)READ_ONCE(kumem_max_region_mb) << 20;
-
-	lim->page_shift = PAGE_SHIFT;
-	lim->max_region_bytes = max;
-	lim->max_xfer_bytes = max;
-	lim->max_contig_bytes = PAGE_SIZE << KUMEM_MAX_PAGE_ORDER;
-	lim->user_va_end = TASK_SIZE;
-}
-
-/* Look up @id and take a reference: the caller puts it. */
-struct kumem_region *kumem_file_lookup(struct kumem_file *kf, u32 id)
-{
-	struct kumem_region *r;
-
-	xa_lock(&kf->regions);
-	r = xa_load(&kf->regions, id);
-	if (r)
-		kumem_region_get(r);
-	xa_unlock(&kf->regions);
-	return r;
-}
-
-/*
- * Give @priv an anonymous file and a new fd, and tell the caller: the fd goes into
- * *@fd_slot (a field of @blk), @blk is copied to @uarg, and only then is the fd installed, so
- * a caller whose copy fails never gets a stray fd. *@filep is set before the fd can be used.
- * On -EFAULT the file existed and its release has already freed @priv (*@released is set);
- * on any other error the caller still owns @priv.
- */
-int kumem_publish_fd(const char *name, const struct file_operations *fops, void *priv,
-		     void __user *uarg, void *blk, size_t size, s32 *fd_slot, struct file **filep,
-		     bool *released)
-{
-	struct file *file;
-	int fd;
-
-	*released = false;
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0)
-		return fd;
-	file = anon_inode_getfile(name, fops, priv, O_RDWR);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		return PTR_ERR(file);
-	}
-	*filep = file;
-	*fd_slot = fd;
-	if (copy_to_user(uarg, blk, size)) {
-		put_unused_fd(fd);
-		fput(file); /* its release undoes everything */
-		*released = true;
-		return -EFAULT;
-	}
-	fd_install(fd, file);
-	return 0;
-}
 
 static int kumem_open(struct inode *inode, struct file *file)
 {
-	struct kumem_file *kf;
+	struct kumem_file *kf = kumem_file_new(file);
 
-	kf = kzalloc(sizeof(*kf), GFP_KERNEL_ACCOUNT);
 	if (!kf)
 		return -ENOMEM;
-	xa_init_flags(&kf->regions, XA_FLAGS_ALLOC1);
 	kumem_rw_init(kf);
-	file->private_data = kf;
-	atomic64_inc(&kumem_counters.open_files);
 	return 0;
-}
-
-static void kumem_file_drop(struct kumem_file *kf, struct kumem_region *r)
-{
-	atomic_dec(&kf->nregions);
-	atomic64_sub(kumem_region_size(r), &kf->bytes);
-	kumem_region_put(r);
-}
-
-static int kumem_release(struct inode *inode, struct file *file)
-{
-	struct kumem_file *kf = file->private_data;
-	struct kumem_region *r;
-	unsigned long id;
-
-	xa_for_each(&kf->regions, id, r)
-	{
-		xa_erase(&kf->regions, id);
-		kumem_file_drop(kf, r);
-	}
-	xa_destroy(&kf->regions);
-	kfree(kf);
-	atomic64_dec(&kumem_counters.open_files);
-	return 0;
-}
-
-/* Give @r an id in @kf, within the per-file limits. Consumes the reference on failure. */
-int kumem_file_insert(struct kumem_file *kf, struct kumem_region *r, u32 *id)
-{
-	u64 size = kumem_region_size(r);
-	int err;
-
-	if (atomic_inc_return(&kf->nregions) > READ_ONCE(kumem_max_fd_regions)) {
-		err = -ENOSPC;
-		goto err_count;
-	}
-	if (atomic64_add_return(size, &kf->bytes) > (u64)READ_ONCE(kumem_max_fd_mb) << 20) {
-		err = -EDQUOT;
-		goto err_bytes;
-	}
-	err = xa_alloc_cyclic(&kf->regions, id, r, XA_LIMIT(1, KUMEM_MAX_REGION_ID), &kf->next_id,
-			      GFP_KERNEL_ACCOUNT);
-	if (err < 0) {
-		err = err == -EBUSY ? -ENOSPC : err;
-		goto err_bytes;
-	}
-	return 0;
-
-err_bytes:
-	atomic64_sub(size, &kf->bytes);
-err_count:
-	atomic_dec(&kf->nregions);
-	kumem_region_put(r);
-	return err;
 }
 
 static long kumem_ioctl_version(void __user *uarg)
@@ -233,7 +101,6 @@ static long kumem_ioctl_alloc(struct kumem_file *kf, void __user *uarg)
 static long kumem_ioctl_release(struct kumem_file *kf, void __user *uarg)
 {
 	struct kumem_region_ref ref;
-	struct kumem_region *r;
 	int err;
 
 	if (copy_from_user(&ref, uarg, sizeof(ref)))
@@ -241,11 +108,7 @@ static long kumem_ioctl_release(struct kumem_file *kf, void __user *uarg)
 	err = kumem_check_region_ref(&ref);
 	if (err)
 		return err;
-	r = xa_erase(&kf->regions, ref.id);
-	if (!r)
-		return -ENOENT;
-	kumem_file_drop(kf, r);
-	return 0;
+	return kumem_file_remove(kf, ref.id);
 }
 
 static long kumem_ioctl_stats(void __user *uarg)
@@ -327,7 +190,7 @@ static int kumem_mmap(struct file *file, struct vm_area_struct *vma)
 static const struct file_operations kumem_fops = {
 	.owner = THIS_MODULE,
 	.open = kumem_open,
-	.release = kumem_release,
+	.release = kumem_file_release, /* kumem_file.c: the region table goes */
 	.unlocked_ioctl = kumem_ioctl,
 	/* The ABI is fixed-width: 32-bit callers use the very same structures. */
 	.compat_ioctl = compat_ptr_ioctl,
@@ -337,11 +200,6 @@ static const struct file_operations kumem_fops = {
 	.uring_cmd = kumem_uring_cmd, /* kumem_uring.c */
 	.llseek = noop_llseek,
 };
-
-bool kumem_is_dev_file(const struct file *f)
-{
-	return f->f_op == &kumem_fops;
-}
 
 static struct miscdevice kumem_misc = {
 	.minor = MISC_DYNAMIC_MINOR,

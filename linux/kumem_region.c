@@ -34,7 +34,7 @@
  * Charge @pages to RLIMIT_MEMLOCK as io_uring does: user->locked_vm against the limit unless
  * the caller has CAP_IPC_LOCK, and mm->pinned_vm for pinned user pages in every case.
  */
-int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned)
+static int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned)
 {
 	struct user_struct *user = NULL;
 	unsigned long limit, cur, next;
@@ -62,7 +62,7 @@ int kumem_charge(struct kumem_charge *c, unsigned long pages, bool pinned)
 	return 0;
 }
 
-void kumem_uncharge(struct kumem_charge *c)
+static void kumem_uncharge(struct kumem_charge *c)
 {
 	if (c->user) {
 		atomic_long_sub(c->pages, &c->user->locked_vm);
@@ -258,7 +258,7 @@ static int kumem_pin(const struct kumem_pin_range *pr, bool want_write)
 }
 
 /* Pin every segment of @r into its place in r->pages: all of them, or none (*@bad: which). */
-int kumem_pin_segments(struct kumem_region *r, u32 *bad)
+static int kumem_pin_segments(struct kumem_region *r, u32 *bad)
 {
 	bool want_write = r->flags & KUMEM_KERNEL_WRITE;
 	u32 i;
@@ -284,24 +284,44 @@ int kumem_pin_segments(struct kumem_region *r, u32 *bad)
 	return err;
 }
 
-/* Map the pinned pages, charge, count: what every method 1 region needs once pinned. */
-int kumem_region_map_pinned(struct kumem_region *r)
+/*
+ * Method 1 once @r's segments are set (one for a plain lock, several for a chain): charge
+ * the pages, pin every segment, map them all in kernel space in order. All of it or nothing:
+ * on failure nothing stays charged or pinned, *@bad names the segment refused (untouched if
+ * none was) and the caller frees the shell.
+ */
+int kumem_region_lock_pages(struct kumem_region *r, u32 *bad)
 {
 	/* Read-only means read-only for the kernel too: no writable alias of the user's pages. */
 	pgprot_t prot = (r->flags & KUMEM_KERNEL_WRITE) ? PAGE_KERNEL : PAGE_KERNEL_RO;
+	int err;
 
+	err = kumem_charge(&r->charge, r->geom.page_count, true);
+	if (err)
+		return err;
+	err = kumem_pin_segments(r, bad);
+	if (err)
+		goto err_uncharge;
 	r->vaddr = vmap(r->pages, r->geom.page_count, VM_MAP, prot);
-	if (!r->vaddr)
-		return -ENOMEM;
+	if (!r->vaddr) {
+		err = -ENOMEM;
+		goto err_unpin;
+	}
 	atomic64_add(r->geom.page_count, &kumem_counters.pinned_pages);
 	atomic64_inc(&kumem_counters.regions);
 	return 0;
+
+err_unpin:
+	unpin_user_pages(r->pages, r->geom.page_count);
+err_uncharge:
+	kumem_uncharge(&r->charge);
+	return err;
 }
 
 /* Method 1 from a whole ABI block: the ioctl passes the caller's, reserved fields and all. */
 struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args)
 {
-	u32 flags = args->flags, bad;
+	u32 bad; /* one segment: nothing to name */
 	struct kumem_limits lim;
 	struct kumem_region *r;
 	struct kumem_geom g;
@@ -314,25 +334,16 @@ struct kumem_region *kumem_region_lock_args(const struct kumem_lock_args *args)
 	if (!current->mm)
 		return ERR_PTR(-EFAULT);
 
-	r = kumem_region_new(KUMEM_REGION_USER_PINNED, flags, &g);
+	/* a chain of one segment: the whole range, from byte 0 and page 0 */
+	r = kumem_region_new(KUMEM_REGION_USER_PINNED, args->flags, &g);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
-	err = kumem_charge(&r->charge, g.page_count, true);
+	err = kumem_region_lock_pages(r, &bad);
 	if (err)
-		goto err_shell;
-	err = kumem_pin_segments(r, &bad);
-	if (err)
-		goto err_uncharge;
-	err = kumem_region_map_pinned(r);
-	if (err)
-		goto err_unpin;
+		goto err_free_shell;
 	return r;
 
-err_unpin:
-	unpin_user_pages(r->pages, g.page_count);
-err_uncharge:
-	kumem_uncharge(&r->charge);
-err_shell:
+err_free_shell:
 	kumem_region_free_shell(r);
 	return ERR_PTR(err);
 }

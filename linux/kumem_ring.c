@@ -163,9 +163,11 @@ int kumem_ring_mem_get(struct kumem_file *kf, u32 id, struct kumem_ring_mem *m)
 	if (!r)
 		return -ENOENT;
 	m->kaddr = kumem_region_kaddr(r);
-	if (!m->kaddr) { /* a chain the kernel cannot see as one buffer */
-		kumem_region_put(r);
-		return -EOPNOTSUPP;
+	if (!m->kaddr) { /* a chain with joints inside pages: the ops walk its elements */
+		m->segs = r->segs;
+		m->nsegs = r->nsegs;
+		m->page_shift = PAGE_SHIFT;
+		m->map = r->vaddr;
 	}
 	m->size = r->geom.byte_count;
 	m->writable = r->kind == KUMEM_REGION_KERNEL_PAGES || (r->flags & KUMEM_KERNEL_WRITE);

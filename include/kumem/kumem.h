@@ -105,10 +105,11 @@ int kumem_region_describe(kumem_region_t *r, struct kumem_mdl *out, uint64_t *pf
  * or KUMEM_NO_SEGMENT when no one range is to blame. kumem_region_addr() is the first
  * range's address, kumem_region_len() the bytes of all.
  *
- * The kernel's fill and checksum work over a chain as over one buffer. Ring submissions need
- * the kernel to see one linear buffer (struct kumem_mdl flag KUMEM_MDL_KERNEL_MAPPED): a
- * chain has it when its ranges meet on page boundaries, and completes with -EOPNOTSUPP
- * otherwise.
+ * The kernel's fill and checksum and the ring ops (FILL, CHECKSUM, COPY) work over a chain
+ * as over one buffer, whether or not its ranges meet on page boundaries (struct kumem_mdl
+ * flag KUMEM_MDL_KERNEL_MAPPED: the kernel also has one linear mapping of it). A ring COPY
+ * between a chain or view and another view of the same region is memmove over their bytes,
+ * however they overlap (see kumem_chain(3)).
  */
 int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, unsigned n,
 			     unsigned flags, kumem_region_t **out, unsigned *bad_segment);

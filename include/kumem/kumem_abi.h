@@ -94,8 +94,8 @@ struct kumem_mdl {
  * KUMEM_MDL_KERNEL_MAPPED says the kernel sees the region's bytes as one linear buffer. A
  * chain has it when its segments meet on page boundaries (every segment but the first starts
  * a page, every one but the last ends one); a chain that does not is still mapped page by
- * page, and the kernel's own operations (fill, checksum) walk its segments, but ring
- * submissions and kumem_region_kaddr() need the linear buffer (-EOPNOTSUPP otherwise).
+ * page, and the kernel's operations (fill, checksum, ring submissions) walk its segments;
+ * only a driver's kumem_region_kaddr() needs the linear buffer (NULL otherwise).
  */
 
 /* ---- ioctl argument blocks ---------------------------------------------------------------- */

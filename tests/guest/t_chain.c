@@ -359,16 +359,28 @@ static void ring_views(uint8_t *a, uint8_t *b)
 	is_int(kumem_region_view(sh, PG + 1, PG, &shv), 0, "view of it");
 	ok(kernel_sum_is(shv, 0, p + PG + 1, PG), "checksum through the method 2 view");
 
-	/* a chain the kernel cannot see as one buffer: rings refuse it, a view inside works */
+	/* a chain with a joint inside a page: the ring walks its elements */
 	is_int(kumem_lock_user_segments(dev, s, 2, KUMEM_KERNEL_READ, &ch, NULL), 0,
 	       "unaligned chain");
 	q = kumem_ring_get_sqe(ring);
-	*q = (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM, .region = kumem_region_id(ch), .len = 1 };
+	*q = (struct kumem_sqe){ .op = KUMEM_OP_CHECKSUM,
+				 .region = kumem_region_id(ch),
+				 .len = PG + 9 };
+	q = kumem_ring_get_sqe(ring);
+	*q = (struct kumem_sqe){ .op = KUMEM_OP_FILL, .region = kumem_region_id(ch), .len = 1 };
 	got = 0;
-	if (kumem_ring_submit(ring) >= 0 && kumem_ring_wait(ring, 1, 2000000000ll) == 0)
-		got = kumem_ring_reap(ring, c, 1);
-	ok(got == 1 && c[0].result == -EOPNOTSUPP,
-	   "ring op on a non-linear chain -> EOPNOTSUPP completion");
+	if (kumem_ring_submit(ring) >= 0 && kumem_ring_wait(ring, 2, 2000000000ll) == 0)
+		got = kumem_ring_reap(ring, c, 2);
+	{
+		uint8_t *want;
+		size_t len;
+
+		want = gather(s, 2, &len);
+		ok(got == 2 && c[0].result == 0 && c[0].value == kumem_checksum(want, len),
+		   "ring CHECKSUM over a non-linear chain = the gathered bytes");
+		free(want);
+	}
+	ok(got == 2 && c[1].result == -EACCES, "ring FILL of a read-only chain -> EACCES");
 	kumem_region_release(v1);
 	is_int(kumem_region_view(ch, 100, 200, &v1), 0, "view inside segment 0 of that chain");
 	q = kumem_ring_get_sqe(ring);
@@ -379,7 +391,7 @@ static void ring_views(uint8_t *a, uint8_t *b)
 	if (kumem_ring_submit(ring) >= 0 && kumem_ring_wait(ring, 1, 2000000000ll) == 0)
 		got = kumem_ring_reap(ring, c, 1);
 	ok(got == 1 && c[0].result == 0 && c[0].value == kumem_checksum(a + 110, 200),
-	   "is one linear buffer: the ring checksums it");
+	   "a view inside one segment is one linear buffer: the ring checksums it");
 	kumem_region_release(v1);
 	kumem_region_release(v2);
 	kumem_region_release(ch);
@@ -387,6 +399,161 @@ static void ring_views(uint8_t *a, uint8_t *b)
 	kumem_region_release(sh);
 	kumem_region_release(r);
 	kumem_ring_destroy(ring);
+}
+
+/* One submission on @ring, waited for: its completion (result -1000 if none came). */
+static struct kumem_cqe ring_one(kumem_ring_t *ring, struct kumem_sqe e)
+{
+	struct kumem_cqe c = { .result = -1000 };
+	struct kumem_sqe *q = kumem_ring_get_sqe(ring);
+
+	if (!q)
+		return c;
+	*q = e;
+	if (kumem_ring_submit(ring) < 0 || kumem_ring_wait(ring, 1, 2000000000ll) ||
+	    kumem_ring_reap(ring, &c, 1) != 1)
+		c.result = -1000;
+	return c;
+}
+
+/* Do the chain's buffers hold @want (its logical bytes)? Counts the bytes that differ. */
+static size_t chain_differs(const struct kumem_segment *s, unsigned n, const uint8_t *want)
+{
+	size_t len, i, bad = 0;
+	uint8_t *now = gather(s, n, &len);
+
+	for (i = 0; i < len; i++)
+		bad += now[i] != want[i];
+	free(now);
+	return bad;
+}
+
+/*
+ * Ring ops over a chain whose joints lie inside pages, and COPY between views of it: each
+ * must be what memset, the checksum and memmove give over the chain's logical bytes,
+ * however source and destination overlap, across the joints too.
+ */
+static void ring_chains(uint8_t *a, uint8_t *b, uint8_t *c)
+{
+	const struct kumem_segment s[] = { { (uintptr_t)(b + 100),
+					     5000 }, /* joints at 5000 and 5002 */
+					   { (uintptr_t)(a + 4095), 2 },
+					   { (uintptr_t)(c + 7), 3 * PG - 7 } };
+	struct kumem_stats base = stats_now(dev);
+	kumem_region_t *r, *v1, *v2, *sh;
+	struct kumem_cqe done;
+	kumem_ring_t *ring;
+	uint8_t *want, *p;
+	size_t len;
+	uint32_t id, id1, id2;
+
+	fill_pattern(a, 2 * PG, 11);
+	fill_pattern(b, 2 * PG, 12);
+	fill_pattern(c, 3 * PG, 13);
+	want = gather(s, 3, &len);
+	if (!is_int(kumem_lock_user_segments(dev, s, 3, KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE, &r,
+					     NULL),
+		    0, "lock a chain with joints inside pages") ||
+	    !is_int(kumem_ring_create(dev, 8, 0, 0, &ring), 0, "a ring"))
+		return;
+	id = kumem_region_id(r);
+	done = ring_one(ring,
+			(struct kumem_sqe){
+				.op = KUMEM_OP_CHECKSUM, .region = id, .offset = 4990, .len = 30 });
+	ok(done.result == 0 && done.value == kumem_checksum(want + 4990, 30),
+	   "ring CHECKSUM across both joints");
+	done = ring_one(ring, (struct kumem_sqe){ .op = KUMEM_OP_FILL,
+						  .region = id,
+						  .offset = 4998,
+						  .len = 6,
+						  .value = 0xa5 });
+	memset(want + 4998, 0xa5, 6);
+	ok(done.result == 0 && chain_differs(s, 3, want) == 0 && b[100 + 4999] == 0xa5 &&
+		   a[4095] == 0xa5 && a[4096] == 0xa5 && c[8] == 0xa5,
+	   "ring FILL across both joints: in the three buffers, every other byte as it was");
+
+	/* COPY inside the chain, overlapping, across joints: forwards and backwards */
+	done = ring_one(ring, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+						  .region = id,
+						  .offset = 4900,
+						  .dst_region = id,
+						  .dst_offset = 4903,
+						  .len = 3000 });
+	memmove(want + 4903, want + 4900, 3000);
+	ok(done.result == 0 && chain_differs(s, 3, want) == 0,
+	   "COPY 3 bytes up, overlapping, across both joints = memmove");
+	done = ring_one(ring, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+						  .region = id,
+						  .offset = 4903,
+						  .dst_region = id,
+						  .dst_offset = 4899,
+						  .len = 3001 });
+	memmove(want + 4899, want + 4903, 3001);
+	ok(done.result == 0 && chain_differs(s, 3, want) == 0,
+	   "COPY 4 bytes down, overlapping, across both joints = memmove");
+
+	/* two views of the chain, overlapping each other */
+	is_int(kumem_region_view(r, 4000, 3000, &v1), 0, "view 1: [4000, 7000), both joints");
+	is_int(kumem_region_view(r, 4501, 4000, &v2), 0, "view 2: [4501, 8501)");
+	id1 = kumem_region_id(v1);
+	id2 = kumem_region_id(v2);
+	done = ring_one(ring, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+						  .region = id1,
+						  .offset = 0,
+						  .dst_region = id2,
+						  .dst_offset = 0,
+						  .len = 2999 });
+	memmove(want + 4501, want + 4000, 2999);
+	ok(done.result == 0 && chain_differs(s, 3, want) == 0,
+	   "COPY view 1 -> view 2 (destination above, overlapping) = memmove");
+	done = ring_one(ring, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+						  .region = id2,
+						  .offset = 10,
+						  .dst_region = id1,
+						  .dst_offset = 0,
+						  .len = 3000 });
+	memmove(want + 4000, want + 4511, 3000);
+	ok(done.result == 0 && chain_differs(s, 3, want) == 0,
+	   "COPY view 2 -> view 1 (destination below, overlapping) = memmove");
+	done = ring_one(ring, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+						  .region = id2,
+						  .offset = 0,
+						  .dst_region = id1,
+						  .dst_offset = 1,
+						  .len = 3000 });
+	ok(done.result == -ERANGE && chain_differs(s, 3, want) == 0,
+	   "COPY past view 1's end -> ERANGE, nothing written");
+
+	/* between the chain and a method 2 region, both ways */
+	if (is_int(kumem_alloc_shared(dev, 2 * PG, KUMEM_USER_READ | KUMEM_USER_WRITE, &sh), 0,
+		   "method 2 region")) {
+		p = kumem_region_addr(sh);
+		done = ring_one(ring, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+							  .region = id,
+							  .offset = 4500,
+							  .dst_region = kumem_region_id(sh),
+							  .dst_offset = 1,
+							  .len = 2 * PG - 1 });
+		ok(done.result == 0 && memcmp(p + 1, want + 4500, 2 * PG - 1) == 0,
+		   "COPY chain -> method 2 region gathers the elements");
+		fill_pattern(p, 2 * PG, 14);
+		done = ring_one(ring, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+							  .region = kumem_region_id(sh),
+							  .offset = 0,
+							  .dst_region = id2,
+							  .dst_offset = 400,
+							  .len = 600 });
+		memcpy(want + 4501 + 400, p, 600);
+		ok(done.result == 0 && chain_differs(s, 3, want) == 0,
+		   "COPY method 2 region -> view of the chain scatters over the joints");
+		kumem_region_release(sh);
+	}
+	kumem_region_release(v1);
+	kumem_region_release(v2);
+	kumem_region_release(r);
+	kumem_ring_destroy(ring);
+	stats_check(dev, &base, "after the ring ops on chains");
+	free(want);
 }
 
 static bool back_to(const struct kumem_stats *base)
@@ -452,6 +619,7 @@ int main(void)
 	refusals(a);
 	views(a, b);
 	ring_views(a, b);
+	ring_chains(a, b, c);
 	cli_inspect();
 	pins0 = foll_pins_held(true);
 	is_int(in_child(hold_and_die, NULL), KILLED_BY(SIGKILL),
