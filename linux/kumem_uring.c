@@ -70,12 +70,20 @@ union uring_cmd_copy {
 static_assert(sizeof(union uring_cmd_copy) == KUMEM_URING_CMD_BYTES);
 static_assert(sizeof(struct kumem_sqe) == 64);
 
+/* The CQE: @res, and @value in big_cqe[0] of a ring of 32-byte CQEs. */
+static int uring_complete(struct io_uring_cmd *ioucmd, int res, u64 value,
+			  unsigned int issue_flags)
+{
+	if (issue_flags & IO_URING_F_CQE32) {
+		kumem_uring_cmd_done32(ioucmd, res, value, issue_flags);
+		return -EIOCBQUEUED;
+	}
+	return res;
+}
+
 int kumem_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
 	const union uring_cmd_copy *src;
-	union uring_cmd_copy cmd;
-	struct kumem_cqe c;
-	unsigned int i;
 
 	if (ioucmd->cmd_op != KUMEM_URING_CMD_SQE)
 		return -ENOTTY;
@@ -90,27 +98,39 @@ int kumem_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	/* a kumem_sqe fits in a 128-byte SQE's command bytes only (16 in a 64-byte one) */
 	if (!(issue_flags & IO_URING_F_SQE128))
 		return -EOPNOTSUPP;
-	/*
-	 * The bytes may still be in the SQ ring, which the process can rewrite while we look:
-	 * each word is read once, and only the copy is checked and used.
-	 */
 	src = kumem_uring_cmd_bytes(ioucmd, union uring_cmd_copy);
-	for (i = 0; i < ARRAY_SIZE(cmd.w); i++)
-		cmd.w[i] = READ_ONCE(src->w[i]);
-	/* io_uring's user_data names the request: the kumem_sqe's is unused, so it must be 0 */
-	if (cmd.w[8] || cmd.w[9] || cmd.sqe.user_data)
-		return -EINVAL;
-	if (cmd.sqe.op == KUMEM_OP_CHECKSUM && !(issue_flags & IO_URING_F_CQE32))
-		return -EOPNOTSUPP; /* the sum has nowhere to go */
-	/* more than a chunk: to a worker, where it can be stopped between chunks */
-	if ((issue_flags & IO_URING_F_NONBLOCK) && cmd.sqe.op != KUMEM_OP_NOP &&
-	    cmd.sqe.len > KUMEM_RING_CHUNK_BYTES)
-		return -EAGAIN;
-	kumem_ring_execute(&cmd.sqe, &c, &kumem_uring_region_ops,
-			   ioucmd->file->private_data);
-	if (issue_flags & IO_URING_F_CQE32) {
-		kumem_uring_cmd_done32(ioucmd, (int)c.result, c.value, issue_flags);
-		return -EIOCBQUEUED;
+	{
+		/*
+		 * The bytes may still be in the SQ ring, which the process can rewrite while we
+		 * look: each word is read once, and only the copy is checked and used. Loaded in
+		 * the initialiser, as core/ring_ops.c does, so that kernels built with automatic
+		 * stack initialisation do not zero the copy first.
+		 */
+		const union uring_cmd_copy cmd = { .w = {
+			READ_ONCE(src->w[0]), READ_ONCE(src->w[1]), READ_ONCE(src->w[2]),
+			READ_ONCE(src->w[3]), READ_ONCE(src->w[4]), READ_ONCE(src->w[5]),
+			READ_ONCE(src->w[6]), READ_ONCE(src->w[7]), READ_ONCE(src->w[8]),
+			READ_ONCE(src->w[9]),
+		} };
+		const struct kumem_sqe *e = &cmd.sqe;
+		struct kumem_cqe c;
+
+		/* io_uring's user_data names the request: the kumem_sqe's is unused, so 0 */
+		if (cmd.w[8] || cmd.w[9] || e->user_data)
+			return -EINVAL;
+		/*
+		 * A well-formed NOP completes here, with the one test kumem's own service loop
+		 * uses for it (core/ring_ops.c); everything else takes kumem_ring_execute().
+		 */
+		if (!(e->op | e->flags | e->reserved0 | e->value | e->reserved[0] | e->reserved[1]))
+			return uring_complete(ioucmd, 0, 0, issue_flags);
+		if (e->op == KUMEM_OP_CHECKSUM && !(issue_flags & IO_URING_F_CQE32))
+			return -EOPNOTSUPP; /* the sum has nowhere to go */
+		/* more than a chunk: to a worker, where it can be stopped between chunks */
+		if ((issue_flags & IO_URING_F_NONBLOCK) && e->op != KUMEM_OP_NOP &&
+		    e->len > KUMEM_RING_CHUNK_BYTES)
+			return -EAGAIN;
+		kumem_ring_execute(e, &c, &kumem_uring_region_ops, ioucmd->file->private_data);
+		return uring_complete(ioucmd, (int)c.result, c.value, issue_flags);
 	}
-	return (int)c.result;
 }

@@ -472,7 +472,7 @@ static double uring_nops(unsigned flags, unsigned batch, uint64_t count)
  * (KUMEM_URING_CMD_SQE in a 128-byte SQE): kumem's ops through io_uring's ring instead of
  * kumem's own. Every completion is checked.
  */
-static double uring_cmd_nops(unsigned flags, unsigned batch, uint64_t count)
+static double uring_cmd_nops(unsigned flags, unsigned batch, bool fixed_file, uint64_t count)
 {
 	struct io_uring_params p = { .flags = flags | IORING_SETUP_SQE128, .sq_thread_idle = 5 };
 	uint64_t sent = 0, got = 0, t0;
@@ -492,6 +492,9 @@ static double uring_cmd_nops(unsigned flags, unsigned batch, uint64_t count)
 		close(fd);
 		return 0;
 	}
+	/* a registered file: io_uring takes no reference on it per request */
+	if (fixed_file && io_uring_register_files(&ring, &fd, 1) < 0)
+		bad = true;
 	t0 = bench_now_ns();
 	while (got < count && !bad) {
 		unsigned i;
@@ -504,7 +507,8 @@ static double uring_cmd_nops(unsigned flags, unsigned batch, uint64_t count)
 			/* a zeroed command is a well-formed kumem NOP */
 			memset(sqe, 0, 128);
 			sqe->opcode = IORING_OP_URING_CMD;
-			sqe->fd = fd;
+			sqe->fd = fixed_file ? 0 : fd;
+			sqe->flags = fixed_file ? IOSQE_FIXED_FILE : 0;
 			sqe->cmd_op = KUMEM_URING_CMD_SQE;
 		}
 		if (io_uring_submit(&ring) < 0)
@@ -549,7 +553,9 @@ enum ring_row {
 	ROW_IOCTL,
 	ROW_URING32,
 	ROW_URING_SQPOLL,
+	ROW_URING128,
 	ROW_URING_CMD32,
+	ROW_URING_CMD_FIXED,
 	ROW_URING_CMD_SQPOLL,
 	NR_ROWS,
 };
@@ -577,7 +583,9 @@ static const char *const row_name[NR_ROWS] = {
 	[ROW_IOCTL] = "kumem, one ioctl per message",
 	[ROW_URING32] = "io_uring NOP, batches of 32",
 	[ROW_URING_SQPOLL] = "io_uring NOP, SQPOLL",
+	[ROW_URING128] = "io_uring NOP, 128-byte SQEs, batches of 32",
 	[ROW_URING_CMD32] = "kumem NOP through io_uring (URING_CMD), batches of 32",
+	[ROW_URING_CMD_FIXED] = "kumem NOP through io_uring, registered file, batches of 32",
 	[ROW_URING_CMD_SQPOLL] = "kumem NOP through io_uring (URING_CMD), SQPOLL",
 };
 
@@ -655,10 +663,14 @@ static double measure(enum ring_row row, kumem_t *dev, uint64_t count)
 		return uring_nops(0, 32, count);
 	case ROW_URING_SQPOLL:
 		return uring_nops(IORING_SETUP_SQPOLL, 32, count);
+	case ROW_URING128:
+		return uring_nops(IORING_SETUP_SQE128, 32, count);
 	case ROW_URING_CMD32:
-		return uring_cmd_nops(0, 32, count);
+		return uring_cmd_nops(0, 32, false, count);
+	case ROW_URING_CMD_FIXED:
+		return uring_cmd_nops(0, 32, true, count);
 	case ROW_URING_CMD_SQPOLL:
-		return uring_cmd_nops(IORING_SETUP_SQPOLL, 32, count);
+		return uring_cmd_nops(IORING_SETUP_SQPOLL, 32, false, count);
 	default:
 		return 0;
 	}
@@ -707,6 +719,7 @@ static bool row_runs(int row, const kumem_t *dev)
 	case ROW_IOCTL:
 		return dev;
 	case ROW_URING_CMD32:
+	case ROW_URING_CMD_FIXED:
 	case ROW_URING_CMD_SQPOLL:
 		return dev && uring_cmd_supported((kumem_t *)dev);
 	case ROW_SQPOLL_OLD:
@@ -811,11 +824,15 @@ int bench_ring(kumem_t *dev)
 	bench_ratio("kumem SQPOLL / io_uring SQPOLL", &runs[ROW_SQPOLL], &runs[ROW_URING_SQPOLL]);
 	bench_ratio("kumem enter(32) / io_uring(32)", &runs[ROW_ENTER32], &runs[ROW_URING32]);
 	bench_ratio("kumem enter(256) / io_uring(32)", &runs[ROW_ENTER256], &runs[ROW_URING32]);
+	bench_ratio("io_uring NOP(32): 128-byte / 64-byte SQEs", &runs[ROW_URING128],
+		    &runs[ROW_URING32]);
 	if (row_runs(ROW_URING_CMD32, dev)) {
 		bench_ratio("kumem enter(32) / kumem through io_uring_cmd(32)", &runs[ROW_ENTER32],
 			    &runs[ROW_URING_CMD32]);
 		bench_ratio("kumem through io_uring_cmd(32) / io_uring NOP(32)",
 			    &runs[ROW_URING_CMD32], &runs[ROW_URING32]);
+		bench_ratio("kumem through io_uring_cmd(32): registered file / plain fd",
+			    &runs[ROW_URING_CMD_FIXED], &runs[ROW_URING_CMD32]);
 		bench_ratio("kumem SQPOLL / kumem through io_uring_cmd, SQPOLL", &runs[ROW_SQPOLL],
 			    &runs[ROW_URING_CMD_SQPOLL]);
 		bench_ratio("kumem through io_uring_cmd, SQPOLL / io_uring NOP, SQPOLL",

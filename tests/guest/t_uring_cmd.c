@@ -271,6 +271,8 @@ static void checked_and_unsupported(void)
 	io_uring_queue_exit(&u);
 
 	uring_or_bail(&u, 8, IORING_SETUP_SQE128);
+	d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &nop, 0);
+	ok(d.res == 0 && d.ud == 42, "NOP in a ring of 16-byte CQEs");
 	d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &sum, 0);
 	is_int(d.res, -EOPNOTSUPP, "CHECKSUM in a ring of 16-byte CQEs (nowhere for the sum) -> EOPNOTSUPP");
 	{
