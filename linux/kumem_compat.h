@@ -127,7 +127,7 @@ static inline void kumem_hrtimer_setup(struct hrtimer *t, enum hrtimer_restart (
  *
  *   6.1   <linux/io_uring.h>; the command's bytes at ioucmd->cmd;
  *         io_uring_cmd_done(cmd, ret, ssize_t res2, issue_flags)
- *   6.12  <linux/io_uring/cmd.h> (the declarations moved there in 6.7-6.8); ioucmd->sqe is
+ *   6.12  <linux/io_uring/cmd.h> (the declarations moved there in 6.7); ioucmd->sqe is
  *         the whole SQE and io_uring_sqe_cmd(sqe) its command bytes;
  *         io_uring_cmd_done(cmd, ret, u64 res2, issue_flags)
  *   7.2   io_uring_sqe128_cmd(sqe, type), a type-checked macro (it refuses a type larger
@@ -135,12 +135,12 @@ static inline void kumem_hrtimer_setup(struct hrtimer *t, enum hrtimer_restart (
  *         for a 16-byte CQE and io_uring_cmd_done32(cmd, ret, res2, issue_flags) for a
  *         32-byte one (they came with mixed-size CQEs, IORING_SETUP_CQE_MIXED)
  *
- * Keyed on what each change brought (the header, the macro, the uapi flag), not on version
- * numbers, so each branch is the one its kernel needs. A kernel that passed the whole SQE
- * before the header moved (6.5-6.7, shipped by no Debian release) takes the 6.1 branch and
- * fails to build: it would need a fourth branch.
+ * The header is keyed on the version it moved in (6.7), the rest on what each change brought
+ * (the macro, the uapi flag), so each branch is the one its kernel needs. A kernel that
+ * passed the whole SQE before the header moved (6.5, 6.6; shipped by no Debian release)
+ * takes the 6.1 branch and fails to build: it would need a fourth branch.
  */
-#if __has_include(<linux/io_uring/cmd.h>)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
 #include <linux/io_uring/cmd.h>
 #define KUMEM_URING_CMD_H 1
 #else

@@ -404,8 +404,10 @@ struct kumem_ring_create {
 #define KUMEM_ENTER_WAKEUP    0x2u /* wake the SQPOLL thread */
 
 struct kumem_ring_enter {
-	uint32_t to_submit;    /* in: consume up to this many submissions now (not SQPOLL);
-				* one call stops after 64 MiB of work (docs/rings.md) */
+	/* in: consume up to this many submissions now (not SQPOLL); one call stops after
+	 * 64 MiB of work (docs/rings.md)
+	 */
+	uint32_t to_submit;
 	uint32_t min_complete; /* in: with GETEVENTS */
 	uint32_t flags;	       /* in */
 	uint32_t submitted;    /* out: how many were consumed; the rest stay queued */
