@@ -378,8 +378,9 @@ static uint64_t time_sum(struct io_uring *u, const struct region *g, struct done
 }
 
 /*
- * The copies of 64 MiB that make a CHECKSUM of ~1.5 s, between 4 and 12 (256 .. 768 MiB:
- * 6.12 and 7.2 refused a lock of 1.5 GiB in the guest's 1.5 GiB with -ENOMEM).
+ * The copies of 64 MiB that make a CHECKSUM of ~1.5 s, between 4 and 12 (256 .. 768 MiB):
+ * the kernel maps a region with vmap(), which refuses more pages than the machine has
+ * (the guest has 1.5 GiB; a 1.5 GiB lock failed with -ENOMEM).
  */
 static size_t copies_for(uint64_t ms_per_64m)
 {
