@@ -17,13 +17,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <liburing.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
+#include "bench_uring.h"
 #include "bench_util.h"
 #include "cli.h"
 
@@ -43,16 +41,6 @@ static unsigned int iters_for(const struct bench_opts *o, uint64_t bytes)
 		return o->iters;
 	n = (64ull << 20) / bytes;
 	return (unsigned int)(n < 5 ? 5 : n > 61 ? 61 : n);
-}
-
-static void *faulted_buffer(uint64_t bytes)
-{
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0x3c, bytes);
-	return p;
 }
 
 /* ---- setup ---------------------------------------------------------------------------- */
@@ -164,7 +152,7 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 		unsigned int n = iters_for(o, bytes), i, c;
 		struct bench_series whole[NR_COLS], half[NR_COLS];
 		uint64_t pages = bytes / PAGE, mid;
-		void *buf = faulted_buffer(bytes);
+		void *buf = bench_faulted_buffer(bytes);
 		struct setup_op op = { .dev = dev, .ring = &ring, .buf = buf, .bytes = bytes };
 
 		if (!buf) {
@@ -201,7 +189,7 @@ static int bench_setup(kumem_t *dev, const struct bench_opts *o)
 				}
 			}
 		}
-		munmap(buf, bytes);
+		bench_free_buffer(buf, bytes);
 		if (err) {
 			cli_error(bench_human(bytes, h, sizeof(h)), err);
 			break;
@@ -329,7 +317,7 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 		struct bench_stat st;
 		uint64_t sum, want;
 		kumem_region_t *r;
-		void *buf = faulted_buffer(bytes);
+		void *buf = bench_faulted_buffer(bytes);
 
 		if (!buf) {
 			err = -ENOMEM;
@@ -373,7 +361,7 @@ static int bench_checksum(kumem_t *dev, const struct bench_opts *o)
 			cli_error("checksum bench", err);
 		}
 		kumem_region_release(r);
-		munmap(buf, bytes);
+		bench_free_buffer(buf, bytes);
 	}
 	if (have_1m) {
 		bench_ratio("1 MiB checksum: method 1 / buffered (MB/s)", &at_1m[PATH_REGION],
@@ -451,25 +439,24 @@ static int run_benches(kumem_t *dev, const char *what, struct bench_opts *o)
 static int run_json(kumem_t *dev, const char *what, struct bench_opts *o)
 {
 	FILE *file_csv = bench_cfg.csv;
-	char *rows = NULL;
-	size_t rows_len = 0;
+	char *rows;
 	int saved_stdout, err;
 
-	bench_cfg.csv = open_memstream(&rows, &rows_len);
+	bench_cfg.csv = bench_memstream_open();
 	if (!bench_cfg.csv)
 		return -ENOMEM;
 	fflush(stdout);
 	saved_stdout = dup(STDOUT_FILENO);
 	if (saved_stdout < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
-		fclose(bench_cfg.csv);
-		free(rows);
+		free(bench_memstream_close(bench_cfg.csv));
+		bench_cfg.csv = file_csv;
 		return -errno;
 	}
 	err = run_benches(dev, what, o);
 	fflush(stdout);
 	dup2(saved_stdout, STDOUT_FILENO);
 	close(saved_stdout);
-	fclose(bench_cfg.csv);
+	rows = bench_memstream_close(bench_cfg.csv);
 	bench_cfg.csv = file_csv;
 	cli_bench_json(stdout, what, rows ? rows : "", err);
 	if (file_csv && rows)

@@ -12,15 +12,14 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <liburing.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "bench_uring.h"
 #include "bench_util.h"
 #include "cli.h"
 #include "../core/ring_ops.h"
@@ -689,7 +688,7 @@ static void ring_memory(kumem_t *dev)
 
 	if (kumem_ring_create(dev, RING_ENTRIES, 0, 0, &r))
 		return;
-	if (ioctl(kumem_ring_fd(r), KUMEM_IOC_RING_INFO, &info) == 0) {
+	if (bench_ring_info(r, &info) == 0) {
 		entries = (uint64_t)info.sq_entries * sizeof(struct kumem_sqe) +
 			  (uint64_t)info.cq_entries * sizeof(struct kumem_cqe);
 		printf("  memory: a %u-entry ring maps %" PRIu64 " bytes = %u x %zu B submissions"
@@ -725,6 +724,9 @@ static bool row_runs(int row, const kumem_t *dev)
 	case ROW_SQPOLL_OLD:
 		/* a module without the knob (or a user who may not turn it) has no old loop */
 		return dev && access(SQPOLL_RUN_PARAM, W_OK) == 0;
+	case ROW_URING32:
+	case ROW_URING_SQPOLL:
+		return bench_have_uring(); /* none on Windows */
 	default:
 		return true;
 	}

@@ -113,6 +113,17 @@ const char *bench_human(uint64_t bytes, char *buf, size_t size);
 
 /* tools/bench_{ring,events,wake,enter}.c; ring and wake accept dev NULL (the rows that
  * need no driver) */
+/* bench_os.c: @bytes of private memory, written once (faulted in); and its release. */
+void *bench_faulted_buffer(uint64_t bytes);
+void bench_free_buffer(void *p, uint64_t bytes);
+/* A stream into memory (--json collects the CSV rows in one); close returns the bytes
+ * (malloc'ed, NUL-terminated, NULL if there were none or memory ran out). */
+FILE *bench_memstream_open(void);
+char *bench_memstream_close(FILE *f);
+
+/* KUMEM_IOC_RING_INFO on @r's handle: 0 or a negative errno (not on Windows yet). */
+int bench_ring_info(kumem_ring_t *r, struct kumem_ring_create *info);
+
 int bench_ring(kumem_t *dev);
 int bench_events(kumem_t *dev);
 int bench_wake(kumem_t *dev);

@@ -22,14 +22,6 @@ bool cli_may_see_pfns(void)
 {
 	return true;
 }
-
-int cmd_bench(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	cli_say("bench: only on Linux for now (it compares with io_uring)");
-	return EXIT_FAIL;
-}
 #else
 #include <unistd.h>
 

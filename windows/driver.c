@@ -228,7 +228,8 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		v.page_size = PAGE_SIZE;
 		v.max_regions = KUMEM_MAX_FILE_REGIONS;
 		v.features = KUMEM_FEAT_LOCK_USER | KUMEM_FEAT_ALLOC_SHARED | KUMEM_FEAT_CONTIG |
-			     KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT | KUMEM_FEAT_RW;
+			     KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT | KUMEM_FEAT_RW |
+			     KUMEM_FEAT_CHAINS;
 		v.max_region_bytes = KUMEM_MAX_REGION_BYTES;
 		RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &v, sizeof(v));
 		info = sizeof(v);
@@ -261,6 +262,16 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		break;
 	case KUMEM_IOC_KERNEL_CHECKSUM:
 		WITH_BLOCK(struct kumem_kernel_op, KumemKernelOp(file, &blk_, false));
+		break;
+	/* chain.c (issue 14) */
+	case KUMEM_IOC_LOCK_USERV:
+		WITH_BLOCK(struct kumem_lockv_args, KumemRegionLockSegments(file, Irp, &blk_));
+		break;
+	case KUMEM_IOC_VIEW:
+		WITH_BLOCK(struct kumem_view_args, KumemRegionView(file, &blk_));
+		break;
+	case KUMEM_IOC_DESCRIBE_CHAIN:
+		WITH_BLOCK(struct kumem_describe_chain_args, KumemDescribeChain(file, &blk_));
 		break;
 	case KUMEM_IOC_RING_CREATE:
 		WITH_BLOCK(struct kumem_ring_create, KumemRingCreate(file, Irp, &blk_));
@@ -456,7 +467,7 @@ _IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
 	UNREFERENCED_PARAMETER(RegistryPath);
 	if (!WindowsIsSupported())
 		return STATUS_NOT_SUPPORTED;
-	KumemQuotaInit();
+	KumemGlobalInit(); /* once per image: an importer may have loaded it first (kapi.c) */
 	ExInitializeFastMutex(&KumemFilesLock);
 	InitializeListHead(&KumemFiles);
 	/* Before any device exists: a device is openable as soon as it is created. */

@@ -14,11 +14,12 @@ KFLAGS := -std=gnu11 -fms-extensions -Wall -Wextra -Werror -Wno-pragma-pack -O2 
 	  -D__INTRINSIC_DEFINED_InterlockedBitTestAndReset \
 	  -DPOOL_TAGGING=1 -D_WIN64 -DNTDDI_VERSION=0x06020000 \
 	  -I$(DDK) -I$(TOP)/windows -I$(TOP)/include
-# --exclude-all-symbols: a driver exports nothing (-shared would export every global).
+# --exclude-all-symbols: nothing is exported but what a .def file names (-shared would export
+# every global): kumem.sys links kumem.def, its kernel API (kapi.c).
 KLD_BASE := x86_64-w64-mingw32-gcc -shared -nostdlib -Wl,--subsystem,native \
 	  -Wl,--dynamicbase -Wl,--nxcompat -Wl,--high-entropy-va -Wl,--exclude-all-symbols
 KLD    := $(KLD_BASE) -Wl,--entry,DriverEntry
-DRV_SRC := driver.c region.c ops.c rings.c quota.c rw.c ../core/mdl.c ../core/validate.c ../core/checksum.c \
+DRV_SRC := driver.c region.c ops.c rings.c quota.c rw.c chain.c kapi.c ../core/mdl.c ../core/validate.c ../core/checksum.c \
 	   ../core/ring.c ../core/ring_ops.c ../core/evring.c
 DRV_OBJ := $(patsubst %.c,$(OUT)/drv/%.o,$(notdir $(DRV_SRC)))
 

@@ -54,19 +54,35 @@ typedef enum _KUMEM_REGION_KIND {
 	KumemRegionPages,      /* method 2: MmAllocatePagesForMdlEx (contiguous or not) */
 } KUMEM_REGION_KIND;
 
-typedef struct _KUMEM_REGION {
+/* struct kumem_region is also the opaque type of kumem_kernel_win.h */
+typedef struct kumem_region KUMEM_REGION, *PKUMEM_REGION;
+
+/*
+ * A region's bytes are those of its MDLs in order: one MDL, or a chain linked through Next
+ * (a vectored lock, chain.c), or partial MDLs of another region's (a view, chain.c). Each
+ * MDL has its own system mapping; Linear says the region's bytes also lie back to back at
+ * SystemVa (one MDL), which ring submissions need.
+ */
+struct kumem_region {
 	LIST_ENTRY Link;
 	volatile LONG RefCount; /* the file's list holds one, each IOCTL at work one */
 	ULONG Id;
 	KUMEM_REGION_KIND Kind;
 	ULONG Flags;
-	struct kumem_geom Geom;
-	PMDL Mdl;
-	PVOID SystemVa;	 /* kernel mapping of the first page */
-	PVOID UserVa;	 /* method 2: the mapping in the owning process */
-	bool Contiguous; /* the MDL's frames are consecutive (checked, not assumed) */
-	PEPROCESS Owner; /* referenced; the only process that may use or release the region */
-} KUMEM_REGION, *PKUMEM_REGION;
+	struct kumem_geom Geom; /* of the whole region (a chain: the first MDL's start) */
+	PMDL Mdl;		/* the first MDL; the others follow through Mdl->Next */
+	ULONG MdlCount;		/* MDLs in the chain, >= 1 */
+	bool Linear;		/* one MDL: the bytes lie at SystemVa + Geom.byte_offset */
+	PVOID SystemVa;		/* kernel mapping of the first MDL's first page */
+	PVOID UserVa;		/* method 2: the mapping in the owning process */
+	bool Contiguous;	/* the MDL's frames are consecutive (checked, not assumed) */
+	PEPROCESS Owner;	/* referenced; the only process that may use or release it;
+				   NULL: a driver's method 2 region (kapi.c), the kernel's */
+	PEPROCESS MapProcess;	/* kapi.c: the process a driver mapped the region into */
+	ULONG64 ChargedBytes;	/* to the owner's and the handle's quotas (a view: 0) */
+	PKUMEM_REGION Parent;	/* a view: the region owning the pages (referenced, never a view) */
+	ULONG64 ViewOffset;	/* a view: of its first byte in Parent */
+};
 
 typedef struct _KUMEM_FILE {
 	LIST_ENTRY AllFiles; /* KumemFiles, for the process-exit backstop (driver.c) */
@@ -104,9 +120,21 @@ NTSTATUS KumemCreateDevice(PDRIVER_OBJECT Driver, PCWSTR Name, PCWSTR Link, PDEV
 void KumemDeleteDevice(PDEVICE_OBJECT Device, PCWSTR Link);
 
 /* region.c */
+int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+		   ULONG64 ChargeBytes, PKUMEM_REGION *Out);
+void KumemRegionDiscard(PKUMEM_REGION r);
+int KumemFileInsert(PKUMEM_FILE File, PKUMEM_REGION r);
+int KumemLockUserRange(PMDL Mdl, ULONG64 Addr, ULONG64 Len, bool KernelWrites);
 int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a);
 int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a);
 int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out);
+/* The two methods for the current process without a file (kapi.c and the IOCTLs); Irp may be
+ * NULL. Each returns the region with one reference. */
+int KumemRegionLockNew(PIRP Irp, const struct kumem_lock_args *a, PKUMEM_REGION *Out);
+int KumemRegionAllocNew(PIRP Irp, const struct kumem_alloc_args *a, PEPROCESS Owner,
+			PKUMEM_REGION *Out);
+int KumemRegionMapUser(PKUMEM_REGION r);
+void KumemRegionUnmapUser(PKUMEM_REGION r);
 int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref);
 bool KumemRegionOwnedBy(PKUMEM_REGION Region, HANDLE ProcessId);
 PKUMEM_REGION KumemRegionLookup(PKUMEM_FILE File, ULONG Id, PEPROCESS Requestor, int *err);
@@ -124,6 +152,20 @@ void FileLock(PKUMEM_FILE File);
 void FileUnlock(PKUMEM_FILE File);
 ULONG KumemFileNewIdLocked(PKUMEM_FILE File);
 
+/* chain.c: vectored locks, partial views, chain descriptions (issue 14) */
+int KumemRegionLockSegments(PKUMEM_FILE File, PIRP Irp, struct kumem_lockv_args *a);
+int KumemRegionLockChainNew(PIRP Irp, const struct kumem_segment *segs, ULONG n, ULONG flags,
+			    uint32_t *Bad, PKUMEM_REGION *Out);
+int KumemRegionView(PKUMEM_FILE File, struct kumem_view_args *a);
+int KumemDescribeChain(PKUMEM_FILE File, struct kumem_describe_chain_args *d);
+/* Describe a chain or view (ops.c's KumemDescribe hands these over). */
+int KumemChainDescribe(PKUMEM_REGION r, struct kumem_describe_args *d);
+/* Fill or checksum [Offset, Offset + Len) of any region, MDL by MDL. */
+int KumemChainKernelOp(PKUMEM_REGION r, ULONG64 Offset, ULONG64 Len, bool IsFill, UCHAR Value,
+		       uint64_t *Sum);
+/* Unmap and free a view's partial MDLs (region.c's RegionFree, in the owner's context). */
+void KumemViewFree(PKUMEM_REGION r);
+
 /* rings.c */
 typedef struct _KUMEM_RING KUMEM_RING, *PKUMEM_RING;
 PKUMEM_RING KumemRingLookupLocked(PKUMEM_FILE File, ULONG Id);
@@ -134,6 +176,9 @@ void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
 void KumemRingCloseList(PLIST_ENTRY List);
 
+/* kapi.c: kumem.sys's exports for other drivers (kumem_kernel_win.h) */
+void KumemGlobalInit(void);
+
 /* quota.c */
 void KumemQuotaInit(void);
 int KumemQuotaCharge(PEPROCESS Process, ULONG64 Bytes);
@@ -143,6 +188,9 @@ void KumemQuotaWaitProcess(HANDLE ProcessId);
 /* ops.c */
 int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d);
 int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill);
+void KumemRegionDescribe(PKUMEM_REGION r, struct kumem_mdl *m);
+int KumemRegionKernelOp(PKUMEM_REGION r, ULONG64 Offset, ULONG64 Len, bool IsFill, UCHAR Value,
+			ULONG64 *Sum);
 int KumemBufferedChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
 int KumemDirectChecksum(PIRP Irp, PIO_STACK_LOCATION Stack);
 void KumemStats(struct kumem_stats *st);
@@ -153,5 +201,22 @@ NTSTATUS KumemRwCreateDevices(PDRIVER_OBJECT Driver);
 void KumemRwDeleteDevices(void);
 DRIVER_DISPATCH KumemRwDispatch;
 int KumemRwLast(PKUMEM_FILE File, struct kumem_rw_last *out);
+
+/* ---- for other drivers: a region's MDL chain (issue 14; exported by the kernel API) -------- */
+/*
+ * The MDLs describing @Region's bytes in order, linked through Next: @Region's own (a plain
+ * or vectored lock, method 2) or partial MDLs built with IoBuildPartialMdl (a view). Every
+ * one describes resident pages (locked by MmProbeAndLockPages, allocated by
+ * MmAllocatePagesForMdlEx, or MDL_PARTIAL of either) and is mapped in system space
+ * (MmGetSystemAddressForMdlSafe returns that mapping), so the chain
+ * can go to GetScatterGatherListEx / BuildScatterGatherListEx (which follow Next) or be
+ * walked for MmGetMdlPfnArray. The caller holds a reference on @Region (KumemRegionLookup)
+ * for as long as it uses the chain, and must not modify, unlock, map or free the MDLs.
+ * *@Count (if not NULL): the chain's length; *@Bytes (if not NULL): the region's byte count.
+ */
+PMDL KumemRegionMdlChain(PKUMEM_REGION Region, ULONG *Count, ULONG64 *Bytes);
+/* The region's bytes as one kernel buffer, or NULL if it is a chain of several MDLs. */
+PVOID KumemRegionSystemBuffer(PKUMEM_REGION Region);
+/* ---- end of the kernel API block ---------------------------------------------------------- */
 
 #endif

@@ -25,16 +25,51 @@ bool KumemMayReadPfns(void)
 
 static ULONG MdlViewFlags(PKUMEM_REGION r)
 {
-	ULONG f = KUMEM_MDL_LOCKED | KUMEM_MDL_KERNEL_MAPPED;
+	ULONG f = KUMEM_MDL_LOCKED;
 
+	if (r->Linear) /* one MDL: one linear system mapping */
+		f |= KUMEM_MDL_KERNEL_MAPPED;
+	if (r->MdlCount > 1)
+		f |= KUMEM_MDL_CHAINED;
+	if (r->Parent)
+		f |= KUMEM_MDL_VIEW;
 	if (r->Kind == KumemRegionUserLocked)
 		return f | ((r->Flags & KUMEM_KERNEL_WRITE) ? KUMEM_MDL_KERNEL_WRITES : 0);
-	f |= KUMEM_MDL_KERNEL_ALLOCATED | KUMEM_MDL_USER_MAPPED;
+	f |= KUMEM_MDL_KERNEL_ALLOCATED | (r->UserVa ? KUMEM_MDL_USER_MAPPED : 0);
 	if (!(r->Flags & KUMEM_USER_WRITE))
 		f |= KUMEM_MDL_USER_READ_ONLY;
 	if ((r->Flags & KUMEM_ALLOC_CONTIG) && r->Contiguous)
 		f |= KUMEM_MDL_CONTIGUOUS;
 	return f;
+}
+
+/*
+ * The region's MDL as a process or a driver sees it: read from the MDL itself, but never a
+ * kernel address: method 1's StartVa is the caller's own page; a method 2 MDL's StartVa is a
+ * system address (or 0), so the user mapping (or 0) is reported instead, and ByteCount is
+ * what was asked for, as on Linux.
+ */
+void KumemRegionDescribe(PKUMEM_REGION r, struct kumem_mdl *m)
+{
+	RtlZeroMemory(m, sizeof(*m));
+	if (r->Kind == KumemRegionUserLocked) {
+		m->start_va = (ULONG64)(ULONG_PTR)MmGetMdlVirtualAddress(r->Mdl) -
+			      MmGetMdlByteOffset(r->Mdl);
+		m->byte_count = MmGetMdlByteCount(r->Mdl);
+	} else {
+		m->start_va = r->Geom.start_va;
+		m->byte_count = r->Geom.byte_count;
+	}
+	m->byte_offset = MmGetMdlByteOffset(r->Mdl);
+	m->page_count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(r->Mdl),
+						       MmGetMdlByteCount(r->Mdl));
+	/* our region record plus the MDL with its PFN array, as MmSizeOfMdl counts it */
+	m->descriptor_bytes =
+		sizeof(*r) + MmSizeOfMdl(MmGetMdlVirtualAddress(r->Mdl), MmGetMdlByteCount(r->Mdl));
+	m->flags = MdlViewFlags(r);
+	m->os_flags = (uint32_t)(USHORT)r->Mdl->MdlFlags;
+	m->id = r->Id;
+	m->chain_length = 1;
 }
 
 int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
@@ -53,27 +88,12 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 	r = KumemRegionLookup(File, d->id, PsGetCurrentProcess(), &err);
 	if (!r)
 		return err;
-	RtlZeroMemory(&d->mdl, sizeof(d->mdl));
-	/* Read from the MDL itself, but never a kernel address: method 1's StartVa is the
-	 * caller's own page; a method 2 MDL's StartVa is a system address (or 0), so the user
-	 * mapping is reported instead, and ByteCount is what was asked for, as on Linux. */
-	if (r->Kind == KumemRegionUserLocked) {
-		d->mdl.start_va = (ULONG64)(ULONG_PTR)MmGetMdlVirtualAddress(r->Mdl) -
-				  MmGetMdlByteOffset(r->Mdl);
-		d->mdl.byte_count = MmGetMdlByteCount(r->Mdl);
-	} else {
-		d->mdl.start_va = r->Geom.start_va;
-		d->mdl.byte_count = r->Geom.byte_count;
+	if (r->MdlCount > 1 || r->Parent) { /* chain.c reads every MDL of the chain */
+		err = KumemChainDescribe(r, d);
+		d->mdl.flags = MdlViewFlags(r);
+		goto out;
 	}
-	d->mdl.byte_offset = MmGetMdlByteOffset(r->Mdl);
-	d->mdl.page_count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(r->Mdl),
-							   MmGetMdlByteCount(r->Mdl));
-	/* our region record plus the MDL with its PFN array, as MmSizeOfMdl counts it */
-	d->mdl.descriptor_bytes =
-		sizeof(*r) + MmSizeOfMdl(MmGetMdlVirtualAddress(r->Mdl), MmGetMdlByteCount(r->Mdl));
-	d->mdl.flags = MdlViewFlags(r);
-	d->mdl.os_flags = (uint32_t)(USHORT)r->Mdl->MdlFlags;
-	d->mdl.id = r->Id;
+	KumemRegionDescribe(r, &d->mdl);
 	if (d->pfns) {
 		count = d->max_pfns < r->Geom.page_count ? d->max_pfns : r->Geom.page_count;
 		pfn = MmGetMdlPfnArray(r->Mdl);
@@ -87,14 +107,38 @@ int KumemDescribe(PKUMEM_FILE File, struct kumem_describe_args *d)
 		}
 	}
 	d->pfns_written = err ? 0 : count;
+out:
 	KumemRegionPut(r);
 	return err;
+}
+
+/* Fill (IsFill) or checksum [Offset, Offset + Len) of @r through its system address. */
+int KumemRegionKernelOp(PKUMEM_REGION r, ULONG64 Offset, ULONG64 Len, bool IsFill, UCHAR Value,
+			ULONG64 *Sum)
+{
+	PUCHAR p;
+	int err;
+
+	err = kumem_range_check(r->Geom.byte_count, Offset, Len);
+	if (err)
+		return err;
+	/* Memory locked for reading is mapped read-only (MdlMappingNoWrite): never write it. */
+	if (IsFill && r->Kind == KumemRegionUserLocked && !(r->Flags & KUMEM_KERNEL_WRITE))
+		return -KUMEM_EACCES;
+	if (!r->Linear) /* a chain: MDL by MDL, each through its own system mapping */
+		return KumemChainKernelOp(r, Offset, Len, IsFill, Value, Sum);
+	p = (PUCHAR)r->SystemVa + r->Geom.byte_offset + Offset;
+	if (IsFill)
+		RtlFillMemory(p, (SIZE_T)Len, Value);
+	else
+		*Sum = kumem_checksum(p, (size_t)Len);
+	return 0;
 }
 
 int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill)
 {
 	PKUMEM_REGION r;
-	PUCHAR p;
+	ULONG64 sum = 0;
 	int err;
 
 	err = kumem_check_kernel_op(op, IsFill);
@@ -103,20 +147,9 @@ int KumemKernelOp(PKUMEM_FILE File, struct kumem_kernel_op *op, bool IsFill)
 	r = KumemRegionLookup(File, op->id, PsGetCurrentProcess(), &err);
 	if (!r)
 		return err;
-	err = kumem_range_check(r->Geom.byte_count, op->offset, op->len);
-	if (err)
-		goto out;
-	/* Memory locked for reading is mapped read-only (MdlMappingNoWrite): never write it. */
-	if (IsFill && r->Kind == KumemRegionUserLocked && !(r->Flags & KUMEM_KERNEL_WRITE)) {
-		err = -KUMEM_EACCES;
-		goto out;
-	}
-	p = (PUCHAR)r->SystemVa + r->Geom.byte_offset + op->offset;
-	if (IsFill)
-		RtlFillMemory(p, (SIZE_T)op->len, (UCHAR)op->value);
-	else
-		op->result = kumem_checksum(p, (size_t)op->len);
-out:
+	err = KumemRegionKernelOp(r, op->offset, op->len, IsFill, (UCHAR)op->value, &sum);
+	if (!err && !IsFill)
+		op->result = sum;
 	KumemRegionPut(r);
 	return err;
 }

@@ -4,6 +4,9 @@
  * counts as the region its memory is). Handles are unlimited, so the per-handle quotas of
  * region.c alone would let one process lock all memory by opening more handles.
  *
+ * Regions other drivers allocate through kapi.c belong to no process: they are charged to one
+ * account of their own, the NULL process, under the same caps.
+ *
  * A region is charged to its owner when it is made and uncharged when it is freed, wherever
  * that happens (a ring's thread, another process's cleanup attached to the owner). So "this
  * process has nothing charged" also means "no teardown of its regions is still running",
@@ -116,9 +119,12 @@ void KumemQuotaWaitProcess(HANDLE ProcessId)
 		busy = false;
 		ExAcquireFastMutex(&ChargeLock);
 		KeClearEvent(&ChargeDropped);
-		for (e = Charges.Flink; e != &Charges; e = e->Flink)
-			busy |= PsGetProcessId(CONTAINING_RECORD(e, KUMEM_CHARGE, Link)->Process) ==
-				ProcessId;
+		for (e = Charges.Flink; e != &Charges; e = e->Flink) {
+			PEPROCESS owner = CONTAINING_RECORD(e, KUMEM_CHARGE, Link)->Process;
+
+			/* NULL: the kernel's own account (regions other drivers allocated) */
+			busy |= owner && PsGetProcessId(owner) == ProcessId;
+		}
 		ExReleaseFastMutex(&ChargeLock);
 		if (!busy)
 			return;

@@ -28,9 +28,12 @@ void FileUnlock(PKUMEM_FILE File)
 	ExReleaseFastMutex(&File->Lock);
 }
 
-/* A region record for the calling process, charged to it (quota.c). */
-static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
-		     PKUMEM_REGION *Out)
+/*
+ * A region record owned by @Owner (referenced here), @ChargeBytes charged to it (quota.c); a
+ * NULL owner is the kernel itself: a region another driver allocated through kapi.c.
+ */
+static int RegionNewOwned(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+			  ULONG64 ChargeBytes, PEPROCESS Owner, PKUMEM_REGION *Out)
 {
 	PKUMEM_REGION r;
 	int err;
@@ -43,22 +46,34 @@ static int RegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geo
 	r->Kind = Kind;
 	r->Flags = Flags;
 	r->Geom = *g;
-	r->Owner = PsGetCurrentProcess();
-	err = KumemQuotaCharge(r->Owner, g->page_count * PAGE_SIZE);
+	r->MdlCount = 1;
+	r->Linear = true;
+	r->ChargedBytes = ChargeBytes;
+	r->Owner = Owner;
+	err = KumemQuotaCharge(r->Owner, ChargeBytes);
 	if (err) {
 		ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 		return err;
 	}
-	ObReferenceObject(r->Owner);
+	if (r->Owner)
+		ObReferenceObject(r->Owner);
 	*Out = r;
 	return 0;
 }
 
-/* The record alone, before anything was mapped or locked for it. */
-static void RegionDiscard(PKUMEM_REGION r)
+/* A region record for the calling process, @ChargeBytes charged to it (quota.c). */
+int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
+		   ULONG64 ChargeBytes, PKUMEM_REGION *Out)
 {
-	KumemQuotaUncharge(r->Owner, r->Geom.page_count * PAGE_SIZE);
-	ObDereferenceObject(r->Owner);
+	return RegionNewOwned(Kind, Flags, g, ChargeBytes, PsGetCurrentProcess(), Out);
+}
+
+/* The record alone, before anything was mapped or locked for it. */
+void KumemRegionDiscard(PKUMEM_REGION r)
+{
+	KumemQuotaUncharge(r->Owner, r->ChargedBytes);
+	if (r->Owner)
+		ObDereferenceObject(r->Owner);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
@@ -66,16 +81,25 @@ static void RegionDiscard(PKUMEM_REGION r)
 static void RegionFree(PKUMEM_REGION r)
 {
 	ULONG64 pages = r->Geom.page_count;
+	PMDL mdl, next;
 
+	if (r->Parent) { /* a view: its partial MDLs only; the pages are the parent's */
+		KumemViewFree(r);
+		goto out;
+	}
 	if (r->UserVa) {
 		MmUnmapLockedPages(r->UserVa, r->Mdl);
 		InterlockedDecrement64(&KumemCounters.UserMappings);
 	}
 	switch (r->Kind) {
 	case KumemRegionUserLocked:
-		/* MmUnlockPages also releases the system mapping of a locked MDL. */
-		MmUnlockPages(r->Mdl);
-		IoFreeMdl(r->Mdl);
+		/* MmUnlockPages also releases the system mapping of a locked MDL. A chain is
+		 * undone from its head, so no live MDL's Next ever points to a freed one. */
+		for (mdl = r->Mdl; mdl; mdl = next) {
+			next = mdl->Next;
+			MmUnlockPages(mdl);
+			IoFreeMdl(mdl);
+		}
 		InterlockedAdd64(&KumemCounters.PinnedPages, -(LONG64)pages);
 		break;
 	case KumemRegionPages:
@@ -85,6 +109,7 @@ static void RegionFree(PKUMEM_REGION r)
 		InterlockedAdd64(&KumemCounters.AllocatedPages, -(LONG64)pages);
 		break;
 	}
+out:
 	InterlockedDecrement64(&KumemCounters.Regions);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
@@ -96,12 +121,14 @@ static void RegionFree(PKUMEM_REGION r)
 void KumemRegionPut(PKUMEM_REGION r)
 {
 	PEPROCESS owner = r->Owner;
-	ULONG64 bytes = r->Geom.page_count * PAGE_SIZE;
+	PKUMEM_REGION parent = r->Parent;
+	ULONG64 bytes = r->ChargedBytes;
 	KAPC_STATE apc;
 
 	if (InterlockedDecrement(&r->RefCount))
 		return;
-	if (owner == PsGetCurrentProcess()) {
+	/* no owner: a kernel allocation, whose user mapping (kapi.c) held a reference */
+	if (!owner || owner == PsGetCurrentProcess()) {
 		RegionFree(r);
 	} else {
 		KeStackAttachProcess((PKPROCESS)owner, &apc);
@@ -110,7 +137,11 @@ void KumemRegionPut(PKUMEM_REGION r)
 	}
 	/* after the detach: the owner's exit notification waits for this (quota.c) */
 	KumemQuotaUncharge(owner, bytes);
-	ObDereferenceObject(owner);
+	if (owner)
+		ObDereferenceObject(owner);
+	/* a view's hold on the pages: released after its partial MDLs are gone */
+	if (parent)
+		KumemRegionPut(parent);
 }
 
 int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
@@ -125,9 +156,9 @@ int KumemFileCanInsertLocked(PKUMEM_FILE File, ULONG64 Bytes)
 }
 
 /* Publish @r in @File under the per-handle quotas; on failure the caller frees it. */
-static int FileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
+int KumemFileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
 {
-	ULONG64 bytes = r->Geom.page_count * PAGE_SIZE;
+	ULONG64 bytes = r->ChargedBytes;
 	int err = 0;
 
 	FileLock(File);
@@ -244,7 +275,7 @@ static int RangeHasWritablePage(ULONG64 Addr, ULONG64 Len)
  * of which can be written is locked for reading (nothing can change under it); a range that
  * mixes both is refused (EACCES): one MDL has one access mode. Linux follows the same rule.
  */
-static int LockUserRange(PMDL Mdl, const struct kumem_lock_args *a, bool KernelWrites)
+int KumemLockUserRange(PMDL Mdl, ULONG64 Addr, ULONG64 Len, bool KernelWrites)
 {
 	int err, writable;
 
@@ -254,14 +285,18 @@ static int LockUserRange(PMDL Mdl, const struct kumem_lock_args *a, bool KernelW
 	err = ProbeAndLock(Mdl, IoReadAccess);
 	if (err)
 		return err;
-	writable = RangeHasWritablePage(a->addr, a->len);
+	writable = RangeHasWritablePage(Addr, Len);
 	if (!writable)
 		return 0;
 	MmUnlockPages(Mdl);
 	return writable < 0 ? writable : -KUMEM_EACCES;
 }
 
-int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
+/*
+ * Method 1 for the current process (the IOCTL's caller, or the process a driver calling
+ * kapi.c runs in): the region with one reference, in no file. @Irp may be NULL.
+ */
+int KumemRegionLockNew(PIRP Irp, const struct kumem_lock_args *a, PKUMEM_REGION *Out)
 {
 	const bool write = a->flags & KUMEM_KERNEL_WRITE;
 	struct kumem_limits lim;
@@ -274,7 +309,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	err = kumem_check_lock(a, &lim, &g);
 	if (err)
 		return err;
-	err = RegionNew(KumemRegionUserLocked, a->flags, &g, &r);
+	err = KumemRegionNew(KumemRegionUserLocked, a->flags, &g, g.page_count * PAGE_SIZE, &r);
 	if (err)
 		return err;
 	/* ByteCount is a ULONG: KUMEM_MAX_REGION_BYTES keeps len well below 4 GiB. */
@@ -283,7 +318,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 		err = -KUMEM_ENOMEM;
 		goto cleanupRegion;
 	}
-	err = LockUserRange(r->Mdl, a, write);
+	err = KumemLockUserRange(r->Mdl, a->addr, a->len, write);
 	if (err)
 		goto cleanupFreeMdl;
 	priority = NormalPagePriority | MdlMappingNoExecute | (write ? 0 : MdlMappingNoWrite);
@@ -296,12 +331,7 @@ int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
 	r->SystemVa = (PUCHAR)r->SystemVa - g.byte_offset;
 	InterlockedAdd64(&KumemCounters.PinnedPages, (LONG64)g.page_count);
 	InterlockedIncrement64(&KumemCounters.Regions);
-	err = FileInsert(File, r);
-	if (err) {
-		KumemRegionPut(r);
-		return err;
-	}
-	a->id = r->Id;
+	*Out = r;
 	return 0;
 
 cleanupUnlockPages:
@@ -309,8 +339,25 @@ cleanupUnlockPages:
 cleanupFreeMdl:
 	IoFreeMdl(r->Mdl);
 cleanupRegion:
-	RegionDiscard(r);
+	KumemRegionDiscard(r);
 	return err;
+}
+
+int KumemRegionLockUser(PKUMEM_FILE File, PIRP Irp, struct kumem_lock_args *a)
+{
+	PKUMEM_REGION r;
+	int err;
+
+	err = KumemRegionLockNew(Irp, a, &r);
+	if (err)
+		return err;
+	err = KumemFileInsert(File, r);
+	if (err) {
+		KumemRegionPut(r);
+		return err;
+	}
+	a->id = r->Id;
+	return 0;
 }
 
 /* Whether the MDL's frames are consecutive, read from its PFN array. */
@@ -364,20 +411,16 @@ cleanupFreePages:
 	return -KUMEM_ENOMEM;
 }
 
-static void FreePages(PKUMEM_REGION r)
-{
-	MmUnmapLockedPages(r->SystemVa, r->Mdl);
-	MmFreePagesFromMdl(r->Mdl);
-	ExFreePool(r->Mdl);
-}
-
-/* Method 2 without publishing it in a file: the caller holds the only reference. */
-int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out)
+/*
+ * Method 2's pages and system mapping, owned by @Owner (NULL: the kernel), without a user
+ * mapping yet: the region with one reference, in no file.
+ */
+int KumemRegionAllocNew(PIRP Irp, const struct kumem_alloc_args *a, PEPROCESS Owner,
+			PKUMEM_REGION *Out)
 {
 	struct kumem_limits lim;
 	struct kumem_geom g;
 	PKUMEM_REGION r;
-	ULONG priority;
 	ULONG64 pages;
 	int err;
 
@@ -389,16 +432,29 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 	g.byte_offset = 0;
 	g.byte_count = a->len;
 	g.page_count = pages;
-	err = RegionNew(KumemRegionPages, a->flags, &g, &r);
+	err = RegionNewOwned(KumemRegionPages, a->flags, &g, pages * PAGE_SIZE, Owner, &r);
 	if (err)
 		return err;
 	err = AllocPages(r, pages * PAGE_SIZE);
-	if (err)
-		goto cleanupRegion;
+	if (err) {
+		KumemRegionDiscard(r);
+		return err;
+	}
+	InterlockedAdd64(&KumemCounters.AllocatedPages, (LONG64)pages);
+	InterlockedIncrement64(&KumemCounters.Regions);
+	*Out = r;
+	return 0;
+}
+
+/* Map a method 2 region into the current process: 0 or -ENOMEM. Undone by RegionFree, or by
+ * KumemRegionUnmapUser in the same process. */
+int KumemRegionMapUser(PKUMEM_REGION r)
+{
+	ULONG priority;
 
 	/* Read-only regions are mapped without write access (MdlMappingNoWrite, Windows 8+). */
 	priority = NormalPagePriority | MdlMappingNoExecute;
-	if (!(a->flags & KUMEM_USER_WRITE))
+	if (!(r->Flags & KUMEM_USER_WRITE))
 		priority |= MdlMappingNoWrite;
 	__try {
 		/* Raises on failure for UserMode; BugCheckOnFailure must be FALSE. */
@@ -407,25 +463,40 @@ int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION 
 	} __except (EXCEPTION_EXECUTE_HANDLER) {
 		r->UserVa = NULL;
 	}
-	if (!r->UserVa) {
-		err = -KUMEM_ENOMEM;
-		goto cleanupFreePages;
-	}
+	if (!r->UserVa)
+		return -KUMEM_ENOMEM;
 	r->Geom.start_va = (ULONG64)(ULONG_PTR)r->UserVa;
-	InterlockedAdd64(&KumemCounters.AllocatedPages, (LONG64)pages);
 	InterlockedIncrement64(&KumemCounters.UserMappings);
-	InterlockedIncrement64(&KumemCounters.Regions);
+	return 0;
+}
+
+void KumemRegionUnmapUser(PKUMEM_REGION r)
+{
+	MmUnmapLockedPages(r->UserVa, r->Mdl);
+	r->UserVa = NULL;
+	r->Geom.start_va = 0;
+	InterlockedDecrement64(&KumemCounters.UserMappings);
+}
+
+/* Method 2 without publishing it in a file: the caller holds the only reference. */
+int KumemRegionCreateShared(PIRP Irp, struct kumem_alloc_args *a, PKUMEM_REGION *out)
+{
+	PKUMEM_REGION r;
+	int err;
+
+	err = KumemRegionAllocNew(Irp, a, PsGetCurrentProcess(), &r);
+	if (err)
+		return err;
+	err = KumemRegionMapUser(r);
+	if (err) {
+		KumemRegionPut(r);
+		return err;
+	}
 	a->mmap_offset = 0;
 	a->user_addr = r->Geom.start_va;
-	a->map_len = pages * PAGE_SIZE;
+	a->map_len = r->Geom.page_count * PAGE_SIZE;
 	*out = r;
 	return 0;
-
-cleanupFreePages:
-	FreePages(r);
-cleanupRegion:
-	RegionDiscard(r);
-	return err;
 }
 
 int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *a)
@@ -436,7 +507,7 @@ int KumemRegionAllocShared(PKUMEM_FILE File, PIRP Irp, struct kumem_alloc_args *
 	err = KumemRegionCreateShared(Irp, a, &r);
 	if (err)
 		return err;
-	err = FileInsert(File, r);
+	err = KumemFileInsert(File, r);
 	if (err) {
 		KumemRegionPut(r);
 		return err;
@@ -462,7 +533,7 @@ int KumemRegionRelease(PKUMEM_FILE File, const struct kumem_region_ref *ref)
 	} else {
 		RemoveEntryList(&r->Link);
 		File->RegionCount--;
-		File->Bytes -= r->Geom.page_count * PAGE_SIZE;
+		File->Bytes -= r->ChargedBytes;
 	}
 	FileUnlock(File);
 	if (err)
@@ -488,7 +559,7 @@ static PKUMEM_REGION FileTakeRegion(PKUMEM_FILE File, HANDLE ProcessId)
 			r = CONTAINING_RECORD(e, KUMEM_REGION, Link);
 			RemoveEntryList(&r->Link);
 			File->RegionCount--;
-			File->Bytes -= r->Geom.page_count * PAGE_SIZE;
+			File->Bytes -= r->ChargedBytes;
 			break;
 		}
 	}

@@ -49,6 +49,10 @@ static int RingGet(void *ctx, uint32_t id, struct kumem_ring_mem *m)
 	r = KumemRegionLookup(ring->File, id, ring->Owner, &err);
 	if (!r)
 		return err;
+	if (!r->Linear) { /* a chain of several MDLs is no one kernel buffer (chain.c) */
+		KumemRegionPut(r);
+		return -KUMEM_EOPNOTSUPP;
+	}
 	m->kaddr = (uint8_t *)r->SystemVa + r->Geom.byte_offset;
 	m->size = r->Geom.byte_count;
 	m->writable = r->Kind != KumemRegionUserLocked || (r->Flags & KUMEM_KERNEL_WRITE);

@@ -112,9 +112,16 @@ void wm_hook(const char *fn, int nth, void (*cb)(void *), void *arg);
 /* The same, counting only calls made by system threads. */
 void wm_hook_system(const char *fn, int nth, void (*cb)(void *), void *arg);
 
-/* Driver load and unload, with Verifier's checks at unload (pool, threads, notify routines). */
+/* Driver load and unload, with Verifier's checks at unload (pool, threads, notify routines):
+ * kumem.sys as a service (sc start / sc stop). */
 NTSTATUS wm_driver_load(void);
 void wm_driver_unload(void);
+/* kumem_example.sys, which imports kumem.sys's API: loading it loads kumem.sys's image
+ * (DllInitialize) unless the service runs; the image goes, with the leak checks, when
+ * neither the service nor the example holds it (DllUnload if it came as an import). */
+NTSTATUS wm_example_load(void);
+void wm_example_unload(void);
+bool wm_kumem_image_loaded(void);
 
 /* Files: open \Device\kumem (or the device named @name) in @p, IOCTLs, handle close and
  * duplication. */

@@ -27,10 +27,28 @@
 #include "wm.h"
 
 DRIVER_INITIALIZE DriverEntry;
+/* kumem.sys's loader entry points as an export driver (windows/kapi.c) and the example
+ * driver's DriverEntry (windows/example/, compiled with this name for the model). */
+NTSTATUS DllInitialize(PUNICODE_STRING RegistryPath);
+NTSTATUS DllUnload(void);
+DRIVER_INITIALIZE KumemExampleDriverEntry;
 
-static DRIVER_OBJECT drv;
-static int devices, links;
-static long open_files;
+/*
+ * Two driver images: kumem.sys (drv) and its importer kumem_example.sys (example_drv). The
+ * model's loader keeps kumem.sys's image while the service runs or an importer is loaded
+ * (the system reference-counts export drivers); its leak checks run when the image goes.
+ */
+static DRIVER_OBJECT drv, example_drv;
+static bool kumem_service, kumem_image, example_loaded;
+static int links;
+#define WM_LINKS 8
+struct wm_link {
+	PDRIVER_OBJECT owner; /* the driver of the device it names */
+	bool used;
+	WCHAR name[64];
+};
+static struct wm_link link_table[WM_LINKS];
+static long open_files, open_example_files; /* on kumem's devices, on the example's */
 static long dispatched[IRP_MJ_MAXIMUM_FUNCTION + 1];
 
 void IoCompleteRequest(PIRP Irp, KPRIORITY Boost)
@@ -39,6 +57,12 @@ void IoCompleteRequest(PIRP Irp, KPRIORITY Boost)
 	wm_enter("IoCompleteRequest", DISPATCH_LEVEL);
 	if (++Irp->Completions > 1)
 		wm_bugcheck(0x44, "MULTIPLE_IRP_COMPLETE_REQUESTS");
+}
+
+PEPROCESS IoGetRequestorProcess(PIRP Irp)
+{
+	wm_enter("IoGetRequestorProcess", DISPATCH_LEVEL);
+	return Irp->Process;
 }
 
 BOOLEAN IoIs32bitProcess(PIRP Irp)
@@ -72,14 +96,13 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT Driver, ULONG ExtSize, PUNICODE_STRING Na
 		memcpy(d->ModelName, Name->Buffer, Name->Length);
 	d->NextDevice = Driver->DeviceObject;
 	Driver->DeviceObject = d;
-	devices++;
 	*Device = d;
 	return STATUS_SUCCESS;
 }
 
 void IoDeleteDevice(PDEVICE_OBJECT Device)
 {
-	PDEVICE_OBJECT *at = &drv.DeviceObject;
+	PDEVICE_OBJECT *at = &Device->DriverObject->DeviceObject;
 
 	wm_enter("IoDeleteDevice", PASSIVE_LEVEL);
 	while (*at && *at != Device)
@@ -87,27 +110,73 @@ void IoDeleteDevice(PDEVICE_OBJECT Device)
 	if (!*at)
 		wm_bugcheck(0xC4, "IoDeleteDevice of a device that does not exist");
 	*at = Device->NextDevice;
-	devices--;
 	free(Device);
+}
+
+static PDEVICE_OBJECT device_named(PCWSTR name);
+
+static void wname(WCHAR *to, PUNICODE_STRING s)
+{
+	memset(to, 0, 64 * sizeof(WCHAR));
+	if (s->Length / sizeof(WCHAR) < 64)
+		memcpy(to, s->Buffer, s->Length);
+}
+
+/* Links by the driver of the device they name. */
+static int links_of(PDRIVER_OBJECT d)
+{
+	int i, n = 0;
+
+	for (i = 0; i < WM_LINKS; i++)
+		n += link_table[i].used && link_table[i].owner == d;
+	return n;
+}
+
+static int devices_of(PDRIVER_OBJECT d)
+{
+	PDEVICE_OBJECT o;
+	int n = 0;
+
+	for (o = d->DeviceObject; o; o = o->NextDevice)
+		n++;
+	return n;
 }
 
 NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING Link, PUNICODE_STRING Target)
 {
-	(void)Link;
-	(void)Target;
+	WCHAR target[64];
+	PDEVICE_OBJECT d;
+	int i;
+
 	wm_enter("IoCreateSymbolicLink", PASSIVE_LEVEL);
 	if (wm_should_fail("IoCreateSymbolicLink"))
 		return STATUS_INSUFFICIENT_RESOURCES;
+	wname(target, Target);
+	d = device_named(target);
+	for (i = 0; i < WM_LINKS && link_table[i].used; i++)
+		;
+	if (!d || i == WM_LINKS)
+		wm_bugcheck(0xC4, "IoCreateSymbolicLink to a device that does not exist");
+	link_table[i].used = true;
+	link_table[i].owner = d->DriverObject;
+	wname(link_table[i].name, Link);
 	links++;
 	return STATUS_SUCCESS;
 }
 
 NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING Link)
 {
-	(void)Link;
+	WCHAR name[64];
+	int i;
+
 	wm_enter("IoDeleteSymbolicLink", PASSIVE_LEVEL);
-	if (!links)
+	wname(name, Link);
+	for (i = 0; i < WM_LINKS; i++)
+		if (link_table[i].used && !wcscmp(link_table[i].name, name))
+			break;
+	if (i == WM_LINKS)
 		wm_bugcheck(0xC4, "IoDeleteSymbolicLink of a link that does not exist");
+	link_table[i].used = false;
 	links--;
 	return STATUS_SUCCESS;
 }
@@ -127,8 +196,9 @@ static NTSTATUS call_driver(struct wm_process *p, PIRP irp)
 	dispatched[irp->Stack.MajorFunction]++;
 	pthread_mutex_unlock(&wm_lock);
 	/* the device the file was opened on: the driver has several */
-	status = drv.MajorFunction[irp->Stack.MajorFunction](irp->Stack.FileObject->DeviceObject,
-							     irp);
+	status = irp->Stack.FileObject->DeviceObject->DriverObject
+			 ->MajorFunction[irp->Stack.MajorFunction](
+				 irp->Stack.FileObject->DeviceObject, irp);
 	if (t->irql != irql || t->mutexes)
 		wm_bugcheck(0xC4, "dispatch routine %#x returned at IRQL %d holding %d mutexes",
 			    irp->Stack.MajorFunction, t->irql, t->mutexes);
@@ -159,7 +229,10 @@ static void file_deref(PFILE_OBJECT f)
 	irp.Stack.FileObject = f;
 	call_driver(wm_system, &irp);
 	pthread_mutex_lock(&wm_lock);
-	open_files--;
+	if (f->DeviceObject->DriverObject == &drv)
+		open_files--;
+	else
+		open_example_files--;
 	pthread_mutex_unlock(&wm_lock);
 	memset(f, 0x6b, sizeof(*f));
 	free(f);
@@ -200,6 +273,9 @@ static PDEVICE_OBJECT device_named(PCWSTR name)
 	for (d = drv.DeviceObject; d; d = d->NextDevice)
 		if (!wcscmp(d->ModelName, name))
 			return d;
+	for (d = example_drv.DeviceObject; d; d = d->NextDevice)
+		if (!wcscmp(d->ModelName, name))
+			return d;
 	return NULL;
 }
 
@@ -233,7 +309,10 @@ HANDLE wm_open_device(struct wm_process *p, PCWSTR name, NTSTATUS *status)
 		return NULL;
 	}
 	pthread_mutex_lock(&wm_lock);
-	open_files++;
+	if (d->DriverObject == &drv)
+		open_files++;
+	else
+		open_example_files++;
 	pthread_mutex_unlock(&wm_lock);
 	return wm_handle_insert(p, f, WM_T_FILE, FILE_ALL_ACCESS);
 }
@@ -279,6 +358,7 @@ NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in
 	irp.Stack.Parameters.DeviceIoControl.OutputBufferLength = out_len;
 	if (method == 0) { /* METHOD_BUFFERED: one system buffer, in and out */
 		irp.AssociatedIrp.SystemBuffer = buf_len ? calloc(1, buf_len) : NULL;
+		irp.UserBuffer = out;
 		if (in_len)
 			memcpy(irp.AssociatedIrp.SystemBuffer, in, in_len);
 	} else if (method == 1) { /* METHOD_IN_DIRECT: input copied, output locked for reading */
@@ -439,6 +519,50 @@ HANDLE wm_dup(struct wm_process *from, HANDLE h, struct wm_process *to)
 	return wm_handle_insert(to, f, WM_T_FILE, FILE_ALL_ACCESS);
 }
 
+static bool kumem_imported; /* this life of the image began as an import */
+
+/* What Verifier checks when kumem.sys's image goes: nothing it allocated or locked is left. */
+static void kumem_image_gone_checks(void)
+{
+	struct wm_counts c;
+
+	wm_counts(&c);
+	if (c.pool_blocks)
+		wm_bugcheck(0xC4,
+			    "DRIVER_VERIFIER_DETECTED_VIOLATION (0x62): unload with %ld pool "
+			    "blocks / MDLs not freed",
+			    c.pool_blocks);
+	if (c.locked_pages || c.user_mappings || c.kernel_mappings || c.phys_pages)
+		wm_bugcheck(0xCB,
+			    "DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS: %ld locked, %ld user and %ld "
+			    "system mappings, %ld pages left",
+			    c.locked_pages, c.user_mappings, c.kernel_mappings, c.phys_pages);
+}
+
+/* Drop one hold on kumem.sys's image (the service's or the importer's); the last goes. */
+static void kumem_image_release(void)
+{
+	struct wm_thread *t = wm_current();
+	struct wm_process *was = t->proc;
+
+	if (!kumem_image || kumem_service || example_loaded)
+		return;
+	kumem_image = false;
+	if (kumem_imported) {
+		t->proc = wm_system;
+		if (!NT_SUCCESS(DllUnload()))
+			wm_bugcheck(0xCE, "DllUnload failed");
+		t->proc = was;
+	}
+	kumem_imported = false;
+	kumem_image_gone_checks();
+}
+
+bool wm_kumem_image_loaded(void)
+{
+	return kumem_image;
+}
+
 NTSTATUS wm_driver_load(void)
 {
 	struct wm_thread *t = wm_current();
@@ -453,15 +577,20 @@ NTSTATUS wm_driver_load(void)
 	t->proc = wm_system;
 	status = DriverEntry(&drv, &reg);
 	t->proc = was;
-	if (NT_SUCCESS(status))
+	if (NT_SUCCESS(status)) {
+		kumem_service = kumem_image = true;
 		return status;
+	}
 	/* a failed DriverEntry is unloaded without DriverUnload: it must leave nothing */
 	wm_counts(&c);
-	if (devices || links || c.pool_blocks || c.notify_routines || c.system_threads)
+	if (devices_of(&drv) || links_of(&drv) || c.notify_routines || c.system_threads ||
+	    (!example_loaded && c.pool_blocks))
 		wm_bugcheck(0xCE,
 			    "DriverEntry failed with %#x and left %d devices, %d links, %ld "
 			    "pool blocks, %ld notify routines",
-			    (unsigned)status, devices, links, c.pool_blocks, c.notify_routines);
+			    (unsigned)status, devices_of(&drv), links_of(&drv), c.pool_blocks,
+			    c.notify_routines);
+	kumem_image_release();
 	return status;
 }
 
@@ -476,25 +605,76 @@ void wm_driver_unload(void)
 	t->proc = wm_system;
 	drv.DriverUnload(&drv);
 	t->proc = was;
+	kumem_service = false;
 	wm_counts(&c);
-	if (devices || links)
+	if (devices_of(&drv) || links_of(&drv))
 		wm_bugcheck(0xCE,
 			    "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: %d devices, "
 			    "%d links left",
-			    devices, links);
+			    devices_of(&drv), links_of(&drv));
 	if (c.notify_routines || c.system_threads)
 		wm_bugcheck(0xCE,
 			    "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: %ld notify "
 			    "routines, %ld system threads left",
 			    c.notify_routines, c.system_threads);
-	if (c.pool_blocks)
-		wm_bugcheck(0xC4,
-			    "DRIVER_VERIFIER_DETECTED_VIOLATION (0x62): unload with %ld pool "
-			    "blocks / MDLs not freed",
-			    c.pool_blocks);
-	if (c.locked_pages || c.user_mappings || c.kernel_mappings || c.phys_pages)
-		wm_bugcheck(0xCB,
-			    "DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS: %ld locked, %ld user and %ld "
-			    "system mappings, %ld pages left",
-			    c.locked_pages, c.user_mappings, c.kernel_mappings, c.phys_pages);
+	/* an importer still loaded keeps the image, and what it holds through the API */
+	kumem_image_release();
+}
+
+/*
+ * kumem_example.sys: the loader resolves its imports first. kumem.sys's image is loaded for
+ * it if the service is not running (DllInitialize), or the running one is bound to.
+ */
+NTSTATUS wm_example_load(void)
+{
+	struct wm_thread *t = wm_current();
+	struct wm_process *was = t->proc;
+	UNICODE_STRING reg;
+	NTSTATUS status;
+
+	t->proc = wm_system;
+	if (!kumem_image) {
+		RtlInitUnicodeString(
+			&reg, L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\kumem");
+		status = DllInitialize(&reg);
+		if (!NT_SUCCESS(status)) {
+			t->proc = was;
+			kumem_image_gone_checks();
+			return status;
+		}
+		kumem_image = kumem_imported = true;
+	}
+	memset(&example_drv, 0, sizeof(example_drv));
+	RtlInitUnicodeString(
+		&reg, L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\kumem_example");
+	status = KumemExampleDriverEntry(&example_drv, &reg);
+	t->proc = was;
+	if (NT_SUCCESS(status)) {
+		example_loaded = true;
+		return status;
+	}
+	if (devices_of(&example_drv) || links_of(&example_drv))
+		wm_bugcheck(0xCE, "the example's DriverEntry failed and left devices or links");
+	kumem_image_release();
+	return status;
+}
+
+void wm_example_unload(void)
+{
+	struct wm_thread *t = wm_current();
+	struct wm_process *was = t->proc;
+
+	if (open_example_files)
+		wm_bugcheck(0xC4, "the scenario unloads the example with %ld files open",
+			    open_example_files);
+	t->proc = wm_system;
+	example_drv.DriverUnload(&example_drv);
+	t->proc = was;
+	example_loaded = false;
+	if (devices_of(&example_drv) || links_of(&example_drv))
+		wm_bugcheck(0xCE,
+			    "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: the example "
+			    "left %d devices, %d links",
+			    devices_of(&example_drv), links_of(&example_drv));
+	kumem_image_release();
 }

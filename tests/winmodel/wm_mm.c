@@ -12,7 +12,14 @@
  *     attached to), never in a process whose address space is gone;
  *   - locked pages and driver mappings are counted per process (wm_kernel.c bugchecks 0x76
  *     when the process exits with any);
- *   - MmFreePagesFromMdl only after every mapping of the pages is undone.
+ *   - MmFreePagesFromMdl only after every mapping of the pages is undone;
+ *   - partial MDLs (IoBuildPartialMdl) as the I/O manager builds them: MDL_PARTIAL, the
+ *     source's system mapping inherited (offset) with MDL_MAPPED_TO_SYSTEM_VA, no
+ *     MDL_PAGES_LOCKED of their own, a target large enough (0xCF), a range inside the source;
+ *     a source is unlocked or freed only after every partial MDL built from it is freed, a
+ *     partial MDL is never probed, unlocked or mapped to system space twice, and IoFreeMdl
+ *     releases a mapping the partial MDL got for itself (MDL_PARTIAL_HAS_BEEN_MAPPED);
+ *   - chains: an MDL is not freed while a live MDL's Next still points to it.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -43,6 +50,8 @@ struct mdl_info {
 	ULONG npages;
 	int user_maps;
 	struct wm_process *locked_in;
+	struct mdl_info *source; /* a partial MDL: the MDL it was built from */
+	int partials;		 /* partial MDLs built from this one, not yet freed */
 };
 static struct mdl_info *mdls;
 static long live_mdls;
@@ -344,6 +353,8 @@ void wm_mm_process_teardown(struct wm_process *p)
 
 /* ---- MDLs ------------------------------------------------------------------------------- */
 
+static void unmap_system(PMDL m, struct mdl_info *i);
+
 static struct mdl_info *info_of(PMDL m, const char *fn)
 {
 	struct mdl_info *i;
@@ -424,12 +435,27 @@ void IoFreeMdl(PMDL m)
 	i = info_of(m, "IoFreeMdl");
 	if (i->kind != MDL_IO)
 		wm_bugcheck(0xC4, "IoFreeMdl on an MDL IoAllocateMdl did not make");
+	if (i->partials)
+		wm_bugcheck(0xC4, "IoFreeMdl of the source of %d partial MDLs still live",
+			    i->partials);
+	for (struct mdl_info *o = mdls; o; o = o->next)
+		if (o->mdl->Next == m)
+			wm_bugcheck(0xC4, "IoFreeMdl: a live MDL's Next still points to %p",
+				    (void *)m);
 	if (m->MdlFlags & MDL_PAGES_LOCKED)
 		wm_bugcheck(0xC4,
 			    "IoFreeMdl: the MDL's pages are still locked (MmUnlockPages first)");
-	if ((m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || i->user_maps)
+	if (i->user_maps)
 		wm_bugcheck(0xC4, "IoFreeMdl: the MDL is still mapped (%d user mappings)",
 			    i->user_maps);
+	if (i->source) {
+		/* documented: IoFreeMdl releases a partial MDL's own system mapping */
+		if (m->MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED)
+			unmap_system(m, i);
+		i->source->partials--;
+	} else if (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) {
+		wm_bugcheck(0xC4, "IoFreeMdl: the MDL is still mapped to system space");
+	}
 	info_drop(i);
 	pthread_mutex_unlock(&wm_lock);
 	memset(m, 0x6b, sizeof(*m));
@@ -451,7 +477,8 @@ void MmProbeAndLockPages(PMDL m, KPROCESSOR_MODE Mode, LOCK_OPERATION Op)
 		wm_bugcheck(0xC4, "MmProbeAndLockPages: only user buffers are modelled");
 	pthread_mutex_lock(&wm_lock);
 	i = info_of(m, "MmProbeAndLockPages");
-	if (i->kind != MDL_IO || (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)))
+	if (i->kind != MDL_IO ||
+	    (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)))
 		wm_bugcheck(0xC4,
 			    "MmProbeAndLockPages on an MDL that is locked already or is not a "
 			    "probe-able MDL (flags %#x)",
@@ -500,6 +527,9 @@ void MmUnlockPages(PMDL m)
 	if (i->kind != MDL_IO || !(m->MdlFlags & MDL_PAGES_LOCKED))
 		wm_bugcheck(0xC4, "MmUnlockPages on an MDL that is not locked (flags %#x)",
 			    m->MdlFlags);
+	if (i->partials)
+		wm_bugcheck(0xC4, "MmUnlockPages of the source of %d partial MDLs still live",
+			    i->partials);
 	if (i->user_maps)
 		wm_bugcheck(0xC4, "MmUnlockPages while %d user mappings of the MDL exist",
 			    i->user_maps);
@@ -553,7 +583,7 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 			    "MmMapLockedPagesSpecifyCache: a requested address is not modelled");
 	pthread_mutex_lock(&wm_lock);
 	i = info_of(m, "MmMapLockedPagesSpecifyCache");
-	if (!(m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) &&
+	if (!(m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) &&
 	    i->kind != MDL_PAGES)
 		wm_bugcheck(0xC4, "MmMapLockedPagesSpecifyCache of an MDL that is not locked");
 	if (Mode == KernelMode && (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA))
@@ -575,6 +605,8 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 	if (Mode == KernelMode) {
 		i->sysva = va;
 		m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
+		if (m->MdlFlags & MDL_PARTIAL) /* its own mapping: IoFreeMdl undoes it */
+			m->MdlFlags |= MDL_PARTIAL_HAS_BEEN_MAPPED;
 		m->MappedSystemVa = va + m->ByteOffset;
 		wm_mm_kernel_mappings++;
 	} else {
@@ -679,9 +711,63 @@ void MmFreePagesFromMdl(PMDL m)
 		wm_bugcheck(0xC4,
 			    "MmFreePagesFromMdl while the pages are mapped (%d user mappings)",
 			    i->user_maps);
+	if (i->partials)
+		wm_bugcheck(0xC4, "MmFreePagesFromMdl of the source of %d partial MDLs still live",
+			    i->partials);
 	phys_put_n(MmGetMdlPfnArray(m), i->npages);
 	wm_mm_phys_pages -= i->npages;
 	info_drop(i);
+	pthread_mutex_unlock(&wm_lock);
+}
+
+/*
+ * IoBuildPartialMdl as the I/O manager does it: the target describes [Va, Va + Length) of
+ * the source (Length 0: to the source's end) with the source's frames; of the flags it keeps
+ * its allocation bits and takes the source's system mapping (offset), nonpaged-pool and
+ * page-read bits, plus MDL_PARTIAL. It holds no lock of its own.
+ */
+void IoBuildPartialMdl(PMDL src, PMDL m, PVOID Va, ULONG Length)
+{
+	struct mdl_info *si, *ti;
+	ULONG_PTR base, end, from;
+	ULONG pages, first, k;
+
+	wm_enter("IoBuildPartialMdl", DISPATCH_LEVEL);
+	pthread_mutex_lock(&wm_lock);
+	si = info_of(src, "IoBuildPartialMdl (source)");
+	ti = info_of(m, "IoBuildPartialMdl (target)");
+	if (!(src->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) &&
+	    si->kind != MDL_PAGES)
+		wm_bugcheck(0xC4, "IoBuildPartialMdl from an MDL whose pages are not locked");
+	if (ti->kind != MDL_IO || ti->source || ti->partials || ti->user_maps ||
+	    (m->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA)))
+		wm_bugcheck(0xC4, "IoBuildPartialMdl into an MDL in use (flags %#x)", m->MdlFlags);
+	base = (ULONG_PTR)MmGetMdlVirtualAddress(src);
+	end = base + src->ByteCount;
+	from = (ULONG_PTR)Va;
+	if (!Length)
+		Length = (ULONG)(end - from);
+	if (from < base || from >= end || Length > end - from)
+		wm_bugcheck(0xC4, "IoBuildPartialMdl: [%#lx, +%u) is outside the source's bytes",
+			    (unsigned long)from, Length);
+	pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Length);
+	if ((SIZE_T)m->Size < sizeof(MDL) + pages * sizeof(PFN_NUMBER))
+		wm_bugcheck(0xCF, "TARGET_MDL_TOO_SMALL: %u pages", pages);
+	first = (ULONG)((from >> PAGE_SHIFT) - ((ULONG_PTR)src->StartVa >> PAGE_SHIFT));
+	m->MdlFlags &= MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_MUST_SUCCEED;
+	m->MdlFlags |= (src->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA |
+					 MDL_IO_PAGE_READ)) |
+		       MDL_PARTIAL;
+	m->Process = src->Process;
+	m->StartVa = PAGE_ALIGN(Va);
+	m->ByteOffset = BYTE_OFFSET(Va);
+	m->ByteCount = Length;
+	m->MappedSystemVa = (PUCHAR)src->MappedSystemVa + (from - base);
+	for (k = 0; k < pages; k++)
+		MmGetMdlPfnArray(m)[k] = MmGetMdlPfnArray(src)[first + k];
+	ti->npages = pages;
+	ti->source = si;
+	si->partials++;
 	pthread_mutex_unlock(&wm_lock);
 }
 

@@ -107,6 +107,7 @@ struct wt_scenario {
 	const char *name;
 	void (*fn)(void);
 };
-extern const struct wt_scenario wt_basic[], wt_lifetime[], wt_faults[], wt_findings[], wt_rw[];
+extern const struct wt_scenario wt_basic[], wt_lifetime[], wt_faults[], wt_findings[], wt_rw[],
+	wt_chain[], wt_kapi[];
 
 #endif

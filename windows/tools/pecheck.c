@@ -3,7 +3,8 @@
  * pecheck: read a PE32+ image and check the properties a kernel driver must have.
  *
  *   pecheck FILE [--subsystem N] [--entry-rva HEX] [--chars HEX] [--imports a.dll,b.dll]
- *                [--unwind HEX,HEX,...] [--no-exports] [--relocs] [--checksum] [--no-wx]
+ *                [--unwind HEX,HEX,...] [--no-exports] [--exports a,b,...] [--relocs]
+ *                [--checksum] [--no-wx]
  *
  * --subsystem    the optional header's Subsystem must equal N (1 = native)
  * --entry-rva    AddressOfEntryPoint must equal this RVA (DriverEntry's, from the symbol table)
@@ -12,6 +13,8 @@
  * --unwind       each of these RVAs (the driver's functions) must lie inside a RUNTIME_FUNCTION
  *                of the exception directory: x64 Windows unwinds through every frame
  * --no-exports   no export table, or one that exports nothing
+ * --exports      the export table names exactly these functions (an export driver's API:
+ *                nothing missing, nothing more), each by name
  * --relocs       a non-empty base relocation table (a driver is always relocated)
  * --checksum     the optional header's CheckSum is the image's checksum (the loader checks
  *                it for drivers)
@@ -129,11 +132,53 @@ static int allowed(const char *dll, const char *list)
 	return 0;
 }
 
+/* Exported names against the comma-separated @list, both ways. */
+static unsigned int check_exports(const char *path, size_t opt, size_t sections, unsigned int nsect,
+				  const char *list)
+{
+	uint32_t rva = rd32(opt + 112);
+	size_t dir = rva ? rva_to_off(rva, sections, nsect) : 0;
+	unsigned int problems = 0, found = 0, wanted = 0;
+	uint32_t n, i;
+	size_t names;
+	const char *p;
+
+	if (!dir) {
+		printf("pecheck: %s: no export table\n", path);
+		return 1;
+	}
+	n = rd32(dir + 24); /* NumberOfNames */
+	names = rva_to_off(rd32(dir + 32), sections, nsect);
+	for (i = 0; i < n; i++) {
+		size_t name = names ? rva_to_off(rd32(names + 4 * i), sections, nsect) : 0;
+		const char *s = name && name < img_len ? (const char *)img + name : NULL;
+
+		if (!s || !memchr(s, 0, img_len - name) || !allowed(s, list)) {
+			printf("pecheck: %s: exports %s, which is not in the list\n", path,
+			       s && memchr(s, 0, img_len - name) ? s : "?");
+			problems++;
+		} else {
+			found++;
+		}
+	}
+	for (p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		wanted++;
+	if (found != wanted) {
+		printf("pecheck: %s: exports %u of the %u names listed\n", path, found, wanted);
+		problems++;
+	}
+	if (rd32(dir + 20) != n) { /* NumberOfFunctions: nothing exported by ordinal only */
+		printf("pecheck: %s: %u functions but %u names\n", path, rd32(dir + 20), n);
+		problems++;
+	}
+	return problems;
+}
+
 int main(int argc, char **argv)
 {
 	long subsystem = -1;
 	unsigned long entry = 0, chars = 0;
-	const char *imports = NULL, *path = NULL, *unwind = NULL;
+	const char *imports = NULL, *path = NULL, *unwind = NULL, *exports = NULL;
 	int no_exports = 0, relocs = 0, checksum = 0, no_wx = 0;
 	size_t pe, opt, sections, imp_off;
 	unsigned int nsect, problems = 0;
@@ -152,6 +197,8 @@ int main(int argc, char **argv)
 			imports = argv[++i];
 		else if (!strcmp(argv[i], "--unwind") && i + 1 < argc)
 			unwind = argv[++i];
+		else if (!strcmp(argv[i], "--exports") && i + 1 < argc)
+			exports = argv[++i];
 		else if (!strcmp(argv[i], "--no-exports"))
 			no_exports = 1;
 		else if (!strcmp(argv[i], "--relocs"))
@@ -163,9 +210,11 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else {
-			fprintf(stderr, "usage: pecheck FILE [--subsystem N] [--entry-rva HEX] "
-					"[--chars HEX] [--imports a.dll,b.dll] [--unwind HEX,...] "
-					"[--no-exports] [--relocs] [--checksum] [--no-wx]\n");
+			fprintf(stderr,
+				"usage: pecheck FILE [--subsystem N] [--entry-rva HEX] "
+				"[--chars HEX] [--imports a.dll,b.dll] [--unwind HEX,...] "
+				"[--no-exports] [--exports a,b,...] [--relocs] [--checksum] "
+				"[--no-wx]\n");
 			return 2;
 		}
 	}
@@ -235,6 +284,8 @@ int main(int argc, char **argv)
 			problems++;
 		}
 	}
+	if (exports)
+		problems += check_exports(path, opt, sections, nsect, exports);
 	if (relocs && (!rd32(opt + 112 + 5 * 8) || rd32(opt + 112 + 5 * 8 + 4) < 8)) {
 		printf("pecheck: %s: no base relocations\n", path);
 		problems++;

@@ -8,10 +8,11 @@
  *
  *   no working export in Wine 8   MmAllocatePagesForMdlEx, MmFreePagesFromMdl, MmSizeOfMdl,
  *                                 SeExports, MmHighestUserAddress, SeLockSubjectContext,
- *                                 SeUnlockSubjectContext, SeTokenIsAdmin
+ *                                 SeUnlockSubjectContext, SeTokenIsAdmin, IoBuildPartialMdl
  *   no-op stubs that would make   MmBuildMdlForNonPagedPool (sets no flag, no PFN),
  *   every method 2 path fail      MmMapLockedPagesSpecifyCache (returns NULL)
  *   privileges                    SeSinglePrivilegeCheck says yes to all: here, no to all
+ *   IoIs32bitProcess(NULL)        faults in Wine (it reads the NULL IRP)
  *   I/O manager                   IRP_MJ_CREATE without a SecurityContext; no IRP_MJ_CLEANUP
  *                                 (sent here from IRP_MJ_CLOSE, as for a last handle)
  *
@@ -174,6 +175,55 @@ static PVOID NTAPI ShimMapLockedPagesSpecifyCache(PMDL Mdl, KPROCESSOR_MODE Mode
 	return Mdl->MappedSystemVa;
 }
 
+/* Wine 8 reads the IRP without checking it: IoIs32bitProcess(NULL), which the documentation
+ * defines as "the current process" and which the kernel API (kapi.c) calls where no IRP
+ * exists, faults. winedevice.exe, the current process there, is 64-bit. */
+typedef BOOLEAN(NTAPI *IS32_FN)(PIRP);
+static IS32_FN WineIs32bitProcess;
+
+static BOOLEAN NTAPI ShimIoIs32bitProcess(PIRP Irp)
+{
+	UNICODE_STRING name;
+
+	if (!Irp)
+		return FALSE;
+	if (!WineIs32bitProcess) {
+		RtlInitUnicodeString(&name, L"IoIs32bitProcess");
+		WineIs32bitProcess = (IS32_FN)MmGetSystemRoutineAddress(&name);
+	}
+	return WineIs32bitProcess ? WineIs32bitProcess(Irp) : FALSE;
+}
+
+void *__imp_IoIs32bitProcess = ShimIoIs32bitProcess;
+
+/*
+ * Wine 8 exports IoBuildPartialMdl as a stub that raises. This is the documented behaviour:
+ * the target describes [Va, Va + Length) of the source (Length 0: to its end) with the
+ * source's frames, MDL_PARTIAL, and the source's system mapping (offset) when it has one.
+ */
+static VOID NTAPI ShimBuildPartialMdl(PMDL Source, PMDL Target, PVOID Va, ULONG Length)
+{
+	ULONG_PTR from = (ULONG_PTR)Va - (ULONG_PTR)MmGetMdlVirtualAddress(Source);
+	ULONG first, pages, i;
+
+	if (!Length)
+		Length = MmGetMdlByteCount(Source) - (ULONG)from;
+	first = (ULONG)(((ULONG_PTR)PAGE_ALIGN(Va) - (ULONG_PTR)Source->StartVa) >> PAGE_SHIFT);
+	pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Length);
+	Target->MdlFlags &= MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_MUST_SUCCEED;
+	Target->MdlFlags |= (Source->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL |
+						 MDL_MAPPED_TO_SYSTEM_VA | MDL_IO_PAGE_READ)) |
+			    MDL_PARTIAL;
+	Target->Process = Source->Process;
+	Target->StartVa = PAGE_ALIGN(Va);
+	Target->ByteOffset = BYTE_OFFSET(Va);
+	Target->ByteCount = Length;
+	Target->MappedSystemVa = (PUCHAR)Source->MappedSystemVa + from;
+	for (i = 0; i < pages; i++)
+		MmGetMdlPfnArray(Target)[i] = MmGetMdlPfnArray(Source)[first + i];
+}
+
+void *__imp_IoBuildPartialMdl = ShimBuildPartialMdl;
 void *__imp_MmSizeOfMdl = ShimSizeOfMdl;
 void *__imp_MmBuildMdlForNonPagedPool = ShimBuildMdlForNonPagedPool;
 void *__imp_MmAllocatePagesForMdlEx = ShimAllocatePagesForMdlEx;

@@ -17,6 +17,8 @@
 #include <kumem/kumem.h>
 #include "../../tests/guest/tap.h"
 
+#define WINE_MDL_PARTIAL 0x0010 /* MdlFlags, as wdm.h has it */
+
 static HANDLE open_dev(void)
 {
 	return CreateFileW(L"\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
@@ -233,6 +235,106 @@ static void regions(HANDLE h)
 	is_int(release(h, id2), 0, "RELEASE the contiguous region");
 	st = stats(h);
 	is_int(st.regions + st.allocated_pages + st.user_mappings, 0, "STATS: nothing held");
+}
+
+/*
+ * Chains and views (issue 14). What Wine can show: the argument checks and their Win32
+ * errors, SEH around the segment array, and views of method 2 regions (IoBuildPartialMdl of
+ * the shim's nonpaged MDL, kernel ops through the inherited mapping, the view outliving its
+ * parent's id). Not: a vectored lock that succeeds (Wine locks nothing: -ENOMEM, as for
+ * LOCK_USER), PFNs, or DESCRIBE_CHAIN into the client's memory (the driver would write into
+ * winedevice.exe's memory at that address).
+ */
+static void chains(HANDLE h)
+{
+	struct kumem_lockv_args lv = { 0 };
+	struct kumem_view_args v = { 0 };
+	struct kumem_describe_chain_args dc = { 0 };
+	struct kumem_describe_args d = { 0 };
+	struct kumem_kernel_op op = { 0 };
+	static uint8_t ref[3 * 4096];
+	struct kumem_stats st;
+	uint32_t id, vid, vv;
+	DWORD err;
+
+	lv.flags = KUMEM_KERNEL_READ;
+	is_int(IOC(h, KUMEM_IOC_LOCK_USERV, lv), ERROR_INVALID_PARAMETER, "LOCK_USERV 0 segments");
+	lv.count = KUMEM_MAX_SEGMENTS + 1;
+	is_int(IOC(h, KUMEM_IOC_LOCK_USERV, lv), ERROR_INVALID_PARAMETER,
+	       "LOCK_USERV more than KUMEM_MAX_SEGMENTS");
+	lv.count = 2;
+	lv.flags = 0;
+	is_int(IOC(h, KUMEM_IOC_LOCK_USERV, lv), ERROR_INVALID_PARAMETER, "LOCK_USERV no flags");
+	lv.flags = KUMEM_KERNEL_READ;
+	lv.segs = 0x7ff000000000ull; /* mapped in neither process */
+	is_int(IOC(h, KUMEM_IOC_LOCK_USERV, lv), ERROR_INVALID_USER_BUFFER,
+	       "LOCK_USERV with an unmapped segment array: EFAULT (SEH around the copy)");
+
+	id = alloc(h, 3 * 4096, KUMEM_USER_READ | KUMEM_USER_WRITE, &err);
+	is_int(err, 0, "ALLOC_SHARED 3 pages for views");
+	op.id = id;
+	op.len = 3 * 4096;
+	op.value = 0x11;
+	IOC(h, KUMEM_IOC_KERNEL_FILL, op);
+	op.offset = 4096 + 10;
+	op.len = 10;
+	op.value = 0x22;
+	IOC(h, KUMEM_IOC_KERNEL_FILL, op);
+	memset(ref, 0x11, sizeof(ref));
+	memset(ref + 4096 + 10, 0x22, 10);
+
+	v.parent = id;
+	v.offset = 4096 + 5;
+	v.len = 4096;
+	is_int(IOC(h, KUMEM_IOC_VIEW, v), 0, "VIEW [4101, +4096) of method 2 (IoBuildPartialMdl)");
+	vid = v.id;
+	memset(&op, 0, sizeof(op));
+	op.id = vid;
+	op.len = 4096;
+	is_int(IOC(h, KUMEM_IOC_KERNEL_CHECKSUM, op), 0, "KERNEL_CHECKSUM of the view");
+	ok(op.result == kumem_checksum(ref + 4096 + 5, 4096),
+	   "... the parent's bytes, through the partial MDL's inherited mapping");
+	d.id = vid;
+	is_int(IOC(h, KUMEM_IOC_DESCRIBE, d), 0, "DESCRIBE the view");
+	ok(d.mdl.byte_count == 4096 && d.mdl.byte_offset == 5 && d.mdl.page_count == 2 &&
+		   d.mdl.chain_length == 1 &&
+		   (d.mdl.flags & (KUMEM_MDL_VIEW | KUMEM_MDL_KERNEL_MAPPED)) ==
+			   (KUMEM_MDL_VIEW | KUMEM_MDL_KERNEL_MAPPED),
+	   "... 4096 bytes at offset 5 of its first page, 2 pages, one MDL, a view (%#x)",
+	   d.mdl.flags);
+	ok(d.mdl.os_flags & WINE_MDL_PARTIAL, "... MdlFlags has MDL_PARTIAL (%#x)", d.mdl.os_flags);
+	dc.id = vid;
+	is_int(IOC(h, KUMEM_IOC_DESCRIBE_CHAIN, dc), 0, "DESCRIBE_CHAIN without room: the length");
+	ok(dc.chain_length == 1 && dc.elems_written == 0, "... 1, none written");
+	dc.max_elems = 1;
+	is_int(IOC(h, KUMEM_IOC_DESCRIBE_CHAIN, dc), ERROR_INVALID_PARAMETER,
+	       "DESCRIBE_CHAIN with room but no array: EINVAL");
+
+	v.parent = vid;
+	v.offset = 5;
+	v.len = 10;
+	is_int(IOC(h, KUMEM_IOC_VIEW, v), 0, "VIEW of the view");
+	vv = v.id;
+	v.offset = 4096;
+	v.len = 1;
+	is_int(IOC(h, KUMEM_IOC_VIEW, v), ERROR_HANDLE_EOF, "VIEW past the view's end: ERANGE");
+	v.offset = 0;
+	v.len = 0;
+	is_int(IOC(h, KUMEM_IOC_VIEW, v), ERROR_INVALID_PARAMETER, "VIEW of 0 bytes: EINVAL");
+	v.parent = 0x7fff0;
+	v.len = 1;
+	is_int(IOC(h, KUMEM_IOC_VIEW, v), ERROR_NOT_FOUND, "VIEW of no region: ENOENT");
+
+	is_int(release(h, id), 0, "RELEASE the parent while its views live");
+	op.id = vv;
+	op.len = 10;
+	is_int(IOC(h, KUMEM_IOC_KERNEL_CHECKSUM, op), 0, "the view of the view still reads");
+	ok(op.result == kumem_checksum(ref + 4096 + 10, 10), "... the parent's bytes");
+	is_int(release(h, vid), 0, "RELEASE the view");
+	is_int(release(h, vv), 0, "RELEASE the view of the view");
+	st = stats(h);
+	is_int(st.regions + st.allocated_pages + st.user_mappings, 0,
+	       "STATS: nothing held after the last view");
 }
 
 /* The per-handle count quota: 1024 regions, the next is ENOSPC; all released by close. */
@@ -479,6 +581,7 @@ int main(void)
 	transfers(h);
 	lock_user(h);
 	regions(h);
+	chains(h);
 	rings(h);
 	CloseHandle(h);
 	quota_and_close();

@@ -148,6 +148,10 @@ static inline PLIST_ENTRY RemoveHeadList(PLIST_ENTRY h)
 #define STATUS_DELETE_PENDING	      ((NTSTATUS)0xC0000056)
 #define STATUS_PROCESS_IS_TERMINATING ((NTSTATUS)0xC000010A)
 #define STATUS_NO_SUCH_DEVICE	      ((NTSTATUS)0xC000000E)
+#define STATUS_INVALID_DEVICE_STATE   ((NTSTATUS)0xC0000184)
+
+/* kumem.sys's importers and kumem.sys are one host program here: no import slots */
+#define DECLSPEC_IMPORT
 
 /* ---- structured exception handling: setjmp frames per thread (wm_kernel.c) --------------- */
 
@@ -354,6 +358,7 @@ typedef struct _MDL {
 #define MDL_SOURCE_IS_NONPAGED_POOL 0x0004
 #define MDL_ALLOCATED_FIXED_SIZE    0x0008
 #define MDL_PARTIAL		    0x0010
+#define MDL_PARTIAL_HAS_BEEN_MAPPED 0x0020
 #define MDL_IO_PAGE_READ	    0x0040
 #define MDL_WRITE_OPERATION	    0x0080
 #define MDL_ALLOCATED_MUST_SUCCEED  0x4000
@@ -380,6 +385,7 @@ typedef enum _MM_PAGE_PRIORITY {
 
 PMDL IoAllocateMdl(PVOID Va, ULONG Length, BOOLEAN Secondary, BOOLEAN ChargeQuota, PVOID Irp);
 void IoFreeMdl(PMDL Mdl);
+void IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length);
 SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length);
 void MmProbeAndLockPages(PMDL Mdl, KPROCESSOR_MODE Mode, LOCK_OPERATION Op);
 void MmUnlockPages(PMDL Mdl);
@@ -518,6 +524,7 @@ struct _IRP {
 		PVOID SystemBuffer;
 	} AssociatedIrp;
 	PMDL MdlAddress;
+	PVOID UserBuffer; /* METHOD_BUFFERED: the caller's output buffer */
 	KPROCESSOR_MODE RequestorMode;
 	IO_STACK_LOCATION Stack; /* one location: the driver is alone on its stack */
 	int Completions;	 /* the model checks exactly one IoCompleteRequest */
@@ -570,6 +577,7 @@ static inline PIO_STACK_LOCATION IoGetCurrentIrpStackLocation(PIRP Irp)
 
 void IoCompleteRequest(PIRP Irp, KPRIORITY Boost);
 BOOLEAN IoIs32bitProcess(PIRP Irp);
+PEPROCESS IoGetRequestorProcess(PIRP Irp);
 NTSTATUS IoCreateDevice(PDRIVER_OBJECT Driver, ULONG ExtSize, PUNICODE_STRING Name, ULONG Type,
 			ULONG Characteristics, BOOLEAN Exclusive, PDEVICE_OBJECT *Device);
 void IoDeleteDevice(PDEVICE_OBJECT Device);
