@@ -10,7 +10,6 @@
  * no driver also run natively (`kumem bench ring` on a host without the module): the
  * numbers to set beside the emulated guest's.
  */
-#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
@@ -466,71 +465,6 @@ static double uring_nops(unsigned flags, unsigned batch, uint64_t count)
 	return got == count ? rate(count, t0) : 0;
 }
 
-/*
- * The same NOPs as kumem_nops(), each a kumem_sqe carried by io_uring to /dev/kumem
- * (KUMEM_URING_CMD_SQE in a 128-byte SQE): kumem's ops through io_uring's ring instead of
- * kumem's own. Every completion is checked.
- */
-static double uring_cmd_nops(unsigned flags, unsigned batch, bool fixed_file, uint64_t count)
-{
-	struct io_uring_params p = { .flags = flags | IORING_SETUP_SQE128, .sq_thread_idle = 5 };
-	uint64_t sent = 0, got = 0, t0;
-	struct io_uring_cqe *cqe;
-	struct io_uring ring;
-	bool bad = false;
-	int fd;
-
-	if ((flags & IORING_SETUP_SQPOLL) && bench_two_cpus()) {
-		p.flags |= IORING_SETUP_SQ_AFF;
-		p.sq_thread_cpu = BENCH_CPU_PEER;
-	}
-	fd = open("/dev/kumem", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (io_uring_queue_init_params(RING_ENTRIES, &ring, &p) < 0) {
-		close(fd);
-		return 0;
-	}
-	/* a registered file: io_uring takes no reference on it per request */
-	if (fixed_file && io_uring_register_files(&ring, &fd, 1) < 0)
-		bad = true;
-	t0 = bench_now_ns();
-	while (got < count && !bad) {
-		unsigned i;
-
-		for (i = 0; i < batch && sent < count; i++, sent++) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-
-			if (!sqe)
-				break;
-			/* a zeroed command is a well-formed kumem NOP */
-			memset(sqe, 0, 128);
-			sqe->opcode = IORING_OP_URING_CMD;
-			sqe->fd = fixed_file ? 0 : fd;
-			sqe->flags = fixed_file ? IOSQE_FIXED_FILE : 0;
-			sqe->cmd_op = KUMEM_URING_CMD_SQE;
-		}
-		if (io_uring_submit(&ring) < 0)
-			break;
-		while (got < sent && io_uring_peek_cqe(&ring, &cqe) == 0) {
-			bad |= cqe->res != 0;
-			io_uring_cqe_seen(&ring, cqe);
-			got++;
-		}
-		if (sent - got >= 128 && io_uring_wait_cqe(&ring, &cqe) == 0) {
-			bad |= cqe->res != 0;
-			io_uring_cqe_seen(&ring, cqe);
-			got++;
-		}
-	}
-	t0 = bench_now_ns() - t0;
-	io_uring_queue_exit(&ring);
-	close(fd);
-	if (bad)
-		cli_say("bench: kumem through io_uring: a NOP failed");
-	return !bad && got == count ? rate(count, t0) : 0;
-}
-
 /* ---- the table -------------------------------------------------------------------------- */
 
 enum ring_row {
@@ -665,11 +599,11 @@ static double measure(enum ring_row row, kumem_t *dev, uint64_t count)
 	case ROW_URING128:
 		return uring_nops(IORING_SETUP_SQE128, 32, count);
 	case ROW_URING_CMD32:
-		return uring_cmd_nops(0, 32, false, count);
+		return bench_uring_cmd_nops(RING_ENTRIES, 0, 32, false, count);
 	case ROW_URING_CMD_FIXED:
-		return uring_cmd_nops(0, 32, true, count);
+		return bench_uring_cmd_nops(RING_ENTRIES, 0, 32, true, count);
 	case ROW_URING_CMD_SQPOLL:
-		return uring_cmd_nops(IORING_SETUP_SQPOLL, 32, false, count);
+		return bench_uring_cmd_nops(RING_ENTRIES, IORING_SETUP_SQPOLL, 32, false, count);
 	default:
 		return 0;
 	}
@@ -720,12 +654,13 @@ static bool row_runs(int row, const kumem_t *dev)
 	case ROW_URING_CMD32:
 	case ROW_URING_CMD_FIXED:
 	case ROW_URING_CMD_SQPOLL:
-		return dev && uring_cmd_supported((kumem_t *)dev);
+		return dev && bench_have_uring() && uring_cmd_supported((kumem_t *)dev);
 	case ROW_SQPOLL_OLD:
 		/* a module without the knob (or a user who may not turn it) has no old loop */
 		return dev && access(SQPOLL_RUN_PARAM, W_OK) == 0;
 	case ROW_URING32:
 	case ROW_URING_SQPOLL:
+	case ROW_URING128:
 		return bench_have_uring(); /* none on Windows */
 	default:
 		return true;
