@@ -461,8 +461,14 @@ static void big_ops(size_t *copies, uint64_t *t_long)
 			d1 = d2;
 			d2 = x;
 		}
-		if (!ok(d1.ud == 1 && d1.res == -EINTR && d2.res == -EALREADY,
-			"ASYNC_CANCEL of a running CHECKSUM: cancel says -EALREADY, the op stops with -EINTR"))
+		/*
+		 * The op is what kumem answers for: stopped midway. The cancel's own answer is
+		 * io_uring's and depends on timing: -EALREADY (it signalled the running worker),
+		 * or on 7.2 sometimes -ENOENT (a cancel retried from a worker after its first try
+		 * had already stopped the op, seen once in six runs).
+		 */
+		if (!ok(d1.ud == 1 && d1.res == -EINTR && (d2.res == -EALREADY || d2.res == -ENOENT),
+			"ASYNC_CANCEL of a running CHECKSUM: the op stops with -EINTR"))
 			diag("  checksum %lld, cancel %lld", (long long)d1.res, (long long)d2.res);
 		diag("  stopped after %llu ms of %llu", (unsigned long long)t,
 		     (unsigned long long)*t_long);
