@@ -70,8 +70,8 @@ static struct done reap_one(struct io_uring *u)
 }
 
 /* One command through io_uring, waited for. */
-static struct done uring_one(struct io_uring *u, int fd, uint32_t cmd_op,
-			     const struct kumem_sqe *k, uint64_t tail)
+static struct done uring_one(struct io_uring *u, int fd, uint32_t cmd_op, const struct kumem_sqe *k,
+			     uint64_t tail)
 {
 	queue_cmd(u, fd, cmd_op, k, tail, 42);
 	if (io_uring_submit(u) != 1)
@@ -150,26 +150,50 @@ static void same_as_ring(void)
 
 	const struct same_case cases[] = {
 		{ "NOP", { .op = KUMEM_OP_NOP }, 0 },
-		{ "FILL", { .op = KUMEM_OP_FILL, .region = a.id, .offset = 10, .len = 5000, .value = 0x6b }, 0 },
-		{ "CHECKSUM", { .op = KUMEM_OP_CHECKSUM, .region = a.id, .offset = 3, .len = 8000 }, 0 },
+		{ "FILL",
+		  { .op = KUMEM_OP_FILL, .region = a.id, .offset = 10, .len = 5000, .value = 0x6b },
+		  0 },
+		{ "CHECKSUM",
+		  { .op = KUMEM_OP_CHECKSUM, .region = a.id, .offset = 3, .len = 8000 },
+		  0 },
 		{ "COPY method 2 -> method 1",
-		  { .op = KUMEM_OP_COPY, .region = a.id, .offset = 1, .len = 7000, .dst_region = b.id, .dst_offset = 500 },
+		  { .op = KUMEM_OP_COPY,
+		    .region = a.id,
+		    .offset = 1,
+		    .len = 7000,
+		    .dst_region = b.id,
+		    .dst_offset = 500 },
 		  0 },
 		{ "COPY overlapping, forwards",
-		  { .op = KUMEM_OP_COPY, .region = a.id, .offset = 0, .len = 4000, .dst_region = a.id, .dst_offset = 100 },
+		  { .op = KUMEM_OP_COPY,
+		    .region = a.id,
+		    .offset = 0,
+		    .len = 4000,
+		    .dst_region = a.id,
+		    .dst_offset = 100 },
 		  0 },
 		{ "unknown op", { .op = 9 }, -EINVAL },
-		{ "a driver's op (none behind /dev/kumem)", { .op = KUMEM_OP_DRIVER_FIRST }, -EINVAL },
-		{ "unknown region", { .op = KUMEM_OP_CHECKSUM, .region = 999999, .len = 1 }, -ENOENT },
-		{ "past the region", { .op = KUMEM_OP_FILL, .region = a.id, .offset = 8000, .len = 193 }, -ERANGE },
+		{ "a driver's op (none behind /dev/kumem)",
+		  { .op = KUMEM_OP_DRIVER_FIRST },
+		  -EINVAL },
+		{ "unknown region",
+		  { .op = KUMEM_OP_CHECKSUM, .region = 999999, .len = 1 },
+		  -ENOENT },
+		{ "past the region",
+		  { .op = KUMEM_OP_FILL, .region = a.id, .offset = 8000, .len = 193 },
+		  -ERANGE },
 		{ "offset + len overflow",
 		  { .op = KUMEM_OP_CHECKSUM, .region = a.id, .offset = UINT64_MAX, .len = 2 },
 		  -ERANGE },
-		{ "FILL of a read-only lock", { .op = KUMEM_OP_FILL, .region = ro, .len = 1 }, -EACCES },
+		{ "FILL of a read-only lock",
+		  { .op = KUMEM_OP_FILL, .region = ro, .len = 1 },
+		  -EACCES },
 		{ "COPY into a read-only lock",
 		  { .op = KUMEM_OP_COPY, .region = a.id, .len = 1, .dst_region = ro },
 		  -EACCES },
-		{ "fill value 256", { .op = KUMEM_OP_FILL, .region = a.id, .len = 1, .value = 256 }, -EINVAL },
+		{ "fill value 256",
+		  { .op = KUMEM_OP_FILL, .region = a.id, .len = 1, .value = 256 },
+		  -EINVAL },
 		{ "NOP with a value", { .op = KUMEM_OP_NOP, .value = 1 }, -EINVAL },
 		{ "flags set", { .op = KUMEM_OP_NOP, .flags = 1 }, -EINVAL },
 		{ "reserved0 set", { .op = KUMEM_OP_NOP, .reserved0 = 1 }, -EINVAL },
@@ -192,7 +216,8 @@ static void same_as_ring(void)
 		fill_pattern(b.p, b.len, i + 100);
 		ud = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &t->k, 0);
 		if (!ok(ud.res == t->want && rc.result == t->want && ud.value == rc.value &&
-				!memcmp(after_ring, a.p, a.len) && !memcmp(after_ring + a.len, b.p, b.len),
+				!memcmp(after_ring, a.p, a.len) &&
+				!memcmp(after_ring + a.len, b.p, b.len),
 			"%s: io_uring gives what kumem's ring gives (result %lld, value, bytes)",
 			t->what, (long long)t->want))
 			diag("  io_uring %lld value %llx, ring %lld value %llx", (long long)ud.res,
@@ -202,7 +227,9 @@ static void same_as_ring(void)
 	/* and what both gave is right, not merely equal */
 	fill_pattern(a.p, a.len, 7);
 	{
-		struct kumem_sqe k = { .op = KUMEM_OP_CHECKSUM, .region = a.id, .offset = 3, .len = 8000 };
+		struct kumem_sqe k = {
+			.op = KUMEM_OP_CHECKSUM, .region = a.id, .offset = 3, .len = 8000
+		};
 		struct done d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &k, 0);
 
 		ok(d.res == 0 && d.value == kumem_checksum(a.p + 3, 8000),
@@ -210,8 +237,12 @@ static void same_as_ring(void)
 		ok(d.ud == 42, "the CQE carries io_uring's user_data");
 	}
 	{
-		struct kumem_sqe k = { .op = KUMEM_OP_COPY, .region = a.id, .offset = 1, .len = 7000,
-				       .dst_region = b.id, .dst_offset = 500 };
+		struct kumem_sqe k = { .op = KUMEM_OP_COPY,
+				       .region = a.id,
+				       .offset = 1,
+				       .len = 7000,
+				       .dst_region = b.id,
+				       .dst_offset = 500 };
 		struct done d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &k, 0);
 
 		ok(d.res == 0 && !memcmp(b.p + 500, a.p + 1, 7000), "COPY through io_uring lands");
@@ -267,16 +298,20 @@ static void checked_and_unsupported(void)
 
 	uring_or_bail(&u, 8, 0);
 	d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &nop, 0);
-	is_int(d.res, -EOPNOTSUPP, "a ring of 64-byte SQEs (no room for a kumem_sqe) -> EOPNOTSUPP");
+	is_int(d.res, -EOPNOTSUPP,
+	       "a ring of 64-byte SQEs (no room for a kumem_sqe) -> EOPNOTSUPP");
 	io_uring_queue_exit(&u);
 
 	uring_or_bail(&u, 8, IORING_SETUP_SQE128);
 	d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &nop, 0);
 	ok(d.res == 0 && d.ud == 42, "NOP in a ring of 16-byte CQEs");
 	d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &sum, 0);
-	is_int(d.res, -EOPNOTSUPP, "CHECKSUM in a ring of 16-byte CQEs (nowhere for the sum) -> EOPNOTSUPP");
+	is_int(d.res, -EOPNOTSUPP,
+	       "CHECKSUM in a ring of 16-byte CQEs (nowhere for the sum) -> EOPNOTSUPP");
 	{
-		struct kumem_sqe f = { .op = KUMEM_OP_FILL, .region = a.id, .len = 4096, .value = 0x3c };
+		struct kumem_sqe f = {
+			.op = KUMEM_OP_FILL, .region = a.id, .len = 4096, .value = 0x3c
+		};
 		size_t i, bad = 0;
 
 		d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &f, 0);
@@ -291,7 +326,9 @@ static void checked_and_unsupported(void)
 	 * 7.2 issues it as in any ring: either, but nothing in between.
 	 */
 	if (io_uring_queue_init(8, &u, IORING_SETUP_SQE128 | IORING_SETUP_IOPOLL) == 0) {
-		struct kumem_sqe f = { .op = KUMEM_OP_FILL, .region = a.id, .len = 4096, .value = 0x5a };
+		struct kumem_sqe f = {
+			.op = KUMEM_OP_FILL, .region = a.id, .len = 4096, .value = 0x5a
+		};
 		size_t i, bad = 0;
 
 		d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &f, 0);
@@ -306,8 +343,8 @@ static void checked_and_unsupported(void)
 	}
 
 	/* io_uring's SQPOLL thread issues the command: same result */
-	if (io_uring_queue_init(8, &u, IORING_SETUP_SQE128 | IORING_SETUP_CQE32 |
-					   IORING_SETUP_SQPOLL) == 0) {
+	if (io_uring_queue_init(
+		    8, &u, IORING_SETUP_SQE128 | IORING_SETUP_CQE32 | IORING_SETUP_SQPOLL) == 0) {
 		fill_pattern(a.p, 4096, 3);
 		d = uring_one(&u, kfd, KUMEM_URING_CMD_SQE, &sum, 0);
 		ok(d.res == 0 && d.value == kumem_checksum(a.p, 4096),
@@ -350,8 +387,8 @@ static struct alias alias_region(size_t copies)
 	if (base == MAP_FAILED)
 		bail_out("reserve %zu: %s", a.g.len, strerror(errno));
 	for (i = 0; i < copies; i++)
-		if (mmap(base + i * BIG, BIG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, a.memfd,
-			 0) == MAP_FAILED)
+		if (mmap(base + i * BIG, BIG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 a.memfd, 0) == MAP_FAILED)
 			bail_out("alias map: %s", strerror(errno));
 	fill_pattern(base, BIG, 13);
 	a.g.p = base;
@@ -403,7 +440,10 @@ static void big_ops(size_t *copies, uint64_t *t_long)
 	ok(d.res == 0 && d.value == kumem_checksum(g.p, g.len),
 	   "CHECKSUM of 64 MiB (an io_uring worker's job) is right");
 	{
-		struct kumem_sqe f = { .op = KUMEM_OP_FILL, .region = g.id, .offset = 1, .len = BIG - 2,
+		struct kumem_sqe f = { .op = KUMEM_OP_FILL,
+				       .region = g.id,
+				       .offset = 1,
+				       .len = BIG - 2,
 				       .value = 0xa5 };
 		uint8_t first = g.p[0], last = g.p[BIG - 1];
 		size_t i, bad = 0;
@@ -432,12 +472,14 @@ static void big_ops(size_t *copies, uint64_t *t_long)
 	al = alias_region(*copies);
 	*t_long = time_sum(&u, &al.g, &d);
 	ok(d.res == 0, "CHECKSUM of %zu MiB (one memfd mapped %zu times)", al.g.len >> 20, *copies);
-	diag("64 MiB CHECKSUM through io_uring: %llu ms; %zu MiB: %llu ms",
-	     (unsigned long long)t64, al.g.len >> 20, (unsigned long long)*t_long);
+	diag("64 MiB CHECKSUM through io_uring: %llu ms; %zu MiB: %llu ms", (unsigned long long)t64,
+	     al.g.len >> 20, (unsigned long long)*t_long);
 
 	/* IORING_OP_ASYNC_CANCEL of a running CHECKSUM: it stops midway with -EINTR */
 	{
-		struct kumem_sqe k = { .op = KUMEM_OP_CHECKSUM, .region = al.g.id, .len = al.g.len };
+		struct kumem_sqe k = { .op = KUMEM_OP_CHECKSUM,
+				       .region = al.g.id,
+				       .len = al.g.len };
 		struct io_uring_sqe *s;
 		struct done d1, d2;
 
@@ -467,7 +509,8 @@ static void big_ops(size_t *copies, uint64_t *t_long)
 		 * or on 7.2 sometimes -ENOENT (a cancel retried from a worker after its first try
 		 * had already stopped the op, seen once in six runs).
 		 */
-		if (!ok(d1.ud == 1 && d1.res == -EINTR && (d2.res == -EALREADY || d2.res == -ENOENT),
+		if (!ok(d1.ud == 1 && d1.res == -EINTR &&
+				(d2.res == -EALREADY || d2.res == -ENOENT),
 			"ASYNC_CANCEL of a running CHECKSUM: the op stops with -EINTR"))
 			diag("  checksum %lld, cancel %lld", (long long)d1.res, (long long)d2.res);
 		diag("  stopped after %llu ms of %llu", (unsigned long long)t,
@@ -504,7 +547,9 @@ static int teardown_child(void *argp)
 	al = alias_region(a->copies);
 	uring_or_bail(&u, 16, IORING_SETUP_SQE128 | IORING_SETUP_CQE32);
 	for (i = 0; i < TEARDOWN_OPS; i++) {
-		struct kumem_sqe k = { .op = KUMEM_OP_CHECKSUM, .region = al.g.id, .len = al.g.len };
+		struct kumem_sqe k = { .op = KUMEM_OP_CHECKSUM,
+				       .region = al.g.id,
+				       .len = al.g.len };
 
 		queue_cmd(&u, kfd, KUMEM_URING_CMD_SQE, &k, 0, (uint64_t)i);
 	}
