@@ -472,7 +472,8 @@ struct kumem_events_gen {
 };
 
 /* KUMEM_IOC_EVENTS_WAIT (Windows only; Linux polls the events fd): sleep until a committed
- * record is ready, the timeout passes or the stream dies (-EBADFD). */
+ * record is ready, the timeout passes or the stream dies (-EBADFD).
+ */
 struct kumem_events_wait {
 	uint32_t events_id;
 	uint32_t reserved0;
