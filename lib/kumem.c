@@ -27,7 +27,8 @@ struct kumem_region {
 	uint32_t id;
 	void *addr;	/* first byte in this process */
 	size_t len;	/* bytes asked for */
-	size_t map_len; /* method 2: bytes mapped */
+	void *map;	/* method 2 and its views: our mapping of its pages */
+	size_t map_len; /* bytes mapped there, or 0 */
 };
 
 int kumem_open(kumem_t **out)
@@ -102,8 +103,8 @@ void kumem_close(kumem_t *dev)
 	/* Closing the handle releases the driver's side; only our mappings and memory remain. */
 	for (r = dev->regions; r; r = next) {
 		next = r->next;
-		if (r->kind == REGION_SHARED)
-			kumem_sys_unmap(r->addr, r->map_len);
+		if (r->map_len)
+			kumem_sys_unmap(r->map, r->map_len);
 		free(r);
 	}
 	kumem_sys_close(dev->h);
@@ -202,6 +203,36 @@ int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, uns
 	return 0;
 }
 
+/*
+ * A view of a method 2 region (or of such a view) is mapped as its parent is: the whole pages
+ * its bytes touch (Linux: mmap at the view's own offset; Windows: the driver's mapping, made
+ * with the view); its address is its first byte in there.
+ */
+static int view_map(struct kumem_region *v)
+{
+	struct kumem_describe_args d = { .id = v->id };
+	struct kumem_alloc_args a = { .flags = KUMEM_USER_READ };
+	void *map;
+	int err;
+
+	err = kumem_sys_ioctl(v->dev->h, KUMEM_IOC_DESCRIBE, &d, sizeof(d));
+	if (err)
+		return err;
+	if (!(d.mdl.flags & KUMEM_MDL_USER_READ_ONLY))
+		a.flags |= KUMEM_USER_WRITE;
+	a.map_len = d.mdl.page_count * v->dev->info.page_size;
+	a.mmap_offset = (uint64_t)v->id * v->dev->info.page_size;
+	/* Windows' driver mapped the view when it made it: describe says where */
+	a.user_addr = d.mdl.start_va;
+	err = kumem_sys_map(v->dev->h, &a, &map);
+	if (err)
+		return err;
+	v->map = map;
+	v->map_len = a.map_len;
+	v->addr = (uint8_t *)map + d.mdl.byte_offset;
+	return 0;
+}
+
 int kumem_region_view(kumem_region_t *parent, uint64_t off, uint64_t len, kumem_region_t **out)
 {
 	struct kumem_view_args a = { .parent = parent->id, .offset = off, .len = len };
@@ -221,6 +252,14 @@ int kumem_region_view(kumem_region_t *parent, uint64_t off, uint64_t len, kumem_
 	r->kind = REGION_VIEW;
 	r->id = a.id;
 	r->len = len;
+	if (parent->map_len) { /* method 2: map it as the parent is */
+		err = view_map(r);
+		if (err) {
+			release_id(parent->dev, a.id);
+			free(r);
+			return err;
+		}
+	}
 	region_link(r);
 	*out = r;
 	return 0;
@@ -264,6 +303,7 @@ int kumem_alloc_shared(kumem_t *dev, size_t len, unsigned flags, kumem_region_t 
 	r->kind = REGION_SHARED;
 	r->id = a.id;
 	r->len = len;
+	r->map = r->addr;
 	r->map_len = a.map_len;
 	region_link(r);
 	*out = r;
@@ -298,8 +338,8 @@ int kumem_region_release(kumem_region_t *r)
 	if (!r)
 		return 0;
 	region_unlink(r);
-	if (r->kind == REGION_SHARED)
-		kumem_sys_unmap(r->addr, r->map_len);
+	if (r->map_len)
+		kumem_sys_unmap(r->map, r->map_len);
 	err = release_id(r->dev, r->id);
 	free(r);
 	return err;

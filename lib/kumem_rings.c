@@ -89,6 +89,27 @@ int kumem_ring_attach(int fd, kumem_ring_t **out)
 	return 0;
 }
 
+int kumem_ring_attach_dev(kumem_t *dev, int id, kumem_ring_t **out)
+{
+	struct kumem_ring_create a;
+	struct kumem_ring *r;
+	int err;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	memset(&a, 0, sizeof(a));
+	err = kumem_sys_ring_attach_dev(dev ? kumem_dev_handle(dev) : -1, id, &a, &r->sys);
+	if (err) {
+		free(r);
+		return err;
+	}
+	ring_setup(r, &a);
+	*out = r;
+	return 0;
+}
+
 void kumem_ring_destroy(kumem_ring_t *r)
 {
 	if (!r)
@@ -192,6 +213,41 @@ int kumem_ring_wait(kumem_ring_t *r, unsigned min, int64_t timeout_ns)
 	/* in enter mode, hand over what the kernel left in the SQ for lack of CQ space */
 	ready = enter(r, r->sqpoll ? 0 : sq_pending(r), min, KUMEM_ENTER_GETEVENTS, timeout_ns);
 	return ready < 0 ? ready : 0;
+}
+
+int kumem_port_associate(kumem_t *dev, void *port, uintptr_t key)
+{
+	if (!dev || !port)
+		return -EINVAL;
+	return kumem_sys_port_associate(kumem_dev_handle(dev), port, key);
+}
+
+int kumem_ring_wait_start(kumem_ring_t *r, unsigned min, int64_t timeout_ns)
+{
+	/* as kumem_ring_wait(): in enter mode, hand over what the SQ still holds */
+	struct kumem_ring_enter a = {
+		.to_submit = r->sqpoll ? 0 : sq_pending(r),
+		.min_complete = min,
+		.flags = KUMEM_ENTER_GETEVENTS,
+		.timeout_ns = timeout_ns,
+	};
+
+	return kumem_sys_ring_wait_start(&r->sys, &a, r);
+}
+
+kumem_ring_t *kumem_ring_from_overlapped(void *overlapped)
+{
+	return kumem_sys_ring_from_overlapped(overlapped);
+}
+
+int kumem_ring_wait_end(kumem_ring_t *r)
+{
+	return kumem_sys_ring_wait_end(&r->sys);
+}
+
+int kumem_ring_wait_cancel(kumem_ring_t *r)
+{
+	return kumem_sys_ring_wait_cancel(&r->sys);
 }
 
 int kumem_ring_reap(kumem_ring_t *r, struct kumem_cqe *out, unsigned max)

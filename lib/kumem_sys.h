@@ -59,6 +59,7 @@ struct kumem_sys_ring {
 	void *map; /* the ring's mapping in this process */
 	size_t map_len;
 	void *event; /* Windows: the completion event HANDLE */
+	struct kumem_sys_wait *wait; /* Windows: the asynchronous wait, once started */
 };
 
 /* Create the ring (KUMEM_IOC_RING_CREATE) and map it: *a gets the kernel's answer. */
@@ -69,6 +70,17 @@ int kumem_sys_ring_attach(int fd, struct kumem_ring_create *a, struct kumem_sys_
 void kumem_sys_ring_destroy(struct kumem_sys_ring *r);
 /* KUMEM_IOC_RING_ENTER; returns 0 or a negative errno, a->submitted filled. */
 int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a);
+/* A ring a driver made in @dev (Windows) / the ring fd @id (Linux): layout into *a, mapped. */
+int kumem_sys_ring_attach_dev(kumem_sys_handle dev, int id, struct kumem_ring_create *a,
+			      struct kumem_sys_ring *out);
+/* Completion ports (Windows; -EOPNOTSUPP elsewhere): see kumem.h. @owner is what
+ * kumem_sys_ring_from_overlapped() gives back for the wait's OVERLAPPED. */
+int kumem_sys_port_associate(kumem_sys_handle dev, void *port, uintptr_t key);
+int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_enter *a,
+			      void *owner);
+void *kumem_sys_ring_from_overlapped(void *overlapped);
+int kumem_sys_ring_wait_end(struct kumem_sys_ring *r);
+int kumem_sys_ring_wait_cancel(struct kumem_sys_ring *r);
 
 /* The handle behind a kumem_t, for the library's own files (kumem_rings.c). */
 struct kumem;

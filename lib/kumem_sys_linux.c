@@ -136,6 +136,49 @@ int kumem_sys_ring_attach(int fd, struct kumem_ring_create *a, struct kumem_sys_
 	return ring_map(fd, a, out);
 }
 
+int kumem_sys_ring_attach_dev(kumem_sys_handle dev, int id, struct kumem_ring_create *a,
+			      struct kumem_sys_ring *out)
+{
+	(void)dev; /* a ring fd stands on its own */
+	return kumem_sys_ring_attach(id, a, out);
+}
+
+/* Windows' completion ports; Linux polls the ring fd instead (kumem_ring_fd()). */
+int kumem_sys_port_associate(kumem_sys_handle dev, void *port, uintptr_t key)
+{
+	(void)dev;
+	(void)port;
+	(void)key;
+	return -EOPNOTSUPP;
+}
+
+int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_enter *a,
+			      void *owner)
+{
+	(void)r;
+	(void)a;
+	(void)owner;
+	return -EOPNOTSUPP;
+}
+
+void *kumem_sys_ring_from_overlapped(void *overlapped)
+{
+	(void)overlapped;
+	return NULL;
+}
+
+int kumem_sys_ring_wait_end(struct kumem_sys_ring *r)
+{
+	(void)r;
+	return -EOPNOTSUPP;
+}
+
+int kumem_sys_ring_wait_cancel(struct kumem_sys_ring *r)
+{
+	(void)r;
+	return -EOPNOTSUPP;
+}
+
 void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
 {
 	munmap(r->map, r->map_len);

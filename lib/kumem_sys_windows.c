@@ -65,8 +65,9 @@ static int errno_from_win32(DWORD e)
  * The handle is opened for overlapped I/O. A synchronous handle would make the I/O manager
  * run one request at a time per handle, so a thread waiting in KUMEM_IOC_RING_ENTER would
  * hold up every other thread's ioctl on the same kumem_t, including the submission it waits
- * for. Each call still waits for its own result (the driver never pends one), so callers see
- * synchronous semantics, as on Linux.
+ * for. Each call still waits for its own result (the driver pends only ENTER(GETEVENTS)), so
+ * callers see synchronous semantics, as on Linux; kumem_ring_wait_start() is the one call
+ * that leaves its request in flight (a completion port, or kumem_ring_wait_end()).
  */
 int kumem_sys_open(const char *path, kumem_sys_handle *h)
 {
@@ -106,16 +107,21 @@ static int dev_ioctl(HANDLE h, DWORD code, void *in, DWORD in_len, void *out, DW
 	OVERLAPPED ov = { 0 };
 	DWORD got = 0, e = 0;
 
+	HANDLE ev;
+
 	/* An event of its own, so concurrent calls on one handle do not wake each other. */
-	ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
-	if (!ov.hEvent)
+	ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (!ev)
 		return -ENOMEM;
+	/* the low-order bit set: no packet for this call on a port the handle is associated
+	 * with (kumem_port_associate); the system ignores the bit when it uses the event */
+	ov.hEvent = (HANDLE)((ULONG_PTR)ev | 1);
 	if (!DeviceIoControl(h, code, in, in_len, out, out_len, &got, &ov)) {
 		e = GetLastError();
 		if (e == ERROR_IO_PENDING)
 			e = GetOverlappedResult(h, &ov, &got, TRUE) ? 0 : GetLastError();
 	}
-	CloseHandle(ov.hEvent);
+	CloseHandle(ev);
 	return e ? errno_from_win32(e) : 0;
 }
 
@@ -151,6 +157,7 @@ int64_t kumem_sys_rw(kumem_sys_handle h, bool is_write, const struct kumem_iov *
 	ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
 	if (!ov.hEvent)
 		return -ENOMEM;
+	ov.hEvent = (HANDLE)((ULONG_PTR)ov.hEvent | 1); /* no completion packet (dev_ioctl) */
 	done = is_write ? WriteFile((HANDLE)h, iov->base, (DWORD)iov->len, &got, &ov)
 			: ReadFile((HANDLE)h, iov->base, (DWORD)iov->len, &got, &ov);
 	if (!done) {
@@ -158,7 +165,7 @@ int64_t kumem_sys_rw(kumem_sys_handle h, bool is_write, const struct kumem_iov *
 		if (e == ERROR_IO_PENDING)
 			e = GetOverlappedResult((HANDLE)h, &ov, &got, TRUE) ? 0 : GetLastError();
 	}
-	CloseHandle(ov.hEvent);
+	CloseHandle((HANDLE)((ULONG_PTR)ov.hEvent & ~(ULONG_PTR)1));
 	return e ? errno_from_win32(e) : (int64_t)got;
 }
 
@@ -230,7 +237,7 @@ int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,
 	return 0;
 }
 
-/* Rings created by other drivers are a Linux feature for now. */
+/* A ring id alone names nothing on Windows: kumem_ring_attach_dev() takes the handle too. */
 int kumem_sys_ring_attach(int fd, struct kumem_ring_create *a, struct kumem_sys_ring *out)
 {
 	(void)fd;
@@ -239,13 +246,116 @@ int kumem_sys_ring_attach(int fd, struct kumem_ring_create *a, struct kumem_sys_
 	return -EOPNOTSUPP;
 }
 
+/* A driver's ring (KumemRingCreateDriver) in @dev: the driver mapped it already; RING_INFO
+ * says where. */
+int kumem_sys_ring_attach_dev(kumem_sys_handle dev, int id, struct kumem_ring_create *a,
+			      struct kumem_sys_ring *out)
+{
+	int err;
+
+	a->ring_fd = id;
+	err = kumem_sys_ioctl(dev, KUMEM_IOC_RING_INFO, a, sizeof(*a));
+	if (err)
+		return err;
+	out->dev = dev;
+	out->id = id;
+	out->map = (void *)(uintptr_t)a->user_addr;
+	out->map_len = a->map_len;
+	out->event = NULL;
+	return 0;
+}
+
+/* One asynchronous GETEVENTS: the OVERLAPPED first, so a packet's pointer leads here. */
+struct kumem_sys_wait {
+	OVERLAPPED ov;
+	struct kumem_ring_enter enter; /* in and out buffer: alive until the wait ends */
+	void *owner;
+	bool pending; /* started, result not yet taken */
+};
+
+int kumem_sys_port_associate(kumem_sys_handle dev, void *port, uintptr_t key)
+{
+	if (!CreateIoCompletionPort((HANDLE)dev, (HANDLE)port, (ULONG_PTR)key, 0))
+		return errno_from_win32(GetLastError());
+	return 0;
+}
+
+int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_enter *a,
+			      void *owner)
+{
+	struct kumem_sys_wait *w = r->wait;
+	DWORD got, e;
+
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		r->wait = w;
+	}
+	if (w->pending)
+		return -EBUSY;
+	memset(&w->ov, 0, sizeof(w->ov)); /* hEvent NULL: the port gets the packet */
+	w->enter = *a;
+	w->enter.ring_id = (uint32_t)r->id;
+	w->owner = owner;
+	if (DeviceIoControl((HANDLE)r->dev, KUMEM_IOC_RING_ENTER, &w->enter, sizeof(w->enter),
+			    &w->enter, sizeof(w->enter), &got, &w->ov)) {
+		w->pending = true; /* done at once: the packet is queued all the same */
+		return 0;
+	}
+	e = GetLastError();
+	if (e == ERROR_IO_PENDING) {
+		w->pending = true;
+		return 0;
+	}
+	return errno_from_win32(e); /* failed in dispatch: no packet */
+}
+
+void *kumem_sys_ring_from_overlapped(void *overlapped)
+{
+	/* only our waits' OVERLAPPEDs reach here through kumem_ring_from_overlapped() */
+	return overlapped ? ((struct kumem_sys_wait *)overlapped)->owner : NULL;
+}
+
+int kumem_sys_ring_wait_end(struct kumem_sys_ring *r)
+{
+	struct kumem_sys_wait *w = r->wait;
+	DWORD got;
+
+	if (!w || !w->pending)
+		return -EINVAL;
+	w->pending = false;
+	if (!GetOverlappedResult((HANDLE)r->dev, &w->ov, &got, TRUE))
+		return errno_from_win32(GetLastError());
+	return 0;
+}
+
+int kumem_sys_ring_wait_cancel(struct kumem_sys_ring *r)
+{
+	struct kumem_sys_wait *w = r->wait;
+
+	if (!w || !w->pending)
+		return -EINVAL;
+	if (!CancelIoEx((HANDLE)r->dev, &w->ov) && GetLastError() != ERROR_NOT_FOUND)
+		return errno_from_win32(GetLastError());
+	return 0; /* not found: it has ended already, its packet is on its way */
+}
+
 void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
 {
 	struct kumem_region_ref ref = { .id = (uint32_t)r->id };
+	struct kumem_sys_wait *w = r->wait;
+	DWORD got;
 
-	/* the driver unmaps the ring and stops its thread */
+	/* the driver unmaps the ring, stops its thread and ends its waits */
 	kumem_sys_ioctl(r->dev, KUMEM_IOC_RELEASE, &ref, sizeof(ref));
-	CloseHandle(r->event);
+	if (w && w->pending)
+		/* ended by the release; its packet may still be queued and points at w: keep w */
+		GetOverlappedResult((HANDLE)r->dev, &w->ov, &got, TRUE);
+	else
+		free(w);
+	if (r->event)
+		CloseHandle(r->event);
 }
 
 int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a)

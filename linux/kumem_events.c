@@ -272,7 +272,7 @@ static long events_gen(struct kumem_events *e, void __user *uarg)
 
 	if (copy_from_user(&g, uarg, sizeof(g)))
 		return -EFAULT;
-	if (g.reserved[0] || g.reserved[1])
+	if (g.events_id || g.reserved0 || g.reserved1)
 		return -EINVAL;
 	if (g.count && (g.record_len < 8 || g.record_len % 8 ||
 			g.record_len > kumem_ev_max_payload(e->ev.size)))
@@ -392,7 +392,7 @@ long kumem_ioctl_events_create(void __user *uarg)
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.reserved0 || a.reserved[0] || a.reserved[1])
+	if (a.reserved0 || a.user_addr || a.user_ro_addr)
 		return -EINVAL;
 	if (a.data_bytes < 4 * PAGE_SIZE || (a.data_bytes & (a.data_bytes - 1)) ||
 	    a.data_bytes > (256ull << 20))

@@ -8,6 +8,7 @@
  * their user address space differs (KumemLimits).
  */
 #include "kumem_win.h"
+#include "rings.h"
 
 /* Role types and annotations for the static analysers (SDV, /analyze): which IRP each
  * routine serves, at what IRQL (all of them: PASSIVE_LEVEL). */
@@ -127,6 +128,7 @@ static NTSTATUS KumemCreate(PDEVICE_OBJECT Device, PIRP Irp)
 	ExInitializeFastMutex(&file->Lock);
 	InitializeListHead(&file->Regions);
 	InitializeListHead(&file->Rings);
+	InitializeListHead(&file->Events);
 	stack->FileObject->FsContext = file;
 	ExAcquireFastMutex(&KumemFilesLock);
 	InsertTailList(&KumemFiles, &file->AllFiles);
@@ -149,6 +151,7 @@ static NTSTATUS KumemCleanup(PDEVICE_OBJECT Device, PIRP Irp)
 	FileUnlock(file);
 	/* rings first: their threads use the regions */
 	KumemRingCleanup(file, NULL);
+	KumemEventsCleanup(file, NULL);
 	KumemFileCleanup(file, NULL);
 	return Complete(Irp, STATUS_SUCCESS, 0);
 }
@@ -167,6 +170,7 @@ static NTSTATUS KumemClose(PDEVICE_OBJECT Device, PIRP Irp)
 		file->Closed = true;
 		FileUnlock(file);
 		KumemRingCleanup(file, NULL);
+		KumemEventsCleanup(file, NULL);
 		KumemFileCleanup(file, NULL);
 		ExAcquireFastMutex(&KumemFilesLock);
 		RemoveEntryList(&file->AllFiles);
@@ -252,6 +256,8 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		err = KumemRegionRelease(file, &ref);
 		if (err == -KUMEM_ENOENT)
 			err = KumemRingRelease(file, ref.id);
+		if (err == -KUMEM_ENOENT)
+			err = KumemEventsRelease(file, ref.id);
 		break;
 	}
 	case KUMEM_IOC_DESCRIBE:
@@ -277,7 +283,21 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		WITH_BLOCK(struct kumem_ring_create, KumemRingCreate(file, Irp, &blk_));
 		break;
 	case KUMEM_IOC_RING_ENTER:
-		WITH_BLOCK(struct kumem_ring_enter, KumemRingEnter(file, &blk_));
+		WITH_BLOCK(struct kumem_ring_enter, KumemRingEnter(file, Irp, &blk_));
+		if (err == KUMEM_RING_PENDING)
+			return STATUS_PENDING; /* queued (ring_wait.c), completed from there */
+		break;
+	case KUMEM_IOC_RING_INFO:
+		WITH_BLOCK(struct kumem_ring_create, KumemRingInfo(file, &blk_));
+		break;
+	case KUMEM_IOC_EVENTS_CREATE:
+		WITH_BLOCK(struct kumem_events_create, KumemEventsCreateStream(file, &blk_, NULL));
+		break;
+	case KUMEM_IOC_EVENTS_GEN:
+		WITH_BLOCK(struct kumem_events_gen, KumemEventsGenerate(file, &blk_));
+		break;
+	case KUMEM_IOC_EVENTS_WAIT:
+		WITH_BLOCK(struct kumem_events_wait, KumemEventsWait(file, &blk_));
 		break;
 	case KUMEM_IOC_BUFFERED_CHECKSUM:
 		err = KumemBufferedChecksum(Irp, stack);
@@ -321,7 +341,7 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
  */
 static VOID KumemProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
 {
-	LIST_ENTRY rings, regions;
+	LIST_ENTRY rings, regions, events;
 	PLIST_ENTRY e;
 
 	UNREFERENCED_PARAMETER(ParentId);
@@ -331,15 +351,18 @@ static VOID KumemProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create
 	 * unlink what the process owns; stopping ring threads and unmapping come after. */
 	InitializeListHead(&rings);
 	InitializeListHead(&regions);
+	InitializeListHead(&events);
 	ExAcquireFastMutex(&KumemFilesLock);
 	for (e = KumemFiles.Flink; e != &KumemFiles; e = e->Flink) {
 		PKUMEM_FILE file = CONTAINING_RECORD(e, KUMEM_FILE, AllFiles);
 
 		KumemRingTakeOwned(file, ProcessId, &rings);
+		KumemEventsTakeOwned(file, ProcessId, &events);
 		KumemRegionTakeOwned(file, ProcessId, &regions);
 	}
 	ExReleaseFastMutex(&KumemFilesLock);
 	KumemRingCloseList(&rings); /* rings first: their threads use the regions */
+	KumemEventsCloseList(&events);
 	KumemRegionPutList(&regions);
 	/* Another process's cleanup may be undoing one of this process's regions right now,
 	 * attached to it: the address space must outlive that. */
@@ -430,6 +453,11 @@ void KumemDeleteDevice(PDEVICE_OBJECT Device, PCWSTR Link)
 }
 
 static PDEVICE_OBJECT KumemDevice; /* \Device\kumem */
+
+PKUMEM_FILE KumemFileOfObject(PFILE_OBJECT FileObject)
+{
+	return FileObject && FileObject->DeviceObject == KumemDevice ? FileObject->FsContext : NULL;
+}
 
 static VOID KumemUnload(PDRIVER_OBJECT Driver)
 {

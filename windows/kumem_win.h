@@ -90,6 +90,7 @@ typedef struct _KUMEM_FILE {
 	FAST_MUTEX Lock;     /* guards Regions, Rings, NextId, RegionCount, Bytes, Closed */
 	LIST_ENTRY Regions;
 	LIST_ENTRY Rings;
+	LIST_ENTRY Events; /* event streams (events.c) */
 	ULONG NextId;
 	ULONG RegionCount;
 	ULONG64 Bytes;
@@ -118,6 +119,8 @@ void KumemFilePut(PKUMEM_FILE File);
 void KumemLimits(PIRP Irp, struct kumem_limits *lim);
 NTSTATUS KumemCreateDevice(PDRIVER_OBJECT Driver, PCWSTR Name, PCWSTR Link, PDEVICE_OBJECT *Device);
 void KumemDeleteDevice(PDEVICE_OBJECT Device, PCWSTR Link);
+/* The kumem state of a file object of \Device\kumem, or NULL for any other file object. */
+PKUMEM_FILE KumemFileOfObject(PFILE_OBJECT FileObject);
 
 /* region.c */
 int KumemRegionNew(KUMEM_REGION_KIND Kind, ULONG Flags, const struct kumem_geom *g,
@@ -170,11 +173,23 @@ void KumemViewFree(PKUMEM_REGION r);
 typedef struct _KUMEM_RING KUMEM_RING, *PKUMEM_RING;
 PKUMEM_RING KumemRingLookupLocked(PKUMEM_FILE File, ULONG Id);
 int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a);
-int KumemRingEnter(PKUMEM_FILE File, struct kumem_ring_enter *a);
+/* 0, a negative errno, or KUMEM_RING_PENDING (rings.h): @Irp queued, STATUS_PENDING */
+int KumemRingEnter(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_enter *a);
+int KumemRingInfo(PKUMEM_FILE File, struct kumem_ring_create *a);
 int KumemRingRelease(PKUMEM_FILE File, ULONG Id);
 void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
 void KumemRingCloseList(PLIST_ENTRY List);
+
+/* events.c: the IOCTLs and the handle's life (the kernel API is at the end of this file) */
+typedef struct _KUMEM_EVENTS KUMEM_EVENTS, *PKUMEM_EVENTS;
+PKUMEM_EVENTS KumemEventsLookupLocked(PKUMEM_FILE File, ULONG Id);
+int KumemEventsGenerate(PKUMEM_FILE File, const struct kumem_events_gen *g);
+int KumemEventsWait(PKUMEM_FILE File, struct kumem_events_wait *w);
+int KumemEventsRelease(PKUMEM_FILE File, ULONG Id);
+void KumemEventsCleanup(PKUMEM_FILE File, HANDLE ProcessId);
+void KumemEventsTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);
+void KumemEventsCloseList(PLIST_ENTRY List);
 
 /* kapi.c: kumem.sys's exports for other drivers (kumem_kernel_win.h) */
 void KumemGlobalInit(void);
@@ -217,6 +232,78 @@ int KumemRwLast(PKUMEM_FILE File, struct kumem_rw_last *out);
 PMDL KumemRegionMdlChain(PKUMEM_REGION Region, ULONG *Count, ULONG64 *Bytes);
 /* The region's bytes as one kernel buffer, or NULL if it is a chain of several MDLs. */
 PVOID KumemRegionSystemBuffer(PKUMEM_REGION Region);
+
+/*
+ * ---- Event streams: the kernel API (events.c), for the export driver to publish ----------
+ *
+ * The Windows counterparts of kumem_kernel.h's kumem_events_*. A stream belongs to the
+ * process that created it and lives in one of its kumem handles (@File: the FsContext of a
+ * \\.\kumem file object), named by an id.
+ *
+ * PASSIVE_LEVEL, in the owning process's context:
+ *   KumemEventsLookup         a reference to stream @Id of @File (-ENOENT, -EACCES when the
+ *                             caller is not the owner)
+ *   KumemEventsCreateStream   a new stream mapped into the current process and published in
+ *                             @File, as KUMEM_IOC_EVENTS_CREATE does; with @Ref, also a
+ *                             reference for the caller
+ *   KumemEventsDestroyStream  release a stream created with a reference, and drop it
+ * PASSIVE_LEVEL, any process:
+ *   KumemEventsPut            drop a reference; the last one frees the pages
+ * IRQL <= DISPATCH_LEVEL (any thread, DPCs included), with a reference held:
+ *   KumemEventsReserve        0 and a payload pointer, -ENOSPC when full (a drop is counted),
+ *                             -E2BIG over a quarter of the area, -EINVAL for an impossible
+ *                             consumer position, -EBADFD once the stream is released
+ *   KumemEventsCommit         publish (or @discard) a reserved record, wake the consumer
+ *   KumemEventsEmit           reserve, copy, commit
+ * Not from an ISR (DIRQL): the reserve lock is a KSPIN_LOCK; queue a DPC and produce there.
+ * A released stream keeps its pages until the last reference: producers may finish their
+ * record, the process no longer sees them.
+ */
+int KumemEventsLookup(PKUMEM_FILE File, ULONG Id, PKUMEM_EVENTS *Out);
+int KumemEventsCreateStream(PKUMEM_FILE File, struct kumem_events_create *a, PKUMEM_EVENTS *Ref);
+void KumemEventsDestroyStream(PKUMEM_FILE File, PKUMEM_EVENTS e);
+void KumemEventsPut(PKUMEM_EVENTS e);
+int KumemEventsReserve(PKUMEM_EVENTS e, uint32_t len, void **payload, uint64_t *pos);
+void KumemEventsCommit(PKUMEM_EVENTS e, uint64_t pos, bool discard);
+int KumemEventsEmit(PKUMEM_EVENTS e, const void *data, uint32_t len);
+
+/*
+ * ---- For other drivers: rings whose operations a driver defines ---------------------------
+ *
+ * The Windows counterpart of linux/kumem_kernel.h's kumem_ring_create_driver(), with the same
+ * semantics where the systems allow. kumem.sys itself never calls these; the kernel API for
+ * other drivers exports them.
+ *
+ * Submissions with op >= KUMEM_OP_DRIVER_FIRST go to Execute, on a private copy of the entry,
+ * at APC_LEVEL (the ring's fast mutex is held: it may wait on dispatcher objects in
+ * KernelMode, not call routines that need PASSIVE_LEVEL) in the thread calling ENTER, or in
+ * the ring's SQPOLL system thread; its
+ * return value (0 or a negative errno) becomes the completion's result and it may set
+ * c->value. Ops below that are kumem's own (NOP, FILL, CHECKSUM, COPY) on the regions of the
+ * handle the ring lives in.
+ *
+ * KumemRingCreateDriver() makes the ring in @KumemFile, a file object of \Device\kumem that
+ * the calling process handed the driver (ObReferenceObjectByHandle on the process's handle,
+ * IoFileObjectType, UserMode; the caller keeps and drops that reference). Call it at
+ * PASSIVE_LEVEL in that process's context (the driver's own IOCTL dispatch): the ring is
+ * mapped into the current process, which owns it. @a is the block KUMEM_IOC_RING_CREATE
+ * takes (entries, flags, idle_us, sq_cpu; event_handle is ignored) and gets the layout:
+ * a->ring_fd is the ring's id in that handle, which the process passes to
+ * kumem_ring_attach_dev() (KUMEM_IOC_RING_INFO, then the mapping at a->user_addr). Returns 0
+ * or a negative errno (-KUMEM_EINVAL for a file object that is not kumem's, NULL Execute, or
+ * IRQL above PASSIVE_LEVEL). The ring owns @Drv->Priv from the call on: Release(Priv), if
+ * set, runs when the ring is freed (KUMEM_IOC_RELEASE, the handle's cleanup, the owner's
+ * exit), and also when creation fails. The providing driver must stay loaded while its rings
+ * exist (it cannot know when the process releases them otherwise than through Release).
+ */
+typedef struct _KUMEM_RING_DRIVER {
+	int (*Execute)(PVOID Priv, const struct kumem_sqe *e, struct kumem_cqe *c);
+	VOID (*Release)(PVOID Priv);
+	PVOID Priv;
+} KUMEM_RING_DRIVER, *PKUMEM_RING_DRIVER;
+
+int KumemRingCreateDriver(PFILE_OBJECT KumemFile, struct kumem_ring_create *a,
+			  const KUMEM_RING_DRIVER *Drv);
 /* ---- end of the kernel API block ---------------------------------------------------------- */
 
 #endif

@@ -173,14 +173,15 @@ int KumemFileInsert(PKUMEM_FILE File, PKUMEM_REGION r)
 	return err;
 }
 
-/* Regions and rings share one id space per handle. Ids are never 0 and not reused soon,
- * so a stale id finds nothing. */
+/* Regions, rings and event streams share one id space per handle. Ids are never 0 and not reused
+ * soon, so a stale id finds nothing. */
 ULONG KumemFileNewIdLocked(PKUMEM_FILE File)
 {
 	do {
 		File->NextId = File->NextId % 0x7ffff + 1;
 	} while (KumemRegionLookupLocked(File, File->NextId) ||
-		 KumemRingLookupLocked(File, File->NextId));
+		 KumemRingLookupLocked(File, File->NextId) ||
+		 KumemEventsLookupLocked(File, File->NextId));
 	return File->NextId;
 }
 

@@ -9,35 +9,12 @@
  *            then sets KUMEM_SQ_NEED_WAKEUP and sleeps on an event until ENTER(WAKEUP)
  *
  * Completions are announced on the event the caller passed (ObReferenceObjectByHandle with
- * UserMode access checks, then KeSetEvent) and on an internal event ENTER(GETEVENTS) waits on.
+ * UserMode access checks, then KeSetEvent) and to the pended ENTER(GETEVENTS) IRPs they
+ * satisfy (ring_wait.c). A driver may make a ring with operations of its own
+ * (KumemRingCreateDriver, kumem_win.h); the process finds its layout with KUMEM_IOC_RING_INFO.
  */
-#include "kumem_win.h"
-#include "../core/ring_ops.h"
+#include "rings.h"
 #include "../core/validate.h"
-
-struct _KUMEM_RING {
-	LIST_ENTRY Link;
-	volatile LONG RefCount; /* the handle's list holds one, each ENTER at work one */
-	volatile LONG Closing;	/* released: waiters in ENTER leave */
-	ULONG Id;
-	PKUMEM_FILE File;
-	PKUMEM_REGION Mem;	      /* control page + SQ + CQ; our reference */
-	PEPROCESS Owner;	      /* the process the ring works for */
-	struct kumem_ring_ctrl *Ctrl; /* system address of the control page */
-	struct kumem_queue Sq;	      /* kernel consumes */
-	struct kumem_queue Cq;	      /* kernel produces */
-	FAST_MUTEX Lock;	      /* one consumer of the SQ at a time */
-	KEVENT CqEvent;		      /* notification: completions posted */
-	PKEVENT UserEvent;	      /* the caller's event, referenced, or NULL */
-	KEVENT WakeEvent;	      /* synchronization: wakes the SQPOLL thread */
-	PETHREAD Thread;
-	volatile LONG Stop;
-	ULONG Flags;
-	ULONG SqCpu;	 /* with KUMEM_RING_SQ_AFF: the SQPOLL thread's CPU in group 0 */
-	ULONG BaseFlags; /* private copy of what we write to sq_flags */
-	ULONG64 Idle100ns;
-	ULONG64 Bytes; /* counted in the handle's quota */
-};
 
 static int RingGet(void *ctx, uint32_t id, struct kumem_ring_mem *m)
 {
@@ -75,17 +52,29 @@ static bool RingYield(void *ctx)
 	return ring->Stop || PsIsThreadTerminating(PsGetCurrentThread());
 }
 
+/* Ops >= KUMEM_OP_DRIVER_FIRST: the driver that made the ring runs them (APC_LEVEL, under
+ * r->Lock). */
+static int RingDriverOp(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c)
+{
+	PKUMEM_RING ring = ctx;
+
+	if (!ring->Drv.Execute)
+		return -KUMEM_EINVAL;
+	return ring->Drv.Execute(ring->Drv.Priv, e, c);
+}
+
 static const struct kumem_region_ops RingRegionOps = {
 	.get = RingGet,
 	.put = RingPut,
+	.driver_op = RingDriverOp,
 	.yield = RingYield,
 };
 
 static void RingNotify(PKUMEM_RING r)
 {
-	KeSetEvent(&r->CqEvent, IO_NO_INCREMENT, FALSE);
 	if (r->UserEvent)
 		KeSetEvent(r->UserEvent, IO_NO_INCREMENT, FALSE);
+	KumemRingWaitNotify(r);
 }
 
 /* Consume up to @max submissions. */
@@ -149,11 +138,15 @@ static void RingPutRef(PKUMEM_RING r)
 		KeWaitForSingleObject(r->Thread, Executive, KernelMode, FALSE, NULL);
 		ObDereferenceObject(r->Thread);
 	}
+	/* every wait was completed at close; their records, timers and DPCs go before us */
+	KumemRingWaitDrain(r);
 	if (r->UserEvent)
 		ObDereferenceObject(r->UserEvent);
 	KumemRegionPut(r->Mem); /* unmaps from the owner, attaching if need be */
 	ObDereferenceObject(r->Owner);
 	KumemFilePut(r->File);
+	if (r->Drv.Release)
+		r->Drv.Release(r->Drv.Priv);
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
 }
 
@@ -178,7 +171,13 @@ static uint32_t RingCpuCount(void)
 	return n < sizeof(KAFFINITY) * 8 ? n : sizeof(KAFFINITY) * 8;
 }
 
-int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
+/*
+ * Build a ring in @File for the current process (mapped into it) and publish it under a new
+ * id; @Drv: a driver's ring, which owns @Drv->Priv from here on (released even on failure).
+ * @Irp may be NULL (a driver's call): only its requestor's bitness is read.
+ */
+static int RingNew(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a,
+		   const KUMEM_RING_DRIVER *Drv)
 {
 	struct kumem_alloc_args mem = { 0 };
 	OBJECT_ATTRIBUTES attrs;
@@ -190,13 +189,15 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 
 	err = kumem_check_ring_create(a, RingCpuCount());
 	if (err)
-		return err;
+		goto cleanupPriv;
 	sqOff = PAGE_SIZE;
 	cqOff = sqOff + (ULONG64)a->sq_entries * sizeof(struct kumem_sqe);
 
 	r = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*r), KUMEM_POOL_TAG);
-	if (!r)
-		return -KUMEM_ENOMEM;
+	if (!r) {
+		err = -KUMEM_ENOMEM;
+		goto cleanupPriv;
+	}
 	RtlZeroMemory(r, sizeof(*r));
 	r->RefCount = 1;
 	if (a->event_handle) {
@@ -227,8 +228,8 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 	kumem_queue_attach(&r->Cq, &r->Ctrl->cq_tail, &r->Ctrl->cq_head, (PUCHAR)r->Ctrl + cqOff,
 			   a->cq_entries, sizeof(struct kumem_cqe), true);
 	ExInitializeFastMutex(&r->Lock);
-	KeInitializeEvent(&r->CqEvent, NotificationEvent, FALSE);
 	KeInitializeEvent(&r->WakeEvent, SynchronizationEvent, FALSE);
+	KumemRingWaitInit(r);
 	r->Flags = a->flags;
 	r->SqCpu = a->sq_cpu;
 	r->Idle100ns = (ULONG64)(a->idle_us ? a->idle_us : 1000) * 10;
@@ -259,12 +260,22 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 		}
 		ZwClose(thread);
 	}
+	a->map_len = mem.map_len;
+	a->sq_offset = sqOff;
+	a->cq_offset = cqOff;
+	a->user_addr = mem.user_addr;
+	/* From here on the ring's own release gives Priv back. */
+	if (Drv)
+		r->Drv = *Drv;
 	/* A ring counts against the handle's quotas like the region it is. */
 	r->Bytes = mem.map_len;
 	FileLock(File);
 	err = KumemFileCanInsertLocked(File, r->Bytes);
 	if (!err) {
 		r->Id = KumemFileNewIdLocked(File);
+		a->ring_fd = (int32_t)r->Id;
+		r->Info = *a;
+		r->Info.event_handle = 0; /* the creator's handle means nothing to anyone else */
 		InsertTailList(&File->Rings, &r->Link);
 		File->RegionCount++;
 		File->Bytes += r->Bytes;
@@ -274,11 +285,6 @@ int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 		RingPutRef(r); /* the only reference: stops the thread, frees everything */
 		return err;
 	}
-	a->ring_fd = (int32_t)r->Id;
-	a->map_len = mem.map_len;
-	a->sq_offset = sqOff;
-	a->cq_offset = cqOff;
-	a->user_addr = mem.user_addr;
 	return 0;
 
 cleanupMem:
@@ -290,15 +296,57 @@ cleanupEvent:
 		ObDereferenceObject(r->UserEvent);
 cleanupRing:
 	ExFreePoolWithTag(r, KUMEM_POOL_TAG);
+cleanupPriv:
+	/* the driver handed Priv over: give it back even when nothing was made */
+	if (Drv && Drv->Release)
+		Drv->Release(Drv->Priv);
 	return err;
 }
 
-/* Completions posted and not consumed; a bogus cq_head counts as ready so waiters return. */
-static uint32_t RingCqReady(PKUMEM_RING r)
+int KumemRingCreate(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a)
 {
-	uint32_t pending = r->Cq.mine - kumem_os_read_once_u32(&r->Ctrl->cq_head);
+	return RingNew(File, Irp, a, NULL);
+}
 
-	return pending > r->Cq.entries ? 0xffffffffu : pending;
+int KumemRingCreateDriver(PFILE_OBJECT KumemFile, struct kumem_ring_create *a,
+			  const KUMEM_RING_DRIVER *Drv)
+{
+	PKUMEM_FILE file = KumemFileOfObject(KumemFile);
+
+	if (!file || !Drv || !Drv->Execute || KeGetCurrentIrql() != PASSIVE_LEVEL) {
+		if (Drv && Drv->Release)
+			Drv->Release(Drv->Priv);
+		return -KUMEM_EINVAL;
+	}
+	/* not a user's: the event handle would be looked up in whatever process this is */
+	a->event_handle = 0;
+	return RingNew(file, NULL, a, Drv);
+}
+
+/* Take a reference on ring @Id of @File, if the calling process owns it. */
+static PKUMEM_RING RingGetOwned(PKUMEM_FILE File, ULONG Id)
+{
+	PKUMEM_RING r;
+
+	FileLock(File);
+	r = KumemRingLookupLocked(File, Id);
+	if (r && r->Owner != PsGetCurrentProcess())
+		r = NULL;
+	if (r)
+		InterlockedIncrement(&r->RefCount);
+	FileUnlock(File);
+	return r;
+}
+
+int KumemRingInfo(PKUMEM_FILE File, struct kumem_ring_create *a)
+{
+	PKUMEM_RING r = RingGetOwned(File, (ULONG)a->ring_fd);
+
+	if (!r)
+		return -KUMEM_ENOENT;
+	*a = r->Info;
+	RingPutRef(r);
+	return 0;
 }
 
 static void RingUnlinkLocked(PKUMEM_FILE File, PKUMEM_RING r)
@@ -308,60 +356,33 @@ static void RingUnlinkLocked(PKUMEM_FILE File, PKUMEM_RING r)
 	File->Bytes -= r->Bytes;
 }
 
-/* Release or cleanup: unlink done by the caller; wake waiters and drop the list's reference. */
-static void RingClose(PKUMEM_RING r)
+/* Release, cleanup or the owner's exit: unlink done by the caller; complete every pended
+ * wait with @err and drop the list's reference. */
+static void RingClose(PKUMEM_RING r, int err)
 {
 	InterlockedExchange(&r->Closing, 1);
-	KeSetEvent(&r->CqEvent, IO_NO_INCREMENT, FALSE);
+	/* a waiter queueing itself now sees Closing after its insert (ring_wait.c) */
+	kumem_os_smp_mb();
+	KumemRingWaitCloseAll(r, err);
 	RingPutRef(r);
 }
 
-/* One deadline for the whole wait: a wake-up that does not satisfy the waiter (a completion
- * too few) waits only for what is left of the timeout. */
-static int RingWait(PKUMEM_RING r, const struct kumem_ring_enter *a)
+/*
+ * ENTER: consume submissions (enter mode), wake the SQPOLL thread, and with GETEVENTS wait for
+ * min_complete completions: at once if they are there, else as a pended IRP (ring_wait.c) that
+ * completions, the deadline, cancellation or the ring's release complete. The deadline is
+ * taken when ENTER starts, once. KUMEM_RING_PENDING when the IRP was queued.
+ */
+int KumemRingEnter(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_enter *a)
 {
-	const ULONG64 deadline = KeQueryInterruptTime() + (ULONG64)a->timeout_ns / 100;
-	LARGE_INTEGER timeout;
-
-	for (;;) {
-		NTSTATUS status;
-		ULONG64 now;
-
-		KeClearEvent(&r->CqEvent);
-		if ((r->BaseFlags & KUMEM_RING_DEAD) || r->Closing)
-			return -KUMEM_EBADFD;
-		if (RingCqReady(r) >= a->min_complete)
-			return 0;
-		if (a->timeout_ns >= 0) {
-			now = KeQueryInterruptTime();
-			if (now >= deadline)
-				return -KUMEM_ETIMEDOUT;
-			timeout.QuadPart = -(LONGLONG)(deadline - now); /* relative, 100 ns */
-		}
-		/* Alertable user-mode wait: a terminating thread gets out of it. */
-		status = KeWaitForSingleObject(&r->CqEvent, UserRequest, UserMode, TRUE,
-					       a->timeout_ns < 0 ? NULL : &timeout);
-		if (status == STATUS_TIMEOUT)
-			return RingCqReady(r) >= a->min_complete ? 0 : -KUMEM_ETIMEDOUT;
-		if (status != STATUS_SUCCESS)
-			return -KUMEM_EINTR;
-	}
-}
-
-int KumemRingEnter(PKUMEM_FILE File, struct kumem_ring_enter *a)
-{
+	const ULONG64 start = KeQueryInterruptTime();
+	const bool wait = a->flags & KUMEM_ENTER_GETEVENTS;
 	PKUMEM_RING r;
 	int n, err = 0;
 
 	if (a->reserved || (a->flags & ~(KUMEM_ENTER_GETEVENTS | KUMEM_ENTER_WAKEUP)))
 		return -KUMEM_EINVAL;
-	FileLock(File);
-	r = KumemRingLookupLocked(File, a->ring_id);
-	if (r && r->Owner != PsGetCurrentProcess())
-		r = NULL;
-	if (r)
-		InterlockedIncrement(&r->RefCount);
-	FileUnlock(File);
+	r = RingGetOwned(File, a->ring_id);
 	if (!r)
 		return -KUMEM_ENOENT;
 	a->submitted = 0;
@@ -369,18 +390,41 @@ int KumemRingEnter(PKUMEM_FILE File, struct kumem_ring_enter *a)
 		err = -KUMEM_EINVAL;
 		goto out;
 	}
-	if (a->to_submit && !(r->Flags & KUMEM_RING_SQPOLL)) {
-		n = RingProcess(r, a->to_submit);
+	while (a->submitted < a->to_submit && !(r->Flags & KUMEM_RING_SQPOLL)) {
+		n = RingProcess(r, a->to_submit - a->submitted);
 		if (n < 0) {
 			err = n;
 			goto out;
 		}
-		a->submitted = (uint32_t)n;
+		a->submitted += (uint32_t)n;
+		/*
+		 * One batch is bounded (64 MiB of work). Without GETEVENTS the caller gets the
+		 * short count; a caller about to wait for completions only the rest of its
+		 * submissions can produce gets more batches, stopping when its request is
+		 * cancelled or its thread ends, instead of waiting for ever (as on Linux).
+		 */
+		if (!n || !wait || KumemRingCqReady(r) >= a->min_complete || Irp->Cancel ||
+		    PsIsThreadTerminating(PsGetCurrentThread()))
+			break;
 	}
 	if ((a->flags & KUMEM_ENTER_WAKEUP) && r->Thread)
 		KeSetEvent(&r->WakeEvent, IO_NO_INCREMENT, FALSE);
-	if (a->flags & KUMEM_ENTER_GETEVENTS)
-		err = RingWait(r, a);
+	if (!wait)
+		goto out;
+	if (KumemRingDead(r)) {
+		err = -KUMEM_EBADFD;
+	} else if (KumemRingCqReady(r) >= a->min_complete) {
+		err = 0;
+	} else if (a->timeout_ns == 0 ||
+		   (a->timeout_ns > 0 &&
+		    KeQueryInterruptTime() - start >= (ULONG64)a->timeout_ns / 100)) {
+		err = -KUMEM_ETIMEDOUT;
+	} else {
+		/* 100 ns units; at least one, so that 0 keeps meaning "no deadline" */
+		ULONG64 deadline = a->timeout_ns < 0 ? 0 : start + (ULONG64)a->timeout_ns / 100 + 1;
+
+		err = KumemRingWaitPend(r, Irp, a, deadline);
+	}
 out:
 	RingPutRef(r);
 	return err;
@@ -399,7 +443,7 @@ int KumemRingRelease(PKUMEM_FILE File, ULONG Id)
 		return -KUMEM_ENOENT;
 	if (r->Owner != PsGetCurrentProcess())
 		return -KUMEM_EACCES;
-	RingClose(r);
+	RingClose(r, -KUMEM_EBADFD);
 	return 0;
 }
 
@@ -425,7 +469,7 @@ void KumemRingTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out)
 void KumemRingCloseList(PLIST_ENTRY List)
 {
 	while (!IsListEmpty(List))
-		RingClose(CONTAINING_RECORD(RemoveHeadList(List), KUMEM_RING, Link));
+		RingClose(CONTAINING_RECORD(RemoveHeadList(List), KUMEM_RING, Link), -KUMEM_EINTR);
 }
 
 /* IRP_MJ_CLEANUP (ProcessId NULL: every ring) or the exit of the process that owns rings. */
@@ -449,6 +493,7 @@ void KumemRingCleanup(PKUMEM_FILE File, HANDLE ProcessId)
 		FileUnlock(File);
 		if (!r)
 			return;
-		RingClose(r);
+		/* the handle is closing: its waits end as cancelled */
+		RingClose(r, -KUMEM_EINTR);
 	}
 }

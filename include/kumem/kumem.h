@@ -118,8 +118,13 @@ int kumem_lock_user_segments(kumem_t *dev, const struct kumem_segment *segs, uns
  * Bytes [@off, @off + @len) of @parent (any region, a chain or a view too) as a region of
  * its own, sharing the parent's pages: usable wherever a region is (kernel fill/checksum,
  * ring submissions). It keeps the pages alive after @parent is released; release it as any
- * region. kumem_region_addr() of a view is NULL. Errors: -ERANGE past the parent's end,
- * -EINVAL for @len 0, -ENOSPC as for any region.
+ * region. A view of a method 2 region (or of such a view) is mapped into this process as its
+ * parent is, page-granularly: the whole pages its bytes touch, the same pages as the
+ * parent's mapping (so neighbouring bytes of the parent are visible there too); its
+ * kumem_region_addr() is its first byte in that mapping, which stays valid until the view
+ * is released, whether or not the parent is. kumem_region_addr() of a view of a method 1
+ * region is NULL. Errors: -ERANGE past the parent's end, -EINVAL for @len 0, -ENOSPC as for
+ * any region, and those of mmap() for a method 2 view.
  */
 int kumem_region_view(kumem_region_t *parent, uint64_t off, uint64_t len, kumem_region_t **out);
 
@@ -195,7 +200,7 @@ intptr_t kumem_rw_handle(const kumem_rw_t *f);
 /* The bytes the driver produces for read(), produced here: bytes @pos .. @pos + @len - 1. */
 void kumem_pattern_fill(void *dst, uint64_t pos, size_t len);
 
-/* ---- rings (command rings on Linux and Windows; event streams on Linux only) ----------- */
+/* ---- rings (command rings and event streams, on Linux and Windows) ---------------------- */
 
 typedef struct kumem_ring kumem_ring_t;	    /* submission + completion queues */
 typedef struct kumem_events kumem_events_t; /* kernel -> user record stream */
@@ -227,9 +232,19 @@ int kumem_ring_create_params(kumem_t *dev, const struct kumem_ring_params *p, ku
  * Take over a ring a driver created for this process (its ioctl returned @fd; the driver
  * used kumem_ring_create_driver() and defines ops >= KUMEM_OP_DRIVER_FIRST). The ring is
  * then used, and destroyed, like one from kumem_ring_create(); destroying closes @fd.
- * Linux only (-EOPNOTSUPP elsewhere); -ENOTTY if @fd is not a kumem ring.
+ * Linux only (-EOPNOTSUPP elsewhere: use kumem_ring_attach_dev()); -ENOTTY if @fd is not a
+ * kumem ring.
  */
 int kumem_ring_attach(int fd, kumem_ring_t **out);
+/*
+ * The same on every system. Windows: a driver's ring lives in a kumem handle the process gave
+ * the driver (KumemRingCreateDriver() in the kernel), and @id is the ring id the driver
+ * returned; @dev is that handle's kumem_t, which must outlive the ring; destroying releases
+ * the ring (the driver's release runs). Linux: @id is the ring fd and @dev is not used (may
+ * be NULL).
+ * -ENOENT (Windows) / -ENOTTY (Linux) if there is no such ring of this process.
+ */
+int kumem_ring_attach_dev(kumem_t *dev, int id, kumem_ring_t **out);
 /* Stop serving and unmap; completions not reaped are lost. NULL is ignored. */
 void kumem_ring_destroy(kumem_ring_t *r);
 /* The ring's fd: poll()/epoll report EPOLLIN when completions are ready. */
@@ -252,6 +267,35 @@ int kumem_ring_wait(kumem_ring_t *r, unsigned min, int64_t timeout_ns);
 int kumem_ring_reap(kumem_ring_t *r, struct kumem_cqe *out, unsigned max);
 
 /*
+ * Waiting for many rings at once. Linux: poll()/epoll on kumem_ring_fd() (EPOLLIN when
+ * completions are ready). Windows: an I/O completion port, the system's counterpart, which
+ * receives one packet per asynchronous wait that ends:
+ *
+ *   kumem_port_associate(dev, port, key)  once per kumem_t: its handle posts to @port (a
+ *                                         HANDLE from CreateIoCompletionPort) with @key;
+ *                                         libkumem's own calls on it never post packets
+ *   kumem_ring_wait_start(r, min, timeout_ns)  one wait for @min completions (an overlapped
+ *                                         ENTER(GETEVENTS); @timeout_ns < 0: none): 0 means
+ *                                         a packet will come, even if it is already over
+ *   GetQueuedCompletionStatus(port, ...)  kumem_ring_from_overlapped(its OVERLAPPED) is the
+ *                                         ring; other packets give NULL
+ *   kumem_ring_wait_end(r)                that wait's result: 0, -ETIMEDOUT, -EINTR
+ *                                         (cancelled), -EBADFD (ring released or dead)
+ *   kumem_ring_wait_cancel(r)             CancelIoEx on it; its packet still comes (-EINTR)
+ *
+ * One wait per ring at a time (-EBUSY). kumem_ring_wait_end() without a packet blocks until
+ * the wait ends, so the calls also work without a port. Destroy a ring after its wait's
+ * packet has been taken: a ring destroyed with a wait in flight cancels it and waits for it,
+ * and keeps the wait's few bytes allocated, since the packet still to come points at them.
+ * Linux: -EOPNOTSUPP (NULL for kumem_ring_from_overlapped).
+ */
+int kumem_port_associate(kumem_t *dev, void *port, uintptr_t key);
+int kumem_ring_wait_start(kumem_ring_t *r, unsigned min, int64_t timeout_ns);
+kumem_ring_t *kumem_ring_from_overlapped(void *overlapped);
+int kumem_ring_wait_end(kumem_ring_t *r);
+int kumem_ring_wait_cancel(kumem_ring_t *r);
+
+/*
  * The same two steps a batch at a time, without a call or a copy per entry (the calls above
  * cost more than the kernel's work on a NOP):
  *
@@ -269,9 +313,11 @@ unsigned kumem_ring_get_sqes(kumem_ring_t *r, unsigned want, struct kumem_sqe **
 int kumem_ring_peek_cqes(kumem_ring_t *r, const struct kumem_cqe **cqes);
 void kumem_ring_cq_advance(kumem_ring_t *r, unsigned n);
 
-/* Create an event stream with @data_bytes (a power of two >= 4 pages) of record space. */
+/* Create an event stream with @data_bytes (a power of two >= 4 pages; at most 256 MiB on
+ * Linux, 4 MiB on Windows) of record space. Destroy it before closing @dev. */
 int kumem_events_create(kumem_t *dev, size_t data_bytes, kumem_events_t **out);
 void kumem_events_destroy(kumem_events_t *e);
+/* Linux: the stream's fd (for a driver, kumem_events_fdget); Windows: its id on @dev. */
 int kumem_events_fd(const kumem_events_t *e);
 /*
  * Start the kernel's generator: @count records of @record_len payload bytes (a multiple of 8,
@@ -282,7 +328,8 @@ int kumem_events_generate(kumem_events_t *e, uint64_t count, uint32_t record_len
 /* Hand up to @max committed records to @fn and release their space. Returns the count. */
 typedef int (*kumem_event_fn)(void *ctx, const void *payload, uint32_t len);
 int kumem_events_consume(kumem_events_t *e, kumem_event_fn fn, void *ctx, unsigned max);
-/* Sleep until a record is ready (poll); @timeout_ms < 0 waits forever. 1 ready, 0 timeout. */
+/* Sleep until a record is ready (Linux: poll; Windows: KUMEM_IOC_EVENTS_WAIT); @timeout_ms < 0
+ * waits forever. 1 ready, 0 timeout. */
 int kumem_events_wait(kumem_events_t *e, int timeout_ms);
 /* Records the kernel produced, and dropped because the stream was full. */
 void kumem_events_counts(const kumem_events_t *e, uint64_t *produced, uint64_t *dropped);

@@ -444,14 +444,20 @@ struct kumem_ev_producer_page {
 	uint32_t reserved;
 };
 
-/* KUMEM_IOC_EVENTS_CREATE (on /dev/kumem): returns the stream's fd. */
+/*
+ * KUMEM_IOC_EVENTS_CREATE. Linux (on /dev/kumem): returns the stream's fd; map it with mmap
+ * (offset 0: the consumer page, read-write; offset page_size: the rest, read-only). Windows
+ * (on \\.\kumem): events_fd is the stream's id (release it with KUMEM_IOC_RELEASE) and the
+ * driver maps the same two pieces itself, at user_addr and user_ro_addr.
+ */
 struct kumem_events_create {
 	uint64_t data_bytes; /* in: power of two, >= 4 pages */
 	int32_t events_fd;   /* out */
 	uint32_t reserved0;
-	uint64_t map_len;     /* out: 2 control pages + 2 * data_bytes */
-	uint64_t data_offset; /* out */
-	uint64_t reserved[2];
+	uint64_t map_len;      /* out: 2 control pages + 2 * data_bytes */
+	uint64_t data_offset;  /* out */
+	uint64_t user_addr;    /* out, Windows: layout offset 0, 1 page read-write; in: 0 */
+	uint64_t user_ro_addr; /* out, Windows: offset page_size .. map_len, read-only; in: 0 */
 };
 
 /* KUMEM_IOC_EVENTS_GEN (on the events fd): a kernel thread produces sequence-numbered
@@ -461,7 +467,20 @@ struct kumem_events_gen {
 	uint64_t count;	     /* in: records to produce (0: stop the generator) */
 	uint32_t record_len; /* in: payload bytes, 8 .. 65536, multiple of 8 */
 	uint32_t rate;	     /* in: records per second, 0 = as fast as possible */
-	uint64_t reserved[2];
+	uint32_t events_id;  /* in, Windows: which stream (GEN goes to the device); Linux: 0 */
+	uint32_t reserved0;
+	uint64_t reserved1;
+};
+
+/* KUMEM_IOC_EVENTS_WAIT (Windows only; Linux polls the events fd): sleep until a committed
+ * record is ready, the timeout passes or the stream dies (-EBADFD).
+ */
+struct kumem_events_wait {
+	uint32_t events_id;
+	uint32_t reserved0;
+	int64_t timeout_ns; /* in: < 0 waits forever, 0 only looks */
+	uint32_t ready;	    /* out: 1 a record is ready, 0 the timeout passed */
+	uint32_t reserved1;
 };
 
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ring_ctrl) == 256, "ring ctrl: four cache lines");
@@ -479,6 +498,7 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ring_enter) == 32, "ring_enter layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_ev_hdr) == KUMEM_EV_HDR_SIZE, "event header");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_create) == 48, "events_create layout");
 KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
+KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_wait) == 24, "events_wait layout");
 
 /* ---- ioctl numbers ------------------------------------------------------------------------ */
 
@@ -499,6 +519,7 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_NR_RING_INFO	   0x14
 #define KUMEM_NR_RW_MODE	   0x15
 #define KUMEM_NR_RW_LAST	   0x16
+#define KUMEM_NR_EVENTS_WAIT	   0x17
 #define KUMEM_NR_LOCK_USERV	   0x20
 #define KUMEM_NR_VIEW		   0x21
 #define KUMEM_NR_DESCRIBE_CHAIN	   0x22
@@ -526,6 +547,7 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_gen) == 32, "events_gen layout");
 #define KUMEM_IOC_RING_ENTER	  KUMEM_WIN_IOCTL(KUMEM_NR_RING_ENTER, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_EVENTS_CREATE	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_CREATE, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_EVENTS_GEN	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_GEN, KUMEM_METHOD_BUFFERED)
+#define KUMEM_IOC_EVENTS_WAIT	  KUMEM_WIN_IOCTL(KUMEM_NR_EVENTS_WAIT, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_RING_INFO	  KUMEM_WIN_IOCTL(KUMEM_NR_RING_INFO, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_RW_LAST	  KUMEM_WIN_IOCTL(KUMEM_NR_RW_LAST, KUMEM_METHOD_BUFFERED)
 #define KUMEM_IOC_LOCK_USERV	  KUMEM_WIN_IOCTL(KUMEM_NR_LOCK_USERV, KUMEM_METHOD_BUFFERED)

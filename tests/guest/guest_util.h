@@ -141,6 +141,36 @@ static inline int in_child(int (*fn)(void *), void *arg)
 
 #define KILLED_BY(sig) (1000 + (sig))
 
+/*
+ * Fork a child that sets something up, tells the parent it is ready and goes on (usually
+ * until killed): @child(@arg, ready_fd) writes @len bytes of report (a pid, a byte) to
+ * ready_fd once set up. Returns the child's pid with the report in @report; a child that
+ * dies or returns before reporting ends the test program (bail_out: nothing to kill).
+ */
+static inline pid_t fork_ready(void (*child)(void *arg, int ready_fd), void *arg, void *report,
+			       size_t len)
+{
+	int ready[2];
+	pid_t pid;
+
+	if (pipe(ready))
+		bail_out("pipe: %s", strerror(errno));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		bail_out("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(ready[0]);
+		child(arg, ready[1]);
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], report, len) != (ssize_t)len)
+		bail_out("child %d did not get ready", (int)pid);
+	close(ready[0]);
+	return pid;
+}
+
 /* Milliseconds on the monotonic clock. */
 static inline int64_t mono_ms(void)
 {

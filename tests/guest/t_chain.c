@@ -358,6 +358,12 @@ static void ring_views(uint8_t *a, uint8_t *b)
 	fill_pattern(p, 3 * PG, 10);
 	is_int(kumem_region_view(sh, PG + 1, PG, &shv), 0, "view of it");
 	ok(kernel_sum_is(shv, 0, p + PG + 1, PG), "checksum through the method 2 view");
+	ok(kumem_region_addr(shv) && memcmp(kumem_region_addr(shv), p + PG + 1, PG) == 0,
+	   "libkumem maps a method 2 view: kumem_region_addr() is its first byte");
+	if (kumem_region_addr(shv))
+		*(volatile uint8_t *)kumem_region_addr(shv) = 0xee;
+	ok(p[PG + 1] == 0xee, "the view's mapping shares the parent's pages");
+	ok(kumem_region_addr(v1) == NULL, "a view of a method 1 region has no address");
 
 	/* a chain with a joint inside a page: the ring walks its elements */
 	is_int(kumem_lock_user_segments(dev, s, 2, KUMEM_KERNEL_READ, &ch, NULL), 0,
@@ -523,6 +529,34 @@ static void ring_chains(uint8_t *a, uint8_t *b, uint8_t *c)
 						  .len = 3000 });
 	ok(done.result == -ERANGE && chain_differs(s, 3, want) == 0,
 	   "COPY past view 1's end -> ERANGE, nothing written");
+
+	/* random copies among the chain and its two views, each against memmove */
+	{
+		const uint32_t ids[3] = { id, id1, id2 };
+		const uint64_t base_of[3] = { 0, 4000, 4501 }, size_of[3] = { len, 3000, 4000 };
+		uint64_t seed = 20261125, bad = 0, k;
+
+		for (k = 0; k < 300; k++) {
+			unsigned si, di;
+			uint64_t n, so, dof;
+
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			si = (unsigned)(seed >> 33) % 3;
+			di = (unsigned)(seed >> 40) % 3;
+			n = (seed >> 20) % (size_of[si] < size_of[di] ? size_of[si] : size_of[di]);
+			so = (seed >> 7) % (size_of[si] - n + 1);
+			dof = (seed >> 13) % (size_of[di] - n + 1);
+			done = ring_one(ring, (struct kumem_sqe){ .op = KUMEM_OP_COPY,
+								  .region = ids[si],
+								  .offset = so,
+								  .dst_region = ids[di],
+								  .dst_offset = dof,
+								  .len = n });
+			memmove(want + base_of[di] + dof, want + base_of[si] + so, n);
+			bad += done.result != 0 || chain_differs(s, 3, want) != 0;
+		}
+		is_int(bad, 0, "300 random COPYs among the chain and its views = memmove");
+	}
 
 	/* between the chain and a method 2 region, both ways */
 	if (is_int(kumem_alloc_shared(dev, 2 * PG, KUMEM_USER_READ | KUMEM_USER_WRITE, &sh), 0,

@@ -159,9 +159,9 @@ int main(void)
 		a.data_bytes = 4096;
 		is_int(rioctl(fd, KUMEM_IOC_EVENTS_CREATE, &a), -EINVAL, "size under 4 pages");
 		a.data_bytes = 4 * 4096;
-		a.reserved[0] = 1;
+		a.user_addr = 1;
 		is_int(rioctl(fd, KUMEM_IOC_EVENTS_CREATE, &a), -EINVAL, "reserved field");
-		a.reserved[0] = 0;
+		a.user_addr = 0;
 		is_int(rioctl(fd, KUMEM_IOC_EVENTS_CREATE, &a), 0, "a good one");
 		is_int(rioctl(a.events_fd, KUMEM_IOC_EVENTS_GEN, &g), -EINVAL,
 		       "record_len 12 -> EINVAL");

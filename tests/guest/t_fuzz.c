@@ -208,6 +208,7 @@ static void op_dev_ioctl(struct worker *w, uint64_t *s)
 		KUMEM_IOC_RELEASE,	   KUMEM_IOC_DESCRIBE,	     KUMEM_IOC_KERNEL_FILL,
 		KUMEM_IOC_KERNEL_CHECKSUM, KUMEM_IOC_BUFFERED_CHECKSUM, KUMEM_IOC_DIRECT_CHECKSUM,
 		KUMEM_IOC_STATS,	   KUMEM_IOC_RING_CREATE,    KUMEM_IOC_EVENTS_CREATE,
+		KUMEM_IOC_LOCK_USERV,	   KUMEM_IOC_VIEW,	     KUMEM_IOC_DESCRIBE_CHAIN,
 	};
 	struct fd_slot f = pick_fd(w, s, FD_DEV);
 	unsigned long cmd = cmds[RND(s, sizeof(cmds) / sizeof(cmds[0]))];
@@ -220,9 +221,15 @@ static void op_dev_ioctl(struct worker *w, uint64_t *s)
 		struct kumem_ring_create ring;
 		struct kumem_events_create events;
 		struct kumem_region_ref ref;
+		struct kumem_lockv_args lockv;
+		struct kumem_view_args view;
+		struct kumem_describe_chain_args chain;
 		uint64_t raw[16];
 	} a;
 	uint64_t pfns[8];
+	struct kumem_segment segs[9];
+	struct kumem_mdl_elem elems[8];
+	uint32_t k;
 	void *argp = &a;
 	bool structured = RND(s, 3) != 0;
 
@@ -271,6 +278,35 @@ static void op_dev_ioctl(struct worker *w, uint64_t *s)
 		case KUMEM_IOC_RELEASE:
 			a.ref = (struct kumem_region_ref){ .id = known_id(w, s) };
 			break;
+		case KUMEM_IOC_LOCK_USERV:
+			/* mostly pieces on pages of their own (lockable), now and then anything */
+			for (k = 0; k < 9; k++) {
+				segs[k].addr = (uint64_t)(uintptr_t)w->buf + (k * 7 % 9) * 2 * PG +
+					       RND(s, PG);
+				segs[k].len = 1 + RND(s, PG);
+				if (!RND(s, 6))
+					segs[k] = (struct kumem_segment){ pointer(w, s), length(s) };
+			}
+			a.lockv = (struct kumem_lockv_args){
+				.segs = RND(s, 8) ? (uint64_t)(uintptr_t)segs : pointer(w, s),
+				.count = RND(s, 8) ? 1 + RND(s, 9) : (uint32_t)boundary(s),
+				.flags = 1 + RND(s, 3)
+			};
+			break;
+		case KUMEM_IOC_VIEW:
+			a.view = (struct kumem_view_args){
+				.parent = known_id(w, s),
+				.offset = RND(s, 4) ? RND(s, 2 * PG) : boundary(s),
+				.len = RND(s, 4) ? 1 + RND(s, 2 * PG) : length(s)
+			};
+			break;
+		case KUMEM_IOC_DESCRIBE_CHAIN:
+			a.chain = (struct kumem_describe_chain_args){
+				.id = known_id(w, s),
+				.elems = RND(s, 2) ? (uint64_t)(uintptr_t)elems : pointer(w, s),
+				.max_elems = RND(s, 2) ? RND(s, 9) : (uint32_t)boundary(s)
+			};
+			break;
 		}
 	}
 	switch (RND(s, 12)) {
@@ -303,6 +339,20 @@ static void op_dev_ioctl(struct worker *w, uint64_t *s)
 
 			if (p != MAP_FAILED)
 				add_map(w, s, (struct map_slot){ p, a.alloc.map_len, FD_DEV, 0, 0 });
+		}
+		break;
+	case KUMEM_IOC_LOCK_USERV:
+		remember_id(w, s, a.lockv.id);
+		break;
+	case KUMEM_IOC_VIEW:
+		remember_id(w, s, a.view.id);
+		if (RND(s, 2)) { /* a view of a method 2 region maps; of any other, not */
+			size_t len = (size_t)PG * (1 + RND(s, 3));
+			uint8_t *p = mmap(NULL, len, PROT_READ | (RND(s, 2) ? PROT_WRITE : 0),
+					  MAP_SHARED, f.fd, (off_t)a.view.id * PG);
+
+			if (p != MAP_FAILED)
+				add_map(w, s, (struct map_slot){ p, len, FD_DEV, 0, 0 });
 		}
 		break;
 	case KUMEM_IOC_RING_CREATE:

@@ -244,6 +244,14 @@ int main(void)
 		   "rmmod refused while its ring lives");
 		kumem_ring_destroy(ring);
 		ok(fcntl(rfd, F_GETFD) < 0 && errno == EBADF, "destroying the ring closed its fd");
+
+		/* the portable spelling (Windows needs the handle; Linux ignores it) */
+		rfd = ioctl(fd, KUMEM_EXAMPLE_RING);
+		is_int(kumem_ring_attach_dev(dev, rfd, &ring), 0, "kumem_ring_attach_dev maps it");
+		/* Windows' completion-port waits: on Linux the ring fd is what epoll waits on */
+		is_int(kumem_ring_wait_start(ring, 1, -1), -EOPNOTSUPP,
+		       "kumem_ring_wait_start: EOPNOTSUPP (epoll on kumem_ring_fd instead)");
+		kumem_ring_destroy(ring);
 	}
 
 	ok(run("rmmod kumem_example 2>/dev/null") != 0, "rmmod refused while the file is open");

@@ -77,53 +77,40 @@ static void __attribute__((noreturn)) enter_forever(int ring_fd)
 	}
 }
 
-static void wait_byte(int fd, const char *who)
-{
-	char c;
-
-	if (read(fd, &c, 1) != 1)
-		bail_out("%s did not start", who);
-}
-
 /*
  * A submitter with 64 GiB of FILLs queued in enter mode, and a second process entering the
  * same ring (it inherited the fd): both must go within REAP_LIMIT_MS of their SIGKILL. Before
  * the fix the first ran its whole batch (about 45 s under TCG) and the second sat in D state
  * on the ring's mutex all that time.
  */
+static void submitters(void *arg, int ready_fd)
+{
+	kumem_t *d = open_or_bail();
+	kumem_region_t *big;
+	kumem_ring_t *r;
+	pid_t b;
+
+	(void)arg;
+	if (kumem_alloc_shared(d, BIG_REGION, KUMEM_USER_READ | KUMEM_USER_WRITE, &big) ||
+	    kumem_ring_create(d, QUEUED, 0, 0, &r))
+		_exit(2);
+	queue_fills(r, big, QUEUED);
+	b = fork(); /* the second submitter: same ring fd, entering from the start */
+	if (b == 0)
+		enter_forever(kumem_ring_fd(r));
+	if (b < 0 || write(ready_fd, &b, sizeof(b)) != sizeof(b))
+		_exit(3);
+	kumem_ring_submit(r); /* publish, and enter once */
+	enter_forever(kumem_ring_fd(r));
+}
+
 static void killed_submitters(void)
 {
-	int ready[2], st;
+	int st;
 	pid_t a, b;
 	long ms;
 
-	if (pipe(ready))
-		bail_out("pipe: %s", strerror(errno));
-	fflush(stdout);
-	a = fork();
-	if (a < 0)
-		bail_out("fork: %s", strerror(errno));
-	if (a == 0) {
-		kumem_t *d = open_or_bail();
-		kumem_region_t *big;
-		kumem_ring_t *r;
-
-		if (kumem_alloc_shared(d, BIG_REGION, KUMEM_USER_READ | KUMEM_USER_WRITE, &big) ||
-		    kumem_ring_create(d, QUEUED, 0, 0, &r))
-			_exit(2);
-		queue_fills(r, big, QUEUED);
-		b = fork(); /* the second submitter: same ring fd, entering from the start */
-		if (b == 0)
-			enter_forever(kumem_ring_fd(r));
-		if (b < 0 || write(ready[1], &b, sizeof(b)) != sizeof(b))
-			_exit(3);
-		kumem_ring_submit(r); /* publish, and enter once */
-		enter_forever(kumem_ring_fd(r));
-	}
-	close(ready[1]);
-	if (read(ready[0], &b, sizeof(b)) != sizeof(b))
-		bail_out("the submitters did not start");
-	close(ready[0]);
+	a = fork_ready(submitters, NULL, &b, sizeof(b));
 	usleep(300 * 1000); /* both are in the kernel now: one runs a batch, one waits for it */
 
 	/* b is not our child: it is killed, and its end seen as its /proc entry going away */
@@ -159,37 +146,33 @@ static void killed_submitters(void)
 }
 
 /* The same with an SQPOLL ring: its thread stops within a chunk when the ring goes away. */
+static void sqpoll_owner(void *arg, int ready_fd)
+{
+	kumem_t *d = open_or_bail();
+	kumem_region_t *big;
+	kumem_ring_t *r;
+	char c = 1;
+
+	(void)arg;
+	if (kumem_alloc_shared(d, BIG_REGION, KUMEM_USER_READ | KUMEM_USER_WRITE, &big) ||
+	    kumem_ring_create(d, QUEUED, KUMEM_RING_SQPOLL, 1000, &r))
+		_exit(2);
+	queue_fills(r, big, QUEUED);
+	kumem_ring_submit(r); /* wakes the thread if it sleeps */
+	if (write(ready_fd, &c, 1) != 1)
+		_exit(3);
+	for (;;)
+		pause();
+}
+
 static void killed_sqpoll_owner(void)
 {
-	int ready[2], st;
+	int st;
+	char c;
 	pid_t a;
 	long ms;
 
-	if (pipe(ready))
-		bail_out("pipe: %s", strerror(errno));
-	fflush(stdout);
-	a = fork();
-	if (a < 0)
-		bail_out("fork: %s", strerror(errno));
-	if (a == 0) {
-		kumem_t *d = open_or_bail();
-		kumem_region_t *big;
-		kumem_ring_t *r;
-		char c = 1;
-
-		if (kumem_alloc_shared(d, BIG_REGION, KUMEM_USER_READ | KUMEM_USER_WRITE, &big) ||
-		    kumem_ring_create(d, QUEUED, KUMEM_RING_SQPOLL, 1000, &r))
-			_exit(2);
-		queue_fills(r, big, QUEUED);
-		kumem_ring_submit(r); /* wakes the thread if it sleeps */
-		if (write(ready[1], &c, 1) != 1)
-			_exit(3);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	wait_byte(ready[0], "the SQPOLL ring's owner");
-	close(ready[0]);
+	a = fork_ready(sqpoll_owner, NULL, &c, 1);
 	usleep(300 * 1000);
 	kill(a, SIGKILL);
 	ms = reap_within(a, REAP_LIMIT_MS, &st);

@@ -41,6 +41,22 @@ static void ring_attach_wrong_fd(void **state)
 	close(fd);
 	assert_int_equal(kumem_ring_attach(-1, &r), -EBADF);
 	assert_null(r);
+	/* the portable call: on Linux the handle is not needed, the fd says it all */
+	fd = open("/dev/null", O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(kumem_ring_attach_dev(NULL, fd, &r), -ENOTTY);
+	assert_null(r);
+	close(fd);
+}
+
+/* Windows' completion-port calls say so on Linux, where epoll on kumem_ring_fd() waits. */
+static void port_calls_elsewhere(void **state)
+{
+	int dummy;
+
+	(void)state;
+	assert_int_equal(kumem_port_associate(NULL, &dummy, 1), -EINVAL);
+	assert_null(kumem_ring_from_overlapped(&dummy));
 }
 
 static void error_texts(void **state)
@@ -81,6 +97,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(no_device),
 		cmocka_unit_test(ring_attach_wrong_fd),
+		cmocka_unit_test(port_calls_elsewhere),
 		cmocka_unit_test(error_texts),
 		cmocka_unit_test(checksum_pieces),
 	};

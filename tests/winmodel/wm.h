@@ -149,6 +149,10 @@ void wm_user_protect(struct wm_process *p, void *page, enum wm_prot prot);
 /* A store by the process: breaks copy-on-write as the memory manager would. */
 void wm_user_store(struct wm_process *p, void *addr, uint8_t byte);
 PFN_NUMBER wm_user_pfn(struct wm_process *p, const void *addr);
+/* Whether @p may write [addr, addr + len) (every page mapped and writable for it). */
+bool wm_user_writable(struct wm_process *p, const void *addr, size_t len);
+/* The driver's FsContext of the file behind @p's handle @h (a driver given that handle). */
+void *wm_file_context(struct wm_process *p, HANDLE h);
 
 /* What RtlGetVersion reports: major << 8 | minor (0x0a00: Windows 10, 0x0601: Windows 7). */
 extern ULONG wm_windows_version;
@@ -181,6 +185,54 @@ void wm_io_close_handle_obj(struct wm_process *p, void *obj);
 
 /* wm_ob.c */
 long wm_pool_count(void);
+
+/* wm_timer.c */
+void wm_thread_adopt(struct wm_thread *t); /* the calling pthread runs as @t */
+void wm_timer_check_free(const void *p, SIZE_T size); /* under wm_lock */
+long wm_timers_inserted(void);
+
+/* ---- overlapped requests, cancellation, completion ports (wm_irp.c) ----------------------- */
+
+/* The user's OVERLAPPED: filled in when the request completes (GetOverlappedResult). */
+struct wm_overlapped {
+	volatile int done;
+	NTSTATUS status;
+	ULONG_PTR info;
+	void *out; /* a METHOD_BUFFERED request's output buffer, copied at completion */
+	ULONG out_len;
+};
+struct wm_port; /* an I/O completion port */
+
+/* DeviceIoControl (METHOD_BUFFERED) on an overlapped handle with @ov: STATUS_PENDING if the
+ * driver pended it (the result comes in @ov, and as a packet on the file's port), else the
+ * status it completed with in dispatch (a packet too unless that status is an error). */
+NTSTATUS wm_ioctl_overlapped(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in_len,
+			     void *out, ULONG out_len, struct wm_overlapped *ov);
+/* GetOverlappedResult(bWait = TRUE), at most @ms: true when the request has completed. */
+bool wm_overlapped_wait(struct wm_overlapped *ov, int ms);
+/* CancelIoEx(h, ov) from a thread of @p: false (ERROR_NOT_FOUND) if no such request is
+ * pending. */
+bool wm_cancel_io(struct wm_process *p, HANDLE h, struct wm_overlapped *ov);
+struct wm_port *wm_port_create(void);
+/* CreateIoCompletionPort(h, port, key): every overlapped request on @h posts to @port. */
+void wm_port_associate(struct wm_port *port, struct wm_process *p, HANDLE h, ULONG_PTR key);
+/* GetQueuedCompletionStatus: the next packet's OVERLAPPED, or NULL after @ms. */
+struct wm_overlapped *wm_port_get(struct wm_port *port, ULONG_PTR *key, int ms);
+/* Requests sent and not yet completed (over all files). */
+long wm_irps_pending(void);
+
+/* wm_io.c and wm_irp.c: the I/O manager's internals */
+PFILE_OBJECT wm_file_ref(struct wm_process *p, HANDLE h);
+void wm_file_deref(PFILE_OBJECT f);
+NTSTATUS wm_call_driver(struct wm_process *p, PIRP irp);
+/* The driver completed @Irp (IoCompleteRequest). */
+void wm_irp_completed(PIRP Irp);
+/* @Irp's dispatch routine returned (called before the I/O manager reads the IRP again). */
+void wm_irp_dispatch_returned(PIRP Irp);
+/* Thread exit: IoCancelThreadIo for every request @p's threads sent; waits for them. */
+void wm_irp_cancel_process(struct wm_process *p);
+/* After IRP_MJ_CLEANUP: no request on @f may still be pending in the driver. */
+void wm_irp_check_cleanup(PFILE_OBJECT f);
 
 /* wm_kernel.c / wm_ob.c: object manager internals shared with wm_io.c */
 HANDLE wm_handle_insert(struct wm_process *p, void *obj, enum wm_type type, ACCESS_MASK access);

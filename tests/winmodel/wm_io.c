@@ -57,6 +57,14 @@ void IoCompleteRequest(PIRP Irp, KPRIORITY Boost)
 	wm_enter("IoCompleteRequest", DISPATCH_LEVEL);
 	if (++Irp->Completions > 1)
 		wm_bugcheck(0x44, "MULTIPLE_IRP_COMPLETE_REQUESTS");
+	if (Irp->IoStatus.Status == STATUS_PENDING)
+		wm_bugcheck(0xC9, "DRIVER_VERIFIER_IOMANAGER_VIOLATION: IRP completed with "
+				  "STATUS_PENDING");
+	if (Irp->CancelRoutine)
+		wm_bugcheck(0xC9, "DRIVER_VERIFIER_IOMANAGER_VIOLATION: IRP completed with its "
+				  "cancel routine still set");
+	if (Irp->Async)
+		wm_irp_completed(Irp); /* may finish (and free) it: not ours any more */
 }
 
 PEPROCESS IoGetRequestorProcess(PIRP Irp)
@@ -181,8 +189,10 @@ NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING Link)
 	return STATUS_SUCCESS;
 }
 
-/* Run one IRP through the driver in @p's context, with the I/O manager's checks. */
-static NTSTATUS call_driver(struct wm_process *p, PIRP irp)
+/* Run one IRP through the driver in @p's context, with the I/O manager's checks. A request
+ * may be pended (STATUS_PENDING after IoMarkIrpPending) only if it is an overlapped one
+ * (irp->Async); it may be completed before the dispatch routine returns. */
+NTSTATUS wm_call_driver(struct wm_process *p, PIRP irp)
 {
 	struct wm_thread *t = wm_current();
 	struct wm_process *was = t->proc;
@@ -199,11 +209,28 @@ static NTSTATUS call_driver(struct wm_process *p, PIRP irp)
 	status = irp->Stack.FileObject->DeviceObject->DriverObject
 			 ->MajorFunction[irp->Stack.MajorFunction](
 				 irp->Stack.FileObject->DeviceObject, irp);
+	wm_irp_dispatch_returned(irp); /* the IRP is the I/O manager's again (wm_irp.c) */
 	if (t->irql != irql || t->mutexes)
 		wm_bugcheck(0xC4, "dispatch routine %#x returned at IRQL %d holding %d mutexes",
 			    irp->Stack.MajorFunction, t->irql, t->mutexes);
 	if (t->attached)
 		wm_bugcheck(0x06, "dispatch routine returned still attached to another process");
+	if (status == STATUS_PENDING) {
+		if (!(irp->Stack.Control & SL_PENDING_RETURNED))
+			wm_bugcheck(0xC9, "DRIVER_VERIFIER_IOMANAGER_VIOLATION: dispatch routine "
+					  "%#x returned STATUS_PENDING without IoMarkIrpPending",
+				    irp->Stack.MajorFunction);
+		if (!irp->Async)
+			wm_bugcheck(0xC4, "dispatch routine %#x pended a request the model only "
+					  "sends synchronously",
+				    irp->Stack.MajorFunction);
+		t->proc = was;
+		return status;
+	}
+	if (irp->Stack.Control & SL_PENDING_RETURNED)
+		wm_bugcheck(0xC9, "DRIVER_VERIFIER_IOMANAGER_VIOLATION: IoMarkIrpPending, then "
+				  "dispatch routine %#x returned %#x",
+			    irp->Stack.MajorFunction, (unsigned)status);
 	if (irp->Completions != 1)
 		wm_bugcheck(0xC4, "dispatch routine %#x completed its IRP %d times",
 			    irp->Stack.MajorFunction, irp->Completions);
@@ -214,7 +241,7 @@ static NTSTATUS call_driver(struct wm_process *p, PIRP irp)
 	return status;
 }
 
-static void file_deref(PFILE_OBJECT f)
+void wm_file_deref(PFILE_OBJECT f)
 {
 	IRP irp = { 0 };
 	LONG left;
@@ -227,7 +254,7 @@ static void file_deref(PFILE_OBJECT f)
 	/* the last reference: IRP_MJ_CLOSE, in no particular process (here: System) */
 	irp.Stack.MajorFunction = IRP_MJ_CLOSE;
 	irp.Stack.FileObject = f;
-	call_driver(wm_system, &irp);
+	wm_call_driver(wm_system, &irp);
 	pthread_mutex_lock(&wm_lock);
 	if (f->DeviceObject->DriverObject == &drv)
 		open_files--;
@@ -250,9 +277,10 @@ void wm_io_close_handle_obj(struct wm_process *p, void *obj)
 	if (!left) {
 		irp.Stack.MajorFunction = IRP_MJ_CLEANUP;
 		irp.Stack.FileObject = f;
-		call_driver(p, &irp);
+		wm_call_driver(p, &irp);
+		wm_irp_check_cleanup(f);
 	}
-	file_deref(f);
+	wm_file_deref(f);
 }
 
 long wm_io_dispatched(UCHAR major)
@@ -303,7 +331,7 @@ HANDLE wm_open_device(struct wm_process *p, PCWSTR name, NTSTATUS *status)
 	irp.Stack.MajorFunction = IRP_MJ_CREATE;
 	irp.Stack.FileObject = f;
 	irp.Stack.Parameters.Create.SecurityContext = &sc;
-	*status = call_driver(p, &irp);
+	*status = wm_call_driver(p, &irp);
 	if (!NT_SUCCESS(*status)) {
 		free(f);
 		return NULL;
@@ -320,6 +348,13 @@ HANDLE wm_open_device(struct wm_process *p, PCWSTR name, NTSTATUS *status)
 HANDLE wm_open(struct wm_process *p, NTSTATUS *status)
 {
 	return wm_open_device(p, L"\\Device\\kumem", status);
+}
+
+static PFILE_OBJECT file_of(struct wm_process *p, HANDLE h, bool take);
+
+PFILE_OBJECT wm_file_ref(struct wm_process *p, HANDLE h)
+{
+	return file_of(p, h, false);
 }
 
 static PFILE_OBJECT file_of(struct wm_process *p, HANDLE h, bool take)
@@ -339,29 +374,30 @@ static PFILE_OBJECT file_of(struct wm_process *p, HANDLE h, bool take)
 	return f;
 }
 
+NTSTATUS wm_irp_ioctl_sync(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in_len,
+			   void *out, ULONG out_len, ULONG_PTR *info);
+
 NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in_len, void *out,
 		  ULONG out_len, ULONG_PTR *info)
 {
-	PFILE_OBJECT f = file_of(p, h, false);
+	PFILE_OBJECT f;
 	struct wm_thread *t = wm_current();
 	struct wm_process *was = t->proc;
 	NTSTATUS status = STATUS_SUCCESS;
 	ULONG method = code & 3;
-	ULONG buf_len = in_len > out_len ? in_len : out_len;
 	IRP irp = { 0 };
 	PMDL mdl = NULL;
 
+	/* METHOD_BUFFERED requests go through the asynchronous path (they may be pended) */
+	if (method == 0)
+		return wm_irp_ioctl_sync(p, h, code, in, in_len, out, out_len, info);
+	f = file_of(p, h, false);
 	irp.Stack.MajorFunction = IRP_MJ_DEVICE_CONTROL;
 	irp.Stack.FileObject = f;
 	irp.Stack.Parameters.DeviceIoControl.IoControlCode = code;
 	irp.Stack.Parameters.DeviceIoControl.InputBufferLength = in_len;
 	irp.Stack.Parameters.DeviceIoControl.OutputBufferLength = out_len;
-	if (method == 0) { /* METHOD_BUFFERED: one system buffer, in and out */
-		irp.AssociatedIrp.SystemBuffer = buf_len ? calloc(1, buf_len) : NULL;
-		irp.UserBuffer = out;
-		if (in_len)
-			memcpy(irp.AssociatedIrp.SystemBuffer, in, in_len);
-	} else if (method == 1) { /* METHOD_IN_DIRECT: input copied, output locked for reading */
+	if (method == 1) { /* METHOD_IN_DIRECT: input copied, output locked for reading */
 		irp.AssociatedIrp.SystemBuffer = in_len ? calloc(1, in_len) : NULL;
 		if (in_len)
 			memcpy(irp.AssociatedIrp.SystemBuffer, in, in_len);
@@ -382,10 +418,7 @@ NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in
 		wm_bugcheck(0xC4, "IOCTL method %u is not modelled", method);
 	}
 	if (NT_SUCCESS(status))
-		status = call_driver(p, &irp);
-	if (method == 0 && NT_SUCCESS(status) && out_len)
-		memcpy(out, irp.AssociatedIrp.SystemBuffer,
-		       irp.IoStatus.Information < out_len ? irp.IoStatus.Information : out_len);
+		status = wm_call_driver(p, &irp);
 	if (info)
 		*info = irp.IoStatus.Information;
 	if (mdl) {
@@ -396,7 +429,7 @@ NTSTATUS wm_ioctl(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in
 		wm_internal(false);
 	}
 	free(irp.AssociatedIrp.SystemBuffer);
-	file_deref(f);
+	wm_file_deref(f);
 	return status;
 }
 
@@ -469,7 +502,7 @@ static NTSTATUS read_write(struct wm_process *p, HANDLE h, UCHAR major, void *bu
 	}
 	/* (neither flag: Irp->UserBuffer, which the model does not carry; kumem refuses) */
 	if (NT_SUCCESS(status))
-		status = call_driver(p, &irp);
+		status = wm_call_driver(p, &irp);
 	else
 		irp.IoStatus.Information = 0;
 	if (NT_SUCCESS(status) && irp.IoStatus.Information > len)
@@ -490,7 +523,7 @@ static NTSTATUS read_write(struct wm_process *p, HANDLE h, UCHAR major, void *bu
 		wm_internal(false);
 	}
 	free(irp.AssociatedIrp.SystemBuffer);
-	file_deref(f);
+	wm_file_deref(f);
 	return status;
 }
 
@@ -502,6 +535,15 @@ NTSTATUS wm_read(struct wm_process *p, HANDLE h, void *buf, ULONG len, ULONG_PTR
 NTSTATUS wm_write(struct wm_process *p, HANDLE h, const void *buf, ULONG len, ULONG_PTR *info)
 {
 	return read_write(p, h, IRP_MJ_WRITE, (void *)buf, len, info);
+}
+
+void *wm_file_context(struct wm_process *p, HANDLE h)
+{
+	PFILE_OBJECT f = file_of(p, h, false);
+	void *ctx = f->FsContext;
+
+	wm_file_deref(f); /* the handle keeps it */
+	return ctx;
 }
 
 void wm_close(struct wm_process *p, HANDLE h)

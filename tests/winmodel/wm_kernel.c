@@ -44,6 +44,11 @@ struct wm_thread *wm_current(void)
 	return cur;
 }
 
+void wm_thread_adopt(struct wm_thread *t)
+{
+	cur = t;
+}
+
 struct hook {
 	const char *fn;
 	bool system_only;
@@ -457,6 +462,8 @@ void wm_process_exit(struct wm_process *p)
 
 	cur->proc = p; /* the exit path runs in the process's last thread */
 	p->exiting = true;
+	/* each thread's exit cancels the requests it sent and waits for them (IoCancelThreadIo) */
+	wm_irp_cancel_process(p);
 	for (i = 0; i < 8; i++) {
 		pthread_mutex_lock(&wm_lock);
 		fn = notify[i];

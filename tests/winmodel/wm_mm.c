@@ -12,14 +12,18 @@
  *     attached to), never in a process whose address space is gone;
  *   - locked pages and driver mappings are counted per process (wm_kernel.c bugchecks 0x76
  *     when the process exits with any);
- *   - MmFreePagesFromMdl only after every mapping of the pages is undone;
+ *   - MmFreePagesFromMdl only after every mapping of the pages is undone, through any MDL
+ *     (a frame counts the mappings that show it, whichever MDL made them);
  *   - partial MDLs (IoBuildPartialMdl) as the I/O manager builds them: MDL_PARTIAL, the
  *     source's system mapping inherited (offset) with MDL_MAPPED_TO_SYSTEM_VA, no
  *     MDL_PAGES_LOCKED of their own, a target large enough (0xCF), a range inside the source;
  *     a source is unlocked or freed only after every partial MDL built from it is freed, a
  *     partial MDL is never probed, unlocked or mapped to system space twice, and IoFreeMdl
  *     releases a mapping the partial MDL got for itself (MDL_PARTIAL_HAS_BEEN_MAPPED);
- *   - chains: an MDL is not freed while a live MDL's Next still points to it.
+ *   - chains: an MDL is not freed while a live MDL's Next still points to it;
+ *   - an MDL a driver filled itself (its PFN array written, MDL_PAGES_LOCKED set: the one flag
+ *     a driver may set) is mapped only while every frame it lists is allocated, is never
+ *     given to MmUnlockPages (nothing was probed), and is freed with the flag cleared.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -36,6 +40,7 @@ void *wm_pool_alloc_internal(SIZE_T bytes, ULONG tag);
 
 static int physfd = -1;
 static uint16_t *pfn_refs;
+static uint16_t *pfn_maps; /* system and user mappings through MDLs showing each frame */
 static uint32_t cursor = 1;
 long wm_mm_kernel_mappings, wm_mm_phys_pages;
 PVOID MmHighestUserAddress = (PVOID)0x7ffffffeffffull;
@@ -46,7 +51,8 @@ struct mdl_info {
 	struct mdl_info *next;
 	PMDL mdl;
 	enum mdl_kind kind;
-	void *sysva; /* page-aligned base of the system mapping */
+	void *sysva;	     /* page-aligned base of the system mapping */
+	PFN_NUMBER *sys_pfn; /* the frames that mapping shows (the array may change after) */
 	ULONG npages;
 	int user_maps;
 	struct wm_process *locked_in;
@@ -80,6 +86,16 @@ void wm_mm_init(void)
 	if (physfd < 0 || ftruncate(physfd, (off_t)PHYS_PAGES * PAGE_SIZE))
 		wm_bugcheck(0x7D, "INSTALL_MORE_MEMORY: no memfd for the model's physical memory");
 	pfn_refs = calloc(PHYS_PAGES, sizeof(*pfn_refs));
+	pfn_maps = calloc(PHYS_PAGES, sizeof(*pfn_maps));
+}
+
+/* A mapping of @n frames through an MDL is made (+1) or undone (-1) (wm_lock held). */
+static void frames_mapped(const PFN_NUMBER *pfn, ULONG n, int delta)
+{
+	ULONG i;
+
+	for (i = 0; i < n; i++)
+		pfn_maps[pfn[i]] += delta;
 }
 
 /* ---- physical pages (wm_lock held) ------------------------------------------------------- */
@@ -335,6 +351,16 @@ bool wm_user_range_ok(struct wm_process *p, const void *addr, SIZE_T len, bool w
 	return true;
 }
 
+bool wm_user_writable(struct wm_process *p, const void *addr, size_t len)
+{
+	bool ok;
+
+	pthread_mutex_lock(&wm_lock);
+	ok = wm_user_range_ok(p, addr, len, true);
+	pthread_mutex_unlock(&wm_lock);
+	return ok;
+}
+
 void wm_mm_process_teardown(struct wm_process *p)
 {
 	struct wm_vad *v;
@@ -510,6 +536,9 @@ void MmProbeAndLockPages(PMDL m, KPROCESSOR_MODE Mode, LOCK_OPERATION Op)
 static void unmap_system(PMDL m, struct mdl_info *i)
 {
 	munmap(i->sysva, (size_t)i->npages * PAGE_SIZE);
+	frames_mapped(i->sys_pfn, i->npages, -1);
+	free(i->sys_pfn);
+	i->sys_pfn = NULL;
 	i->sysva = NULL;
 	m->MdlFlags &= ~MDL_MAPPED_TO_SYSTEM_VA;
 	m->MappedSystemVa = NULL;
@@ -527,6 +556,9 @@ void MmUnlockPages(PMDL m)
 	if (i->kind != MDL_IO || !(m->MdlFlags & MDL_PAGES_LOCKED))
 		wm_bugcheck(0xC4, "MmUnlockPages on an MDL that is not locked (flags %#x)",
 			    m->MdlFlags);
+	if (!i->locked_in)
+		wm_bugcheck(0xC4, "MmUnlockPages of an MDL MmProbeAndLockPages did not lock (its "
+				  "MDL_PAGES_LOCKED was set by hand)");
 	if (i->partials)
 		wm_bugcheck(0xC4, "MmUnlockPages of the source of %d partial MDLs still live",
 			    i->partials);
@@ -586,6 +618,12 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 	if (!(m->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) &&
 	    i->kind != MDL_PAGES)
 		wm_bugcheck(0xC4, "MmMapLockedPagesSpecifyCache of an MDL that is not locked");
+	for (ULONG k = 0; k < i->npages; k++)
+		if (!pfn_refs[MmGetMdlPfnArray(m)[k]])
+			wm_bugcheck(0x1A,
+				    "MEMORY_MANAGEMENT: MmMapLockedPagesSpecifyCache of an MDL "
+				    "listing frame %llu, which nobody allocated or locked",
+				    (unsigned long long)MmGetMdlPfnArray(m)[k]);
 	if (Mode == KernelMode && (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA))
 		wm_bugcheck(0xC4, "MDL mapped to system space twice");
 	if (Mode == UserMode && (p == wm_system || p->gone || p->exiting))
@@ -602,8 +640,11 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 	}
 	va = map_pfns(MmGetMdlPfnArray(m), i->npages, prot, Mode == UserMode && p->is32);
 	pthread_mutex_lock(&wm_lock);
+	frames_mapped(MmGetMdlPfnArray(m), i->npages, 1);
 	if (Mode == KernelMode) {
 		i->sysva = va;
+		i->sys_pfn = malloc(i->npages * sizeof(*i->sys_pfn));
+		memcpy(i->sys_pfn, MmGetMdlPfnArray(m), i->npages * sizeof(*i->sys_pfn));
 		m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
 		if (m->MdlFlags & MDL_PARTIAL) /* its own mapping: IoFreeMdl undoes it */
 			m->MdlFlags |= MDL_PARTIAL_HAS_BEEN_MAPPED;
@@ -656,6 +697,7 @@ void MmUnmapLockedPages(PVOID Base, PMDL m)
 	v = *vv;
 	*vv = v->next;
 	munmap(v->va, (size_t)v->n * PAGE_SIZE);
+	frames_mapped(v->pfn, v->n, -1);
 	phys_put_n(v->pfn, v->n);
 	p->user_mappings--;
 	i->user_maps--;
@@ -714,6 +756,13 @@ void MmFreePagesFromMdl(PMDL m)
 	if (i->partials)
 		wm_bugcheck(0xC4, "MmFreePagesFromMdl of the source of %d partial MDLs still live",
 			    i->partials);
+	for (ULONG k = 0; k < i->npages; k++)
+		if (pfn_maps[MmGetMdlPfnArray(m)[k]])
+			wm_bugcheck(0xC4,
+				    "MmFreePagesFromMdl: frame %llu is still mapped %d times "
+				    "through another MDL",
+				    (unsigned long long)MmGetMdlPfnArray(m)[k],
+				    pfn_maps[MmGetMdlPfnArray(m)[k]]);
 	phys_put_n(MmGetMdlPfnArray(m), i->npages);
 	wm_mm_phys_pages -= i->npages;
 	info_drop(i);

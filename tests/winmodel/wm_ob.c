@@ -247,6 +247,7 @@ static void pool_free(PVOID P, ULONG Tag, bool check_tag)
 	if (check_tag && b->tag != Tag)
 		wm_bugcheck(0xC2, "BAD_POOL_CALLER: block %p tagged %.4s freed with tag %.4s", P,
 			    (char *)&b->tag, (char *)&Tag);
+	wm_timer_check_free(b->p, b->size);
 	*pp = b->next;
 	pool_count--;
 	pthread_mutex_unlock(&wm_lock);

@@ -13,6 +13,12 @@
  *     and checksum across the joints, views at a joint and of a view outliving the parent's
  *     release, refusals naming the segment, a method 2 view mapped PAGE_READWRITE over the
  *     parent's pages (Wine cannot lock pages, so this runs only on Windows)
+ *   - event streams (issue 16): the consumer page PAGE_READWRITE, the producer page and both
+ *     copies of the data PAGE_READONLY, the second copy showing the first one's bytes, the
+ *     generator's records in order through libkumem, both pieces unmapped at release
+ *   - many rings waited for at once on one I/O completion port (kumem_port_associate,
+ *     kumem_ring_wait_start): completions, a deadline and CancelIoEx each end a wait, one
+ *     packet each, and the packet names the ring
  */
 #include <windows.h>
 #include <string.h>
@@ -180,6 +186,8 @@ static void chains(void)
 	ok(mine && md.byte_offset == 100 && md.page_count == 3 && (md.flags & KUMEM_MDL_VIEW),
 	   "mapped into the process: its own pages, offset 100, 3 pages");
 	is_int(protection(mine), PAGE_READWRITE, "the view's mapping is PAGE_READWRITE");
+	ok(mine && kumem_region_addr(mv) == mine + 100,
+	   "libkumem's address of the view is its first byte in that mapping");
 	if (mine) {
 		mine[100] = 0xab;
 		ok(parent[PG + 100] == 0xab, "a store through the view is in the parent's pages");
@@ -189,6 +197,155 @@ static void chains(void)
 	kumem_region_release(m2);
 	VirtualFree(hole, 0, MEM_RELEASE);
 	VirtualFree(buf, 0, MEM_RELEASE);
+}
+
+struct ev_check {
+	uint64_t next, bad;
+};
+
+static int ev_record(void *ctx, const void *payload, uint32_t len)
+{
+	struct ev_check *c = ctx;
+	const uint8_t *p = payload;
+	uint64_t seq;
+	uint32_t i;
+
+	memcpy(&seq, p, 8);
+	c->bad += seq != c->next++;
+	for (i = 8; i < len; i++)
+		if (p[i] != (uint8_t)seq) {
+			c->bad++;
+			break;
+		}
+	return 0;
+}
+
+static void events(void)
+{
+	struct kumem_events_create a = { .data_bytes = 4 * 4096 };
+	struct kumem_region_ref ref = { 0 };
+	struct ev_check c = { 0 };
+	kumem_events_t *e;
+	uint64_t produced, dropped;
+	uint8_t *ro;
+	DWORD n;
+	HANDLE h;
+	int idle = 0;
+
+	/* the library's calls, as on Linux */
+	if (!is_int(kumem_events_create(dev, 16 * 4096, &e), 0, "event stream of 64 KiB"))
+		return;
+	is_int(kumem_events_generate(e, 5000, 200, 0), 0, "generate 5000 records of 200 bytes");
+	while (c.next < 5000 && idle < 50) {
+		int got = kumem_events_consume(e, ev_record, &c, 64);
+
+		if (got > 0)
+			idle = 0;
+		else
+			idle += kumem_events_wait(e, 100) == 0;
+	}
+	is_int(c.next, 5000, "5000 records consumed");
+	is_int(c.bad, 0, "in order and intact, across the wrap");
+	kumem_events_counts(e, &produced, &dropped);
+	ok(produced == 5000 && dropped == 0, "counted: 5000 produced, none dropped");
+	kumem_events_destroy(e);
+
+	/* the driver's two mappings, seen by the memory manager */
+	h = CreateFileW(L"\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
+			NULL);
+	if (!ok(h != INVALID_HANDLE_VALUE, "a second handle"))
+		return;
+	if (!ok(DeviceIoControl(h, KUMEM_IOC_EVENTS_CREATE, &a, sizeof(a), &a, sizeof(a), &n, NULL),
+		"EVENTS_CREATE of 16 KiB")) {
+		CloseHandle(h);
+		return;
+	}
+	ro = (uint8_t *)(uintptr_t)a.user_ro_addr;
+	is_int(protection((void *)(uintptr_t)a.user_addr), PAGE_READWRITE,
+	       "consumer page PAGE_READWRITE");
+	is_int(protection(ro), PAGE_READONLY, "producer page PAGE_READONLY");
+	is_int(protection(ro + 4096 + 2 * 16384 - 1), PAGE_READONLY,
+	       "... through the last byte of the second copy");
+	{
+		struct kumem_events_gen g = { .count = 300,
+					      .record_len = 64,
+					      .events_id = (uint32_t)a.events_fd };
+		struct kumem_events_wait w = { .events_id = (uint32_t)a.events_fd,
+					       .timeout_ns = 2000000000ll };
+
+		DeviceIoControl(h, KUMEM_IOC_EVENTS_GEN, &g, sizeof(g), &g, sizeof(g), &n, NULL);
+		DeviceIoControl(h, KUMEM_IOC_EVENTS_WAIT, &w, sizeof(w), &w, sizeof(w), &n, NULL);
+		Sleep(200); /* nobody consumes: the generator fills the area and waits */
+		ok(memcmp(ro + 4096, ro + 4096 + 16384, 16384) == 0 && ro[4096] != 0,
+		   "the second copy shows the first one's bytes");
+	}
+	ref.id = (uint32_t)a.events_fd;
+	ok(DeviceIoControl(h, KUMEM_IOC_RELEASE, &ref, sizeof(ref), NULL, 0, &n, NULL), "RELEASE");
+	is_int(protection(ro), 0, "after release both pieces are unmapped");
+	CloseHandle(h);
+}
+
+#define PORT_RINGS 4
+
+/* The next packet's ring (NULL: none within @ms), with the port's key checked. */
+static kumem_ring_t *next_ring(HANDLE port, DWORD ms)
+{
+	OVERLAPPED *ov = NULL;
+	ULONG_PTR key = 0;
+	DWORD n;
+
+	GetQueuedCompletionStatus(port, &n, &key, &ov, ms);
+	if (!ov)
+		return NULL;
+	ok(key == 0x4b55, "the packet carries the handle's key");
+	return kumem_ring_from_overlapped(ov);
+}
+
+static void port(void)
+{
+	kumem_ring_t *r[PORT_RINGS], *got;
+	struct kumem_cqe cqe;
+	struct kumem_sqe *e;
+	HANDLE port;
+	int i;
+
+	port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+	if (!ok(port != NULL, "CreateIoCompletionPort"))
+		return;
+	is_int(kumem_port_associate(dev, port, 0x4b55), 0, "kumem_port_associate");
+	for (i = 0; i < PORT_RINGS; i++) {
+		is_int(kumem_ring_create(dev, 8, 0, 0, &r[i]), 0, "ring %d", i);
+		is_int(kumem_ring_wait_start(r[i], 1, i == 3 ? 100 * 1000 * 1000ll : -1), 0,
+		       "wait_start on ring %d", i);
+	}
+	is_int(kumem_ring_wait_start(r[0], 1, -1), -EBUSY, "a second wait on one ring: EBUSY");
+	ok(next_ring(port, 50) == NULL, "no packet yet (nor for libkumem's own calls)");
+	/* ring 2 gets a NOP: its wait, and only its, ends */
+	e = kumem_ring_get_sqe(r[2]);
+	e->op = KUMEM_OP_NOP;
+	e->user_data = 22;
+	is_int(kumem_ring_submit(r[2]), 1, "a NOP on ring 2");
+	got = next_ring(port, 2000);
+	ok(got == r[2], "the packet names ring 2");
+	is_int(kumem_ring_wait_end(r[2]), 0, "its wait: completed");
+	is_int(kumem_ring_reap(r[2], &cqe, 1), 1, "the completion is there");
+	is_int(cqe.user_data, 22, "... ring 2's");
+	/* ring 3's 100 ms deadline */
+	got = next_ring(port, 2000);
+	ok(got == r[3], "the next packet names ring 3 (its deadline)");
+	is_int(kumem_ring_wait_end(r[3]), -ETIMEDOUT, "its wait: ETIMEDOUT");
+	/* the other two are cancelled */
+	is_int(kumem_ring_wait_cancel(r[0]), 0, "cancel ring 0's wait");
+	is_int(kumem_ring_wait_cancel(r[1]), 0, "cancel ring 1's wait");
+	for (i = 0; i < 2; i++) {
+		got = next_ring(port, 2000);
+		ok(got == r[0] || got == r[1], "a packet for a cancelled wait");
+		if (got)
+			is_int(kumem_ring_wait_end(got), -EINTR, "... EINTR");
+	}
+	for (i = 0; i < PORT_RINGS; i++)
+		kumem_ring_destroy(r[i]);
+	CloseHandle(port);
 }
 
 int main(void)
@@ -202,6 +359,8 @@ int main(void)
 	mappings();
 	concurrency();
 	chains();
+	events();
+	port();
 	kumem_close(dev);
 	return tap_done();
 }

@@ -9,12 +9,27 @@
  *   no working export in Wine 8   MmAllocatePagesForMdlEx, MmFreePagesFromMdl, MmSizeOfMdl,
  *                                 SeExports, MmHighestUserAddress, SeLockSubjectContext,
  *                                 SeUnlockSubjectContext, SeTokenIsAdmin, IoBuildPartialMdl
+ *   MDLs too small                IoAllocateMdl, IoFreeMdl: Wine sizes an MDL's PFN array with
+ *                                 a 4-byte PFN_NUMBER; on x64 it is 8 bytes, and a driver that
+ *                                 fills the array (the event streams' double MDL, a view's
+ *                                 partial MDL) overruns
+ *                                 Wine's heap block
  *   no-op stubs that would make   MmBuildMdlForNonPagedPool (sets no flag, no PFN),
  *   every method 2 path fail      MmMapLockedPagesSpecifyCache (returns NULL)
  *   privileges                    SeSinglePrivilegeCheck says yes to all: here, no to all
- *   IoIs32bitProcess(NULL)        faults in Wine (it reads the NULL IRP)
+ *   a NULL IRP                    IoIs32bitProcess(NULL) (documented: the current process;
+ *                                 the kernel API and a driver's KumemRingCreateDriver call
+ *                                 have no IRP) reads through the NULL pointer in Wine 8
+ *   cancel-safe queues            IoCsqInitialize, IoCsqInsertIrp, IoCsqRemoveIrp,
+ *                                 IoCsqRemoveNextIrp are stubs in Wine 8 (the first says
+ *                                 "stub", the IRP is never queued): the documented
+ *                                 behaviour here, on Wine's IoSetCancelRoutine/IoCancelIrp
  *   I/O manager                   IRP_MJ_CREATE without a SecurityContext; no IRP_MJ_CLEANUP
  *                                 (sent here from IRP_MJ_CLOSE, as for a last handle)
+ *
+ * And a test provider of driver-defined rings (KumemRingCreateDriver), reached through two
+ * IOCTL codes of its own on \\.\kumem: under Wine no second driver can hand it a client's
+ * handle, so it makes the ring in the file object the request came on.
  *
  * What stays Wine's: probing and locking another process's pages (a no-op: a locked user MDL
  * never gets a system address, so method 1 ends in -ENOMEM), process attach, the process
@@ -175,6 +190,27 @@ static PVOID NTAPI ShimMapLockedPagesSpecifyCache(PMDL Mdl, KPROCESSOR_MODE Mode
 	return Mdl->MappedSystemVa;
 }
 
+static PMDL NTAPI ShimAllocateMdl(PVOID Va, ULONG Length, BOOLEAN Secondary, BOOLEAN ChargeQuota,
+				  PIRP Irp)
+{
+	PMDL mdl;
+
+	if (Secondary || ChargeQuota || Irp)
+		return NULL; /* kumem never asks for these */
+	mdl = ExAllocatePoolWithTag(NonPagedPool, ShimSizeOfMdl(Va, Length), SHIM_TAG);
+	if (mdl)
+		MmInitializeMdl(mdl, Va, Length);
+	return mdl;
+}
+
+static VOID NTAPI ShimFreeMdl(PMDL Mdl)
+{
+	ExFreePoolWithTag(Mdl, SHIM_TAG);
+}
+
+void *__imp_IoAllocateMdl = ShimAllocateMdl;
+void *__imp_IoFreeMdl = ShimFreeMdl;
+
 /* Wine 8 reads the IRP without checking it: IoIs32bitProcess(NULL), which the documentation
  * defines as "the current process" and which the kernel API (kapi.c) calls where no IRP
  * exists, faults. winedevice.exe, the current process there, is 64-bit. */
@@ -230,6 +266,132 @@ void *__imp_MmAllocatePagesForMdlEx = ShimAllocatePagesForMdlEx;
 void *__imp_MmFreePagesFromMdl = ShimFreePagesFromMdl;
 void *__imp_MmMapLockedPagesSpecifyCache = ShimMapLockedPagesSpecifyCache;
 
+/* ---- cancel-safe queues: Wine 8's IoCsq* are stubs ----------------------------------------
+ *
+ * What Microsoft documents for IoCsqInsertIrp/IoCsqRemoveIrp/IoCsqRemoveNextIrp: the driver's
+ * lock around its callbacks, the IRP marked pending on insertion, the queue's own cancel
+ * routine, an IRP cancelled before insertion handed to CompleteCanceledIrp, DriverContext[3]
+ * for the queue's context. The same as the strict model's (tests/winmodel/wm_irp.c).
+ */
+static PIO_CSQ ShimCsqOf(PIRP Irp, PIO_CSQ_IRP_CONTEXT *Context)
+{
+	PVOID p = Irp->Tail.Overlay.DriverContext[3];
+
+	*Context = NULL;
+	if (p && *(PULONG)p == IO_TYPE_CSQ_IRP_CONTEXT) {
+		*Context = p;
+		return (*Context)->Csq;
+	}
+	return p;
+}
+
+/* Remove @Irp (lock held, cancel routine already taken) and forget its context. */
+static VOID ShimCsqUnlink(PIO_CSQ Csq, PIRP Irp)
+{
+	PIO_CSQ_IRP_CONTEXT ctx;
+
+	ShimCsqOf(Irp, &ctx);
+	Csq->CsqRemoveIrp(Csq, Irp);
+	if (ctx)
+		ctx->Irp = NULL;
+	Irp->Tail.Overlay.DriverContext[3] = NULL;
+}
+
+static VOID NTAPI ShimCsqCancel(PDEVICE_OBJECT Device, PIRP Irp)
+{
+	PIO_CSQ_IRP_CONTEXT ctx;
+	PIO_CSQ csq;
+	KIRQL irql;
+
+	UNREFERENCED_PARAMETER(Device);
+	IoReleaseCancelSpinLock(Irp->CancelIrql);
+	csq = ShimCsqOf(Irp, &ctx);
+	csq->CsqAcquireLock(csq, &irql);
+	ShimCsqUnlink(csq, Irp);
+	csq->CsqReleaseLock(csq, irql);
+	csq->CsqCompleteCanceledIrp(csq, Irp);
+}
+
+static NTSTATUS NTAPI ShimCsqInitialize(PIO_CSQ Csq, PIO_CSQ_INSERT_IRP InsertIrp,
+					PIO_CSQ_REMOVE_IRP RemoveIrp,
+					PIO_CSQ_PEEK_NEXT_IRP PeekNextIrp,
+					PIO_CSQ_ACQUIRE_LOCK AcquireLock,
+					PIO_CSQ_RELEASE_LOCK ReleaseLock,
+					PIO_CSQ_COMPLETE_CANCELED_IRP CompleteCanceledIrp)
+{
+	Csq->Type = IO_TYPE_CSQ;
+	Csq->CsqInsertIrp = InsertIrp;
+	Csq->CsqRemoveIrp = RemoveIrp;
+	Csq->CsqPeekNextIrp = PeekNextIrp;
+	Csq->CsqAcquireLock = AcquireLock;
+	Csq->CsqReleaseLock = ReleaseLock;
+	Csq->CsqCompleteCanceledIrp = CompleteCanceledIrp;
+	Csq->ReservePointer = NULL;
+	return STATUS_SUCCESS;
+}
+
+static VOID NTAPI ShimCsqInsertIrp(PIO_CSQ Csq, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context)
+{
+	KIRQL irql;
+
+	Csq->CsqAcquireLock(Csq, &irql);
+	Csq->CsqInsertIrp(Csq, Irp);
+	IoMarkIrpPending(Irp);
+	if (Context) {
+		Context->Type = IO_TYPE_CSQ_IRP_CONTEXT;
+		Context->Irp = Irp;
+		Context->Csq = Csq;
+		Irp->Tail.Overlay.DriverContext[3] = Context;
+	} else {
+		Irp->Tail.Overlay.DriverContext[3] = Csq;
+	}
+	IoSetCancelRoutine(Irp, ShimCsqCancel);
+	if (Irp->Cancel && IoSetCancelRoutine(Irp, NULL)) {
+		ShimCsqUnlink(Csq, Irp);
+		Csq->CsqReleaseLock(Csq, irql);
+		Csq->CsqCompleteCanceledIrp(Csq, Irp);
+		return;
+	}
+	Csq->CsqReleaseLock(Csq, irql);
+}
+
+static PIRP NTAPI ShimCsqRemoveIrp(PIO_CSQ Csq, PIO_CSQ_IRP_CONTEXT Context)
+{
+	PIRP irp;
+	KIRQL irql;
+
+	Csq->CsqAcquireLock(Csq, &irql);
+	irp = Context->Type == IO_TYPE_CSQ_IRP_CONTEXT ? Context->Irp : NULL;
+	if (irp && IoSetCancelRoutine(irp, NULL))
+		ShimCsqUnlink(Csq, irp);
+	else
+		irp = NULL; /* none, or being cancelled: its cancel routine completes it */
+	Csq->CsqReleaseLock(Csq, irql);
+	return irp;
+}
+
+static PIRP NTAPI ShimCsqRemoveNextIrp(PIO_CSQ Csq, PVOID PeekContext)
+{
+	PIRP irp;
+	KIRQL irql;
+
+	Csq->CsqAcquireLock(Csq, &irql);
+	for (irp = Csq->CsqPeekNextIrp(Csq, NULL, PeekContext); irp;
+	     irp = Csq->CsqPeekNextIrp(Csq, irp, PeekContext)) {
+		if (IoSetCancelRoutine(irp, NULL)) {
+			ShimCsqUnlink(Csq, irp);
+			break;
+		}
+	}
+	Csq->CsqReleaseLock(Csq, irql);
+	return irp;
+}
+
+void *__imp_IoCsqInitialize = ShimCsqInitialize;
+void *__imp_IoCsqInsertIrp = ShimCsqInsertIrp;
+void *__imp_IoCsqRemoveIrp = ShimCsqRemoveIrp;
+void *__imp_IoCsqRemoveNextIrp = ShimCsqRemoveNextIrp;
+
 /* ---- the I/O manager's part -------------------------------------------------------------- */
 
 static PDRIVER_DISPATCH DriverCreate, DriverClose;
@@ -264,6 +426,63 @@ static NTSTATUS NTAPI ShimClose(PDEVICE_OBJECT Device, PIRP Irp)
 	return DriverClose(Device, Irp);
 }
 
+/* ---- a test provider of driver-defined rings ---------------------------------------------- */
+
+#define KUMEM_WINE_PROVIDER_RING     KUMEM_WIN_IOCTL(0x7e, KUMEM_METHOD_BUFFERED) /* ring_create */
+#define KUMEM_WINE_PROVIDER_RELEASED KUMEM_WIN_IOCTL(0x7f, KUMEM_METHOD_BUFFERED) /* LONG out */
+
+static PDRIVER_DISPATCH DriverDeviceControl;
+static volatile LONG ShimProviderReleased;
+
+static int ShimProviderExecute(PVOID Priv, const struct kumem_sqe *e, struct kumem_cqe *c)
+{
+	UNREFERENCED_PARAMETER(Priv);
+	c->value = (uint64_t)e->value * 3;
+	return 0;
+}
+
+static VOID ShimProviderRelease(PVOID Priv)
+{
+	InterlockedIncrement((volatile LONG *)Priv);
+}
+
+static NTSTATUS NTAPI ShimDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	const KUMEM_RING_DRIVER drv = { ShimProviderExecute, ShimProviderRelease,
+					(PVOID)&ShimProviderReleased };
+	struct kumem_ring_create a;
+	ULONG code = stack->Parameters.DeviceIoControl.IoControlCode;
+	ULONG inLen = stack->Parameters.DeviceIoControl.InputBufferLength;
+	ULONG outLen = stack->Parameters.DeviceIoControl.OutputBufferLength;
+	NTSTATUS status = STATUS_SUCCESS;
+	ULONG_PTR info = 0;
+	int err;
+
+	if (code == KUMEM_WINE_PROVIDER_RING) {
+		if (inLen < sizeof(a) || outLen < sizeof(a)) {
+			status = STATUS_INVALID_PARAMETER;
+		} else {
+			RtlCopyMemory(&a, Irp->AssociatedIrp.SystemBuffer, sizeof(a));
+			err = KumemRingCreateDriver(stack->FileObject, &a, &drv);
+			status = KumemStatusFromErrno(err);
+			if (!err) {
+				RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer, &a, sizeof(a));
+				info = sizeof(a);
+			}
+		}
+	} else if (code == KUMEM_WINE_PROVIDER_RELEASED && outLen >= sizeof(LONG)) {
+		*(LONG *)Irp->AssociatedIrp.SystemBuffer = ShimProviderReleased;
+		info = sizeof(LONG);
+	} else {
+		return DriverDeviceControl(Device, Irp);
+	}
+	Irp->IoStatus.Status = status;
+	Irp->IoStatus.Information = info;
+	IoCompleteRequest(Irp, IO_NO_INCREMENT);
+	return status;
+}
+
 DRIVER_INITIALIZE DriverEntry;
 DRIVER_INITIALIZE KumemWineEntry;
 
@@ -278,6 +497,8 @@ NTSTATUS NTAPI KumemWineEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPat
 		return status;
 	DriverCreate = Driver->MajorFunction[IRP_MJ_CREATE];
 	DriverClose = Driver->MajorFunction[IRP_MJ_CLOSE];
+	DriverDeviceControl = Driver->MajorFunction[IRP_MJ_DEVICE_CONTROL];
+	Driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = ShimDeviceControl;
 	Driver->MajorFunction[IRP_MJ_CREATE] = ShimCreate;
 	Driver->MajorFunction[IRP_MJ_CLOSE] = ShimClose;
 	return STATUS_SUCCESS;

@@ -8,8 +8,9 @@
  * RtlNtStatusToDosError), the buffered path, SEH around a user address, region and ring
  * bookkeeping (ids, quotas, counters, release, cleanup at close), SQPOLL thread start/stop,
  * ReadFile/WriteFile on both read/write devices (on winedevice's copies of the data),
- * unload. Not: sharing of memory (the driver runs in winedevice.exe, another process; Wine
- * stubs page locking and user mappings), process attach, the exit notification.
+ * event streams' argument checks and failed create, unload. Not: sharing of memory (the driver runs
+ * in winedevice.exe, another process; Wine stubs page locking and user mappings), process attach,
+ * the exit notification.
  */
 #include <stdbool.h>
 #include <windows.h>
@@ -421,6 +422,245 @@ static void rings(HANDLE h)
 	is_int(st.regions + st.allocated_pages + st.user_mappings, 0, "STATS: nothing held");
 }
 
+/*
+ * Event streams (events.c). Under Wine a stream cannot be made: its data pages are mapped
+ * twice through a hand-built MDL, and Wine has no pages to alias (the shim maps only an MDL of
+ * pool memory, as its own address). What runs here for real is the dispatch and decoding of
+ * the three IOCTLs, the argument checks, the unwinding of a create whose system mapping fails
+ * (pages, three MDLs, IoBuildPartialMdl's partial MDLs, quota: nothing left), the ids a stream
+ * shares with regions and libkumem's error path. The stream itself is tested in the model.
+ */
+static void events(HANDLE h)
+{
+	struct kumem_events_create c = { .data_bytes = 3 * 4096 };
+	struct kumem_events_gen g = { .count = 1, .record_len = 8, .events_id = 77 };
+	struct kumem_events_wait w = { .events_id = 77 };
+	struct kumem_stats st;
+	kumem_events_t *e = (kumem_events_t *)1;
+	kumem_t *dev;
+
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "EVENTS_CREATE of 3 pages (not a power of two): EINVAL");
+	c.data_bytes = 8u << 20;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "EVENTS_CREATE of 8 MiB (over Windows' 4 MiB): EINVAL");
+	c.data_bytes = 4 * 4096;
+	c.user_ro_addr = 1;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_INVALID_PARAMETER,
+	       "EVENTS_CREATE with user_ro_addr set: EINVAL");
+	c.user_ro_addr = 0;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_CREATE, c), ERROR_NO_SYSTEM_RESOURCES,
+	       "EVENTS_CREATE under Wine: the double mapping cannot be made: ENOMEM");
+	st = stats(h);
+	is_int(st.allocated_pages + st.user_mappings + st.regions, 0,
+	       "... and the failed create left nothing (pages, MDLs, mappings)");
+	is_int(IOC(h, KUMEM_IOC_EVENTS_GEN, g), ERROR_NOT_FOUND, "EVENTS_GEN of no stream: ENOENT");
+	g.reserved1 = 1;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_GEN, g), ERROR_INVALID_PARAMETER,
+	       "EVENTS_GEN with a reserved field: EINVAL");
+	is_int(IOC(h, KUMEM_IOC_EVENTS_WAIT, w), ERROR_NOT_FOUND,
+	       "EVENTS_WAIT on no stream: ENOENT");
+	w.reserved0 = 1;
+	is_int(IOC(h, KUMEM_IOC_EVENTS_WAIT, w), ERROR_INVALID_PARAMETER,
+	       "EVENTS_WAIT with a reserved field: EINVAL");
+	if (kumem_open(&dev) == 0) {
+		is_int(kumem_events_create(dev, 4 * 4096, &e), -ENOMEM,
+		       "libkumem: kumem_events_create under Wine: -ENOMEM");
+		ok(e == NULL, "... and *out is NULL");
+		kumem_close(dev);
+	} else {
+		ok(0, "kumem_open");
+	}
+}
+
+/* ---- pended waits: overlapped ENTER(GETEVENTS) on an I/O completion port -------------------
+ *
+ * The driver pends GETEVENTS in a cancel-safe queue (ring_wait.c); under Wine that runs on
+ * Wine's own IoCsq*, KeSetTimer/DPC and IoCancelIrp, and the client's CancelIoEx and
+ * completion port are Wine's too. No completion can be posted here (the ring's memory is in
+ * winedevice.exe, the client cannot write submissions), so the waits end by their deadline,
+ * CancelIoEx, RELEASE and the handle's cleanup; a wait for 0 completions ends at once.
+ */
+struct wait {
+	OVERLAPPED ov;
+	struct kumem_ring_enter e;
+};
+
+/* A synchronous IOCTL on an overlapped handle: the event's low bit keeps it off the port. */
+static DWORD ioc_sync(HANDLE h, DWORD code, void *blk, DWORD len)
+{
+	OVERLAPPED ov = { 0 };
+	HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+	DWORD got, e = 0;
+
+	ov.hEvent = (HANDLE)((ULONG_PTR)ev | 1);
+	if (!DeviceIoControl(h, code, blk, len, blk, len, &got, &ov)) {
+		e = GetLastError();
+		if (e == ERROR_IO_PENDING)
+			e = GetOverlappedResult(h, &ov, &got, TRUE) ? 0 : GetLastError();
+	}
+	CloseHandle(ev);
+	return e;
+}
+
+static DWORD wait_start(HANDLE h, struct wait *w, uint32_t ring, uint32_t min, int64_t timeout_ns)
+{
+	DWORD got;
+
+	memset(w, 0, sizeof(*w));
+	w->e.ring_id = ring;
+	w->e.flags = KUMEM_ENTER_GETEVENTS;
+	w->e.min_complete = min;
+	w->e.timeout_ns = timeout_ns;
+	if (DeviceIoControl(h, KUMEM_IOC_RING_ENTER, &w->e, sizeof(w->e), &w->e, sizeof(w->e), &got,
+			    &w->ov))
+		return 0;
+	return GetLastError();
+}
+
+/* The next packet: which wait (index in @w, -1 for none within @ms) and its Win32 error. */
+static int next_packet(HANDLE port, struct wait *w, int n, DWORD ms, DWORD *err)
+{
+	OVERLAPPED *ov = NULL;
+	ULONG_PTR key = 0;
+	DWORD got;
+	int i;
+
+	*err = GetQueuedCompletionStatus(port, &got, &key, &ov, ms) ? 0 : GetLastError();
+	for (i = 0; i < n; i++)
+		if (ov == &w[i].ov)
+			return key == 0x4b55 ? i : -2;
+	return -1;
+}
+
+static void waits(void)
+{
+	HANDLE h, port;
+	struct kumem_ring_create c;
+	struct wait w[5];
+	uint32_t ring[4];
+	DWORD err, t0, ms;
+	int i, got, seen = 0;
+
+	h = CreateFileW(L"\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+			FILE_FLAG_OVERLAPPED, NULL);
+	if (!ok(h != INVALID_HANDLE_VALUE, "waits: open \\\\.\\kumem overlapped"))
+		return;
+	port = CreateIoCompletionPort(h, NULL, 0x4b55, 0);
+	ok(port != NULL, "CreateIoCompletionPort on the device handle");
+	for (i = 0; i < 4; i++) {
+		memset(&c, 0, sizeof(c));
+		c.sq_entries = 8;
+		is_int(ioc_sync(h, KUMEM_IOC_RING_CREATE, &c, sizeof(c)), 0, "RING_CREATE %d", i);
+		ring[i] = (uint32_t)c.ring_fd;
+	}
+	ok(next_packet(port, w, 0, 100, &err) == -1,
+	   "no packet for libkumem-style calls (low bit)");
+	t0 = GetTickCount();
+	is_int(wait_start(h, &w[0], ring[0], 1, 150 * 1000 * 1000ll), ERROR_IO_PENDING,
+	       "GETEVENTS, 150 ms deadline: pended (ERROR_IO_PENDING)");
+	is_int(wait_start(h, &w[1], ring[1], 1, -1), ERROR_IO_PENDING,
+	       "GETEVENTS, no deadline: pended");
+	is_int(wait_start(h, &w[2], ring[2], 1, -1), ERROR_IO_PENDING,
+	       "GETEVENTS on a third ring: pended");
+	is_int(wait_start(h, &w[3], ring[3], 1, -1), ERROR_IO_PENDING,
+	       "GETEVENTS on a fourth ring: pended");
+	is_int(wait_start(h, &w[4], ring[3], 0, -1), 0, "GETEVENTS for 0: completed in dispatch");
+	ok(CancelIoEx(h, &w[1].ov), "CancelIoEx on the second wait");
+	{
+		struct kumem_region_ref ref = { .id = ring[2] };
+
+		is_int(ioc_sync(h, KUMEM_IOC_RELEASE, &ref, sizeof(ref)), 0,
+		       "RELEASE the third ring");
+	}
+	for (i = 0; i < 4; i++) {
+		got = next_packet(port, w, 5, 5000, &err);
+		if (!ok(got >= 0, "packet %d names one of the waits, with the handle's key (%d)", i,
+			got))
+			break;
+		seen |= 1 << got;
+		switch (got) {
+		case 0:
+			ms = GetTickCount() - t0;
+			is_int(err, ERROR_SEM_TIMEOUT,
+			       "the deadline: ERROR_SEM_TIMEOUT (ETIMEDOUT)");
+			ok(ms >= 140 && ms < 3000, "... after %lu ms (150 ms asked)", ms);
+			break;
+		case 1:
+			is_int(err, ERROR_OPERATION_ABORTED,
+			       "CancelIoEx: ERROR_OPERATION_ABORTED (EINTR)");
+			break;
+		case 2:
+			is_int(err, ERROR_CRC, "RELEASE: ERROR_CRC (EBADFD)");
+			break;
+		case 4:
+			is_int(err, 0, "the wait for 0: a packet too, success");
+			break;
+		default:
+			ok(0, "wait 3 ended early (error %lu)", err);
+		}
+	}
+	is_int(seen, 0x17, "packets for waits 0, 1, 2 and 4");
+	ok(!CancelIoEx(h, &w[1].ov) && GetLastError() == ERROR_NOT_FOUND,
+	   "a second CancelIoEx: ERROR_NOT_FOUND");
+	/* the last one ends when the handle closes: the driver's IRP_MJ_CLEANUP completes it
+	 * (under Wine sent by the shim from IRP_MJ_CLOSE, which Wine sends while the request is
+	 * still pending; Wine itself cancels nothing at close, traced with +ntoskrnl) */
+	CloseHandle(h);
+	got = next_packet(port, w, 5, 5000, &err);
+	is_int(got, 3, "closing the handle ended the fourth wait (packet)");
+	is_int(err, ERROR_OPERATION_ABORTED, "... as cancelled");
+	CloseHandle(port);
+}
+
+/* ---- driver-defined rings: the Wine build's test provider (shim.c) ----------------------- */
+
+#define KUMEM_WINE_PROVIDER_RING     KUMEM_WIN_IOCTL(0x7e, KUMEM_METHOD_BUFFERED)
+#define KUMEM_WINE_PROVIDER_RELEASED KUMEM_WIN_IOCTL(0x7f, KUMEM_METHOD_BUFFERED)
+
+static LONG provider_released(HANDLE h)
+{
+	LONG n = -1;
+
+	ioc(h, KUMEM_WINE_PROVIDER_RELEASED, NULL, 0, &n, sizeof(n), NULL);
+	return n;
+}
+
+static void driver_rings(void)
+{
+	struct kumem_ring_create c = { .sq_entries = 16, .flags = KUMEM_RING_SQPOLL };
+	struct kumem_ring_create info = { 0 };
+	LONG before;
+	HANDLE h = open_dev();
+
+	before = provider_released(h);
+	ok(before >= 0, "the test provider answers (%ld rings released so far)", before);
+	is_int(IOC(h, KUMEM_WINE_PROVIDER_RING, c), 0, "KumemRingCreateDriver in this handle");
+	ok(c.ring_fd > 0 && c.user_addr && c.map_len == 2 * 4096, /* 4096 + 16 * 64 + 32 * 32 */
+	   "... id %d, mapped, %llu bytes", c.ring_fd, (unsigned long long)c.map_len);
+	info.ring_fd = c.ring_fd;
+	is_int(IOC(h, KUMEM_IOC_RING_INFO, info), 0, "RING_INFO on it (kumem_ring_attach_dev)");
+	ok(info.user_addr == c.user_addr && info.map_len == c.map_len &&
+		   info.sq_offset == c.sq_offset && info.cq_offset == c.cq_offset &&
+		   info.cq_entries == 32 && info.flags == KUMEM_RING_SQPOLL,
+	   "... the provider's layout, SQPOLL");
+	info.ring_fd = 999;
+	is_int(IOC(h, KUMEM_IOC_RING_INFO, info), ERROR_NOT_FOUND, "RING_INFO of no ring: ENOENT");
+	is_int(provider_released(h), before, "the ring holds the provider's Priv");
+	is_int(release(h, (uint32_t)c.ring_fd), 0, "RELEASE the driver's ring");
+	is_int(provider_released(h), before + 1, "... its Release ran, once");
+	c.sq_entries = 6;
+	is_int(IOC(h, KUMEM_WINE_PROVIDER_RING, c), ERROR_INVALID_PARAMETER,
+	       "a provider's ring of 6 entries: EINVAL");
+	is_int(provider_released(h), before + 2, "... Release ran on the failure too");
+	c.sq_entries = 8;
+	is_int(IOC(h, KUMEM_WINE_PROVIDER_RING, c), 0, "another, left for the handle's cleanup");
+	CloseHandle(h);
+	h = open_dev();
+	is_int(provider_released(h), before + 3, "closing the handle released it");
+	CloseHandle(h);
+}
+
 /* ---- ReadFile/WriteFile on the DO_BUFFERED_IO and DO_DIRECT_IO devices (rw.c) ------------
  *
  * Wine's winedevice.exe builds each read/write IRP with IoBuildSynchronousFsdRequest around a
@@ -583,7 +823,10 @@ int main(void)
 	regions(h);
 	chains(h);
 	rings(h);
+	events(h);
 	CloseHandle(h);
+	waits();
+	driver_rings();
 	quota_and_close();
 	read_write();
 	h = open_dev();

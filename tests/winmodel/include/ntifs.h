@@ -41,6 +41,7 @@ typedef UCHAR KIRQL, KPROCESSOR_MODE;
 #define OPTIONAL
 #define UNREFERENCED_PARAMETER(p)  ((void)(p))
 #define NT_SUCCESS(s)		   ((NTSTATUS)(s) >= 0)
+#define NT_ERROR(s)		   ((ULONG)(s) >> 30 == 3)
 #define FIELD_OFFSET(t, f)	   ((LONG)offsetof(t, f))
 #define CONTAINING_RECORD(a, t, f) ((t *)((char *)(a)-offsetof(t, f)))
 #define ARGUMENT_PRESENT(p)	   ((p) != NULL)
@@ -115,6 +116,7 @@ static inline PLIST_ENTRY RemoveHeadList(PLIST_ENTRY h)
 /* ---- status values the driver and the model use ------------------------------------------ */
 
 #define STATUS_SUCCESS		      ((NTSTATUS)0x00000000)
+#define STATUS_PENDING		      ((NTSTATUS)0x00000103)
 #define STATUS_TIMEOUT		      ((NTSTATUS)0x00000102)
 #define STATUS_ALERTED		      ((NTSTATUS)0x00000101)
 #define STATUS_USER_APC		      ((NTSTATUS)0x000000C0)
@@ -193,6 +195,7 @@ void ExRaiseStatus(NTSTATUS Status) __attribute__((noreturn));
 #define InterlockedAdd64(p, v)	  __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
 #define InterlockedAdd(p, v)	  __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
 #define InterlockedExchange(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+#define InterlockedOr(p, v)	  __atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
 #define InterlockedCompareExchange(p, x, c)                                                        \
 	({                                                                                         \
 		__typeof__(*(p)) c_ = (c);                                                         \
@@ -490,10 +493,14 @@ typedef struct _FILE_OBJECT {
 	LONG HandleCount;
 	LONG PointerCount;
 	BOOLEAN CleanupDone;
+	struct wm_port *ModelPort; /* CreateIoCompletionPort's association, and its key */
+	ULONG_PTR ModelKey;
 } FILE_OBJECT, *PFILE_OBJECT;
 
+#define SL_PENDING_RETURNED 0x01
 typedef struct _IO_STACK_LOCATION {
 	UCHAR MajorFunction;
+	UCHAR Control; /* SL_PENDING_RETURNED: IoMarkIrpPending */
 	PFILE_OBJECT FileObject;
 	union {
 		struct {
@@ -518,6 +525,11 @@ typedef struct _IO_STATUS_BLOCK {
 	ULONG_PTR Information;
 } IO_STATUS_BLOCK;
 
+typedef void DRIVER_CANCEL(PDEVICE_OBJECT Device, PIRP Irp);
+typedef DRIVER_CANCEL *PDRIVER_CANCEL;
+
+struct wm_irp; /* the model's I/O manager's record of an asynchronous request (wm_irp.c) */
+
 struct _IRP {
 	IO_STATUS_BLOCK IoStatus;
 	union {
@@ -526,9 +538,20 @@ struct _IRP {
 	PMDL MdlAddress;
 	PVOID UserBuffer; /* METHOD_BUFFERED: the caller's output buffer */
 	KPROCESSOR_MODE RequestorMode;
+	volatile BOOLEAN Cancel; /* IoCancelIrp has been called */
+	KIRQL CancelIrql;	 /* for the cancel routine's IoReleaseCancelSpinLock */
+	PDRIVER_CANCEL volatile CancelRoutine;
+	struct {
+		struct {
+			PVOID DriverContext[4]; /* [3] belongs to the IoCsq* routines */
+			PETHREAD Thread;
+			LIST_ENTRY ListEntry; /* the current owner's, while it holds the IRP */
+		} Overlay;
+	} Tail;
 	IO_STACK_LOCATION Stack; /* one location: the driver is alone on its stack */
 	int Completions;	 /* the model checks exactly one IoCompleteRequest */
 	PEPROCESS Process;	 /* the requestor, for IoIs32bitProcess */
+	struct wm_irp *Async;	 /* an overlapped request: completion may come later */
 };
 
 typedef NTSTATUS DRIVER_DISPATCH(PDEVICE_OBJECT Device, PIRP Irp);
@@ -584,5 +607,71 @@ void IoDeleteDevice(PDEVICE_OBJECT Device);
 NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING Link, PUNICODE_STRING Target);
 NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING Link);
 void RtlInitUnicodeString(PUNICODE_STRING s, PCWSTR w);
+
+/* ---- pending, cancellation and the cancel-safe queue (wm_irp.c) -------------------------- */
+
+void IoMarkIrpPending(PIRP Irp);
+PDRIVER_CANCEL IoSetCancelRoutine(PIRP Irp, PDRIVER_CANCEL Routine);
+void IoAcquireCancelSpinLock(KIRQL *Irql);
+void IoReleaseCancelSpinLock(KIRQL Irql);
+BOOLEAN IoCancelIrp(PIRP Irp);
+
+#define IO_TYPE_CSQ_IRP_CONTEXT 1
+#define IO_TYPE_CSQ		2
+typedef struct _IO_CSQ IO_CSQ, *PIO_CSQ;
+typedef struct _IO_CSQ_IRP_CONTEXT {
+	ULONG Type;
+	PIRP Irp;
+	PIO_CSQ Csq;
+} IO_CSQ_IRP_CONTEXT, *PIO_CSQ_IRP_CONTEXT;
+typedef void (*PIO_CSQ_INSERT_IRP)(PIO_CSQ Csq, PIRP Irp);
+typedef void (*PIO_CSQ_REMOVE_IRP)(PIO_CSQ Csq, PIRP Irp);
+typedef PIRP (*PIO_CSQ_PEEK_NEXT_IRP)(PIO_CSQ Csq, PIRP Irp, PVOID PeekContext);
+typedef void (*PIO_CSQ_ACQUIRE_LOCK)(PIO_CSQ Csq, KIRQL *Irql);
+typedef void (*PIO_CSQ_RELEASE_LOCK)(PIO_CSQ Csq, KIRQL Irql);
+typedef void (*PIO_CSQ_COMPLETE_CANCELED_IRP)(PIO_CSQ Csq, PIRP Irp);
+typedef KIRQL *PKIRQL;
+struct _IO_CSQ {
+	ULONG Type;
+	PIO_CSQ_INSERT_IRP CsqInsertIrp;
+	PIO_CSQ_REMOVE_IRP CsqRemoveIrp;
+	PIO_CSQ_PEEK_NEXT_IRP CsqPeekNextIrp;
+	PIO_CSQ_ACQUIRE_LOCK CsqAcquireLock;
+	PIO_CSQ_RELEASE_LOCK CsqReleaseLock;
+	PIO_CSQ_COMPLETE_CANCELED_IRP CsqCompleteCanceledIrp;
+	PVOID ReservePointer;
+};
+NTSTATUS IoCsqInitialize(PIO_CSQ Csq, PIO_CSQ_INSERT_IRP InsertIrp, PIO_CSQ_REMOVE_IRP RemoveIrp,
+			 PIO_CSQ_PEEK_NEXT_IRP PeekNextIrp, PIO_CSQ_ACQUIRE_LOCK AcquireLock,
+			 PIO_CSQ_RELEASE_LOCK ReleaseLock,
+			 PIO_CSQ_COMPLETE_CANCELED_IRP CompleteCanceledIrp);
+void IoCsqInsertIrp(PIO_CSQ Csq, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context);
+PIRP IoCsqRemoveIrp(PIO_CSQ Csq, PIO_CSQ_IRP_CONTEXT Context);
+PIRP IoCsqRemoveNextIrp(PIO_CSQ Csq, PVOID PeekContext);
+
+/* ---- timers and DPCs (wm_timer.c) ------------------------------------------------------- */
+
+typedef struct _KDPC KDPC, *PKDPC, *PRKDPC;
+typedef void KDEFERRED_ROUTINE(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2);
+typedef KDEFERRED_ROUTINE *PKDEFERRED_ROUTINE;
+struct _KDPC {
+	ULONG Magic; /* initialised */
+	PKDEFERRED_ROUTINE DeferredRoutine;
+	PVOID DeferredContext;
+};
+typedef struct _KTIMER {
+	DISPATCHER_HEADER Header; /* signalled when it expires */
+	ULONG Magic;
+	bool Inserted; /* in the model's timer queue */
+	ULONG64 Due;   /* interrupt time, 100 ns */
+	PKDPC Dpc;
+	struct _KTIMER *Next;
+} KTIMER, *PKTIMER, *PRKTIMER;
+void KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE Routine, PVOID Context);
+void KeInitializeTimer(PKTIMER Timer);
+BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
+BOOLEAN KeCancelTimer(PKTIMER Timer);
+void KeFlushQueuedDpcs(void);
+void KeQuerySystemTime(PLARGE_INTEGER Time);
 
 #endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * libkumem's event-stream code (lib/kumem_events_windows.c, core/evring.c as the consumer)
+ * against the driver in the model: the checks of tests/guest/t_events.c that need no Linux
+ * call (mmap, poll, read), through the same library calls. Only the system-call layer is
+ * stood in for: kumem_sys_ioctl() below sends the IOCTL into the model's I/O manager from the
+ * process the scenario plays and maps the status as lib/kumem_sys_windows.c maps the Win32
+ * error Windows derives from it.
+ */
+#include <errno.h>
+
+#include "wm_test.h"
+#include <kumem/kumem.h>
+#include "../../lib/kumem_sys.h"
+
+/* What kumem_t is for the library's event-stream file: a handle of a model process. */
+struct kumem {
+	struct wm_process *p;
+	HANDLE h;
+};
+
+static struct kumem lib_dev;
+
+kumem_sys_handle kumem_dev_handle(struct kumem *dev)
+{
+	return (kumem_sys_handle)dev;
+}
+
+static int errno_from_status(NTSTATUS st)
+{
+	switch (st) {
+	case STATUS_SUCCESS:
+		return 0;
+	case STATUS_INVALID_PARAMETER:
+		return -EINVAL;
+	case STATUS_INSUFFICIENT_RESOURCES:
+		return -ENOMEM;
+	case STATUS_QUOTA_EXCEEDED:
+		return -EDQUOT;
+	case STATUS_NOT_FOUND:
+		return -ENOENT;
+	case STATUS_ACCESS_DENIED:
+		return -EACCES;
+	case STATUS_TOO_MANY_OPENED_FILES:
+		return -ENOSPC;
+	case STATUS_DATA_ERROR:
+		return -EBADFD;
+	case STATUS_CANCELLED:
+		return -EINTR;
+	default:
+		return -EIO;
+	}
+}
+
+int kumem_sys_ioctl(kumem_sys_handle h, unsigned long code, void *arg, size_t size)
+{
+	struct kumem *dev = (struct kumem *)h;
+
+	return errno_from_status(
+		wm_ioctl(dev->p, dev->h, (ULONG)code, arg, (ULONG)size, arg, (ULONG)size, NULL));
+}
+
+struct check {
+	uint64_t next, bad, seen, len_bad;
+	uint32_t want_len;
+	bool any_len;
+};
+
+/* as t_events.c checks a record */
+static int check_record(void *ctx, const void *payload, uint32_t len)
+{
+	struct check *c = ctx;
+	const uint8_t *p = payload;
+	uint64_t seq;
+	uint32_t i;
+
+	memcpy(&seq, p, 8);
+	if (!c->any_len && len != c->want_len)
+		c->len_bad++;
+	if (c->any_len ? seq < c->next : seq != c->next)
+		c->bad++;
+	for (i = 8; i < len; i++)
+		if (p[i] != (uint8_t)seq) {
+			c->bad++;
+			break;
+		}
+	c->next = seq + 1;
+	c->seen++;
+	return 0;
+}
+
+static void drain(kumem_events_t *e, struct check *c, uint64_t count)
+{
+	int idle = 0;
+
+	while (c->seen < count && idle < 50) {
+		int n = kumem_events_consume(e, check_record, c, 64);
+
+		if (n < 0) {
+			c->bad++;
+			break;
+		}
+		if (n == 0)
+			idle += kumem_events_wait(e, 100) == 0;
+		else
+			idle = 0;
+	}
+}
+
+static void lib_events(void)
+{
+	static const uint32_t sizes[] = { 8, 24, 200, 1000, 4096 };
+	uint64_t produced, dropped;
+	kumem_events_t *e;
+	size_t i;
+	int k;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	lib_dev.p = wm_process_create("lib.exe", false);
+	lib_dev.h = wt_open(lib_dev.p);
+
+	/* every size, no drops (rate 0 waits for the consumer), in order, across the wrap */
+	CHECK_EQ(kumem_events_create(&lib_dev, 16 * 4096, &e), 0, "create a 64 KiB stream");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct check c = { .want_len = sizes[i] };
+		uint64_t count = (256 * 1024) / sizes[i] + 100; /* several laps of the area */
+
+		CHECK_EQ(kumem_events_generate(e, count, sizes[i], 0), 0, "generate");
+		drain(e, &c, count);
+		CHECK(c.seen == count && !c.bad && !c.len_bad,
+		      "%u-byte records: %llu of %llu, %llu bad", sizes[i],
+		      (unsigned long long)c.seen, (unsigned long long)count,
+		      (unsigned long long)c.bad);
+		CHECK_EQ(kumem_events_generate(e, 0, 8, 0), 0, "stop");
+	}
+	kumem_events_counts(e, &produced, &dropped);
+	CHECK_EQ(dropped, 0, "no drops when the generator waits for space");
+	kumem_events_destroy(e);
+
+	/* a paced producer and a consumer that does not read: drops counted, nothing lost */
+	CHECK_EQ(kumem_events_create(&lib_dev, 4 * 4096, &e), 0, "create a 16 KiB stream");
+	CHECK_EQ(kumem_events_generate(e, 2000, 64, 20000), 0, "paced generator");
+	for (k = 0; k < 1000; k++) {
+		kumem_events_counts(e, &produced, &dropped);
+		if (dropped)
+			break;
+		usleep(10 * 1000);
+	}
+	CHECK(dropped > 0, "the paced generator fills the stream and starts dropping");
+	{
+		struct check c = { .any_len = true };
+
+		drain(e, &c, 2000);
+		for (k = 0; k < 1000 && produced + dropped < 2000; k++) {
+			usleep(10 * 1000);
+			kumem_events_counts(e, &produced, &dropped);
+		}
+		while (kumem_events_consume(e, check_record, &c, 64) > 0)
+			;
+		kumem_events_counts(e, &produced, &dropped);
+		CHECK_EQ(produced + dropped, 2000, "produced + dropped = generated");
+		CHECK_EQ(c.seen, produced, "every produced record was delivered");
+		CHECK_EQ(c.bad, 0, "in order (gaps only where drops were counted)");
+	}
+	kumem_events_destroy(e);
+
+	/* waiting */
+	CHECK_EQ(kumem_events_create(&lib_dev, 4 * 4096, &e), 0, "stream for the wait test");
+	CHECK_EQ(kumem_events_wait(e, 0), 0, "nothing ready yet");
+	CHECK_EQ(kumem_events_generate(e, 1, 16, 0), 0, "one record");
+	CHECK_EQ(kumem_events_wait(e, 2000), 1, "the wait wakes for the record");
+	{
+		struct check c = { .want_len = 16 };
+
+		CHECK_EQ(kumem_events_consume(e, check_record, &c, 8), 1, "one record");
+	}
+	CHECK_EQ(kumem_events_generate(e, 1, 12, 0), -EINVAL, "record_len 12 -> EINVAL");
+	CHECK_EQ(kumem_events_generate(e, 1, 8192, 0), -EINVAL, "over a quarter -> EINVAL");
+	kumem_events_destroy(e);
+
+	/* bad creates */
+	e = (kumem_events_t *)1;
+	CHECK_EQ(kumem_events_create(&lib_dev, 3 * 4096, &e), -EINVAL, "not a power of two");
+	CHECK(e == NULL, "*out is NULL after a failed create");
+	CHECK_EQ(kumem_events_create(&lib_dev, 4096, &e), -EINVAL, "under 4 pages");
+	CHECK_EQ(wt_stats(lib_dev.p, lib_dev.h).allocated_pages, 0, "nothing left allocated");
+
+	wm_close(lib_dev.p, lib_dev.h);
+	wm_process_exit(lib_dev.p);
+	wt_nothing_held();
+	wm_driver_unload();
+}
+
+const struct wt_scenario wt_events_lib[] = {
+	{ "events: libkumem's calls against the driver (t_events.c's checks)", lib_events },
+	{ NULL, NULL },
+};

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/* What rings.c (create, enter, release, driver-defined rings) and ring_wait.c (ENTER's
+ * GETEVENTS as a pended, cancellable IRP) share. */
+#ifndef KUMEM_WIN_RINGS_H
+#define KUMEM_WIN_RINGS_H
+
+#include "kumem_win.h"
+#include "../core/ring_ops.h"
+
+/* KumemRingEnter's answer when ring_wait.c queued the IRP: the dispatch routine returns
+ * STATUS_PENDING and does not touch the IRP again. Positive: never an errno. */
+#define KUMEM_RING_PENDING 1
+
+struct _KUMEM_RING {
+	LIST_ENTRY Link;
+	volatile LONG RefCount; /* the handle's list holds one, each ENTER at work one */
+	volatile LONG Closing;	/* released: waiters are completed, no new one is queued */
+	ULONG Id;
+	PKUMEM_FILE File;
+	PKUMEM_REGION Mem;	      /* control page + SQ + CQ; our reference */
+	PEPROCESS Owner;	      /* the process the ring works for */
+	struct kumem_ring_ctrl *Ctrl; /* system address of the control page */
+	struct kumem_queue Sq;	      /* kernel consumes */
+	struct kumem_queue Cq;	      /* kernel produces */
+	FAST_MUTEX Lock;	      /* one consumer of the SQ at a time */
+	PKEVENT UserEvent;	      /* the caller's event, referenced, or NULL */
+	KEVENT WakeEvent;	      /* synchronization: wakes the SQPOLL thread */
+	PETHREAD Thread;
+	volatile LONG Stop;
+	ULONG Flags;
+	ULONG SqCpu;	 /* with KUMEM_RING_SQ_AFF: the SQPOLL thread's CPU in group 0 */
+	ULONG BaseFlags; /* private copy of what we write to sq_flags */
+	ULONG64 Idle100ns;
+	ULONG64 Bytes;		       /* counted in the handle's quota */
+	struct kumem_ring_create Info; /* the layout, for KUMEM_IOC_RING_INFO */
+	KUMEM_RING_DRIVER Drv;	       /* a driver's ring: its ops (Execute NULL: none) */
+
+	/* ring_wait.c: pended ENTER(GETEVENTS) IRPs */
+	IO_CSQ Csq;
+	KSPIN_LOCK WaitLock;   /* the queue's lock: IoCancelIrp may run at DISPATCH_LEVEL */
+	LIST_ENTRY Waiting;    /* the queued IRPs (Tail.Overlay.ListEntry) */
+	volatile LONG Waiters; /* how many: the notify path's test without the lock */
+	LONG LiveWaits;	       /* wait records not yet freed (under WaitLock) */
+	KEVENT WaitsGone;      /* synchronization: LiveWaits dropped to 0 */
+};
+
+/* Completions posted and not consumed; a bogus cq_head counts as ready so waiters return. */
+static inline uint32_t KumemRingCqReady(PKUMEM_RING r)
+{
+	uint32_t pending =
+		kumem_os_read_once_u32(&r->Cq.mine) - kumem_os_read_once_u32(&r->Ctrl->cq_head);
+
+	return pending > r->Cq.entries ? 0xffffffffu : pending;
+}
+
+static inline bool KumemRingDead(PKUMEM_RING r)
+{
+	return (kumem_os_read_once_u32(&r->BaseFlags) & KUMEM_RING_DEAD) ||
+	       kumem_os_read_once_u32(&r->Closing);
+}
+
+/* ring_wait.c */
+void KumemRingWaitInit(PKUMEM_RING r);
+/* Queue @Irp (ENTER with GETEVENTS, @a its block, not yet satisfied) until min_complete
+ * completions are ready, @Deadline (KeQueryInterruptTime units; 0: none) passes, it is
+ * cancelled or the ring closes. KUMEM_RING_PENDING, or an error with the IRP untouched. */
+int KumemRingWaitPend(PKUMEM_RING r, PIRP Irp, const struct kumem_ring_enter *a, ULONG64 Deadline);
+/* Completions were posted (or the ring died): complete the waits they satisfy. */
+void KumemRingWaitNotify(PKUMEM_RING r);
+/* The ring is closing: complete every queued wait with @err. */
+void KumemRingWaitCloseAll(PKUMEM_RING r, int err);
+/* Before the ring's memory goes (PASSIVE_LEVEL): no wait record, timer or DPC is left. */
+void KumemRingWaitDrain(PKUMEM_RING r);
+
+#endif
