@@ -10,14 +10,9 @@
 #include <errno.h>
 
 #include "wm_test.h"
+#include "wm_lib.h"
 #include <kumem/kumem.h>
 #include "../../lib/kumem_sys.h"
-
-/* What kumem_t is for the library's event-stream file: a handle of a model process. */
-struct kumem {
-	struct wm_process *p;
-	HANDLE h;
-};
 
 static struct kumem lib_dev;
 
@@ -26,7 +21,8 @@ kumem_sys_handle kumem_dev_handle(struct kumem *dev)
 	return (kumem_sys_handle)dev;
 }
 
-static int errno_from_status(NTSTATUS st)
+/* as kumem_sys_windows.c:errno_from_win32() reads the Win32 error of each status */
+int wm_lib_errno(NTSTATUS st)
 {
 	switch (st) {
 	case STATUS_SUCCESS:
@@ -47,6 +43,20 @@ static int errno_from_status(NTSTATUS st)
 		return -EBADFD;
 	case STATUS_CANCELLED:
 		return -EINTR;
+	case STATUS_IO_TIMEOUT:
+		return -ETIMEDOUT;
+	case STATUS_INVALID_USER_BUFFER:
+		return -EFAULT;
+	case STATUS_FILE_TOO_LARGE:
+		return -E2BIG;
+	case STATUS_PRIVILEGE_NOT_HELD:
+		return -EPERM;
+	case STATUS_END_OF_FILE:
+		return -ERANGE;
+	case STATUS_INTEGER_OVERFLOW:
+		return -EOVERFLOW;
+	case STATUS_INVALID_DEVICE_REQUEST:
+		return -ENOTTY;
 	default:
 		return -EIO;
 	}
@@ -56,7 +66,7 @@ int kumem_sys_ioctl(kumem_sys_handle h, unsigned long code, void *arg, size_t si
 {
 	struct kumem *dev = (struct kumem *)h;
 
-	return errno_from_status(
+	return wm_lib_errno(
 		wm_ioctl(dev->p, dev->h, (ULONG)code, arg, (ULONG)size, arg, (ULONG)size, NULL));
 }
 
