@@ -788,6 +788,180 @@ static void release_mapped(void)
 	wm_driver_unload();
 }
 
+/* ---- traffic (t_ring.c's stress, bounded by a count instead of seconds) -------------------- */
+
+#define STRESS_ENTRIES 20000
+
+struct stress {
+	unsigned flags;
+	bool batch;
+	kumem_ring_t *r;
+	uint32_t reg;
+	const uint8_t *p;
+	uint64_t sent, got, bad;
+};
+
+/* Every fourth entry a CHECKSUM of 64 bytes at a moving offset, the rest NOPs. */
+static struct kumem_sqe stress_entry(const struct stress *s, uint64_t seq)
+{
+	return (struct kumem_sqe){
+		.op = (seq & 3) ? KUMEM_OP_NOP : KUMEM_OP_CHECKSUM,
+		.region = s->reg,
+		.offset = seq % 4096,
+		.len = 64,
+		.user_data = seq,
+	};
+}
+
+static void stress_check(struct stress *s, const struct kumem_cqe *c)
+{
+	uint64_t u = c->user_data;
+
+	if (u != s->got || c->result ||
+	    ((u & 3) == 0 && c->value != kumem_checksum(s->p + u % 4096, 64)))
+		s->bad++;
+	s->got++;
+}
+
+static void stress_queue(struct stress *s)
+{
+	struct kumem_sqe *e;
+	unsigned n, i;
+
+	if (!s->batch) {
+		while (s->sent < STRESS_ENTRIES && (e = kumem_ring_get_sqe(s->r)))
+			*e = stress_entry(s, s->sent++);
+		return;
+	}
+	/* every slot handed out is submitted: ask for no more than are left to send */
+	while (s->sent < STRESS_ENTRIES &&
+	       (n = kumem_ring_get_sqes(s->r, STRESS_ENTRIES - s->sent < 64
+						      ? (unsigned)(STRESS_ENTRIES - s->sent)
+						      : 64,
+					&e)) > 0)
+		for (i = 0; i < n; i++)
+			e[i] = stress_entry(s, s->sent++);
+}
+
+static void stress_reap(struct stress *s)
+{
+	struct kumem_cqe cq[64];
+	const struct kumem_cqe *c;
+	int n, i;
+
+	do {
+		if (s->batch) {
+			n = kumem_ring_peek_cqes(s->r, &c);
+		} else {
+			n = kumem_ring_reap(s->r, cq, 64);
+			c = cq;
+		}
+		for (i = 0; i < n; i++)
+			stress_check(s, &c[i]);
+		if (s->batch && n > 0)
+			kumem_ring_cq_advance(s->r, (unsigned)n);
+	} while (n > 0);
+	if (n < 0)
+		s->bad++;
+}
+
+static void *stress_thread(void *arg)
+{
+	struct stress *s = arg;
+	uint8_t *p;
+
+	if (kumem_ring_create(&dev, 256, s->flags, 2000, &s->r)) {
+		s->bad++;
+		return NULL;
+	}
+	s->reg = shared_region(1 << 16, &p);
+	fill_pattern(p, 1 << 16, 9);
+	s->p = p;
+	while (s->got < STRESS_ENTRIES) {
+		stress_queue(s);
+		if (kumem_ring_submit(s->r) < 0)
+			break;
+		if (kumem_ring_wait(s->r, 1, 2 * SECOND_NS) < 0)
+			break;
+		stress_reap(s);
+	}
+	kumem_ring_destroy(s->r);
+	CHECK_EQ(wt_release(dev.p, dev.h, s->reg), 0, "release the region");
+	return NULL;
+}
+
+/* Enter mode: two threads of the process, a ring each on one handle (one through the
+ * per-entry calls, one through the batch calls); SQPOLL: one submitter and the thread. */
+static void stress(unsigned flags)
+{
+	struct stress runs[2] = {
+		{ .flags = flags, .batch = true },
+		{ .flags = flags, .batch = false },
+	};
+	int i, n = (flags & KUMEM_RING_SQPOLL) ? 1 : 2;
+	struct wm_thread *t[2];
+
+	machine_up();
+	for (i = 0; i < n; i++)
+		t[i] = wm_thread_start(dev.p, stress_thread, &runs[i]);
+	for (i = 0; i < n; i++)
+		wm_thread_join(t[i]);
+	for (i = 0; i < n; i++) {
+		CHECK(runs[i].got == STRESS_ENTRIES && runs[i].sent == STRESS_ENTRIES,
+		      "every submission completed (%llu of %d, %s calls)",
+		      (unsigned long long)runs[i].got, STRESS_ENTRIES,
+		      runs[i].batch ? "batch" : "per-entry");
+		CHECK_EQ(runs[i].bad, 0, "in order, checksums right");
+	}
+	machine_down();
+}
+
+static void stress_enter(void)
+{
+	stress(0);
+}
+
+static void stress_sqpoll(void)
+{
+	stress(KUMEM_RING_SQPOLL);
+}
+
+/* kumem_ring_wait_start() and a completion port, as a Windows program waits for many rings
+ * (Linux: epoll on the ring fds, t_ring.c): the packet names the ring, wait_end gives the
+ * result, a cancelled wait ends with -EINTR, destroy ends a started one. */
+static void port_waits(void)
+{
+	struct wm_port *port = wm_port_create();
+	struct wm_overlapped *ov;
+	kumem_ring_t *r[2];
+	struct kumem_cqe c;
+	ULONG_PTR key;
+	int i;
+
+	machine_up();
+	CHECK_EQ(kumem_port_associate(&dev, port, 7), 0, "associate the handle with the port");
+	CHECK_EQ(kumem_ring_create(&dev, 8, 0, 0, &r[0]), 0, "enter-mode ring");
+	CHECK_EQ(kumem_ring_create(&dev, 8, KUMEM_RING_SQPOLL, 100, &r[1]), 0, "SQPOLL ring");
+	for (i = 0; i < 2; i++)
+		CHECK_EQ(kumem_ring_wait_start(r[i], 1, -1), 0, "start a wait on each");
+	CHECK_EQ(kumem_ring_wait_start(r[0], 1, -1), -EBUSY, "one wait per ring at a time");
+	CHECK(!wm_port_get(port, &key, 50), "no packet before a completion");
+	nop(r[1], 42);
+	ov = wm_port_get(port, &key, BOUND_MS);
+	CHECK(ov && key == 7, "a packet with the handle's key");
+	CHECK(kumem_ring_from_overlapped(ov) == r[1], "it names the SQPOLL ring");
+	CHECK_EQ(kumem_ring_wait_end(r[1]), 0, "its result");
+	CHECK(kumem_ring_reap(r[1], &c, 1) == 1 && c.user_data == 42, "its completion");
+	CHECK_EQ(kumem_ring_wait_cancel(r[0]), 0, "cancel the enter-mode ring's wait");
+	ov = wm_port_get(port, &key, BOUND_MS);
+	CHECK(ov && kumem_ring_from_overlapped(ov) == r[0], "the cancelled wait's packet");
+	CHECK_EQ(kumem_ring_wait_end(r[0]), -EINTR, "cancelled: EINTR");
+	CHECK_EQ(kumem_ring_wait_start(r[1], 1, -1), 0, "a wait left running");
+	kumem_ring_destroy(r[1]); /* ends it (-EBADFD) and waits for it */
+	kumem_ring_destroy(r[0]);
+	machine_down();
+}
+
 const struct wt_scenario wt_rings_lib[] = {
 	{ "rings lib: every op, enter mode (t_ring.c)", every_op_enter },
 	{ "rings lib: every op, SQPOLL (t_ring.c)", every_op_sqpoll },
@@ -800,5 +974,8 @@ const struct wt_scenario wt_rings_lib[] = {
 	{ "rings lib: hostile sq_tail, SQPOLL", hostile_sqpoll },
 	{ "rings lib: SQPOLL wake-up, GETEVENTS min_complete and timeouts", sqpoll_and_waits },
 	{ "rings lib: release, close and exit with the ring mapped", release_mapped },
+	{ "rings lib: traffic, enter mode, two threads (t_ring.c's stress)", stress_enter },
+	{ "rings lib: traffic, SQPOLL (t_ring.c's stress)", stress_sqpoll },
+	{ "rings lib: waits on a completion port, cancel, destroy", port_waits },
 	{ NULL, NULL },
 };
