@@ -7,6 +7,16 @@
  * lib/kumem_sys_windows.c does, with the model's handles, events and overlapped requests.
  * Regions are made with their IOCTLs (wt_alloc, wt_lock): kumem.c's region calls are thin
  * wrappers of them, and what is tested here is the ring.
+ *
+ * Where Windows differs, by design, the Windows behaviour is asserted: the ring's mapping is
+ * the driver's (RING_CREATE's user_addr, RING_INFO), not an mmap of a ring fd, so t_ring.c's
+ * mmap refusals (MAP_PRIVATE, wrong size, partial) have no counterpart; poll/epoll become the
+ * completion port. Not carried over: the SQPOLL thread's CPU as /proc shows it (SQ_AFF is
+ * made and serves here; the affinity itself is not observed), SIGKILL of a blocked waiter and
+ * of busy submitters (a pended wait ended by its thread's exit is test_wait.c's), the
+ * per-user and global SQPOLL thread limits of t_ring_limits.c (module parameters; the
+ * Windows driver has no such limit), the bad-pointer EFAULT (the I/O manager's probe, not
+ * the library's).
  */
 #include <errno.h>
 #include <time.h>
