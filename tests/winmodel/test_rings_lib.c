@@ -3,7 +3,7 @@
  * libkumem's command-ring code (lib/kumem_rings.c, core/ring.c on the process's side) against
  * the driver in the model: the checks of tests/guest/t_ring.c and t_ring_limits.c that need no
  * Linux call (mmap of a ring fd, poll, epoll, /proc, signals), through the same library calls.
- * Only the system-call layer is stood in for (wm_lib.h): the kumem_sys_ring_*() below do what
+ * Only the system-call layer is stood in for (wm_lib.c): its kumem_sys_ring_*() do what
  * lib/kumem_sys_windows.c does, with the model's handles, events and overlapped requests.
  * Regions are made with their IOCTLs (wt_alloc, wt_lock): kumem.c's region calls are thin
  * wrappers of them, and what is tested here is the ring.
@@ -19,7 +19,6 @@
  * the library's).
  */
 #include <errno.h>
-#include <time.h>
 
 #include "wm_test.h"
 #include "wm_lib.h"
@@ -27,146 +26,7 @@
 #include "../../lib/kumem_sys.h"
 #include "../../core/checksum.h"
 
-/* ---- the system-call layer, as kumem_sys_windows.c, on the model ------------------------- */
-
-int kumem_sys_ring_create(kumem_sys_handle dev, struct kumem_ring_create *a,
-			  struct kumem_sys_ring *out)
-{
-	struct kumem *d = (struct kumem *)dev;
-	/* CreateEventW's handle (the model has no CloseHandle for events: the handle table
-	 * goes at the process's exit) */
-	HANDLE ev = wm_event_create(d->p, EVENT_MODIFY_STATE | SYNCHRONIZE);
-	int err;
-
-	a->event_handle = (uint64_t)(uintptr_t)ev;
-	err = kumem_sys_ioctl(dev, KUMEM_IOC_RING_CREATE, a, sizeof(*a));
-	if (err)
-		return err;
-	out->dev = dev;
-	out->id = a->ring_fd;
-	out->map = (void *)(uintptr_t)a->user_addr; /* the driver mapped it */
-	out->map_len = a->map_len;
-	out->event = ev;
-	return 0;
-}
-
-int kumem_sys_ring_attach(int fd, struct kumem_ring_create *a, struct kumem_sys_ring *out)
-{
-	(void)fd;
-	(void)a;
-	(void)out;
-	return -EOPNOTSUPP;
-}
-
-int kumem_sys_ring_attach_dev(kumem_sys_handle dev, int id, struct kumem_ring_create *a,
-			      struct kumem_sys_ring *out)
-{
-	int err;
-
-	a->ring_fd = id;
-	err = kumem_sys_ioctl(dev, KUMEM_IOC_RING_INFO, a, sizeof(*a));
-	if (err)
-		return err;
-	out->dev = dev;
-	out->id = id;
-	out->map = (void *)(uintptr_t)a->user_addr;
-	out->map_len = a->map_len;
-	out->event = NULL;
-	return 0;
-}
-
-struct kumem_sys_wait {
-	struct wm_overlapped ov; /* first: a packet's pointer leads here */
-	struct kumem_ring_enter enter;
-	void *owner;
-	bool pending;
-};
-
-int kumem_sys_port_associate(kumem_sys_handle dev, void *port, uintptr_t key)
-{
-	struct kumem *d = (struct kumem *)dev;
-
-	wm_port_associate(port, d->p, d->h, key);
-	return 0;
-}
-
-int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_enter *a,
-			      void *owner)
-{
-	struct kumem *d = (struct kumem *)r->dev;
-	struct kumem_sys_wait *w = r->wait;
-	NTSTATUS st;
-
-	if (!w) {
-		w = calloc(1, sizeof(*w));
-		if (!w)
-			return -ENOMEM;
-		r->wait = w;
-	}
-	if (w->pending)
-		return -EBUSY;
-	memset(&w->ov, 0, sizeof(w->ov));
-	w->enter = *a;
-	w->enter.ring_id = (uint32_t)r->id;
-	w->owner = owner;
-	st = wm_ioctl_overlapped(d->p, d->h, KUMEM_IOC_RING_ENTER, &w->enter, sizeof(w->enter),
-				 &w->enter, sizeof(w->enter), &w->ov);
-	if (st == STATUS_PENDING || NT_SUCCESS(st)) {
-		w->pending = true;
-		return 0;
-	}
-	return wm_lib_errno(st);
-}
-
-void *kumem_sys_ring_from_overlapped(void *overlapped)
-{
-	return overlapped ? ((struct kumem_sys_wait *)overlapped)->owner : NULL;
-}
-
-int kumem_sys_ring_wait_end(struct kumem_sys_ring *r)
-{
-	struct kumem_sys_wait *w = r->wait;
-
-	if (!w || !w->pending)
-		return -EINVAL;
-	w->pending = false;
-	CHECK(wm_overlapped_wait(&w->ov, 30000), "a started wait ends");
-	return wm_lib_errno(w->ov.status);
-}
-
-int kumem_sys_ring_wait_cancel(struct kumem_sys_ring *r)
-{
-	struct kumem *d = (struct kumem *)r->dev;
-	struct kumem_sys_wait *w = r->wait;
-
-	if (!w || !w->pending)
-		return -EINVAL;
-	wm_cancel_io(d->p, d->h, &w->ov); /* false: ended already, its packet on its way */
-	return 0;
-}
-
-void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
-{
-	struct kumem_region_ref ref = { .id = (uint32_t)r->id };
-	struct kumem_sys_wait *w = r->wait;
-
-	/* the driver unmaps the ring, stops its thread and ends its waits */
-	kumem_sys_ioctl(r->dev, KUMEM_IOC_RELEASE, &ref, sizeof(ref));
-	if (w && w->pending)
-		CHECK(wm_overlapped_wait(&w->ov, 30000), "the release ends a started wait");
-	free(w);
-}
-
-int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a)
-{
-	a->ring_id = (uint32_t)r->id;
-	return kumem_sys_ioctl(r->dev, KUMEM_IOC_RING_ENTER, a, sizeof(*a));
-}
-
-/* ---- the scenarios ------------------------------------------------------------------------ */
-
-#define SECOND_NS  1000000000ll
-#define BOUND_MS   5000 /* anything the driver finishes asynchronously, at most */
+#define SECOND_NS 1000000000ll
 
 static struct kumem dev;
 
@@ -184,40 +44,6 @@ static void machine_down(void)
 	wm_process_exit(dev.p);
 	wt_nothing_held();
 	wm_driver_unload();
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Poll @word for @bit for at most BOUND_MS: true if it was seen set. */
-static bool bit_within(const uint32_t *word, uint32_t bit)
-{
-	uint64_t t0 = now_ms();
-
-	while (now_ms() - t0 <= BOUND_MS) {
-		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) & bit)
-			return true;
-		usleep(1000);
-	}
-	return false;
-}
-
-/* Poll @word for @value for at most BOUND_MS: true if it was seen. */
-static bool value_within(const uint32_t *word, uint32_t value)
-{
-	uint64_t t0 = now_ms();
-
-	while (now_ms() - t0 <= BOUND_MS) {
-		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == value)
-			return true;
-		usleep(1000);
-	}
-	return false;
 }
 
 static uint32_t shared_region(size_t len, uint8_t **addr)
@@ -627,8 +453,8 @@ static void hostile(unsigned flags)
 	err = wm_lib_errno(IOC(dev.p, dev.h, KUMEM_IOC_RING_ENTER, en));
 	if (flags & KUMEM_RING_SQPOLL) {
 		/* the thread finds the bad index when it next looks, not during the call */
-		CHECK(bit_within(&ctrl->sq_flags, KUMEM_RING_DEAD),
-		      "the thread marks the ring dead (within %d ms)", BOUND_MS);
+		CHECK(wm_lib_bit_within(&ctrl->sq_flags, KUMEM_RING_DEAD),
+		      "the thread marks the ring dead (within %d ms)", WM_LIB_BOUND_MS);
 		err = kumem_ring_wait(r, 1, SECOND_NS);
 	}
 	CHECK_EQ(err, -EBADFD, "corrupt sq_tail -> the ring is dead (EBADFD)");
@@ -709,10 +535,10 @@ static void sqpoll_and_waits(void)
 	CHECK_EQ(kumem_ring_create(&dev, 8, 0, 0, &r), 0, "enter-mode ring");
 	nop(r, 1);
 	nop(r, 2);
-	t0 = now_ms();
+	t0 = wm_lib_now_ms();
 	CHECK_EQ(kumem_ring_wait(r, 3, 50 * 1000000ll), -ETIMEDOUT, "2 ready, 3 wanted: ETIMEDOUT");
-	ms = now_ms() - t0;
-	CHECK(ms >= 50 && ms < BOUND_MS, "after the 50 ms asked (%llu ms)", (unsigned long long)ms);
+	ms = wm_lib_now_ms() - t0;
+	CHECK(ms >= 50 && ms < WM_LIB_BOUND_MS, "after the 50 ms asked (%llu ms)", (unsigned long long)ms);
 	CHECK_EQ(kumem_ring_wait(r, 2, 0), 0, "2 wanted: at once");
 	CHECK_EQ(kumem_ring_wait(r, 3, 0), -ETIMEDOUT, "timeout 0: no system call, ETIMEDOUT");
 	CHECK_EQ(kumem_ring_reap(r, cq, 4), 2, "reap 2");
@@ -723,8 +549,8 @@ static void sqpoll_and_waits(void)
 	ctrl = ring_ctrl(r);
 	wm_counts(&wc);
 	CHECK_EQ(wc.system_threads, 1, "its thread started");
-	CHECK(bit_within(&ctrl->sq_flags, KUMEM_SQ_NEED_WAKEUP),
-	      "idle, it sleeps with NEED_WAKEUP (within %d ms)", BOUND_MS);
+	CHECK(wm_lib_bit_within(&ctrl->sq_flags, KUMEM_SQ_NEED_WAKEUP),
+	      "idle, it sleeps with NEED_WAKEUP (within %d ms)", WM_LIB_BOUND_MS);
 	nop(r, 10); /* the library sees NEED_WAKEUP and enters with WAKEUP */
 	CHECK_EQ(kumem_ring_wait(r, 1, 2 * SECOND_NS), 0, "woken, it serves");
 	CHECK(kumem_ring_reap(r, cq, 4) == 1 && cq[0].user_data == 10, "the completion");
@@ -732,10 +558,10 @@ static void sqpoll_and_waits(void)
 	/* another thread waits for 3 (no timeout); each submission is served by the thread */
 	w = (struct waiter){ .r = r, .min = 3, .timeout_ns = -1, .err = 12345 };
 	t = wm_thread_start(dev.p, wait_thread, &w);
-	CHECK(wm_wait_blocked(t, BOUND_MS), "the waiter blocks (pended GETEVENTS)");
+	CHECK(wm_wait_blocked(t, WM_LIB_BOUND_MS), "the waiter blocks (pended GETEVENTS)");
 	nop(r, 11);
 	nop(r, 12);
-	CHECK(value_within(&ctrl->cq_tail, 3), "two more served");
+	CHECK(wm_lib_value_within(&ctrl->cq_tail, 3), "two more served");
 	usleep(20 * 1000); /* a wrong completion of the wait would have ended it by now */
 	CHECK(!t->done && w.err == 12345, "2 of 3: the waiter still waits");
 	nop(r, 13);
@@ -745,12 +571,12 @@ static void sqpoll_and_waits(void)
 	CHECK(cq[0].user_data == 11 && cq[2].user_data == 13, "in order");
 
 	/* a waiter with a timeout and nothing coming; then one the release ends */
-	t0 = now_ms();
+	t0 = wm_lib_now_ms();
 	CHECK_EQ(kumem_ring_wait(r, 1, 30 * 1000000ll), -ETIMEDOUT, "SQPOLL: timeout");
-	CHECK(now_ms() - t0 >= 30, "not before the deadline");
+	CHECK(wm_lib_now_ms() - t0 >= 30, "not before the deadline");
 	w = (struct waiter){ .r = r, .min = 1, .timeout_ns = -1, .err = 12345 };
 	t = wm_thread_start(dev.p, wait_thread, &w);
-	CHECK(wm_wait_blocked(t, BOUND_MS), "a waiter for ever");
+	CHECK(wm_wait_blocked(t, WM_LIB_BOUND_MS), "a waiter for ever");
 	{
 		/* RELEASE from this thread while the other waits: what kumem_ring_destroy()
 		 * sends (the library's ring object itself is freed after the join) */
@@ -974,13 +800,13 @@ static void port_waits(void)
 	CHECK_EQ(kumem_ring_wait_start(r[0], 1, -1), -EBUSY, "one wait per ring at a time");
 	CHECK(!wm_port_get(port, &key, 50), "no packet before a completion");
 	nop(r[1], 42);
-	ov = wm_port_get(port, &key, BOUND_MS);
+	ov = wm_port_get(port, &key, WM_LIB_BOUND_MS);
 	CHECK(ov && key == 7, "a packet with the handle's key");
 	CHECK(kumem_ring_from_overlapped(ov) == r[1], "it names the SQPOLL ring");
 	CHECK_EQ(kumem_ring_wait_end(r[1]), 0, "its result");
 	CHECK(kumem_ring_reap(r[1], &c, 1) == 1 && c.user_data == 42, "its completion");
 	CHECK_EQ(kumem_ring_wait_cancel(r[0]), 0, "cancel the enter-mode ring's wait");
-	ov = wm_port_get(port, &key, BOUND_MS);
+	ov = wm_port_get(port, &key, WM_LIB_BOUND_MS);
 	CHECK(ov && kumem_ring_from_overlapped(ov) == r[0], "the cancelled wait's packet");
 	CHECK_EQ(kumem_ring_wait_end(r[0]), -EINTR, "cancelled: EINTR");
 	CHECK_EQ(kumem_ring_wait_start(r[1], 1, -1), 0, "a wait left running");

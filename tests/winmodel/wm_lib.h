@@ -17,4 +17,11 @@ struct kumem {
 
 int wm_lib_errno(NTSTATUS st);
 
+/* Anything the driver finishes asynchronously is waited for this long at most. */
+#define WM_LIB_BOUND_MS 5000
+uint64_t wm_lib_now_ms(void);
+/* Poll @word for at most WM_LIB_BOUND_MS: true once @bit is set / it equals @value. */
+bool wm_lib_bit_within(const uint32_t *word, uint32_t bit);
+bool wm_lib_value_within(const uint32_t *word, uint32_t value);
+
 #endif
