@@ -95,18 +95,23 @@ static VOID CsqRemove(PIO_CSQ Csq, PIRP Irp)
 	InterlockedDecrement(&RingOf(Csq)->Waiters);
 }
 
-/* The next queued wait after @Irp (NULL: the first) that @PeekContext's count of ready
- * completions satisfies (NULL: any). */
+/*
+ * The next queued wait after @Irp (NULL: the first); with a @PeekContext, only one the
+ * completions ready now satisfy. They are counted here, under the queue's lock, for each
+ * look: a count taken once before a loop of removals goes stale as soon as the first wait is
+ * completed, whose thread may consume the completions and queue a new wait, which that old
+ * count would then end with too few (seen in test_rings_lib.c, SQPOLL).
+ */
 static PIRP CsqPeek(PIO_CSQ Csq, PIRP Irp, PVOID PeekContext)
 {
 	PKUMEM_RING r = RingOf(Csq);
-	const uint32_t *ready = PeekContext;
+	const uint32_t ready = PeekContext ? KumemRingCqReady(r) : 0;
 	PLIST_ENTRY e = Irp ? Irp->Tail.Overlay.ListEntry.Flink : r->Waiting.Flink;
 
 	for (; e != &r->Waiting; e = e->Flink) {
 		PIRP cand = CONTAINING_RECORD(e, IRP, Tail.Overlay.ListEntry);
 
-		if (!ready || WaitOf(cand)->MinComplete <= *ready)
+		if (!PeekContext || WaitOf(cand)->MinComplete <= ready)
 			return cand;
 	}
 	return NULL;
@@ -208,7 +213,6 @@ int KumemRingWaitPend(PKUMEM_RING r, PIRP Irp, const struct kumem_ring_enter *a,
 
 void KumemRingWaitNotify(PKUMEM_RING r)
 {
-	uint32_t ready;
 	PIRP irp;
 
 	/* pairs with the barrier after queueing in KumemRingWaitPend() */
@@ -219,8 +223,8 @@ void KumemRingWaitNotify(PKUMEM_RING r)
 		KumemRingWaitCloseAll(r, -KUMEM_EBADFD);
 		return;
 	}
-	ready = KumemRingCqReady(r);
-	while ((irp = IoCsqRemoveNextIrp(&r->Csq, &ready)))
+	/* non-NULL context: only the satisfied ones, counted afresh for each (CsqPeek) */
+	while ((irp = IoCsqRemoveNextIrp(&r->Csq, r)))
 		WaitFinish(irp, 0);
 }
 

@@ -3,62 +3,17 @@
  * libkumem's event-stream code (lib/kumem_events_windows.c, core/evring.c as the consumer)
  * against the driver in the model: the checks of tests/guest/t_events.c that need no Linux
  * call (mmap, poll, read), through the same library calls. Only the system-call layer is
- * stood in for: kumem_sys_ioctl() below sends the IOCTL into the model's I/O manager from the
- * process the scenario plays and maps the status as lib/kumem_sys_windows.c maps the Win32
- * error Windows derives from it.
+ * stood in for: kumem_sys_ioctl() (wm_lib.c) sends the IOCTL into the model's I/O manager
+ * from the process the scenario plays and maps the status as lib/kumem_sys_windows.c maps
+ * the Win32 error Windows derives from it.
  */
 #include <errno.h>
 
 #include "wm_test.h"
+#include "wm_lib.h"
 #include <kumem/kumem.h>
-#include "../../lib/kumem_sys.h"
-
-/* What kumem_t is for the library's event-stream file: a handle of a model process. */
-struct kumem {
-	struct wm_process *p;
-	HANDLE h;
-};
 
 static struct kumem lib_dev;
-
-kumem_sys_handle kumem_dev_handle(struct kumem *dev)
-{
-	return (kumem_sys_handle)dev;
-}
-
-static int errno_from_status(NTSTATUS st)
-{
-	switch (st) {
-	case STATUS_SUCCESS:
-		return 0;
-	case STATUS_INVALID_PARAMETER:
-		return -EINVAL;
-	case STATUS_INSUFFICIENT_RESOURCES:
-		return -ENOMEM;
-	case STATUS_QUOTA_EXCEEDED:
-		return -EDQUOT;
-	case STATUS_NOT_FOUND:
-		return -ENOENT;
-	case STATUS_ACCESS_DENIED:
-		return -EACCES;
-	case STATUS_TOO_MANY_OPENED_FILES:
-		return -ENOSPC;
-	case STATUS_DATA_ERROR:
-		return -EBADFD;
-	case STATUS_CANCELLED:
-		return -EINTR;
-	default:
-		return -EIO;
-	}
-}
-
-int kumem_sys_ioctl(kumem_sys_handle h, unsigned long code, void *arg, size_t size)
-{
-	struct kumem *dev = (struct kumem *)h;
-
-	return errno_from_status(
-		wm_ioctl(dev->p, dev->h, (ULONG)code, arg, (ULONG)size, arg, (ULONG)size, NULL));
-}
 
 struct check {
 	uint64_t next, bad, seen, len_bad;

@@ -109,5 +109,6 @@ struct wt_scenario {
 };
 extern const struct wt_scenario wt_basic[], wt_lifetime[], wt_faults[], wt_findings[], wt_rw[],
 	wt_chain[], wt_kapi[], wt_wait[], wt_attach[], wt_events[], wt_events_lib[];
+extern const struct wt_scenario wt_rings_lib[];
 
 #endif
