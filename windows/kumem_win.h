@@ -82,6 +82,15 @@ struct kumem_region {
 	ULONG64 ChargedBytes;	/* to the owner's and the handle's quotas (a view: 0) */
 	PKUMEM_REGION Parent;	/* a view: the region owning the pages (referenced, never a view) */
 	ULONG64 ViewOffset;	/* a view: of its first byte in Parent */
+	/*
+	 * Ring submissions' view of a chain (chain.c): the chain's pages mapped once in order,
+	 * through MapMdl, an MDL listing every segment's frames (NULL for one MDL, or above
+	 * KUMEM_CHAIN_MAP_MAX_PAGES); a view of a chain reads it through its Parent.
+	 */
+	PMDL MapMdl;		/* a chain: its frames in order, MDL_PAGES_LOCKED set by us */
+	PUCHAR MapVa;		/* a chain: MapMdl's system mapping (its first page) */
+	struct kumem_chain_seg *Segs; /* a mapped chain or a view of one: MdlCount elements */
+	ULONG64 MapBasePage;	/* a view of a mapped chain: its first page in Parent's MapVa */
 };
 
 typedef struct _KUMEM_FILE {
@@ -168,6 +177,18 @@ int KumemChainKernelOp(PKUMEM_REGION r, ULONG64 Offset, ULONG64 Len, bool IsFill
 		       uint64_t *Sum);
 /* Unmap and free a view's partial MDLs (region.c's RegionFree, in the owner's context). */
 void KumemViewFree(PKUMEM_REGION r);
+/*
+ * The most pages a chain's one system mapping lists: an MDL's Size is a CSHORT, so an MDL of
+ * more frames has a Size that wraps (IoBuildPartialMdl and Driver Verifier read it). A chain
+ * above it keeps its per-MDL mappings only, and ring submissions refuse it.
+ */
+#define KUMEM_CHAIN_MAP_MAX_PAGES                                                                  \
+	((ULONG)((0x7fff /* the largest CSHORT */ - sizeof(MDL)) / sizeof(PFN_NUMBER)))
+/* Undo a chain's one mapping; before its segments' MDLs are unlocked (region.c). */
+void KumemChainUnmap(PKUMEM_REGION r);
+/* A region as ring submissions see it (rings.c): 0, or -KUMEM_EOPNOTSUPP. */
+struct kumem_ring_mem;
+int KumemChainRingMem(PKUMEM_REGION r, struct kumem_ring_mem *m);
 
 /* rings.c */
 typedef struct _KUMEM_RING KUMEM_RING, *PKUMEM_RING;
