@@ -87,10 +87,10 @@ struct kumem_region {
 	 * through MapMdl, an MDL listing every segment's frames (NULL for one MDL, or above
 	 * KUMEM_CHAIN_MAP_MAX_PAGES); a view of a chain reads it through its Parent.
 	 */
-	PMDL MapMdl;		/* a chain: its frames in order, MDL_PAGES_LOCKED set by us */
-	PUCHAR MapVa;		/* a chain: MapMdl's system mapping (its first page) */
+	PMDL MapMdl;		      /* a chain: its frames in order, MDL_PAGES_LOCKED set by us */
+	PUCHAR MapVa;		      /* a chain: MapMdl's system mapping (its first page) */
 	struct kumem_chain_seg *Segs; /* a mapped chain or a view of one: MdlCount elements */
-	ULONG64 MapBasePage;	/* a view of a mapped chain: its first page in Parent's MapVa */
+	ULONG64 MapBasePage; /* a view of a mapped chain: its first page in Parent's MapVa */
 };
 
 typedef struct _KUMEM_FILE {

@@ -77,12 +77,17 @@ static struct kumem_cqe ring_one(struct wm_process *p, HANDLE h, struct kumem_ri
 	return got;
 }
 
-static struct kumem_cqe sub(struct wm_process *p, HANDLE h, struct kumem_ring_create *c,
-			    uint8_t op, uint32_t region, uint64_t off, uint64_t len, uint32_t value,
+static struct kumem_cqe sub(struct wm_process *p, HANDLE h, struct kumem_ring_create *c, uint8_t op,
+			    uint32_t region, uint64_t off, uint64_t len, uint32_t value,
 			    uint32_t dst, uint64_t doff)
 {
-	struct kumem_sqe e = { .op = op, .region = region, .offset = off, .len = len,
-			       .value = value, .dst_region = dst, .dst_offset = doff,
+	struct kumem_sqe e = { .op = op,
+			       .region = region,
+			       .offset = off,
+			       .len = len,
+			       .value = value,
+			       .dst_region = dst,
+			       .dst_offset = doff,
 			       .user_data = 0x5eed };
 
 	return ring_one(p, h, c, &e);
@@ -422,8 +427,8 @@ static void map_limit(void)
 		buf[2000 * PG - 1] = 0x11;
 		buf[2001 * PG] = 0x22;
 		{
-			struct kumem_cqe cqe = sub(a, h, &c, KUMEM_OP_CHECKSUM, id,
-						   2000 * PG - 11, 2, 0, 0, 0);
+			struct kumem_cqe cqe =
+				sub(a, h, &c, KUMEM_OP_CHECKSUM, id, 2000 * PG - 11, 2, 0, 0, 0);
 			const uint8_t two[2] = { 0x11, 0x22 };
 
 			if (!extra) {

@@ -46,8 +46,8 @@ static void run_child(void **state)
 int main(int argc, char **argv)
 {
 	const struct wt_scenario *lists[] = {
-		wt_basic, wt_lifetime, wt_faults, wt_findings, wt_rw,	      wt_chain, wt_chain_ring,
-		wt_kapi,  wt_wait,     wt_attach, wt_events,   wt_events_lib,
+		wt_basic,      wt_lifetime, wt_faults, wt_findings, wt_rw,     wt_chain,
+		wt_chain_ring, wt_kapi,	    wt_wait,   wt_attach,   wt_events, wt_events_lib,
 	};
 	static struct CMUnitTest tests[128];
 	size_t n = 0, l;

@@ -584,9 +584,8 @@ void MmUnlockPages(PMDL m)
 	for (ULONG k = 0; k < i->npages; k++)
 		if (!--pfn_locks[pfn[k]] && pfn_hand_maps[pfn[k]])
 			wm_bugcheck(0xC4,
-				    "MmUnlockPages: frame %llu is still mapped in system space through "
-				    "an MDL whose MDL_PAGES_LOCKED was set by hand, and nothing else "
-				    "keeps it locked (unmap that MDL first)",
+				    "MmUnlockPages: frame %llu loses its last lock while an MDL "
+				    "locked by hand maps it in system space",
 				    (unsigned long long)pfn[k]);
 	phys_put_n(pfn, i->npages);
 	i->locked_in->locked_pages -= i->npages;
