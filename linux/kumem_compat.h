@@ -122,4 +122,50 @@ static inline void kumem_hrtimer_setup(struct hrtimer *t, enum hrtimer_restart (
 #define kumem_hrtimer_setup(t, fn, clock, mode) hrtimer_setup((t), (fn), (clock), (mode))
 #endif
 
+/*
+ * io_uring passthrough (kumem_uring.c). Three shapes, one per kernel of the matrix:
+ *
+ *   6.1   <linux/io_uring.h>; the command's bytes at ioucmd->cmd;
+ *         io_uring_cmd_done(cmd, ret, ssize_t res2, issue_flags)
+ *   6.12  <linux/io_uring/cmd.h> (the declarations moved there in 6.7); ioucmd->sqe is
+ *         the whole SQE and io_uring_sqe_cmd(sqe) its command bytes;
+ *         io_uring_cmd_done(cmd, ret, u64 res2, issue_flags)
+ *   7.2   io_uring_sqe128_cmd(sqe, type), a type-checked macro (it refuses a type larger
+ *         than a 128-byte SQE's command bytes); io_uring_cmd_done(cmd, ret, issue_flags)
+ *         for a 16-byte CQE and io_uring_cmd_done32(cmd, ret, res2, issue_flags) for a
+ *         32-byte one (they came with mixed-size CQEs, IORING_SETUP_CQE_MIXED)
+ *
+ * The header is keyed on the version it moved in (6.7), the rest on what each change brought
+ * (the macro, the uapi flag), so each branch is the one its kernel needs. A kernel that
+ * passed the whole SQE before the header moved (6.5, 6.6; shipped by no Debian release)
+ * takes the 6.1 branch and fails to build: it would need a fourth branch.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#include <linux/io_uring/cmd.h>
+#define KUMEM_URING_CMD_H 1
+#else
+#include <linux/io_uring.h>
+#define KUMEM_URING_CMD_H 0
+#endif
+
+/* The command bytes of @ioucmd's SQE, as a @type (at most KUMEM_URING_CMD_BYTES long). */
+#if defined(io_uring_sqe128_cmd)
+#define kumem_uring_cmd_bytes(ioucmd, type) io_uring_sqe128_cmd((ioucmd)->sqe, type)
+#elif KUMEM_URING_CMD_H
+#define kumem_uring_cmd_bytes(ioucmd, type) ((const type *)io_uring_sqe_cmd((ioucmd)->sqe))
+#else
+#define kumem_uring_cmd_bytes(ioucmd, type) ((const type *)(ioucmd)->cmd)
+#endif
+
+/* Complete @ioucmd with @res and, in a ring of 32-byte CQEs, @res2 in big_cqe[0]. */
+static inline void kumem_uring_cmd_done32(struct io_uring_cmd *ioucmd, int res, u64 res2,
+					  unsigned int issue_flags)
+{
+#if defined(IORING_SETUP_CQE_MIXED)
+	io_uring_cmd_done32(ioucmd, res, res2, issue_flags);
+#else
+	io_uring_cmd_done(ioucmd, res, res2, issue_flags);
+#endif
+}
+
 #endif

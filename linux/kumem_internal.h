@@ -128,6 +128,13 @@ extern const struct vm_operations_struct kumem_fixed_vm_ops;
 
 /* kumem_ring.c, kumem_events.c: each returns a new fd or a negative errno */
 long kumem_ioctl_ring_create(struct file *parent, void __user *uarg);
+struct kumem_ring_mem;
+int kumem_ring_mem_get(struct kumem_file *kf, u32 id, struct kumem_ring_mem *m);
+void kumem_ring_mem_put(struct kumem_ring_mem *m);
+
+/* kumem_uring.c: IORING_OP_URING_CMD on /dev/kumem */
+struct io_uring_cmd;
+int kumem_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 long kumem_ioctl_events_create(void __user *uarg);
 
 /* kumem_ops.c: ioctl handlers, each given the file's state and the user argument. */

@@ -152,14 +152,14 @@ module_param_named(sqpoll_publish_run, kumem_sqpoll_publish_run, uint, 0644);
 MODULE_PARM_DESC(sqpoll_publish_run,
 		 "SQPOLL: submissions between two index publications (default 32; 0: one per batch)");
 
-/* How core/ring_ops.c reaches this file's regions. */
-static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
+/*
+ * Region @id of @kf as core/ring_ops.c sees it, held until kumem_ring_mem_put(): the one
+ * lookup behind kumem's rings and its io_uring commands (kumem_uring.c).
+ */
+int kumem_ring_mem_get(struct kumem_file *kf, u32 id, struct kumem_ring_mem *m)
 {
-	struct kumem_ring *ring = ctx;
-	struct kumem_region *r;
+	struct kumem_region *r = kumem_file_lookup(kf, id);
 
-	/* a driver's ring made without a /dev/kumem file has no regions */
-	r = ring->parent ? kumem_file_lookup(ring->parent->private_data, id) : NULL;
 	if (!r)
 		return -ENOENT;
 	m->kaddr = kumem_region_kaddr(r);
@@ -175,9 +175,25 @@ static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
 	return 0;
 }
 
-static void ring_put(void *ctx, struct kumem_ring_mem *m)
+void kumem_ring_mem_put(struct kumem_ring_mem *m)
 {
 	kumem_region_put(m->handle);
+}
+
+/* How core/ring_ops.c reaches the regions of the ring's /dev/kumem file. */
+static int ring_get(void *ctx, u32 id, struct kumem_ring_mem *m)
+{
+	struct kumem_ring *ring = ctx;
+
+	/* a driver's ring made without a /dev/kumem file has no regions */
+	if (!ring->parent)
+		return -ENOENT;
+	return kumem_ring_mem_get(ring->parent->private_data, id, m);
+}
+
+static void ring_put(void *ctx, struct kumem_ring_mem *m)
+{
+	kumem_ring_mem_put(m);
 }
 
 static int ring_driver_op(void *ctx, const struct kumem_sqe *e, struct kumem_cqe *c)
@@ -291,51 +307,94 @@ static int kumem_sqpoll(void *data)
 	return 0;
 }
 
-static long ring_enter(struct kumem_ring *r, void __user *uarg)
-{
+/*
+ * ENTER's argument, read with one user-access window: four 8-byte loads, no call and no
+ * per-copy checks (copy_from_user() of the 32 bytes was a chain of calls, with hardened
+ * usercopy's object check, for what is four loads). Every field is read: the reserved ones
+ * are checked. @submitted is not the caller's business on the way in.
+ */
+union ring_enter_words {
 	struct kumem_ring_enter a;
+	u64 w[4];
+};
+
+static_assert(sizeof(union ring_enter_words) == sizeof(struct kumem_ring_enter));
+
+static int ring_enter_get(union ring_enter_words *e, struct kumem_ring_enter __user *uarg)
+{
+	const u64 __user *src = (const u64 __user *)uarg;
+
+	if (!user_read_access_begin(uarg, sizeof(*uarg)))
+		return -EFAULT;
+	unsafe_get_user(e->w[0], &src[0], efault);
+	unsafe_get_user(e->w[1], &src[1], efault);
+	unsafe_get_user(e->w[2], &src[2], efault);
+	unsafe_get_user(e->w[3], &src[3], efault);
+	user_read_access_end();
+	return 0;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+static int ring_enter_put_submitted(u32 submitted, struct kumem_ring_enter __user *uarg)
+{
+	if (!user_write_access_begin(&uarg->submitted, sizeof(uarg->submitted)))
+		return -EFAULT;
+	unsafe_put_user(submitted, &uarg->submitted, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
+static long ring_enter(struct kumem_ring *r, struct kumem_ring_enter __user *uarg)
+{
+	union ring_enter_words e;
+	struct kumem_ring_enter *a = &e.a;
 	long ret = 0;
 	int n;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
+	if (ring_enter_get(&e, uarg))
 		return -EFAULT;
-	if (a.reserved || a.ring_id || (a.flags & ~(KUMEM_ENTER_GETEVENTS | KUMEM_ENTER_WAKEUP)))
+	if (a->reserved || a->ring_id || (a->flags & ~(KUMEM_ENTER_GETEVENTS | KUMEM_ENTER_WAKEUP)))
 		return -EINVAL;
-	if (a.min_complete > r->cq.entries)
+	if (a->min_complete > r->cq.entries)
 		return -EINVAL;
-	a.submitted = 0;
-	while (a.submitted < a.to_submit && !(r->flags & KUMEM_RING_SQPOLL)) {
+	a->submitted = 0;
+	while (a->submitted < a->to_submit && !(r->flags & KUMEM_RING_SQPOLL)) {
 		/* another submitter's batch may hold the lock: stay killable meanwhile */
 		if (mutex_lock_killable(&r->lock))
 			return -EINTR;
 		/* one CPU does it all: one publication per batch */
-		n = ring_process(r, a.to_submit - a.submitted, 0);
+		n = ring_process(r, a->to_submit - a->submitted, 0);
 		mutex_unlock(&r->lock);
 		if (n < 0)
 			return n;
-		a.submitted += n;
+		a->submitted += n;
 		/*
 		 * One batch is bounded (64 MiB of work). Without GETEVENTS the caller gets the
 		 * short count; a caller about to wait for completions that only the rest of its
 		 * submissions can produce gets more batches, the lock dropped and signals
 		 * honoured between them, instead of waiting for ever.
 		 */
-		if (!n || !(a.flags & KUMEM_ENTER_GETEVENTS) ||
-		    ring_cq_ready(r) >= a.min_complete || signal_pending(current))
+		if (!n || !(a->flags & KUMEM_ENTER_GETEVENTS) ||
+		    ring_cq_ready(r) >= a->min_complete || signal_pending(current))
 			break;
 		cond_resched();
 	}
-	if ((a.flags & KUMEM_ENTER_WAKEUP) && r->thread)
+	if ((a->flags & KUMEM_ENTER_WAKEUP) && r->thread)
 		wake_up(&r->sq_wait);
-	if (a.flags & KUMEM_ENTER_GETEVENTS) {
+	if (a->flags & KUMEM_ENTER_GETEVENTS) {
 		bool done;
 
-#define RING_WAIT_DONE (ring_cq_ready(r) >= a.min_complete || (r->base_flags & KUMEM_RING_DEAD))
-		if (a.timeout_ns < 0)
+#define RING_WAIT_DONE (ring_cq_ready(r) >= a->min_complete || (r->base_flags & KUMEM_RING_DEAD))
+		if (a->timeout_ns < 0)
 			ret = wait_event_interruptible(r->cq_wait, RING_WAIT_DONE);
 		else
 			ret = wait_event_interruptible_hrtimeout(r->cq_wait, RING_WAIT_DONE,
-								 ns_to_ktime(a.timeout_ns));
+								 ns_to_ktime(a->timeout_ns));
 		done = RING_WAIT_DONE;
 #undef RING_WAIT_DONE
 		if (r->base_flags & KUMEM_RING_DEAD)
@@ -343,9 +402,9 @@ static long ring_enter(struct kumem_ring *r, void __user *uarg)
 		if (ret && !done)
 			return ret == -ETIME ? -ETIMEDOUT : ret;
 	}
-	if (put_user(a.submitted, &((struct kumem_ring_enter __user *)uarg)->submitted))
+	if (ring_enter_put_submitted(a->submitted, uarg))
 		return -EFAULT;
-	return a.submitted;
+	return a->submitted;
 }
 
 static long kumem_ring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -354,7 +413,7 @@ static long kumem_ring_ioctl(struct file *file, unsigned int cmd, unsigned long 
 
 	switch (cmd) {
 	case KUMEM_IOC_RING_ENTER:
-		return ring_enter(r, (void __user *)arg);
+		return ring_enter(r, (struct kumem_ring_enter __user *)arg);
 	case KUMEM_IOC_RING_INFO:
 		return copy_to_user((void __user *)arg, &r->info, sizeof(r->info)) ? -EFAULT : 0;
 	default:

@@ -8,7 +8,10 @@
  *   checksum  the kernel's checksum over a chain of N scattered pieces (joints inside pages,
  *             so it walks the pieces) beside one contiguous region of the same bytes
  *
- * Every row is the median of interleaved rounds, as in the other benchmarks.
+ * As in the other sections (bench_util.h): the two rows of each size take turns, a warm-up
+ * round sizes their runs to about a quarter of --run-ms each, then --rounds rounds; every run
+ * goes through bench_run_checked() (isolation, disturbance check, repeats), and a figure is
+ * the median of its runs, in ns per whole operation.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,8 +22,7 @@
 #include "bench_util.h"
 #include "cli.h"
 
-#define CHAIN_ROUNDS 15
-#define PAGE	     4096u
+#define PAGE 4096u
 
 static const unsigned int chain_sizes[] = { 1, 4, 16, 64, 256 };
 #define NSIZES (sizeof(chain_sizes) / sizeof(chain_sizes[0]))
@@ -36,26 +38,21 @@ static uint64_t row_done(struct bench_series *sr, const char *row, uint64_t size
 	return (uint64_t)st.median;
 }
 
-/* One vectored lock + release of @n segments: ns. */
-static int time_chain_lock(kumem_t *dev, const struct kumem_segment *s, unsigned int n,
-			   uint64_t *ns)
+/* One vectored lock + release of @n segments. */
+static int chain_lock_once(kumem_t *dev, const struct kumem_segment *s, unsigned int n)
 {
 	kumem_region_t *r;
-	uint64_t t0 = bench_now_ns();
 	int err = kumem_lock_user_segments(dev, s, n, KUMEM_KERNEL_READ, &r, NULL);
 
 	if (err)
 		return err;
-	err = kumem_region_release(r);
-	*ns = bench_now_ns() - t0;
-	return err;
+	return kumem_region_release(r);
 }
 
-/* @n single locks, then @n releases: ns. */
-static int time_single_locks(kumem_t *dev, const struct kumem_segment *s, unsigned int n,
-			     kumem_region_t **rs, uint64_t *ns)
+/* @n single locks, then @n releases. */
+static int single_locks_once(kumem_t *dev, const struct kumem_segment *s, unsigned int n,
+			     kumem_region_t **rs)
 {
-	uint64_t t0 = bench_now_ns();
 	unsigned int i, j;
 	int err = 0;
 
@@ -64,15 +61,83 @@ static int time_single_locks(kumem_t *dev, const struct kumem_segment *s, unsign
 				      KUMEM_KERNEL_READ, &rs[i]);
 	for (j = 0; j < i - (err ? 1 : 0); j++)
 		kumem_region_release(rs[j]);
-	*ns = bench_now_ns() - t0;
 	return err;
+}
+
+enum chain_row { CH_LOCK, CH_SINGLES, CH_CHECKSUM };
+
+/* One run of one row: @iters operations. */
+struct chain_run {
+	enum chain_row row;
+	kumem_t *dev;
+	const struct kumem_segment *s;
+	unsigned int n;
+	kumem_region_t **rs;	/* CH_SINGLES: room for @n */
+	kumem_region_t *region; /* CH_CHECKSUM: the chain or the contiguous region */
+	uint64_t bytes;
+	uint64_t iters;
+	int err;
+};
+
+static double chain_run_fn(void *ctx)
+{
+	struct chain_run *c = ctx;
+	uint64_t i, sum, t0 = bench_now_ns();
+
+	for (i = 0; i < c->iters && !c->err; i++) {
+		switch (c->row) {
+		case CH_LOCK:
+			c->err = chain_lock_once(c->dev, c->s, c->n);
+			break;
+		case CH_SINGLES:
+			c->err = single_locks_once(c->dev, c->s, c->n, c->rs);
+			break;
+		default:
+			c->err = kumem_kernel_checksum(c->region, 0, c->bytes, &sum);
+			break;
+		}
+	}
+	t0 = bench_now_ns() - t0;
+	return c->err || !c->iters ? 0 : (double)t0 / (double)c->iters;
+}
+
+/*
+ * Rows @a and @b take turns: a warm-up round that sizes their runs (a quarter of --run-ms
+ * each), then --rounds rounds into @sa and @sb. 0 or a negative errno.
+ */
+static int run_pair(struct chain_run *a, struct chain_run *b, struct bench_series *sa,
+		    struct bench_series *sb)
+{
+	struct chain_run *row[2] = { a, b };
+	struct bench_series *series[2] = { sa, sb };
+	unsigned int round, i;
+
+	a->iters = b->iters = 3;
+	for (round = 0; round <= bench_cfg.rounds; round++) {
+		for (i = 0; i < 2; i++) {
+			char why[96] = "";
+			bool disturbed;
+			double v = bench_run_checked(chain_run_fn, row[i], 0, &disturbed, why);
+
+			if (v <= 0)
+				return row[i]->err ? row[i]->err : -EIO;
+			if (!round) {
+				row[i]->iters = (uint64_t)(bench_cfg.run_ms * 250000.0 / v);
+				if (row[i]->iters < 3)
+					row[i]->iters = 3;
+				continue;
+			}
+			bench_series_add(series[i], v, disturbed);
+		}
+	}
+	return 0;
 }
 
 static int bench_chain_lock(kumem_t *dev, uint8_t *buf)
 {
 	struct kumem_segment s[KUMEM_MAX_SEGMENTS];
 	kumem_region_t *rs[KUMEM_MAX_SEGMENTS];
-	unsigned int k, i, r, n;
+	unsigned int k, i, n;
 	int err = 0;
 
 	printf("\nvectored lock of N one-page segments vs N single locks (lock + release;\n"
@@ -81,17 +146,15 @@ static int bench_chain_lock(kumem_t *dev, uint8_t *buf)
 	       "syscalls");
 	for (k = 0; k < NSIZES && !err; k++) {
 		struct bench_series chain = { 0 }, single = { 0 };
-		uint64_t ns = 0;
 
 		n = chain_sizes[k];
 		for (i = 0; i < n; i++) /* every other page: no two segments meet */
 			s[i] = (struct kumem_segment){ (uintptr_t)buf + 2ull * i * PAGE, PAGE };
-		for (r = 0; r < CHAIN_ROUNDS && !err; r++) {
-			err = time_chain_lock(dev, s, n, &ns);
-			bench_series_add(&chain, (double)ns, false);
-			if (!err)
-				err = time_single_locks(dev, s, n, rs, &ns);
-			bench_series_add(&single, (double)ns, false);
+		{
+			struct chain_run cl = { .row = CH_LOCK, .dev = dev, .s = s, .n = n };
+			struct chain_run sl = { .row = CH_SINGLES, .dev = dev, .s = s, .n = n, .rs = rs };
+
+			err = run_pair(&cl, &sl, &chain, &single);
 		}
 		if (err)
 			break;
@@ -114,7 +177,7 @@ static int bench_chain_checksum(kumem_t *dev, uint8_t *buf)
 	struct kumem_segment s[KUMEM_MAX_SEGMENTS];
 	kumem_region_t *rc = NULL, *rf = NULL;
 	const uint64_t piece = 4 * PAGE + 100; /* joints inside pages: the kernel walks pieces */
-	unsigned int k, i, r, n;
+	unsigned int k, i, n;
 	int err = 0;
 
 	printf("\nkernel checksum over a chain of N pieces of %" PRIu64
@@ -123,7 +186,7 @@ static int bench_chain_checksum(kumem_t *dev, uint8_t *buf)
 	printf("%6s %10s %12s %12s %8s\n", "N", "bytes", "chain ns", "contig ns", "ratio");
 	for (k = 0; k < NSIZES && !err; k++) {
 		struct bench_series chain = { 0 }, flat = { 0 };
-		uint64_t bytes, sum, t0;
+		uint64_t bytes;
 
 		n = chain_sizes[k] > 64 ? 64
 					: chain_sizes[k]; /* 64 x 16 KiB: stays in the buffer */
@@ -136,14 +199,11 @@ static int bench_chain_checksum(kumem_t *dev, uint8_t *buf)
 		err = kumem_lock_user_segments(dev, s, n, KUMEM_KERNEL_READ, &rc, NULL);
 		if (!err)
 			err = kumem_lock_user(dev, buf + 7, bytes, KUMEM_KERNEL_READ, &rf);
-		for (r = 0; r < CHAIN_ROUNDS && !err; r++) {
-			t0 = bench_now_ns();
-			err = kumem_kernel_checksum(rc, 0, bytes, &sum);
-			bench_series_add(&chain, (double)(bench_now_ns() - t0), false);
-			t0 = bench_now_ns();
-			if (!err)
-				err = kumem_kernel_checksum(rf, 0, bytes, &sum);
-			bench_series_add(&flat, (double)(bench_now_ns() - t0), false);
+		if (!err) {
+			struct chain_run cc = { .row = CH_CHECKSUM, .region = rc, .bytes = bytes };
+			struct chain_run cf = { .row = CH_CHECKSUM, .region = rf, .bytes = bytes };
+
+			err = run_pair(&cc, &cf, &chain, &flat);
 		}
 		kumem_region_release(rc);
 		kumem_region_release(rf);

@@ -486,6 +486,10 @@ enum ring_row {
 	ROW_IOCTL,
 	ROW_URING32,
 	ROW_URING_SQPOLL,
+	ROW_URING128,
+	ROW_URING_CMD32,
+	ROW_URING_CMD_FIXED,
+	ROW_URING_CMD_SQPOLL,
 	NR_ROWS,
 };
 
@@ -512,6 +516,10 @@ static const char *const row_name[NR_ROWS] = {
 	[ROW_IOCTL] = "kumem, one ioctl per message",
 	[ROW_URING32] = "io_uring NOP, batches of 32",
 	[ROW_URING_SQPOLL] = "io_uring NOP, SQPOLL",
+	[ROW_URING128] = "io_uring NOP, 128-byte SQEs, batches of 32",
+	[ROW_URING_CMD32] = "kumem NOP through io_uring (URING_CMD), batches of 32",
+	[ROW_URING_CMD_FIXED] = "kumem NOP through io_uring, registered file, batches of 32",
+	[ROW_URING_CMD_SQPOLL] = "kumem NOP through io_uring (URING_CMD), SQPOLL",
 };
 
 /* The module's knob for the SQPOLL thread's run (0: the loop before runs, for one row). */
@@ -588,6 +596,14 @@ static double measure(enum ring_row row, kumem_t *dev, uint64_t count)
 		return uring_nops(0, 32, count);
 	case ROW_URING_SQPOLL:
 		return uring_nops(IORING_SETUP_SQPOLL, 32, count);
+	case ROW_URING128:
+		return uring_nops(IORING_SETUP_SQE128, 32, count);
+	case ROW_URING_CMD32:
+		return bench_uring_cmd_nops(RING_ENTRIES, 0, 32, false, count);
+	case ROW_URING_CMD_FIXED:
+		return bench_uring_cmd_nops(RING_ENTRIES, 0, 32, true, count);
+	case ROW_URING_CMD_SQPOLL:
+		return bench_uring_cmd_nops(RING_ENTRIES, IORING_SETUP_SQPOLL, 32, false, count);
 	default:
 		return 0;
 	}
@@ -618,6 +634,13 @@ static void ring_memory(kumem_t *dev)
 	kumem_ring_destroy(r);
 }
 
+static bool uring_cmd_supported(kumem_t *dev)
+{
+	struct kumem_info info;
+
+	return kumem_info(dev, &info) == 0 && (info.features & KUMEM_FEAT_URING_CMD);
+}
+
 /* Without the module only the rows that need no driver run. */
 static bool row_runs(int row, const kumem_t *dev)
 {
@@ -628,11 +651,16 @@ static bool row_runs(int row, const kumem_t *dev)
 	case ROW_PER_ENTRY:
 	case ROW_IOCTL:
 		return dev;
+	case ROW_URING_CMD32:
+	case ROW_URING_CMD_FIXED:
+	case ROW_URING_CMD_SQPOLL:
+		return dev && bench_have_uring() && uring_cmd_supported((kumem_t *)dev);
 	case ROW_SQPOLL_OLD:
 		/* a module without the knob (or a user who may not turn it) has no old loop */
 		return dev && access(SQPOLL_RUN_PARAM, W_OK) == 0;
 	case ROW_URING32:
 	case ROW_URING_SQPOLL:
+	case ROW_URING128:
 		return bench_have_uring(); /* none on Windows */
 	default:
 		return true;
@@ -733,6 +761,20 @@ int bench_ring(kumem_t *dev)
 	bench_ratio("kumem SQPOLL / io_uring SQPOLL", &runs[ROW_SQPOLL], &runs[ROW_URING_SQPOLL]);
 	bench_ratio("kumem enter(32) / io_uring(32)", &runs[ROW_ENTER32], &runs[ROW_URING32]);
 	bench_ratio("kumem enter(256) / io_uring(32)", &runs[ROW_ENTER256], &runs[ROW_URING32]);
+	bench_ratio("io_uring NOP(32): 128-byte / 64-byte SQEs", &runs[ROW_URING128],
+		    &runs[ROW_URING32]);
+	if (row_runs(ROW_URING_CMD32, dev)) {
+		bench_ratio("kumem enter(32) / kumem through io_uring_cmd(32)", &runs[ROW_ENTER32],
+			    &runs[ROW_URING_CMD32]);
+		bench_ratio("kumem through io_uring_cmd(32) / io_uring NOP(32)",
+			    &runs[ROW_URING_CMD32], &runs[ROW_URING32]);
+		bench_ratio("kumem through io_uring_cmd(32): registered file / plain fd",
+			    &runs[ROW_URING_CMD_FIXED], &runs[ROW_URING_CMD32]);
+		bench_ratio("kumem SQPOLL / kumem through io_uring_cmd, SQPOLL", &runs[ROW_SQPOLL],
+			    &runs[ROW_URING_CMD_SQPOLL]);
+		bench_ratio("kumem through io_uring_cmd, SQPOLL / io_uring NOP, SQPOLL",
+			    &runs[ROW_URING_CMD_SQPOLL], &runs[ROW_URING_SQPOLL]);
+	}
 	printf("  Reading them: the one-way rows differ only in the queue code and in how often\n"
 	       "  each side publishes its index; the same ring's rows are the floor of the kernel's\n"
 	       "  rows without the kernel (a thread of ours in its place, or no system call at\n"

@@ -8,6 +8,7 @@
 #define KUMEM_BENCH_URING_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #if defined(_WIN32)
 #include <errno.h>
@@ -58,6 +59,7 @@ static inline void io_uring_queue_exit(struct io_uring *ring)
 /* bench ring's NOP rows */
 #define IORING_SETUP_SQPOLL (1u << 1)
 #define IORING_SETUP_SQ_AFF (1u << 2)
+#define IORING_SETUP_SQE128 (1u << 10)
 struct io_uring_params {
 	unsigned int flags, sq_thread_cpu, sq_thread_idle;
 };
@@ -111,6 +113,17 @@ static inline void io_uring_cqe_seen(struct io_uring *ring, struct io_uring_cqe 
 	(void)ring;
 	(void)cqe;
 }
+
+static inline double bench_uring_cmd_nops(unsigned int entries, unsigned int flags,
+					  unsigned int batch, bool fixed_file, uint64_t count)
+{
+	(void)entries;
+	(void)flags;
+	(void)batch;
+	(void)fixed_file;
+	(void)count;
+	return 0;
+}
 #else
 #include <liburing.h>
 #include <sys/uio.h>
@@ -119,6 +132,14 @@ static inline bool bench_have_uring(void)
 {
 	return true;
 }
+
+/*
+ * @count kumem NOPs through io_uring to /dev/kumem, @batch per submit, in a ring of
+ * @entries 128-byte SQEs (@flags: IORING_SETUP_SQPOLL or 0), to the fd or, @fixed_file, a
+ * registered file: messages/s, or 0 on any error (tools/bench_uring_cmd.c).
+ */
+double bench_uring_cmd_nops(unsigned int entries, unsigned int flags, unsigned int batch,
+			    bool fixed_file, uint64_t count);
 #endif
 
 #endif

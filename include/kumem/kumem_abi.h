@@ -117,6 +117,7 @@ struct kumem_info {
 #define KUMEM_FEAT_DIRECT	0x0010u
 #define KUMEM_FEAT_RW		0x0020u /* read()/write() in buffered and direct mode */
 #define KUMEM_FEAT_CHAINS	0x0040u /* vectored lock, partial views, DESCRIBE_CHAIN */
+#define KUMEM_FEAT_URING_CMD	0x0080u /* Linux: ring ops through io_uring (KUMEM_URING_CMD_SQE) */
 
 /* KUMEM_IOC_LOCK_USER: method 1 */
 struct kumem_lock_args {
@@ -522,6 +523,7 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_wait) == 24, "events_wait layout"
 #define KUMEM_NR_LOCK_USERV	   0x20
 #define KUMEM_NR_VIEW		   0x21
 #define KUMEM_NR_DESCRIBE_CHAIN	   0x22
+#define KUMEM_NR_URING_SQE	   0x30 /* Linux: an io_uring command, not an ioctl */
 
 #if defined(_WIN32)
 /* CTL_CODE(KUMEM_DEVICE_TYPE, 0x800 + nr, method, FILE_READ_DATA | FILE_WRITE_DATA) */
@@ -585,6 +587,18 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_wait) == 24, "events_wait layout"
 #define KUMEM_IOC_VIEW	     _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_VIEW, struct kumem_view_args)
 #define KUMEM_IOC_DESCRIBE_CHAIN                                                                   \
 	_IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DESCRIBE_CHAIN, struct kumem_describe_chain_args)
+
+/*
+ * io_uring passthrough: IORING_OP_URING_CMD on a /dev/kumem fd with this cmd_op runs one
+ * struct kumem_sqe held in the SQE's command bytes (a ring set up with IORING_SETUP_SQE128:
+ * 80 bytes, the kumem_sqe then 16 bytes that must be zero). The kumem_sqe is checked and run
+ * as kumem's own rings run it, on the regions of that fd; its user_data must be 0 (io_uring's
+ * names the request). The CQE's res is the kumem completion's result; in a ring set up with
+ * IORING_SETUP_CQE32, big_cqe[0] is its value (CHECKSUM needs one: -EOPNOTSUPP otherwise).
+ * docs/rings.md, "io_uring passthrough".
+ */
+#define KUMEM_URING_CMD_SQE _IOW(KUMEM_IOC_MAGIC, KUMEM_NR_URING_SQE, struct kumem_sqe)
+#define KUMEM_URING_CMD_BYTES 80 /* the command bytes of a 128-byte SQE */
 #endif
 
 /* ---- errors (Linux errno numbers, used by core/ and both drivers) ------------------------- */
