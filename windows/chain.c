@@ -227,6 +227,11 @@ int KumemRegionLockChainNew(PIRP Irp, const struct kumem_segment *segs, ULONG n,
 		if (r->MapVa) { /* the elements the ring ops walk: the region keeps them */
 			r->Segs = chain;
 			chain = NULL;
+			/* joints on page boundaries: one buffer, as Linux's vmap makes it */
+			if (kumem_chain_linear(r->Segs, n, PAGE_SHIFT)) {
+				r->Linear = true;
+				r->SystemVa = r->MapVa;
+			}
 		}
 	}
 	InterlockedAdd64(&KumemCounters.PinnedPages, (LONG64)pages);
@@ -366,8 +371,13 @@ static int ViewSegs(PKUMEM_REGION Owner, PKUMEM_REGION v, ULONG64 Off, ULONG64 L
 	if (err) {
 		ExFreePoolWithTag(v->Segs, KUMEM_POOL_TAG);
 		v->Segs = NULL;
+		return err;
 	}
-	return err;
+	if (kumem_chain_linear(v->Segs, n, PAGE_SHIFT)) { /* one buffer in the chain's mapping */
+		v->Linear = true;
+		v->SystemVa = Owner->MapVa + (v->MapBasePage << PAGE_SHIFT);
+	}
+	return 0;
 }
 
 int KumemRegionView(PKUMEM_FILE File, struct kumem_view_args *a)

@@ -61,7 +61,7 @@ typedef struct kumem_region KUMEM_REGION, *PKUMEM_REGION;
  * A region's bytes are those of its MDLs in order: one MDL, or a chain linked through Next
  * (a vectored lock, chain.c), or partial MDLs of another region's (a view, chain.c). Each
  * MDL has its own system mapping; Linear says the region's bytes also lie back to back at
- * SystemVa (one MDL), which ring submissions need.
+ * SystemVa (one MDL, or a chain's one mapping where its joints fall on page boundaries).
  */
 struct kumem_region {
 	LIST_ENTRY Link;
@@ -72,7 +72,8 @@ struct kumem_region {
 	struct kumem_geom Geom; /* of the whole region (a chain: the first MDL's start) */
 	PMDL Mdl;		/* the first MDL; the others follow through Mdl->Next */
 	ULONG MdlCount;		/* MDLs in the chain, >= 1 */
-	bool Linear;		/* one MDL: the bytes lie at SystemVa + Geom.byte_offset */
+	bool Linear;		/* the bytes lie at SystemVa + Geom.byte_offset: one MDL, or a chain
+				   (or view of one) whose joints fall on page boundaries, in MapVa */
 	PVOID SystemVa;		/* kernel mapping of the first MDL's first page */
 	PVOID UserVa;		/* method 2: the mapping in the owning process */
 	bool Contiguous;	/* the MDL's frames are consecutive (checked, not assumed) */
@@ -251,7 +252,7 @@ int KumemRwLast(PKUMEM_FILE File, struct kumem_rw_last *out);
  * *@Count (if not NULL): the chain's length; *@Bytes (if not NULL): the region's byte count.
  */
 PMDL KumemRegionMdlChain(PKUMEM_REGION Region, ULONG *Count, ULONG64 *Bytes);
-/* The region's bytes as one kernel buffer, or NULL if it is a chain of several MDLs. */
+/* The region's bytes as one kernel buffer, or NULL for a chain not meeting on page boundaries. */
 PVOID KumemRegionSystemBuffer(PKUMEM_REGION Region);
 
 /*

@@ -191,9 +191,19 @@ static void ring_ops_on(enum layout l, int rounds)
 		CHECK_EQ(m.kernel_mappings - n.kernel_mappings, 5,
 			 "one system mapping per segment, and the chain's one mapping");
 	}
+	{
+		struct kumem_describe_args d = { .id = id };
+
+		CHECK_EQ(IOC(a, h, KUMEM_IOC_DESCRIBE, d), 0, "DESCRIBE");
+		CHECK_EQ(
+			!!(d.mdl.flags & KUMEM_MDL_KERNEL_MAPPED), l == JOINTS_ON_PAGES,
+			"one linear kernel buffer exactly when the joints fall on page boundaries");
+		CHECK(d.mdl.flags & KUMEM_MDL_CHAINED, "chained");
+	}
 	gather(s, 4, want);
 	for (i = 0; i < rounds; i++) {
 		uint8_t op = (uint8_t)(1 + rnd(3));
+		uint64_t ksum = 0;
 
 		rnd_range(size, s, &off, &len);
 		switch (op) {
@@ -211,6 +221,10 @@ static void ring_ops_on(enum layout l, int rounds)
 			CHECK(cqe.value == kumem_checksum(want + off, len),
 			      "round %d: checksum of [%llu, +%llu)", i, (unsigned long long)off,
 			      (unsigned long long)len);
+			/* the kernel's own op: linear (SystemVa) or MDL by MDL, the same sum */
+			CHECK_EQ(wt_kop(a, h, KUMEM_IOC_KERNEL_CHECKSUM, id, off, len, 0, &ksum), 0,
+				 "KERNEL_CHECKSUM");
+			CHECK(ksum == cqe.value, "round %d: the kernel op's sum", i);
 			break;
 		default: /* COPY within the region, overlapping as it comes: memmove */
 			doff = rnd(size - len + 1);
