@@ -14,14 +14,16 @@
  *   describe        every MDL of the chain: StartVa, ByteOffset, ByteCount, pages, PFNs
  *
  * The kernel sees a chain MDL by MDL: each has its own system mapping (a partial MDL
- * inherits its source's, offset), and fill and checksum walk them in order. Windows has no
- * documented call that maps several MDLs back to back in one system range
- * (MmMapLockedPagesWithReservedMapping maps one MDL at the start of a reservation), so a
- * chain of more than one MDL is never one linear buffer here, even where Linux's vmap makes
- * one: ring submissions refuse it (-EOPNOTSUPP) as Linux refuses its non-linear chains.
- * docs/windows.md says more.
+ * inherits its source's, offset), and fill and checksum walk them in order. Ring
+ * submissions see it as Linux's do, through one mapping of all its pages in order: at lock
+ * time the driver builds one more MDL (MapMdl) listing every segment's frames, marks it
+ * MDL_PAGES_LOCKED and maps it once in system space, as events.c does for its double
+ * mapping; core/ring_ops.c walks the chain's elements over that mapping. Its views use the
+ * same mapping, so COPY between two views of one chain is memmove. docs/windows.md says why
+ * this and not a reserved mapping, and why at lock time.
  */
 #include "kumem_win.h"
+#include "../core/ring_ops.h"
 
 #define KUMEM_SEG_ALIGN sizeof(ULONG) /* uint64_t in a WOW64 caller's structures */
 
@@ -138,6 +140,52 @@ static int LockChain(PKUMEM_REGION r, const struct kumem_segment *segs, ULONG n,
 }
 
 /*
+ * One system mapping of the chain's pages in order: an MDL listing every segment's frames
+ * (each segment locked, so the frames stay put while the segments' MDLs stay locked), with
+ * MDL_PAGES_LOCKED set by us and mapped once. Nothing for a chain above
+ * KUMEM_CHAIN_MAP_MAX_PAGES: ring submissions refuse it.
+ */
+static int MapChain(PKUMEM_REGION r, ULONG64 Pages)
+{
+	PPFN_NUMBER dst;
+	ULONG64 at = 0, n;
+	PMDL m;
+
+	if (Pages > KUMEM_CHAIN_MAP_MAX_PAGES)
+		return 0;
+	r->MapMdl = IoAllocateMdl(NULL, (ULONG)(Pages * PAGE_SIZE), FALSE, FALSE, NULL);
+	if (!r->MapMdl)
+		return -KUMEM_ENOMEM;
+	dst = MmGetMdlPfnArray(r->MapMdl);
+	for (m = r->Mdl; m; m = m->Next) {
+		n = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(m), MmGetMdlByteCount(m));
+		RtlCopyMemory(dst + at, MmGetMdlPfnArray(m), (SIZE_T)(n * sizeof(PFN_NUMBER)));
+		at += n;
+	}
+	r->MapMdl->MdlFlags |= MDL_PAGES_LOCKED;
+	r->MapVa = MmMapLockedPagesSpecifyCache(r->MapMdl, KernelMode, MmCached, NULL, FALSE,
+						MappingPriority(r));
+	if (!r->MapVa) {
+		KumemChainUnmap(r);
+		return -KUMEM_ENOMEM;
+	}
+	return 0;
+}
+
+void KumemChainUnmap(PKUMEM_REGION r)
+{
+	if (r->MapVa)
+		MmUnmapLockedPages(r->MapVa, r->MapMdl);
+	r->MapVa = NULL;
+	if (r->MapMdl) {
+		/* ours, not the memory manager's: nothing was probed, so no MmUnlockPages */
+		r->MapMdl->MdlFlags &= ~MDL_PAGES_LOCKED;
+		IoFreeMdl(r->MapMdl);
+		r->MapMdl = NULL;
+	}
+}
+
+/*
  * Method 1 over @n segments of the current process (kernel copies), as one chain: the region
  * with one reference, in no file (the IOCTL below and kapi.c). All or nothing; *@Bad names
  * the segment refused, or KUMEM_NO_SEGMENT. @Irp may be NULL.
@@ -170,14 +218,34 @@ int KumemRegionLockChainNew(PIRP Irp, const struct kumem_segment *segs, ULONG n,
 	r->MdlCount = n;
 	r->Linear = n == 1;
 	err = LockChain(r, segs, n, Bad);
-	if (err) {
-		KumemRegionDiscard(r);
-		goto cleanupChain;
+	if (err)
+		goto cleanupRegion;
+	if (n > 1) {
+		err = MapChain(r, pages);
+		if (err)
+			goto cleanupLocks;
+		if (r->MapVa) { /* the elements the ring ops walk: the region keeps them */
+			r->Segs = chain;
+			chain = NULL;
+			/* joints on page boundaries: one buffer, as Linux's vmap makes it */
+			if (kumem_chain_linear(r->Segs, n, PAGE_SHIFT)) {
+				r->Linear = true;
+				r->SystemVa = r->MapVa;
+			}
+		}
 	}
 	InterlockedAdd64(&KumemCounters.PinnedPages, (LONG64)pages);
 	InterlockedIncrement64(&KumemCounters.Regions);
 	*Out = r;
+	if (chain)
+		ExFreePoolWithTag(chain, KUMEM_POOL_TAG);
+	return 0;
 
+cleanupLocks:
+	ChainFree(r->Mdl, n);
+	r->Mdl = NULL;
+cleanupRegion:
+	KumemRegionDiscard(r);
 cleanupChain:
 	ExFreePoolWithTag(chain, KUMEM_POOL_TAG);
 	return err;
@@ -281,6 +349,38 @@ static int MapViewToUser(PKUMEM_REGION v)
 }
 
 /*
+ * A view of a chain mapped once (MapChain) takes its elements from the owner's, cut to its
+ * bytes, and the index of its first page in the owner's mapping: ring submissions read it
+ * there, so two views of one chain are two ranges of one mapping (COPY is memmove).
+ */
+static int ViewSegs(PKUMEM_REGION Owner, PKUMEM_REGION v, ULONG64 Off, ULONG64 Len)
+{
+	uint32_t n = 0;
+	int err;
+
+	if (!Owner->MapVa)
+		return 0;
+	v->Segs = ExAllocatePoolWithTag(NonPagedPoolNx, Owner->MdlCount * sizeof(*v->Segs),
+					KUMEM_POOL_TAG);
+	if (!v->Segs)
+		return -KUMEM_ENOMEM;
+	err = kumem_chain_slice(Owner->Segs, Owner->MdlCount, Owner->Geom.byte_count, Off, Len,
+				PAGE_SHIFT, v->Segs, &n, &v->MapBasePage);
+	if (!err && n != v->MdlCount) /* never: both cut the same bytes of the same chain */
+		err = -KUMEM_ERANGE;
+	if (err) {
+		ExFreePoolWithTag(v->Segs, KUMEM_POOL_TAG);
+		v->Segs = NULL;
+		return err;
+	}
+	if (kumem_chain_linear(v->Segs, n, PAGE_SHIFT)) { /* one buffer in the chain's mapping */
+		v->Linear = true;
+		v->SystemVa = Owner->MapVa + (v->MapBasePage << PAGE_SHIFT);
+	}
+	return 0;
+}
+
+/*
  * Bytes [@Offset, @Offset + @Len) of @p as a region of its own, in no file, with one
  * reference (the IOCTL below and kapi.c's kumem_region_view). The view belongs to the process
  * that owns the pages (NULL: the kernel's pages, kapi.c) and charges nothing: the pages are
@@ -330,13 +430,15 @@ int KumemRegionViewNew(PKUMEM_REGION p, ULONG64 Offset, ULONG64 Len, bool MapToU
 	v->SystemVa = (PUCHAR)MmGetSystemAddressForMdlSafe(head, MappingPriority(owner)) -
 		      MmGetMdlByteOffset(head);
 	v->ViewOffset = off;
-	if (MapToUser && owner->Kind == KumemRegionPages) {
+	err = ViewSegs(owner, v, off, Len);
+	if (!err && MapToUser && owner->Kind == KumemRegionPages)
 		err = MapViewToUser(v);
-		if (err) {
-			ChainFree(head, 0);
-			KumemRegionDiscard(v);
-			return err;
-		}
+	if (err) {
+		if (v->Segs)
+			ExFreePoolWithTag(v->Segs, KUMEM_POOL_TAG);
+		ChainFree(head, 0);
+		KumemRegionDiscard(v);
+		return err;
 	}
 	/* the view holds the owner: its source MDLs stay locked while a partial one lives */
 	InterlockedIncrement(&owner->RefCount);
@@ -377,6 +479,32 @@ void KumemViewFree(PKUMEM_REGION v)
 	}
 	/* a partial MDL holds no lock and, its source being mapped, no mapping of its own */
 	ChainFree(v->Mdl, 0);
+	if (v->Segs)
+		ExFreePoolWithTag(v->Segs, KUMEM_POOL_TAG);
+}
+
+int KumemChainRingMem(PKUMEM_REGION r, struct kumem_ring_mem *m)
+{
+	PKUMEM_REGION owner = r->Parent ? r->Parent : r;
+
+	if (owner->MapVa) { /* a chain, or a view of one: the chain's one mapping */
+		m->map = owner->MapVa + (r->MapBasePage << PAGE_SHIFT);
+		if (kumem_chain_linear(r->Segs, r->MdlCount, PAGE_SHIFT)) {
+			/* joints on page boundaries: one buffer, as Linux's kumem_region_kaddr */
+			m->kaddr = m->map + r->Segs[0].geom.byte_offset;
+			m->map = NULL;
+			return 0;
+		}
+		m->segs = r->Segs;
+		m->nsegs = r->MdlCount;
+		m->page_shift = PAGE_SHIFT;
+		return 0;
+	}
+	if (!r->Linear) /* a chain above KUMEM_CHAIN_MAP_MAX_PAGES: no one mapping */
+		return -KUMEM_EOPNOTSUPP;
+	/* one MDL, or a view inside one of a plain region: its source's mapping, offset */
+	m->kaddr = (uint8_t *)r->SystemVa + r->Geom.byte_offset;
+	return 0;
 }
 
 /* Where element @m of @r starts in the caller's address space (0: not mapped there). */

@@ -97,7 +97,9 @@ KUMEM_API void kumem_region_get(struct kumem_region *r);
 KUMEM_API void kumem_region_put(struct kumem_region *r);
 
 /* System address of the region's first byte (valid until the last put; its bytes follow it),
- * NULL for a chain whose MDLs do not meet on page boundaries; its size in bytes. */
+ * NULL for a chain whose MDLs do not meet on page boundaries or that spans more than
+ * KUMEM_CHAIN_MAP_MAX_PAGES (4089 pages, one MDL's limit: docs/windows.md); its size in bytes.
+ */
 KUMEM_API void *kumem_region_kaddr(const struct kumem_region *r);
 KUMEM_API ULONG64 kumem_region_size(const struct kumem_region *r);
 

@@ -61,7 +61,7 @@ typedef struct kumem_region KUMEM_REGION, *PKUMEM_REGION;
  * A region's bytes are those of its MDLs in order: one MDL, or a chain linked through Next
  * (a vectored lock, chain.c), or partial MDLs of another region's (a view, chain.c). Each
  * MDL has its own system mapping; Linear says the region's bytes also lie back to back at
- * SystemVa (one MDL), which ring submissions need.
+ * SystemVa (one MDL, or a chain's one mapping where its joints fall on page boundaries).
  */
 struct kumem_region {
 	LIST_ENTRY Link;
@@ -72,7 +72,8 @@ struct kumem_region {
 	struct kumem_geom Geom; /* of the whole region (a chain: the first MDL's start) */
 	PMDL Mdl;		/* the first MDL; the others follow through Mdl->Next */
 	ULONG MdlCount;		/* MDLs in the chain, >= 1 */
-	bool Linear;		/* one MDL: the bytes lie at SystemVa + Geom.byte_offset */
+	bool Linear;		/* the bytes lie at SystemVa + Geom.byte_offset: one MDL, or a chain
+				   (or view of one) whose joints fall on page boundaries, in MapVa */
 	PVOID SystemVa;		/* kernel mapping of the first MDL's first page */
 	PVOID UserVa;		/* method 2: the mapping in the owning process */
 	bool Contiguous;	/* the MDL's frames are consecutive (checked, not assumed) */
@@ -82,6 +83,15 @@ struct kumem_region {
 	ULONG64 ChargedBytes;	/* to the owner's and the handle's quotas (a view: 0) */
 	PKUMEM_REGION Parent;	/* a view: the region owning the pages (referenced, never a view) */
 	ULONG64 ViewOffset;	/* a view: of its first byte in Parent */
+	/*
+	 * Ring submissions' view of a chain (chain.c): the chain's pages mapped once in order,
+	 * through MapMdl, an MDL listing every segment's frames (NULL for one MDL, or above
+	 * KUMEM_CHAIN_MAP_MAX_PAGES); a view of a chain reads it through its Parent.
+	 */
+	PMDL MapMdl;		      /* a chain: its frames in order, MDL_PAGES_LOCKED set by us */
+	PUCHAR MapVa;		      /* a chain: MapMdl's system mapping (its first page) */
+	struct kumem_chain_seg *Segs; /* a mapped chain or a view of one: MdlCount elements */
+	ULONG64 MapBasePage; /* a view of a mapped chain: its first page in Parent's MapVa */
 };
 
 typedef struct _KUMEM_FILE {
@@ -174,6 +184,18 @@ int KumemChainKernelOp(PKUMEM_REGION r, ULONG64 Offset, ULONG64 Len, bool IsFill
 		       uint64_t *Sum);
 /* Unmap and free a view's partial MDLs (region.c's RegionFree, in the owner's context). */
 void KumemViewFree(PKUMEM_REGION r);
+/*
+ * The most pages a chain's one system mapping lists: an MDL's Size is a CSHORT, so an MDL of
+ * more frames has a Size that wraps (IoBuildPartialMdl and Driver Verifier read it). A chain
+ * above it keeps its per-MDL mappings only, and ring submissions refuse it.
+ */
+#define KUMEM_CHAIN_MAP_MAX_PAGES                                                                  \
+	((ULONG)((0x7fff /* the largest CSHORT */ - sizeof(MDL)) / sizeof(PFN_NUMBER)))
+/* Undo a chain's one mapping; before its segments' MDLs are unlocked (region.c). */
+void KumemChainUnmap(PKUMEM_REGION r);
+/* A region as ring submissions see it (rings.c): 0, or -KUMEM_EOPNOTSUPP. */
+struct kumem_ring_mem;
+int KumemChainRingMem(PKUMEM_REGION r, struct kumem_ring_mem *m);
 
 /* rings.c */
 typedef struct _KUMEM_RING KUMEM_RING, *PKUMEM_RING;
@@ -236,7 +258,7 @@ int KumemRwLast(PKUMEM_FILE File, struct kumem_rw_last *out);
  * *@Count (if not NULL): the chain's length; *@Bytes (if not NULL): the region's byte count.
  */
 PMDL KumemRegionMdlChain(PKUMEM_REGION Region, ULONG *Count, ULONG64 *Bytes);
-/* The region's bytes as one kernel buffer, or NULL if it is a chain of several MDLs. */
+/* The region's bytes as one kernel buffer, or NULL for a chain not meeting on page boundaries. */
 PVOID KumemRegionSystemBuffer(PKUMEM_REGION Region);
 
 /*

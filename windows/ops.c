@@ -27,7 +27,7 @@ static ULONG MdlViewFlags(PKUMEM_REGION r)
 {
 	ULONG f = KUMEM_MDL_LOCKED;
 
-	if (r->Linear) /* one MDL: one linear system mapping */
+	if (r->Linear) /* one MDL, or a chain meeting on page boundaries (chain.c) */
 		f |= KUMEM_MDL_KERNEL_MAPPED;
 	if (r->MdlCount > 1)
 		f |= KUMEM_MDL_CHAINED;

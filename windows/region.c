@@ -94,7 +94,11 @@ static void RegionFree(PKUMEM_REGION r)
 	switch (r->Kind) {
 	case KumemRegionUserLocked:
 		/* MmUnlockPages also releases the system mapping of a locked MDL. A chain is
-		 * undone from its head, so no live MDL's Next ever points to a freed one. */
+		 * undone from its head, so no live MDL's Next ever points to a freed one; its
+		 * one mapping of every segment's frames goes first, while they are locked. */
+		KumemChainUnmap(r);
+		if (r->Segs)
+			ExFreePoolWithTag(r->Segs, KUMEM_POOL_TAG);
 		for (mdl = r->Mdl; mdl; mdl = next) {
 			next = mdl->Next;
 			MmUnlockPages(mdl);

@@ -26,11 +26,12 @@ static int RingGet(void *ctx, uint32_t id, struct kumem_ring_mem *m)
 	r = KumemRegionLookup(ring->File, id, ring->Owner, &err);
 	if (!r)
 		return err;
-	if (!r->Linear) { /* a chain of several MDLs is no one kernel buffer (chain.c) */
+	/* one buffer, or a chain's elements over its one mapping (chain.c) */
+	err = KumemChainRingMem(r, m);
+	if (err) {
 		KumemRegionPut(r);
-		return -KUMEM_EOPNOTSUPP;
+		return err;
 	}
-	m->kaddr = (uint8_t *)r->SystemVa + r->Geom.byte_offset;
 	m->size = r->Geom.byte_count;
 	m->writable = r->Kind != KumemRegionUserLocked || (r->Flags & KUMEM_KERNEL_WRITE);
 	m->handle = r;

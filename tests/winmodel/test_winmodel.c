@@ -46,11 +46,11 @@ static void run_child(void **state)
 int main(int argc, char **argv)
 {
 	const struct wt_scenario *lists[] = {
-		wt_basic, wt_lifetime, wt_faults, wt_findings, wt_rw,	      wt_chain,
-		wt_kapi,  wt_wait,     wt_attach, wt_events,   wt_events_lib,
-		wt_rings_lib,
+		wt_basic,  wt_lifetime,	  wt_faults,	wt_findings, wt_rw,
+		wt_chain,  wt_chain_ring, wt_kapi,	wt_wait,     wt_attach,
+		wt_events, wt_events_lib, wt_rings_lib,
 	};
-	static struct CMUnitTest tests[128];
+	static struct CMUnitTest tests[512];
 	size_t n = 0, l;
 	int failed;
 
@@ -60,6 +60,10 @@ int main(int argc, char **argv)
 		for (s = lists[l]; s->name; s++) {
 			if (argc > 1 && !strstr(s->name, argv[1]))
 				continue;
+			if (n == sizeof(tests) / sizeof(tests[0])) {
+				fprintf(stderr, "winmodel: more scenarios than tests[] holds\n");
+				return 1;
+			}
 			tests[n].name = s->name;
 			tests[n].test_func = run_child;
 			tests[n].initial_state = (void *)s;

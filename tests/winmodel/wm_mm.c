@@ -41,6 +41,12 @@ void *wm_pool_alloc_internal(SIZE_T bytes, ULONG tag);
 static int physfd = -1;
 static uint16_t *pfn_refs;
 static uint16_t *pfn_maps; /* system and user mappings through MDLs showing each frame */
+/*
+ * Locks MmProbeAndLockPages holds on each frame, and system mappings of each frame through
+ * an MDL whose MDL_PAGES_LOCKED a driver set by hand (no lock of its own: the frames must
+ * stay locked, or allocated, by something else while it maps them).
+ */
+static uint16_t *pfn_locks, *pfn_hand_maps;
 static uint32_t cursor = 1;
 long wm_mm_kernel_mappings, wm_mm_phys_pages;
 PVOID MmHighestUserAddress = (PVOID)0x7ffffffeffffull;
@@ -58,6 +64,7 @@ struct mdl_info {
 	struct wm_process *locked_in;
 	struct mdl_info *source; /* a partial MDL: the MDL it was built from */
 	int partials;		 /* partial MDLs built from this one, not yet freed */
+	bool hand_sys;		 /* its system mapping is of a hand-locked MDL (pfn_hand_maps) */
 };
 static struct mdl_info *mdls;
 static long live_mdls;
@@ -87,6 +94,8 @@ void wm_mm_init(void)
 		wm_bugcheck(0x7D, "INSTALL_MORE_MEMORY: no memfd for the model's physical memory");
 	pfn_refs = calloc(PHYS_PAGES, sizeof(*pfn_refs));
 	pfn_maps = calloc(PHYS_PAGES, sizeof(*pfn_maps));
+	pfn_locks = calloc(PHYS_PAGES, sizeof(*pfn_locks));
+	pfn_hand_maps = calloc(PHYS_PAGES, sizeof(*pfn_hand_maps));
 }
 
 /* A mapping of @n frames through an MDL is made (+1) or undone (-1) (wm_lock held). */
@@ -522,6 +531,7 @@ void MmProbeAndLockPages(PMDL m, KPROCESSOR_MODE Mode, LOCK_OPERATION Op)
 				break_cow(v, page); /* a write probe faults the private copy in */
 			pfn[k] = v->pfn[page];
 			pfn_refs[pfn[k]]++;
+			pfn_locks[pfn[k]]++;
 		}
 		m->MdlFlags |= MDL_PAGES_LOCKED | (write ? MDL_WRITE_OPERATION : 0);
 		m->Process = p;
@@ -537,6 +547,10 @@ static void unmap_system(PMDL m, struct mdl_info *i)
 {
 	munmap(i->sysva, (size_t)i->npages * PAGE_SIZE);
 	frames_mapped(i->sys_pfn, i->npages, -1);
+	if (i->hand_sys)
+		for (ULONG k = 0; k < i->npages; k++)
+			pfn_hand_maps[i->sys_pfn[k]]--;
+	i->hand_sys = false;
 	free(i->sys_pfn);
 	i->sys_pfn = NULL;
 	i->sysva = NULL;
@@ -567,6 +581,12 @@ void MmUnlockPages(PMDL m)
 			    i->user_maps);
 	if (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)
 		unmap_system(m, i); /* documented: unlocking releases the system mapping */
+	for (ULONG k = 0; k < i->npages; k++)
+		if (!--pfn_locks[pfn[k]] && pfn_hand_maps[pfn[k]])
+			wm_bugcheck(0xC4,
+				    "MmUnlockPages: frame %llu loses its last lock while an MDL "
+				    "locked by hand maps it in system space",
+				    (unsigned long long)pfn[k]);
 	phys_put_n(pfn, i->npages);
 	i->locked_in->locked_pages -= i->npages;
 	i->locked_in = NULL;
@@ -648,6 +668,12 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL m, KPROCESSOR_MODE Mode, MEMORY_CACHING_
 		m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
 		if (m->MdlFlags & MDL_PARTIAL) /* its own mapping: IoFreeMdl undoes it */
 			m->MdlFlags |= MDL_PARTIAL_HAS_BEEN_MAPPED;
+		if (i->kind == MDL_IO && !i->locked_in &&
+		    !(m->MdlFlags & (MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL))) {
+			i->hand_sys = true;
+			for (ULONG k = 0; k < i->npages; k++)
+				pfn_hand_maps[i->sys_pfn[k]]++;
+		}
 		m->MappedSystemVa = va + m->ByteOffset;
 		wm_mm_kernel_mappings++;
 	} else {

@@ -108,7 +108,7 @@ struct wt_scenario {
 	void (*fn)(void);
 };
 extern const struct wt_scenario wt_basic[], wt_lifetime[], wt_faults[], wt_findings[], wt_rw[],
-	wt_chain[], wt_kapi[], wt_wait[], wt_attach[], wt_events[], wt_events_lib[];
-extern const struct wt_scenario wt_rings_lib[];
+	wt_chain[], wt_chain_ring[], wt_kapi[], wt_wait[], wt_attach[], wt_events[],
+	wt_events_lib[], wt_rings_lib[];
 
 #endif

@@ -12,7 +12,8 @@
  *   - chains and views (issue 14): three segments locked as one MDL chain, the kernel's fill
  *     and checksum across the joints, views at a joint and of a view outliving the parent's
  *     release, refusals naming the segment, a method 2 view mapped PAGE_READWRITE over the
- *     parent's pages (Wine cannot lock pages, so this runs only on Windows)
+ *     parent's pages, ring COPY and CHECKSUM across the joints (Wine cannot lock pages, so
+ *     this runs only on Windows)
  *   - event streams (issue 16): the consumer page PAGE_READWRITE, the producer page and both
  *     copies of the data PAGE_READONLY, the second copy showing the first one's bytes, the
  *     generator's records in order through libkumem, both pieces unmapped at release
@@ -108,6 +109,50 @@ static void concurrency(void)
 
 #define PG 4096u
 
+/* One submission on @ring, waited for: its completion's result (and *@value). */
+static int64_t ring_one(kumem_ring_t *ring, const struct kumem_sqe *e, uint64_t *value)
+{
+	struct kumem_sqe *slot = kumem_ring_get_sqe(ring);
+	struct kumem_cqe cqe = { .result = -EIO };
+
+	if (!slot)
+		return -ENOSPC;
+	*slot = *e;
+	if (kumem_ring_submit(ring) != 1 || kumem_ring_wait(ring, 1, -1) ||
+	    kumem_ring_reap(ring, &cqe, 1) != 1)
+		return -EIO;
+	if (value)
+		*value = cqe.value;
+	return cqe.result;
+}
+
+/*
+ * Ring submissions over the chain (@all: its bytes as the process sees them, @len of them):
+ * the driver's one mapping of the chain's frames, walked across joints.
+ */
+static void chain_ring(kumem_region_t *r, uint8_t *all, size_t len)
+{
+	struct kumem_sqe e = {
+		.op = KUMEM_OP_COPY, .offset = PG - 20, .dst_offset = PG - 10, .len = 40
+	};
+	kumem_ring_t *ring;
+	uint64_t sum = 0;
+
+	if (!is_int(kumem_ring_create(dev, 8, 0, 0, &ring), 0, "a ring for the chain"))
+		return;
+	e.region = e.dst_region = kumem_region_id(r);
+	is_int(ring_one(ring, &e, NULL), 0,
+	       "ring COPY within the chain, across a joint, overlapping");
+	memmove(all + PG - 10, all + PG - 20, 40);
+	memset(&e, 0, sizeof(e));
+	e.op = KUMEM_OP_CHECKSUM;
+	e.region = kumem_region_id(r);
+	e.len = len;
+	is_int(ring_one(ring, &e, &sum), 0, "ring CHECKSUM of the whole chain");
+	ok(sum == kumem_checksum(all, len), "... the segments' bytes after a memmove");
+	kumem_ring_destroy(ring);
+}
+
 static void chains(void)
 {
 	struct kumem_segment s[3], bad_segs[2];
@@ -156,6 +201,7 @@ static void chains(void)
 		   buf[9 * PG + 7 + 5] == 0xee && buf[9 * PG + 7 + 6] == all[2 * PG + 1 + 6],
 	   "the process sees the fill in each segment, and not past it");
 	memset(all + PG - 3, 0xee, PG + 10);
+	chain_ring(r, all, at);
 
 	is_int(kumem_region_view(r, PG - 50, 200, &v), 0, "a view across the first joint");
 	is_int(kumem_region_view(v, 40, 20, &vv), 0, "a view of the view");
