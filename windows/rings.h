@@ -5,11 +5,12 @@
 #define KUMEM_WIN_RINGS_H
 
 #include "kumem_win.h"
+#include "irp_wait.h"
 #include "../core/ring_ops.h"
 
 /* KumemRingEnter's answer when ring_wait.c queued the IRP: the dispatch routine returns
- * STATUS_PENDING and does not touch the IRP again. Positive: never an errno. */
-#define KUMEM_RING_PENDING 1
+ * STATUS_PENDING and does not touch the IRP again. */
+#define KUMEM_RING_PENDING KUMEM_WAIT_PENDING
 
 struct _KUMEM_RING {
 	LIST_ENTRY Link;
@@ -35,13 +36,8 @@ struct _KUMEM_RING {
 	struct kumem_ring_create Info; /* the layout, for KUMEM_IOC_RING_INFO */
 	KUMEM_RING_DRIVER Drv;	       /* a driver's ring: its ops (Execute NULL: none) */
 
-	/* ring_wait.c: pended ENTER(GETEVENTS) IRPs */
-	IO_CSQ Csq;
-	KSPIN_LOCK WaitLock;   /* the queue's lock: IoCancelIrp may run at DISPATCH_LEVEL */
-	LIST_ENTRY Waiting;    /* the queued IRPs (Tail.Overlay.ListEntry) */
-	volatile LONG Waiters; /* how many: the notify path's test without the lock */
-	LONG LiveWaits;	       /* wait records not yet freed (under WaitLock) */
-	KEVENT WaitsGone;      /* synchronization: LiveWaits dropped to 0 */
+	/* ring_wait.c: pended ENTER(GETEVENTS) IRPs (irp_wait.c) */
+	KUMEM_WAIT_QUEUE Waits;
 };
 
 /* Completions posted and not consumed; a bogus cq_head counts as ready so waiters return. */
