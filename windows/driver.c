@@ -297,7 +297,9 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 		WITH_BLOCK(struct kumem_events_gen, KumemEventsGenerate(file, &blk_));
 		break;
 	case KUMEM_IOC_EVENTS_WAIT:
-		WITH_BLOCK(struct kumem_events_wait, KumemEventsWait(file, &blk_));
+		WITH_BLOCK(struct kumem_events_wait, KumemEventsWait(file, Irp, &blk_));
+		if (err == KUMEM_WAIT_PENDING)
+			return STATUS_PENDING; /* queued (irp_wait.c), completed from there */
 		break;
 	case KUMEM_IOC_BUFFERED_CHECKSUM:
 		err = KumemBufferedChecksum(Irp, stack);

@@ -17,17 +17,20 @@
  * and its user mappings are undone in it (attached if need be), as for regions.
  *
  * Producers (KumemEventsReserve/Commit/Emit, the generator thread) run at IRQL <=
- * DISPATCH_LEVEL: reserves are serialised by a KSPIN_LOCK and commit wakes the consumer with
- * KeSetEvent(..., FALSE). The Linux module also takes producers in hard interrupt context; a
- * Windows ISR (DIRQL) cannot take a KSPIN_LOCK and must queue a DPC that produces.
+ * DISPATCH_LEVEL: reserves are serialised by a KSPIN_LOCK, and a commit the consumer had
+ * caught up with completes its pended waits (with nobody waiting, that costs one load). The
+ * Linux module also takes producers in hard interrupt context; a Windows ISR (DIRQL) cannot
+ * take a KSPIN_LOCK and must queue a DPC that produces.
  *
- * Waiting: KUMEM_IOC_EVENTS_WAIT sleeps in the caller's thread on a notification event, in an
- * alertable user-mode wait (a terminating thread gets out), for one deadline. It is the
- * KEVENT variant of the wake-up: a pended, cancel-safe IRP (as the command rings' GETEVENTS
- * is, windows/ring_wait.c) would let a completion port wait for many streams at once; the
- * commit path would complete it instead of setting the event.
+ * Waiting: KUMEM_IOC_EVENTS_WAIT that finds no record ready is a pended IRP in the stream's
+ * cancel-safe queue (irp_wait.c, as the command rings' GETEVENTS): a completion port can wait
+ * for many streams at once, CancelIoEx or the thread's exit ends it. It is completed once, by
+ * a commit that makes a record ready (ready = 1), its one deadline (ready = 0, as a timeout
+ * of poll), cancellation (-EINTR), or the stream's release, cleanup, owner's exit or death
+ * (-EBADFD).
  */
 #include "kumem_win.h"
+#include "irp_wait.h"
 #include "../core/evring.h"
 
 /*
@@ -59,7 +62,7 @@ struct _KUMEM_EVENTS {
 	struct kumem_ev_producer_page *Prod;
 	struct kumem_evring Ev; /* the producer's view; Ev.pos under Lock */
 	KSPIN_LOCK Lock;	/* serialises reserves, at DISPATCH_LEVEL */
-	KEVENT Ready;		/* notification: a record the consumer waited for is committed */
+	KUMEM_WAIT_QUEUE Waits; /* pended KUMEM_IOC_EVENTS_WAIT IRPs (irp_wait.c) */
 	KEVENT GenLock;		/* synchronization, as a lock: the generator's start and
 				 * stop (PsCreateSystemThread wants PASSIVE_LEVEL, which a
 				 * fast mutex would not leave us) */
@@ -98,9 +101,10 @@ int KumemEventsReserve(PKUMEM_EVENTS e, uint32_t len, void **payload, uint64_t *
 
 void KumemEventsCommit(PKUMEM_EVENTS e, uint64_t pos, bool discard)
 {
-	/* the consumer had caught up with this record: it may be asleep waiting for it */
+	/* the consumer had caught up with this record: it may be waiting for it (the full
+	 * barrier the waiter's second look pairs with is kumem_ev_caught_up()'s) */
 	if (kumem_ev_commit(&e->Ev, pos, discard))
-		KeSetEvent(&e->Ready, IO_NO_INCREMENT, FALSE);
+		KumemWaitNotify(&e->Waits);
 }
 
 int KumemEventsEmit(PKUMEM_EVENTS e, const void *data, uint32_t len)
@@ -209,7 +213,8 @@ static int GenReserveBatch(PKUMEM_EVENTS e, uint32_t len, unsigned max, void **p
 static void GenDead(PKUMEM_EVENTS e)
 {
 	kumem_os_write_once_u32(&e->Prod->flags, KUMEM_RING_DEAD);
-	KeSetEvent(&e->Ready, IO_NO_INCREMENT, FALSE);
+	kumem_os_smp_mb(); /* the waiters' checks see it, or we see them */
+	KumemWaitNotify(&e->Waits);
 }
 
 static VOID KumemEventsGenThread(PVOID Context)
@@ -267,7 +272,7 @@ static VOID KumemEventsGenThread(PVOID Context)
 			kumem_ev_publish(&e->Ev, pos[i], false);
 		}
 		if (kumem_ev_caught_up(&e->Ev, pos[0], end))
-			KeSetEvent(&e->Ready, IO_NO_INCREMENT, FALSE);
+			KumemWaitNotify(&e->Waits);
 		seq += n;
 		kumem_os_store_release_u64(&e->Prod->produced, e->Prod->produced + (uint64_t)n);
 	}
@@ -372,10 +377,35 @@ static int EventsReady(PKUMEM_EVENTS e)
 	return !(kumem_os_load_acquire_u32(&kumem_ev_hdr_at(&e->Ev, cons)->len) & KUMEM_EV_BUSY);
 }
 
-int KumemEventsWait(PKUMEM_FILE File, struct kumem_events_wait *w)
+static int EventsWaitCheck(PKUMEM_WAIT_QUEUE q, ULONG Param)
 {
-	const ULONG64 deadline = KeQueryInterruptTime() + (ULONG64)w->timeout_ns / 100;
-	LARGE_INTEGER timeout;
+	UNREFERENCED_PARAMETER(Param);
+	return EventsReady(CONTAINING_RECORD(q, KUMEM_EVENTS, Waits));
+}
+
+/* A pended wait's answer: ready = 1, or ready = 0 when its deadline passed (not an error, as
+ * a timeout of poll on Linux); cancelled and closed are errors. */
+static int EventsWaitResult(PIRP Irp, int Err, ULONG_PTR *Info)
+{
+	struct kumem_events_wait *w = Irp->AssociatedIrp.SystemBuffer;
+
+	if (Err == -KUMEM_ETIMEDOUT)
+		Err = 0;
+	else if (!Err)
+		w->ready = 1;
+	*Info = Err ? 0 : sizeof(*w);
+	return Err;
+}
+
+/*
+ * A record ready at consumer_pos: at once; else, with a timeout, the IRP is queued
+ * (KUMEM_WAIT_PENDING) until a commit, its deadline (taken now, once), cancellation or the
+ * stream's end. The look here needs no barrier: the one after the queueing pairs with the
+ * producer's (core/evring.c, kumem_ev_caught_up()).
+ */
+int KumemEventsWait(PKUMEM_FILE File, PIRP Irp, struct kumem_events_wait *w)
+{
+	const ULONG64 start = KeQueryInterruptTime();
 	PKUMEM_EVENTS e;
 	int err;
 
@@ -385,33 +415,16 @@ int KumemEventsWait(PKUMEM_FILE File, struct kumem_events_wait *w)
 	if (err)
 		return err;
 	w->ready = 0;
-	for (;;) {
-		NTSTATUS status;
-		ULONG64 now;
+	err = EventsReady(e);
+	if (err) {
+		w->ready = err > 0;
+		err = err > 0 ? 0 : err;
+	} else if (w->timeout_ns) {
+		/* 100 ns units; at least one, so that 0 keeps meaning "no deadline" */
+		ULONG64 deadline =
+			w->timeout_ns < 0 ? 0 : start + (ULONG64)w->timeout_ns / 100 + 1;
 
-		KeClearEvent(&e->Ready);
-		/* pairs with the barrier in kumem_ev_caught_up(): a commit after this sees our
-		 * consumer_pos and sets the event we just cleared (core/evring.c) */
-		kumem_os_smp_mb();
-		err = EventsReady(e);
-		if (err) {
-			w->ready = err > 0;
-			err = err > 0 ? 0 : err;
-			break;
-		}
-		if (w->timeout_ns >= 0) {
-			now = KeQueryInterruptTime();
-			if (now >= deadline)
-				break;
-			timeout.QuadPart = -(LONGLONG)(deadline - now);
-		}
-		/* alertable, user mode: a terminating thread gets out */
-		status = KeWaitForSingleObject(&e->Ready, UserRequest, UserMode, TRUE,
-					       w->timeout_ns < 0 ? NULL : &timeout);
-		if (status != STATUS_SUCCESS && status != STATUS_TIMEOUT) {
-			err = -KUMEM_EINTR;
-			break;
-		}
+		err = KumemWaitPend(&e->Waits, Irp, 0, deadline, w, sizeof(*w));
 	}
 	KumemEventsPut(e);
 	return err;
@@ -515,6 +528,8 @@ static void EventsUnmapUser(PKUMEM_EVENTS e)
 /* Everything but the user mappings and the quota, which EventsClose gave back. */
 static void EventsFree(PKUMEM_EVENTS e)
 {
+	/* every wait was completed at close; their records, timers and DPCs go before us */
+	KumemWaitDrain(&e->Waits);
 	if (e->SystemVa)
 		MmUnmapLockedPages(e->SystemVa, e->Double);
 	EventsFreeMdls(e);
@@ -540,10 +555,12 @@ static void EventsClose(PKUMEM_EVENTS e)
 	InterlockedExchange(&e->Closed, 1); /* under the lock: no reserve after this one */
 	kumem_os_write_once_u32(&e->Prod->flags, KUMEM_RING_DEAD);
 	KeReleaseSpinLock(&e->Lock, irql);
+	/* a waiter queueing itself now sees Closed after its insert (irp_wait.c) */
+	kumem_os_smp_mb();
+	KumemWaitCloseAll(&e->Waits, -KUMEM_EBADFD);
 	GenLock(e);
 	GenStopLocked(e);
 	GenUnlock(e);
-	KeSetEvent(&e->Ready, IO_NO_INCREMENT, FALSE);
 	EventsUnmapUser(e);
 	/* after the unmapping (and the detach): the owner's exit notification waits for this */
 	KumemQuotaUncharge(e->Owner, e->Bytes);
@@ -576,7 +593,7 @@ static int EventsNew(ULONG64 DataBytes, PKUMEM_EVENTS *Out)
 	}
 	ObReferenceObject(e->Owner);
 	KeInitializeSpinLock(&e->Lock);
-	KeInitializeEvent(&e->Ready, NotificationEvent, FALSE);
+	KumemWaitInit(&e->Waits, EventsWaitCheck, EventsWaitResult);
 	KeInitializeEvent(&e->GenStop, NotificationEvent, FALSE);
 	KeInitializeEvent(&e->GenLock, SynchronizationEvent, TRUE);
 

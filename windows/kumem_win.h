@@ -213,7 +213,8 @@ void KumemRingCloseList(PLIST_ENTRY List);
 typedef struct _KUMEM_EVENTS KUMEM_EVENTS, *PKUMEM_EVENTS;
 PKUMEM_EVENTS KumemEventsLookupLocked(PKUMEM_FILE File, ULONG Id);
 int KumemEventsGenerate(PKUMEM_FILE File, const struct kumem_events_gen *g);
-int KumemEventsWait(PKUMEM_FILE File, struct kumem_events_wait *w);
+/* 0, a negative errno, or KUMEM_WAIT_PENDING (irp_wait.h): @Irp queued, STATUS_PENDING */
+int KumemEventsWait(PKUMEM_FILE File, PIRP Irp, struct kumem_events_wait *w);
 int KumemEventsRelease(PKUMEM_FILE File, ULONG Id);
 void KumemEventsCleanup(PKUMEM_FILE File, HANDLE ProcessId);
 void KumemEventsTakeOwned(PKUMEM_FILE File, HANDLE ProcessId, PLIST_ENTRY Out);

@@ -213,24 +213,40 @@ NTSTATUS wm_ioctl_overlapped(struct wm_process *p, HANDLE h, ULONG code, void *i
 	return irp_send(p, h, code, in, in_len, out, out_len, ov, true, NULL);
 }
 
+static void irp_cancel(struct wm_irp *a);
+
 /* A synchronous caller (libkumem's dev_ioctl: its own event, the low bit set so that no
- * packet reaches a port): waits for a pended request, however long it takes. */
+ * packet reaches a port): waits for a pended request, however long it takes, unless its
+ * thread is told to end: then the request is cancelled, as IoCancelThreadIo does for the
+ * requests of an exiting thread, and the wait goes on until the driver completes it. */
 NTSTATUS wm_irp_ioctl_sync(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in_len,
 			   void *out, ULONG out_len, ULONG_PTR *info);
 NTSTATUS wm_irp_ioctl_sync(struct wm_process *p, HANDLE h, ULONG code, void *in, ULONG in_len,
 			   void *out, ULONG out_len, ULONG_PTR *info)
 {
 	struct wm_overlapped ov;
+	struct wm_irp *sent;
 	NTSTATUS status;
 
-	status = irp_send(p, h, code, in, in_len, out, out_len, &ov, false, NULL);
+	status = irp_send(p, h, code, in, in_len, out, out_len, &ov, false, &sent);
 	if (status == STATUS_PENDING) {
 		struct wm_thread *t = wm_current();
+		bool cancelled = false;
 
 		pthread_mutex_lock(&wm_lock);
 		__atomic_store_n(&t->blocked, true, __ATOMIC_RELEASE);
-		while (!ov.done)
+		while (!ov.done) {
+			if (t->terminating && !cancelled && !sent->completed) {
+				/* not finished (ov.done is set under wm_lock): still listed */
+				sent->cancel_refs++;
+				cancelled = true;
+				pthread_mutex_unlock(&wm_lock);
+				irp_cancel(sent);
+				pthread_mutex_lock(&wm_lock);
+				continue;
+			}
 			pthread_cond_wait(&wm_cond, &wm_lock);
+		}
 		__atomic_store_n(&t->blocked, false, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&wm_lock);
 	}
