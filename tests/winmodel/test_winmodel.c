@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	const struct wt_scenario *lists[] = {
 		wt_basic,  wt_lifetime,	  wt_faults,	wt_findings, wt_rw,
 		wt_chain,  wt_chain_ring, wt_kapi,	wt_wait,     wt_attach,
-		wt_events, wt_events_lib, wt_rings_lib,
+		wt_events, wt_events_lib, wt_rings_lib, wt_events_wait,
 	};
 	static struct CMUnitTest tests[512];
 	size_t n = 0, l;

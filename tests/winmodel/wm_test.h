@@ -109,6 +109,6 @@ struct wt_scenario {
 };
 extern const struct wt_scenario wt_basic[], wt_lifetime[], wt_faults[], wt_findings[], wt_rw[],
 	wt_chain[], wt_chain_ring[], wt_kapi[], wt_wait[], wt_attach[], wt_events[],
-	wt_events_lib[], wt_rings_lib[];
+	wt_events_lib[], wt_rings_lib[], wt_events_wait[];
 
 #endif
