@@ -114,3 +114,29 @@ void kumem_events_counts(const kumem_events_t *e, uint64_t *produced, uint64_t *
 	*produced = __atomic_load_n(&e->prod->produced, __ATOMIC_RELAXED);
 	*dropped = __atomic_load_n(&e->prod->dropped, __ATOMIC_RELAXED);
 }
+
+/* Windows' completion-port waits; Linux polls or epolls the stream's fd instead. */
+int kumem_events_wait_start(kumem_events_t *e, int timeout_ms)
+{
+	(void)e;
+	(void)timeout_ms;
+	return -EOPNOTSUPP;
+}
+
+kumem_events_t *kumem_events_from_overlapped(void *overlapped)
+{
+	(void)overlapped;
+	return NULL;
+}
+
+int kumem_events_wait_end(kumem_events_t *e)
+{
+	(void)e;
+	return -EOPNOTSUPP;
+}
+
+int kumem_events_wait_cancel(kumem_events_t *e)
+{
+	(void)e;
+	return -EOPNOTSUPP;
+}

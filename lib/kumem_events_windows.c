@@ -3,7 +3,8 @@
  * libkumem's side of the event streams on Windows: core/evring.c on the two pieces the
  * driver mapped into this process (the consumer page, read-write; the producer page and the
  * data area twice, read-only). The stream is an id on the kumem handle; waiting is
- * KUMEM_IOC_EVENTS_WAIT, released with KUMEM_IOC_RELEASE. Same calls as on Linux.
+ * KUMEM_IOC_EVENTS_WAIT, released with KUMEM_IOC_RELEASE. Same calls as on Linux, and the
+ * completion-port waits (kumem_events_wait_start() and the rest) as for rings.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +17,8 @@ struct kumem_events {
 	kumem_sys_handle dev;
 	uint32_t id;
 	struct kumem_ev_producer_page *prod;
-	struct kumem_evring ev; /* we consume */
+	struct kumem_evring ev;	     /* we consume */
+	struct kumem_sys_wait *wait; /* the asynchronous wait, once started */
 };
 
 int kumem_events_create(kumem_t *dev, size_t data_bytes, kumem_events_t **out)
@@ -51,8 +53,9 @@ void kumem_events_destroy(kumem_events_t *e)
 	if (!e)
 		return;
 	ref = (struct kumem_region_ref){ .id = e->id };
-	/* the driver stops the generator and unmaps both pieces */
+	/* the driver stops the generator, ends the waits and unmaps both pieces */
 	kumem_sys_ioctl(e->dev, KUMEM_IOC_RELEASE, &ref, sizeof(ref));
+	kumem_sys_wait_retire(e->dev, e->wait);
 	free(e);
 }
 
@@ -89,6 +92,35 @@ int kumem_events_wait(kumem_events_t *e, int timeout_ms)
 	 * barrier, so a record committed meanwhile is seen */
 	err = kumem_sys_ioctl(e->dev, KUMEM_IOC_EVENTS_WAIT, &w, sizeof(w));
 	return err ? err : (int)w.ready;
+}
+
+int kumem_events_wait_start(kumem_events_t *e, int timeout_ms)
+{
+	struct kumem_events_wait w = {
+		.events_id = e->id,
+		.timeout_ns = timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000000,
+	};
+
+	return kumem_sys_wait_start(e->dev, &e->wait, KUMEM_IOC_EVENTS_WAIT, &w, sizeof(w), e,
+				    KUMEM_SYS_WAIT_EVENTS);
+}
+
+kumem_events_t *kumem_events_from_overlapped(void *overlapped)
+{
+	return kumem_sys_wait_owner(overlapped, KUMEM_SYS_WAIT_EVENTS);
+}
+
+int kumem_events_wait_end(kumem_events_t *e)
+{
+	struct kumem_events_wait w;
+	int err = kumem_sys_wait_end(e->dev, e->wait, &w, sizeof(w));
+
+	return err ? err : (int)w.ready;
+}
+
+int kumem_events_wait_cancel(kumem_events_t *e)
+{
+	return kumem_sys_wait_cancel(e->dev, e->wait);
 }
 
 void kumem_events_counts(const kumem_events_t *e, uint64_t *produced, uint64_t *dropped)

@@ -230,24 +230,26 @@ int kumem_ring_wait_start(kumem_ring_t *r, unsigned min, int64_t timeout_ns)
 		.min_complete = min,
 		.flags = KUMEM_ENTER_GETEVENTS,
 		.timeout_ns = timeout_ns,
+		.ring_id = (uint32_t)r->sys.id,
 	};
 
-	return kumem_sys_ring_wait_start(&r->sys, &a, r);
+	return kumem_sys_wait_start(r->sys.dev, &r->sys.wait, KUMEM_IOC_RING_ENTER, &a, sizeof(a),
+				    r, KUMEM_SYS_WAIT_RING);
 }
 
 kumem_ring_t *kumem_ring_from_overlapped(void *overlapped)
 {
-	return kumem_sys_ring_from_overlapped(overlapped);
+	return kumem_sys_wait_owner(overlapped, KUMEM_SYS_WAIT_RING);
 }
 
 int kumem_ring_wait_end(kumem_ring_t *r)
 {
-	return kumem_sys_ring_wait_end(&r->sys);
+	return kumem_sys_wait_end(r->sys.dev, r->sys.wait, NULL, 0);
 }
 
 int kumem_ring_wait_cancel(kumem_ring_t *r)
 {
-	return kumem_sys_ring_wait_cancel(&r->sys);
+	return kumem_sys_wait_cancel(r->sys.dev, r->sys.wait);
 }
 
 int kumem_ring_reap(kumem_ring_t *r, struct kumem_cqe *out, unsigned max)

@@ -73,14 +73,27 @@ int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a);
 /* A ring a driver made in @dev (Windows) / the ring fd @id (Linux): layout into *a, mapped. */
 int kumem_sys_ring_attach_dev(kumem_sys_handle dev, int id, struct kumem_ring_create *a,
 			      struct kumem_sys_ring *out);
-/* Completion ports (Windows; -EOPNOTSUPP elsewhere): see kumem.h. @owner is what
- * kumem_sys_ring_from_overlapped() gives back for the wait's OVERLAPPED. */
+/*
+ * Completion ports (Windows; -EOPNOTSUPP elsewhere): see kumem.h. One asynchronous wait per
+ * ring or stream, kept in *@slot (allocated by the first start, NULL before):
+ *   kumem_sys_wait_start   request @code with @blk (@size bytes, in and out) without waiting
+ *                          for it: 0 once it is in flight (a packet will come), -EBUSY while
+ *                          the last one's result was not taken
+ *   kumem_sys_wait_owner   @owner of a wait of @kind from its OVERLAPPED (NULL: another kind)
+ *   kumem_sys_wait_end     wait for the result: 0 and the block back in @blk, or an errno
+ *   kumem_sys_wait_cancel  CancelIoEx on it
+ *   kumem_sys_wait_retire  the object was released (which ends the wait): wait for it, free
+ *                          the record unless a packet still to come points at it
+ */
+enum { KUMEM_SYS_WAIT_RING = 1, KUMEM_SYS_WAIT_EVENTS = 2 };
+struct kumem_sys_wait;
 int kumem_sys_port_associate(kumem_sys_handle dev, void *port, uintptr_t key);
-int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_enter *a,
-			      void *owner);
-void *kumem_sys_ring_from_overlapped(void *overlapped);
-int kumem_sys_ring_wait_end(struct kumem_sys_ring *r);
-int kumem_sys_ring_wait_cancel(struct kumem_sys_ring *r);
+int kumem_sys_wait_start(kumem_sys_handle dev, struct kumem_sys_wait **slot, unsigned long code,
+			 const void *blk, size_t size, void *owner, int kind);
+void *kumem_sys_wait_owner(void *overlapped, int kind);
+int kumem_sys_wait_end(kumem_sys_handle dev, struct kumem_sys_wait *w, void *blk, size_t size);
+int kumem_sys_wait_cancel(kumem_sys_handle dev, struct kumem_sys_wait *w);
+void kumem_sys_wait_retire(kumem_sys_handle dev, struct kumem_sys_wait *w);
 
 /* The handle behind a kumem_t, for the library's own files (kumem_rings.c). */
 struct kumem;

@@ -152,31 +152,46 @@ int kumem_sys_port_associate(kumem_sys_handle dev, void *port, uintptr_t key)
 	return -EOPNOTSUPP;
 }
 
-int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_enter *a,
-			      void *owner)
+int kumem_sys_wait_start(kumem_sys_handle dev, struct kumem_sys_wait **slot, unsigned long code,
+			 const void *blk, size_t size, void *owner, int kind)
 {
-	(void)r;
-	(void)a;
+	(void)dev;
+	(void)slot;
+	(void)code;
+	(void)blk;
+	(void)size;
 	(void)owner;
+	(void)kind;
 	return -EOPNOTSUPP;
 }
 
-void *kumem_sys_ring_from_overlapped(void *overlapped)
+void *kumem_sys_wait_owner(void *overlapped, int kind)
 {
 	(void)overlapped;
+	(void)kind;
 	return NULL;
 }
 
-int kumem_sys_ring_wait_end(struct kumem_sys_ring *r)
+int kumem_sys_wait_end(kumem_sys_handle dev, struct kumem_sys_wait *w, void *blk, size_t size)
 {
-	(void)r;
+	(void)dev;
+	(void)w;
+	(void)blk;
+	(void)size;
 	return -EOPNOTSUPP;
 }
 
-int kumem_sys_ring_wait_cancel(struct kumem_sys_ring *r)
+int kumem_sys_wait_cancel(kumem_sys_handle dev, struct kumem_sys_wait *w)
 {
-	(void)r;
+	(void)dev;
+	(void)w;
 	return -EOPNOTSUPP;
+}
+
+void kumem_sys_wait_retire(kumem_sys_handle dev, struct kumem_sys_wait *w)
+{
+	(void)dev;
+	(void)w;
 }
 
 void kumem_sys_ring_destroy(struct kumem_sys_ring *r)

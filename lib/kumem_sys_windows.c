@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <kumem/kumem.h>
 #include "kumem_sys.h"
@@ -265,10 +266,15 @@ int kumem_sys_ring_attach_dev(kumem_sys_handle dev, int id, struct kumem_ring_cr
 	return 0;
 }
 
-/* One asynchronous GETEVENTS: the OVERLAPPED first, so a packet's pointer leads here. */
+/* One asynchronous wait (a ring's GETEVENTS, a stream's EVENTS_WAIT): the OVERLAPPED first,
+ * so a packet's pointer leads here. */
 struct kumem_sys_wait {
 	OVERLAPPED ov;
-	struct kumem_ring_enter enter; /* in and out buffer: alive until the wait ends */
+	union { /* in and out buffer: alive until the wait ends */
+		struct kumem_ring_enter enter;
+		struct kumem_events_wait events;
+	} blk;
+	int kind; /* KUMEM_SYS_WAIT_*: which from_overlapped call knows it */
 	void *owner;
 	bool pending; /* started, result not yet taken */
 };
@@ -280,26 +286,28 @@ int kumem_sys_port_associate(kumem_sys_handle dev, void *port, uintptr_t key)
 	return 0;
 }
 
-int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_enter *a,
-			      void *owner)
+int kumem_sys_wait_start(kumem_sys_handle dev, struct kumem_sys_wait **slot, unsigned long code,
+			 const void *blk, size_t size, void *owner, int kind)
 {
-	struct kumem_sys_wait *w = r->wait;
+	struct kumem_sys_wait *w = *slot;
 	DWORD got, e;
 
+	if (size > sizeof(w->blk))
+		return -EINVAL;
 	if (!w) {
 		w = calloc(1, sizeof(*w));
 		if (!w)
 			return -ENOMEM;
-		r->wait = w;
+		*slot = w;
 	}
 	if (w->pending)
 		return -EBUSY;
 	memset(&w->ov, 0, sizeof(w->ov)); /* hEvent NULL: the port gets the packet */
-	w->enter = *a;
-	w->enter.ring_id = (uint32_t)r->id;
+	memcpy(&w->blk, blk, size);
+	w->kind = kind;
 	w->owner = owner;
-	if (DeviceIoControl((HANDLE)r->dev, KUMEM_IOC_RING_ENTER, &w->enter, sizeof(w->enter),
-			    &w->enter, sizeof(w->enter), &got, &w->ov)) {
+	if (DeviceIoControl((HANDLE)dev, (DWORD)code, &w->blk, (DWORD)size, &w->blk, (DWORD)size,
+			    &got, &w->ov)) {
 		w->pending = true; /* done at once: the packet is queued all the same */
 		return 0;
 	}
@@ -311,49 +319,55 @@ int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_
 	return errno_from_win32(e); /* failed in dispatch: no packet */
 }
 
-void *kumem_sys_ring_from_overlapped(void *overlapped)
+void *kumem_sys_wait_owner(void *overlapped, int kind)
 {
-	/* only our waits' OVERLAPPEDs reach here through kumem_ring_from_overlapped() */
-	return overlapped ? ((struct kumem_sys_wait *)overlapped)->owner : NULL;
+	/* only our waits' OVERLAPPEDs reach here through kumem_*_from_overlapped() */
+	struct kumem_sys_wait *w = overlapped;
+
+	return w && w->kind == kind ? w->owner : NULL;
 }
 
-int kumem_sys_ring_wait_end(struct kumem_sys_ring *r)
+int kumem_sys_wait_end(kumem_sys_handle dev, struct kumem_sys_wait *w, void *blk, size_t size)
 {
-	struct kumem_sys_wait *w = r->wait;
 	DWORD got;
 
 	if (!w || !w->pending)
 		return -EINVAL;
 	w->pending = false;
-	if (!GetOverlappedResult((HANDLE)r->dev, &w->ov, &got, TRUE))
+	if (!GetOverlappedResult((HANDLE)dev, &w->ov, &got, TRUE))
 		return errno_from_win32(GetLastError());
+	if (blk)
+		memcpy(blk, &w->blk, size);
 	return 0;
 }
 
-int kumem_sys_ring_wait_cancel(struct kumem_sys_ring *r)
+int kumem_sys_wait_cancel(kumem_sys_handle dev, struct kumem_sys_wait *w)
 {
-	struct kumem_sys_wait *w = r->wait;
-
 	if (!w || !w->pending)
 		return -EINVAL;
-	if (!CancelIoEx((HANDLE)r->dev, &w->ov) && GetLastError() != ERROR_NOT_FOUND)
+	if (!CancelIoEx((HANDLE)dev, &w->ov) && GetLastError() != ERROR_NOT_FOUND)
 		return errno_from_win32(GetLastError());
 	return 0; /* not found: it has ended already, its packet is on its way */
+}
+
+void kumem_sys_wait_retire(kumem_sys_handle dev, struct kumem_sys_wait *w)
+{
+	DWORD got;
+
+	if (w && w->pending)
+		/* ended by the release; its packet may still be queued and points at w: keep w */
+		GetOverlappedResult((HANDLE)dev, &w->ov, &got, TRUE);
+	else
+		free(w);
 }
 
 void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
 {
 	struct kumem_region_ref ref = { .id = (uint32_t)r->id };
-	struct kumem_sys_wait *w = r->wait;
-	DWORD got;
 
 	/* the driver unmaps the ring, stops its thread and ends its waits */
 	kumem_sys_ioctl(r->dev, KUMEM_IOC_RELEASE, &ref, sizeof(ref));
-	if (w && w->pending)
-		/* ended by the release; its packet may still be queued and points at w: keep w */
-		GetOverlappedResult((HANDLE)r->dev, &w->ov, &got, TRUE);
-	else
-		free(w);
+	kumem_sys_wait_retire(r->dev, r->wait);
 	if (r->event)
 		CloseHandle(r->event);
 }

@@ -333,6 +333,28 @@ int kumem_events_consume(kumem_events_t *e, kumem_event_fn fn, void *ctx, unsign
 int kumem_events_wait(kumem_events_t *e, int timeout_ms);
 /* Records the kernel produced, and dropped because the stream was full. */
 void kumem_events_counts(const kumem_events_t *e, uint64_t *produced, uint64_t *dropped);
+/*
+ * Waiting for many streams (and rings) at once. Linux: poll()/epoll on kumem_events_fd()
+ * (EPOLLIN when a record is ready). Windows: the completion port of kumem_port_associate(),
+ * as for rings, with one asynchronous wait per stream:
+ *
+ *   kumem_events_wait_start(e, timeout_ms)  an overlapped KUMEM_IOC_EVENTS_WAIT (@timeout_ms
+ *                                         < 0: none): 0 means a packet will come, even if it
+ *                                         is already over
+ *   kumem_events_from_overlapped(ov)      the stream of a packet's OVERLAPPED; NULL for a
+ *                                         ring's wait (kumem_ring_from_overlapped() knows it)
+ *   kumem_events_wait_end(e)              that wait's result, as kumem_events_wait(): 1 ready,
+ *                                         0 timeout, -EINTR (cancelled), -EBADFD (destroyed
+ *                                         or dead)
+ *   kumem_events_wait_cancel(e)           CancelIoEx on it; its packet still comes (-EINTR)
+ *
+ * One wait per stream at a time (-EBUSY); the rules of the ring calls above apply (destroy
+ * after the packet was taken). Linux: -EOPNOTSUPP (NULL for kumem_events_from_overlapped).
+ */
+int kumem_events_wait_start(kumem_events_t *e, int timeout_ms);
+kumem_events_t *kumem_events_from_overlapped(void *overlapped);
+int kumem_events_wait_end(kumem_events_t *e);
+int kumem_events_wait_cancel(kumem_events_t *e);
 
 /* A sentence for a negative errno from these calls (what happened and what to do). */
 const char *kumem_strerror(int err);

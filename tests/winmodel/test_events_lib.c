@@ -146,7 +146,72 @@ static void lib_events(void)
 	wm_driver_unload();
 }
 
+/*
+ * kumem_events_wait_start() and a ring's kumem_ring_wait_start() on one completion port, as a
+ * Windows program waits for many streams and rings (Linux: epoll on their fds): each packet
+ * names its stream or its ring and no other, wait_end gives the result (1 ready, 0 the
+ * deadline, -EINTR cancelled), destroy ends a started wait.
+ */
+static void lib_port(void)
+{
+	struct wm_port *port = wm_port_create();
+	struct check c = { .want_len = 16 };
+	struct wm_overlapped *ov;
+	kumem_events_t *e[3];
+	kumem_ring_t *r;
+	ULONG_PTR key;
+	int i;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	lib_dev.p = wm_process_create("lib.exe", false);
+	lib_dev.h = wt_open(lib_dev.p);
+	CHECK_EQ(kumem_port_associate(&lib_dev, port, 9), 0, "associate the handle with the port");
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(kumem_events_create(&lib_dev, 4 * 4096, &e[i]), 0, "a stream");
+		CHECK_EQ(kumem_events_wait_start(e[i], -1), 0, "a wait on each stream");
+	}
+	CHECK_EQ(kumem_ring_create(&lib_dev, 8, 0, 0, &r), 0, "a ring");
+	CHECK_EQ(kumem_ring_wait_start(r, 1, -1), 0, "and a wait on it");
+	CHECK_EQ(kumem_events_wait_start(e[0], -1), -EBUSY, "one wait per stream at a time");
+	CHECK(!wm_port_get(port, &key, 50), "no packet before anything happened");
+
+	CHECK_EQ(kumem_events_generate(e[1], 1, 16, 0), 0, "one record into stream 1");
+	ov = wm_port_get(port, &key, WM_LIB_BOUND_MS);
+	CHECK(ov && key == 9, "a packet with the handle's key");
+	CHECK(kumem_events_from_overlapped(ov) == e[1], "it names stream 1");
+	CHECK(kumem_ring_from_overlapped(ov) == NULL, "and no ring");
+	CHECK_EQ(kumem_events_wait_end(e[1]), 1, "its result: ready");
+	CHECK_EQ(kumem_events_consume(e[1], check_record, &c, 8), 1, "the record");
+
+	CHECK(kumem_ring_get_sqe(r) != NULL, "a NOP (a zeroed entry)");
+	CHECK_EQ(kumem_ring_submit(r), 1, "submitted");
+	ov = wm_port_get(port, &key, WM_LIB_BOUND_MS);
+	CHECK(ov && kumem_ring_from_overlapped(ov) == r, "the ring's packet");
+	CHECK(kumem_events_from_overlapped(ov) == NULL, "names no stream");
+	CHECK_EQ(kumem_ring_wait_end(r), 0, "its result");
+
+	CHECK_EQ(kumem_events_wait_cancel(e[0]), 0, "cancel stream 0's wait");
+	ov = wm_port_get(port, &key, WM_LIB_BOUND_MS);
+	CHECK(ov && kumem_events_from_overlapped(ov) == e[0], "the cancelled wait's packet");
+	CHECK_EQ(kumem_events_wait_end(e[0]), -EINTR, "cancelled: EINTR");
+
+	CHECK_EQ(kumem_events_wait_start(e[1], 100), 0, "a 100 ms wait on stream 1");
+	ov = wm_port_get(port, &key, WM_LIB_BOUND_MS);
+	CHECK(ov && kumem_events_from_overlapped(ov) == e[1], "its packet");
+	CHECK_EQ(kumem_events_wait_end(e[1]), 0, "the deadline: 0, as kumem_events_wait()");
+
+	kumem_events_destroy(e[2]); /* a wait still running: the release ends it */
+	kumem_events_destroy(e[1]);
+	kumem_events_destroy(e[0]);
+	kumem_ring_destroy(r);
+	wm_close(lib_dev.p, lib_dev.h);
+	wm_process_exit(lib_dev.p);
+	wt_nothing_held();
+	wm_driver_unload();
+}
+
 const struct wt_scenario wt_events_lib[] = {
 	{ "events: libkumem's calls against the driver (t_events.c's checks)", lib_events },
+	{ "events: libkumem's waits on a completion port, with a ring's", lib_port },
 	{ NULL, NULL },
 };

@@ -116,7 +116,11 @@ int kumem_sys_ring_attach_dev(kumem_sys_handle dev, int id, struct kumem_ring_cr
 
 struct kumem_sys_wait {
 	struct wm_overlapped ov; /* first: a packet's pointer leads here */
-	struct kumem_ring_enter enter;
+	union {
+		struct kumem_ring_enter enter;
+		struct kumem_events_wait events;
+	} blk;
+	int kind;
 	void *owner;
 	bool pending;
 };
@@ -129,27 +133,29 @@ int kumem_sys_port_associate(kumem_sys_handle dev, void *port, uintptr_t key)
 	return 0;
 }
 
-int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_enter *a,
-			      void *owner)
+int kumem_sys_wait_start(kumem_sys_handle dev, struct kumem_sys_wait **slot, unsigned long code,
+			 const void *blk, size_t size, void *owner, int kind)
 {
-	struct kumem *d = (struct kumem *)r->dev;
-	struct kumem_sys_wait *w = r->wait;
+	struct kumem *d = (struct kumem *)dev;
+	struct kumem_sys_wait *w = *slot;
 	NTSTATUS st;
 
+	if (size > sizeof(w->blk))
+		return -EINVAL;
 	if (!w) {
 		w = calloc(1, sizeof(*w));
 		if (!w)
 			return -ENOMEM;
-		r->wait = w;
+		*slot = w;
 	}
 	if (w->pending)
 		return -EBUSY;
 	memset(&w->ov, 0, sizeof(w->ov));
-	w->enter = *a;
-	w->enter.ring_id = (uint32_t)r->id;
+	memcpy(&w->blk, blk, size);
+	w->kind = kind;
 	w->owner = owner;
-	st = wm_ioctl_overlapped(d->p, d->h, KUMEM_IOC_RING_ENTER, &w->enter, sizeof(w->enter),
-				 &w->enter, sizeof(w->enter), &w->ov);
+	st = wm_ioctl_overlapped(d->p, d->h, (ULONG)code, &w->blk, (ULONG)size, &w->blk,
+				 (ULONG)size, &w->ov);
 	if (st == STATUS_PENDING || NT_SUCCESS(st)) {
 		w->pending = true;
 		return 0;
@@ -157,26 +163,30 @@ int kumem_sys_ring_wait_start(struct kumem_sys_ring *r, const struct kumem_ring_
 	return wm_lib_errno(st);
 }
 
-void *kumem_sys_ring_from_overlapped(void *overlapped)
+void *kumem_sys_wait_owner(void *overlapped, int kind)
 {
-	return overlapped ? ((struct kumem_sys_wait *)overlapped)->owner : NULL;
+	struct kumem_sys_wait *w = overlapped;
+
+	return w && w->kind == kind ? w->owner : NULL;
 }
 
-int kumem_sys_ring_wait_end(struct kumem_sys_ring *r)
+int kumem_sys_wait_end(kumem_sys_handle dev, struct kumem_sys_wait *w, void *blk, size_t size)
 {
-	struct kumem_sys_wait *w = r->wait;
-
+	(void)dev;
 	if (!w || !w->pending)
 		return -EINVAL;
 	w->pending = false;
 	CHECK(wm_overlapped_wait(&w->ov, 30000), "a started wait ends");
-	return wm_lib_errno(w->ov.status);
+	if (w->ov.status)
+		return wm_lib_errno(w->ov.status);
+	if (blk)
+		memcpy(blk, &w->blk, size);
+	return 0;
 }
 
-int kumem_sys_ring_wait_cancel(struct kumem_sys_ring *r)
+int kumem_sys_wait_cancel(kumem_sys_handle dev, struct kumem_sys_wait *w)
 {
-	struct kumem *d = (struct kumem *)r->dev;
-	struct kumem_sys_wait *w = r->wait;
+	struct kumem *d = (struct kumem *)dev;
 
 	if (!w || !w->pending)
 		return -EINVAL;
@@ -184,16 +194,22 @@ int kumem_sys_ring_wait_cancel(struct kumem_sys_ring *r)
 	return 0;
 }
 
-void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
+/* The model frees the record once the wait is over: the scenarios take their packets first. */
+void kumem_sys_wait_retire(kumem_sys_handle dev, struct kumem_sys_wait *w)
 {
-	struct kumem_region_ref ref = { .id = (uint32_t)r->id };
-	struct kumem_sys_wait *w = r->wait;
-
-	/* the driver unmaps the ring, stops its thread and ends its waits */
-	kumem_sys_ioctl(r->dev, KUMEM_IOC_RELEASE, &ref, sizeof(ref));
+	(void)dev;
 	if (w && w->pending)
 		CHECK(wm_overlapped_wait(&w->ov, 30000), "the release ends a started wait");
 	free(w);
+}
+
+void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
+{
+	struct kumem_region_ref ref = { .id = (uint32_t)r->id };
+
+	/* the driver unmaps the ring, stops its thread and ends its waits */
+	kumem_sys_ioctl(r->dev, KUMEM_IOC_RELEASE, &ref, sizeof(ref));
+	kumem_sys_wait_retire(r->dev, r->wait);
 }
 
 int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a)
