@@ -542,7 +542,7 @@ static void waits(void)
 	struct kumem_ring_create c;
 	struct wait w[5];
 	uint32_t ring[4];
-	DWORD err, t0, ms;
+	DWORD err, t0, ms, got2;
 	int i, got, seen = 0;
 
 	h = CreateFileW(L"\\\\.\\kumem", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
@@ -606,6 +606,19 @@ static void waits(void)
 	is_int(seen, 0x17, "packets for waits 0, 1, 2 and 4");
 	ok(!CancelIoEx(h, &w[1].ov) && GetLastError() == ERROR_NOT_FOUND,
 	   "a second CancelIoEx: ERROR_NOT_FOUND");
+	/* an event stream's wait pends the same way (events.c on irp_wait.c), but no stream can
+	 * be made under Wine (events() above): only its failure in dispatch runs here */
+	{
+		struct kumem_events_wait ew = { .events_id = 77, .timeout_ns = -1 };
+		OVERLAPPED eov = { 0 };
+
+		ok(!DeviceIoControl(h, KUMEM_IOC_EVENTS_WAIT, &ew, sizeof(ew), &ew, sizeof(ew),
+				    &got2, &eov) &&
+			   GetLastError() == ERROR_NOT_FOUND,
+		   "overlapped EVENTS_WAIT on no stream: ERROR_NOT_FOUND in dispatch");
+		is_int(next_packet(port, w, 5, 100, &err), -1,
+		       "... and no packet for it (failed in dispatch; Wine's port)");
+	}
 	/* the last one ends when the handle closes: the driver's IRP_MJ_CLEANUP completes it
 	 * (under Wine sent by the shim from IRP_MJ_CLOSE, which Wine sends while the request is
 	 * still pending; Wine itself cancels nothing at close, traced with +ntoskrnl) */
