@@ -19,7 +19,8 @@
  *     generator's records in order through libkumem, both pieces unmapped at release
  *   - many rings waited for at once on one I/O completion port (kumem_port_associate,
  *     kumem_ring_wait_start): completions, a deadline and CancelIoEx each end a wait, one
- *     packet each, and the packet names the ring
+ *     packet each, and the packet names the ring; an event stream's wait on the same port
+ *     (kumem_events_wait_start), its packet naming the stream and no ring
  */
 #include <windows.h>
 #include <string.h>
@@ -347,6 +348,37 @@ static kumem_ring_t *next_ring(HANDLE port, DWORD ms)
 	return kumem_ring_from_overlapped(ov);
 }
 
+/* A stream's wait on the rings' port: a record, then a 100 ms deadline, then a cancel. */
+static void port_stream(HANDLE port)
+{
+	OVERLAPPED *ov = NULL;
+	kumem_events_t *s;
+	ULONG_PTR key;
+	DWORD n;
+
+	if (!is_int(kumem_events_create(dev, 4 * 4096, &s), 0, "a stream on the same handle"))
+		return;
+	is_int(kumem_events_wait_start(s, -1), 0, "kumem_events_wait_start");
+	is_int(kumem_events_generate(s, 1, 16, 0), 0, "one record");
+	GetQueuedCompletionStatus(port, &n, &key, &ov, 2000);
+	ok(ov && kumem_events_from_overlapped(ov) == s, "the packet names the stream");
+	ok(ov && kumem_ring_from_overlapped(ov) == NULL, "... and no ring");
+	is_int(kumem_events_wait_end(s), 1, "its wait: a record ready");
+	is_int(kumem_events_consume(s, ev_record, &(struct ev_check){ 0 }, 8), 1, "the record");
+	is_int(kumem_events_wait_start(s, 100), 0, "a 100 ms wait");
+	ov = NULL;
+	GetQueuedCompletionStatus(port, &n, &key, &ov, 2000);
+	ok(ov && kumem_events_from_overlapped(ov) == s, "its packet");
+	is_int(kumem_events_wait_end(s), 0, "the deadline: 0");
+	is_int(kumem_events_wait_start(s, -1), 0, "a wait to cancel");
+	is_int(kumem_events_wait_cancel(s), 0, "kumem_events_wait_cancel");
+	ov = NULL;
+	GetQueuedCompletionStatus(port, &n, &key, &ov, 2000);
+	ok(ov && kumem_events_from_overlapped(ov) == s, "the cancelled wait's packet");
+	is_int(kumem_events_wait_end(s), -EINTR, "... EINTR");
+	kumem_events_destroy(s);
+}
+
 static void port(void)
 {
 	kumem_ring_t *r[PORT_RINGS], *got;
@@ -389,6 +421,7 @@ static void port(void)
 		if (got)
 			is_int(kumem_ring_wait_end(got), -EINTR, "... EINTR");
 	}
+	port_stream(port);
 	for (i = 0; i < PORT_RINGS; i++)
 		kumem_ring_destroy(r[i]);
 	CloseHandle(port);
