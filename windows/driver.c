@@ -285,7 +285,7 @@ static NTSTATUS KumemDeviceControl(PDEVICE_OBJECT Device, PIRP Irp)
 	case KUMEM_IOC_RING_ENTER:
 		WITH_BLOCK(struct kumem_ring_enter, KumemRingEnter(file, Irp, &blk_));
 		if (err == KUMEM_RING_PENDING)
-			return STATUS_PENDING; /* queued (ring_wait.c), completed from there */
+			return STATUS_PENDING; /* queued (irp_wait.c), completed from there */
 		break;
 	case KUMEM_IOC_RING_INFO:
 		WITH_BLOCK(struct kumem_ring_create, KumemRingInfo(file, &blk_));

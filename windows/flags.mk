@@ -19,7 +19,7 @@ KFLAGS := -std=gnu11 -fms-extensions -Wall -Wextra -Werror -Wno-pragma-pack -O2 
 KLD_BASE := x86_64-w64-mingw32-gcc -shared -nostdlib -Wl,--subsystem,native \
 	  -Wl,--dynamicbase -Wl,--nxcompat -Wl,--high-entropy-va -Wl,--exclude-all-symbols
 KLD    := $(KLD_BASE) -Wl,--entry,DriverEntry
-DRV_SRC := driver.c region.c ops.c rings.c ring_wait.c irp_wait.c quota.c rw.c chain.c kapi.c events.c ../core/mdl.c ../core/validate.c ../core/checksum.c \
+DRV_SRC := driver.c region.c ops.c rings.c irp_wait.c quota.c rw.c chain.c kapi.c events.c ../core/mdl.c ../core/validate.c ../core/checksum.c \
 	   ../core/ring.c ../core/ring_ops.c ../core/evring.c
 DRV_OBJ := $(patsubst %.c,$(OUT)/drv/%.o,$(notdir $(DRV_SRC)))
 

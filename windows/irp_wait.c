@@ -3,7 +3,7 @@
  * Waits as pended IRPs: a thread need not stay blocked in the driver, so the I/O manager can
  * cancel the wait (CancelIoEx, a thread's exit) and a process can wait for many objects at
  * once through an I/O completion port, as epoll waits for many fds on Linux. The command
- * rings' ENTER(GETEVENTS) (ring_wait.c) and the event streams' EVENTS_WAIT (events.c) use it.
+ * rings' ENTER(GETEVENTS) (rings.c) and the event streams' EVENTS_WAIT (events.c) use it.
  *
  * A wait that cannot be satisfied at once is queued in its object's cancel-safe queue (IoCsq*:
  * the system's cancel routine, so there is no cancel/completion race of our own to get wrong)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * A wait as a pended IRP (irp_wait.c): what the command rings' ENTER(GETEVENTS) (ring_wait.c)
+ * A wait as a pended IRP (irp_wait.c): what the command rings' ENTER(GETEVENTS) (rings.c)
  * and the event streams' EVENTS_WAIT (events.c) share. One queue per object waited on; the
  * object says when a wait is satisfied (Check) and what the caller gets back (Result).
  */

@@ -10,7 +10,7 @@
  *
  * Completions are announced on the event the caller passed (ObReferenceObjectByHandle with
  * UserMode access checks, then KeSetEvent) and to the pended ENTER(GETEVENTS) IRPs they
- * satisfy (ring_wait.c). A driver may make a ring with operations of its own
+ * satisfy (irp_wait.c). A driver may make a ring with operations of its own
  * (KumemRingCreateDriver, kumem_win.h); the process finds its layout with KUMEM_IOC_RING_INFO.
  */
 #include "rings.h"
@@ -71,11 +71,33 @@ static const struct kumem_region_ops RingRegionOps = {
 	.yield = RingYield,
 };
 
+/* ---- ENTER(GETEVENTS) as a pended IRP (irp_wait.c): when a wait is over, what it returns */
+
+/* Completions are counted for each look (irp_wait.c's CsqPeek says why). */
+static int RingWaitCheck(PKUMEM_WAIT_QUEUE q, ULONG MinComplete)
+{
+	PKUMEM_RING r = CONTAINING_RECORD(q, KUMEM_RING, Waits);
+
+	if (KumemRingDead(r))
+		return -KUMEM_EBADFD;
+	return KumemRingCqReady(r) >= MinComplete;
+}
+
+static int RingWaitResult(PIRP Irp, int Err, ULONG_PTR *Info)
+{
+	UNREFERENCED_PARAMETER(Irp);
+	/* METHOD_BUFFERED: the block (submitted) was written to the system buffer when queued */
+	*Info = Err ? 0 : sizeof(struct kumem_ring_enter);
+	return Err;
+}
+
 static void RingNotify(PKUMEM_RING r)
 {
 	if (r->UserEvent)
 		KeSetEvent(r->UserEvent, IO_NO_INCREMENT, FALSE);
-	KumemRingWaitNotify(r);
+	/* completions posted: pairs with the barrier after queueing in KumemWaitPend() */
+	kumem_os_smp_mb();
+	KumemWaitNotify(&r->Waits);
 }
 
 /* Consume up to @max submissions. */
@@ -140,7 +162,7 @@ static void RingPutRef(PKUMEM_RING r)
 		ObDereferenceObject(r->Thread);
 	}
 	/* every wait was completed at close; their records, timers and DPCs go before us */
-	KumemRingWaitDrain(r);
+	KumemWaitDrain(&r->Waits);
 	if (r->UserEvent)
 		ObDereferenceObject(r->UserEvent);
 	KumemRegionPut(r->Mem); /* unmaps from the owner, attaching if need be */
@@ -230,7 +252,7 @@ static int RingNew(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_create *a,
 			   a->cq_entries, sizeof(struct kumem_cqe), true);
 	ExInitializeFastMutex(&r->Lock);
 	KeInitializeEvent(&r->WakeEvent, SynchronizationEvent, FALSE);
-	KumemRingWaitInit(r);
+	KumemWaitInit(&r->Waits, RingWaitCheck, RingWaitResult);
 	r->Flags = a->flags;
 	r->SqCpu = a->sq_cpu;
 	r->Idle100ns = (ULONG64)(a->idle_us ? a->idle_us : 1000) * 10;
@@ -362,15 +384,15 @@ static void RingUnlinkLocked(PKUMEM_FILE File, PKUMEM_RING r)
 static void RingClose(PKUMEM_RING r, int err)
 {
 	InterlockedExchange(&r->Closing, 1);
-	/* a waiter queueing itself now sees Closing after its insert (ring_wait.c) */
+	/* a waiter queueing itself now sees Closing after its insert (irp_wait.c) */
 	kumem_os_smp_mb();
-	KumemRingWaitCloseAll(r, err);
+	KumemWaitCloseAll(&r->Waits, err);
 	RingPutRef(r);
 }
 
 /*
  * ENTER: consume submissions (enter mode), wake the SQPOLL thread, and with GETEVENTS wait for
- * min_complete completions: at once if they are there, else as a pended IRP (ring_wait.c) that
+ * min_complete completions: at once if they are there, else as a pended IRP (irp_wait.c) that
  * completions, the deadline, cancellation or the ring's release complete. The deadline is
  * taken when ENTER starts, once. KUMEM_RING_PENDING when the IRP was queued.
  */
@@ -424,7 +446,7 @@ int KumemRingEnter(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_enter *a)
 		/* 100 ns units; at least one, so that 0 keeps meaning "no deadline" */
 		ULONG64 deadline = a->timeout_ns < 0 ? 0 : start + (ULONG64)a->timeout_ns / 100 + 1;
 
-		err = KumemRingWaitPend(r, Irp, a, deadline);
+		err = KumemWaitPend(&r->Waits, Irp, a->min_complete, deadline, a, sizeof(*a));
 	}
 out:
 	RingPutRef(r);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
-/* What rings.c (create, enter, release, driver-defined rings) and ring_wait.c (ENTER's
- * GETEVENTS as a pended, cancellable IRP) share. */
+/* The command ring (rings.c), for rings.c and the dispatch routine (driver.c). */
 #ifndef KUMEM_WIN_RINGS_H
 #define KUMEM_WIN_RINGS_H
 
@@ -8,7 +7,7 @@
 #include "irp_wait.h"
 #include "../core/ring_ops.h"
 
-/* KumemRingEnter's answer when ring_wait.c queued the IRP: the dispatch routine returns
+/* KumemRingEnter's answer when irp_wait.c queued the IRP: the dispatch routine returns
  * STATUS_PENDING and does not touch the IRP again. */
 #define KUMEM_RING_PENDING KUMEM_WAIT_PENDING
 
@@ -36,7 +35,7 @@ struct _KUMEM_RING {
 	struct kumem_ring_create Info; /* the layout, for KUMEM_IOC_RING_INFO */
 	KUMEM_RING_DRIVER Drv;	       /* a driver's ring: its ops (Execute NULL: none) */
 
-	/* ring_wait.c: pended ENTER(GETEVENTS) IRPs (irp_wait.c) */
+	/* pended ENTER(GETEVENTS) IRPs (irp_wait.c) */
 	KUMEM_WAIT_QUEUE Waits;
 };
 
@@ -54,18 +53,5 @@ static inline bool KumemRingDead(PKUMEM_RING r)
 	return (kumem_os_read_once_u32(&r->BaseFlags) & KUMEM_RING_DEAD) ||
 	       kumem_os_read_once_u32(&r->Closing);
 }
-
-/* ring_wait.c */
-void KumemRingWaitInit(PKUMEM_RING r);
-/* Queue @Irp (ENTER with GETEVENTS, @a its block, not yet satisfied) until min_complete
- * completions are ready, @Deadline (KeQueryInterruptTime units; 0: none) passes, it is
- * cancelled or the ring closes. KUMEM_RING_PENDING, or an error with the IRP untouched. */
-int KumemRingWaitPend(PKUMEM_RING r, PIRP Irp, const struct kumem_ring_enter *a, ULONG64 Deadline);
-/* Completions were posted (or the ring died): complete the waits they satisfy. */
-void KumemRingWaitNotify(PKUMEM_RING r);
-/* The ring is closing: complete every queued wait with @err. */
-void KumemRingWaitCloseAll(PKUMEM_RING r, int err);
-/* Before the ring's memory goes (PASSIVE_LEVEL): no wait record, timer or DPC is left. */
-void KumemRingWaitDrain(PKUMEM_RING r);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * Scenarios: ENTER(GETEVENTS) as an overlapped, pended request (windows/ring_wait.c). Each
+ * Scenarios: ENTER(GETEVENTS) as an overlapped, pended request (windows/irp_wait.c). Each
  * wait ends exactly once (the model stops the machine at a second IoCompleteRequest), with
  * the status of whoever ended it: completions posted (STATUS_SUCCESS), its one deadline
  * (STATUS_IO_TIMEOUT), CancelIoEx or the thread's exit (STATUS_CANCELLED), the ring's release

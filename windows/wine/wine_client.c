@@ -478,7 +478,7 @@ static void events(HANDLE h)
 
 /* ---- pended waits: overlapped ENTER(GETEVENTS) on an I/O completion port -------------------
  *
- * The driver pends GETEVENTS in a cancel-safe queue (ring_wait.c); under Wine that runs on
+ * The driver pends GETEVENTS in a cancel-safe queue (irp_wait.c); under Wine that runs on
  * Wine's own IoCsq*, KeSetTimer/DPC and IoCancelIrp, and the client's CancelIoEx and
  * completion port are Wine's too. No completion can be posted here (the ring's memory is in
  * winedevice.exe, the client cannot write submissions), so the waits end by their deadline,
