@@ -118,6 +118,10 @@ int main(void)
 	is_int(kumem_events_wait(e, 0), 0, "nothing ready yet");
 	kumem_events_generate(e, 1, 16, 0);
 	is_int(kumem_events_wait(e, 2000), 1, "poll wakes for the record");
+	/* Windows' completion-port waits: on Linux the stream fd is what epoll waits on */
+	is_int(kumem_events_wait_start(e, -1), -EOPNOTSUPP,
+	       "kumem_events_wait_start: EOPNOTSUPP (epoll on kumem_events_fd instead)");
+	ok(kumem_events_from_overlapped(e) == NULL, "kumem_events_from_overlapped: NULL");
 	{
 		struct check c = { .want_len = 16 };
 
