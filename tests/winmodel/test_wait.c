@@ -168,7 +168,8 @@ static void wait_by_deadline(void)
 	CHECK_EQ(w.ov.status, STATUS_IO_TIMEOUT, "deadline: STATUS_IO_TIMEOUT (-ETIMEDOUT)");
 	CHECK_EQ(w.ov.info, 0, "nothing copied back on a timeout");
 	CHECK(ms >= 195, "a 200 ms deadline ended after %llu ms", (unsigned long long)ms);
-	CHECK(ms < 900, "a 200 ms deadline took %llu ms", (unsigned long long)ms);
+	/* bounded loosely: a busy host stretches it; a second arming is the hook's to catch */
+	CHECK(ms < 4000, "a 200 ms deadline took %llu ms", (unsigned long long)ms);
 	CHECK_EQ(wm_timers_inserted(), 0, "the timer expired");
 	/* a deadline already past when ENTER starts: no pending at all */
 	CHECK_EQ(getevents(a, h, &r, 16, 0, &w), STATUS_IO_TIMEOUT, "timeout 0: at once");
