@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 
 #include "wm_test.h"
+#include "wt_chain.h"
 #include "../../core/checksum.h"
 
-#define PG 4096u
 #define RW (KUMEM_KERNEL_READ | KUMEM_KERNEL_WRITE)
 
 /* A fixed sequence (xorshift64): a failure names the iteration, and reruns the same way. */
@@ -26,55 +26,6 @@ static uint64_t rnd(uint64_t below)
 	rnd_state ^= rnd_state >> 7;
 	rnd_state ^= rnd_state << 17;
 	return below ? rnd_state % below : 0;
-}
-
-static uint32_t lockv(struct wm_process *p, HANDLE h, const struct kumem_segment *segs, uint32_t n,
-		      NTSTATUS *st)
-{
-	uint8_t *mem = wm_user_alloc(p, 2 * PG, WM_RW);
-	struct kumem_lockv_args *a = (void *)mem;
-	struct kumem_segment *us = (void *)(mem + PG);
-
-	memcpy(us, segs, n * sizeof(*segs));
-	memset(a, 0, sizeof(*a));
-	a->segs = (uintptr_t)us;
-	a->count = n;
-	a->flags = RW;
-	*st = wm_ioctl(p, h, KUMEM_IOC_LOCK_USERV, a, sizeof(*a), a, sizeof(*a), NULL);
-	return NT_SUCCESS(*st) ? a->id : 0;
-}
-
-static uint32_t view(struct wm_process *p, HANDLE h, uint32_t parent, uint64_t off, uint64_t len,
-		     NTSTATUS *st)
-{
-	struct kumem_view_args v = { .parent = parent, .offset = off, .len = len };
-
-	*st = IOC(p, h, KUMEM_IOC_VIEW, v);
-	return NT_SUCCESS(*st) ? v.id : 0;
-}
-
-/* One ring submission, entered and waited for: its completion. */
-static struct kumem_cqe ring_one(struct wm_process *p, HANDLE h, struct kumem_ring_create *c,
-				 const struct kumem_sqe *e)
-{
-	struct kumem_ring_ctrl *ctrl = (void *)(uintptr_t)c->user_addr;
-	struct kumem_sqe *sq = (void *)((uint8_t *)ctrl + c->sq_offset);
-	struct kumem_cqe *cq = (void *)((uint8_t *)ctrl + c->cq_offset);
-	uint32_t tail = ctrl->sq_tail, head = ctrl->cq_head;
-	struct kumem_ring_enter en = { .to_submit = 1,
-				       .min_complete = 1,
-				       .flags = KUMEM_ENTER_GETEVENTS,
-				       .timeout_ns = -1,
-				       .ring_id = (uint32_t)c->ring_fd };
-	struct kumem_cqe got;
-
-	sq[tail & (c->sq_entries - 1)] = *e;
-	__atomic_store_n(&ctrl->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	CHECK_EQ(IOC(p, h, KUMEM_IOC_RING_ENTER, en), 0, "ENTER");
-	CHECK(ctrl->cq_tail != head, "a completion");
-	got = cq[head & (c->cq_entries - 1)];
-	__atomic_store_n(&ctrl->cq_head, head + 1, __ATOMIC_RELEASE);
-	return got;
 }
 
 static struct kumem_cqe sub(struct wm_process *p, HANDLE h, struct kumem_ring_create *c, uint8_t op,
@@ -182,7 +133,7 @@ static void ring_ops_on(enum layout l, int rounds)
 	CHECK_EQ(IOC(a, h, KUMEM_IOC_RING_CREATE, c), 0, "RING_CREATE");
 	size = four_segments(a, l, s);
 	wm_counts(&n);
-	id = lockv(a, h, s, 4, &st);
+	id = lockv(a, h, s, 4, RW, &st, NULL);
 	CHECK_EQ(st, 0, "LOCK_USERV");
 	{
 		struct wm_counts m;
@@ -283,7 +234,7 @@ static void views_copy(enum layout l, int rounds)
 	h = wt_open(a);
 	CHECK_EQ(IOC(a, h, KUMEM_IOC_RING_CREATE, c), 0, "RING_CREATE");
 	size = four_segments(a, l, s);
-	id = lockv(a, h, s, 4, &st);
+	id = lockv(a, h, s, 4, RW, &st, NULL);
 	CHECK_EQ(st, 0, "LOCK_USERV");
 	gather(s, 4, want);
 	for (i = 0; i < rounds; i++) {
@@ -370,7 +321,7 @@ static void release_with_mapping_live(void)
 	h = wt_open(a);
 	CHECK_EQ(IOC(a, h, KUMEM_IOC_RING_CREATE, c), 0, "RING_CREATE");
 	size = four_segments(a, JOINTS_IN_PAGES, s);
-	id = lockv(a, h, s, 4, &st);
+	id = lockv(a, h, s, 4, RW, &st, NULL);
 	CHECK_EQ(st, 0, "LOCK_USERV");
 	gather(s, 4, want);
 	v = view(a, h, id, s[0].len - 10, s[1].len + 30, &st);
@@ -387,7 +338,7 @@ static void release_with_mapping_live(void)
 	CHECK_EQ(a->locked_pages, 0, "nothing locked");
 
 	/* the handle closed with a chain mapped and a ring that used it */
-	id = lockv(a, h, s, 4, &st);
+	id = lockv(a, h, s, 4, RW, &st, NULL);
 	CHECK_EQ(st, 0, "LOCK_USERV again");
 	CHECK_EQ(sub(a, h, &c, KUMEM_OP_FILL, id, 1, size - 2, 0x5a, 0, 0).result, 0, "FILL");
 	wm_close(a, h);
@@ -398,7 +349,7 @@ static void release_with_mapping_live(void)
 	h = wt_open(a);
 	c = (struct kumem_ring_create){ .sq_entries = 8, .cq_entries = 16 };
 	CHECK_EQ(IOC(a, h, KUMEM_IOC_RING_CREATE, c), 0, "RING_CREATE");
-	id = lockv(a, h, s, 4, &st);
+	id = lockv(a, h, s, 4, RW, &st, NULL);
 	CHECK_EQ(st, 0, "LOCK_USERV a third time");
 	v = view(a, h, id, 3, size - 6, &st);
 	CHECK_EQ(st, 0, "a view");
@@ -436,7 +387,7 @@ static void map_limit(void)
 		s[0] = (struct kumem_segment){ (uintptr_t)buf + 10, 2000 * PG - 10 };
 		s[1] = (struct kumem_segment){ (uintptr_t)buf + 2001 * PG,
 					       (limit - 2000 + extra) * PG - 20 };
-		id = lockv(a, h, s, 2, &st);
+		id = lockv(a, h, s, 2, RW, &st, NULL);
 		CHECK_EQ(st, 0, "LOCK_USERV");
 		buf[2000 * PG - 1] = 0x11;
 		buf[2001 * PG] = 0x22;
@@ -490,7 +441,7 @@ static int f_one(int n)
 	size = four_segments(a, JOINTS_IN_PAGES, s);
 	gather(s, 4, want);
 	wm_fail_plan(n, STATUS_INSUFFICIENT_RESOURCES);
-	id = lockv(a, h, s, 4, &st);
+	id = lockv(a, h, s, 4, RW, &st, NULL);
 	if (id)
 		v = view(a, h, id, s[0].len - 7, s[1].len + 20, &st);
 	if (v)
@@ -563,13 +514,13 @@ static void chain_map_fails(void)
 	four_segments(a, JOINTS_IN_PAGES, s);
 	wm_hook("MmMapLockedPagesSpecifyCache", 5, fail_this_call,
 		(void *)"MmMapLockedPagesSpecifyCache");
-	CHECK(!lockv(a, h, s, 4, &st), "the lock fails with its chain's mapping");
+	CHECK(!lockv(a, h, s, 4, RW, &st, NULL), "the lock fails with its chain's mapping");
 	CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES, "ENOMEM");
 	CHECK_EQ(a->locked_pages, 0, "nothing locked");
 	wm_counts(&n);
 	CHECK_EQ(n.kernel_mappings, 0, "nothing mapped");
 	CHECK_EQ(wt_stats(a, h).regions, 0, "no region");
-	CHECK(lockv(a, h, s, 4, &st), "the same lock without the failure");
+	CHECK(lockv(a, h, s, 4, RW, &st, NULL), "the same lock without the failure");
 	wm_close(a, h);
 	wm_process_exit(a);
 	wt_nothing_held();
