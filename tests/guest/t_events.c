@@ -3,56 +3,10 @@
  * hostile positions, read() baseline, lifetime. */
 #include <poll.h>
 
+#include "events_check.h"
 #include "guest_util.h"
 
 static kumem_t *dev;
-
-struct check {
-	uint64_t next, bad, seen, len_bad;
-	uint32_t want_len;
-	bool any_len;
-};
-
-static int check_record(void *ctx, const void *payload, uint32_t len)
-{
-	struct check *c = ctx;
-	const uint8_t *p = payload;
-	uint64_t seq;
-	uint32_t i;
-
-	memcpy(&seq, p, 8);
-	if (!c->any_len && len != c->want_len)
-		c->len_bad++;
-	if (c->any_len ? seq < c->next : seq != c->next)
-		c->bad++;
-	for (i = 8; i < len; i++)
-		if (p[i] != (uint8_t)seq) {
-			c->bad++;
-			break;
-		}
-	c->next = seq + 1;
-	c->seen++;
-	return 0;
-}
-
-/* consume @count records of @len, waiting with poll between batches */
-static void drain(kumem_events_t *e, struct check *c, uint64_t count)
-{
-	int idle = 0;
-
-	while (c->seen < count && idle < 50) {
-		int n = kumem_events_consume(e, check_record, c, 64);
-
-		if (n < 0) {
-			c->bad++;
-			break;
-		}
-		if (n == 0)
-			idle += kumem_events_wait(e, 100) == 0;
-		else
-			idle = 0;
-	}
-}
 
 int main(void)
 {
