@@ -949,26 +949,15 @@ static int f_one(enum f_op op, int n)
 	return fired ? 0 : 1;
 }
 
+static int f_one_of(int n, const void *op)
+{
+	return f_one(*(const enum f_op *)op, n);
+}
+
 static void f_every(enum f_op op)
 {
-	int n, status;
-	pid_t pid;
-
-	for (n = 1; n < 64; n++) {
-		fflush(stderr);
-		pid = fork();
-		if (pid == 0)
-			_exit(f_one(op, n) ? 42 : 0);
-		waitpid(pid, &status, 0);
-		CHECK(WIFEXITED(status), "fallible call %d: the machine died", n);
-		if (WEXITSTATUS(status) == 42) {
-			CHECK(n > 2, "at least two fallible calls were exercised");
-			return;
-		}
-		CHECK(WEXITSTATUS(status) == 0, "fallible call %d: exit %d", n,
-		      WEXITSTATUS(status));
-	}
-	CHECK(0, "more than 63 fallible calls");
+	CHECK(wt_each_fallible_call(63, f_one_of, &op) >= 2,
+	      "at least two fallible calls were exercised");
 }
 
 static void f_lockv(void)

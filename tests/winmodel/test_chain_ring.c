@@ -420,7 +420,7 @@ static void map_limit(void)
  * call failing: whichever fails, nothing is left behind, and without a failure the copy
  * is right. Returns 1 when no call failed (every one was tried).
  */
-static int f_one(int n)
+static int f_one(int n, const void *unused)
 {
 	struct wm_process *a;
 	struct kumem_ring_create c = { .sq_entries = 8, .cq_entries = 16 };
@@ -432,6 +432,7 @@ static int f_one(int n)
 	NTSTATUS st;
 	bool fired;
 	HANDLE h;
+	(void)unused;
 
 	wm_init();
 	a = wm_process_create("a.exe", false);
@@ -471,25 +472,10 @@ static int f_one(int n)
 
 static void every_call_fails(void)
 {
-	int n, status;
-	pid_t pid;
+	int fired = wt_each_fallible_call(63, f_one, NULL);
 
-	for (n = 1; n < 64; n++) {
-		fflush(stderr);
-		pid = fork();
-		if (pid == 0)
-			_exit(f_one(n) ? 42 : 0);
-		waitpid(pid, &status, 0);
-		CHECK(WIFEXITED(status), "fallible call %d: the machine died", n);
-		if (WEXITSTATUS(status) == 42) {
-			/* segments' MDLs, locks, mappings, the chain's MDL and mapping, ... */
-			CHECK(n > 12, "at least a dozen fallible calls were exercised (%d)", n - 1);
-			return;
-		}
-		CHECK(WEXITSTATUS(status) == 0, "fallible call %d: exit %d", n,
-		      WEXITSTATUS(status));
-	}
-	CHECK(0, "more than 63 fallible calls");
+	/* segments' MDLs, locks, mappings, the chain's MDL and mapping, ... */
+	CHECK(fired > 11, "at least a dozen fallible calls were exercised (%d)", fired);
 }
 
 static void fail_this_call(void *fn)

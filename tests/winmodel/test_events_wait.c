@@ -437,8 +437,8 @@ static void evw_port(void)
 	CHECK_EQ(cancelled, NSTREAMS - 2, "one packet per cancelled wait");
 	/* failed in dispatch: no packet */
 	p[0].w.events_id = 999;
-	CHECK_EQ(wm_ioctl_overlapped(a, h, KUMEM_IOC_EVENTS_WAIT, &p[0].w, sizeof(p[0].w),
-				     &p[0].w, sizeof(p[0].w), &p[0].ov),
+	CHECK_EQ(wm_ioctl_overlapped(a, h, KUMEM_IOC_EVENTS_WAIT, &p[0].w, sizeof(p[0].w), &p[0].w,
+				     sizeof(p[0].w), &p[0].ov),
 		 STATUS_NOT_FOUND, "no such stream");
 	CHECK(!wm_port_get(port, &key, 50), "no packet for a request failed in dispatch");
 	wm_close(a, h);
@@ -450,60 +450,52 @@ static void evw_port(void)
 
 /* ---- every fallible call failing in turn ------------------------------------------------- */
 
+static int evw_fault_one(int n, const void *unused)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	uint8_t rec[8] = { 0 };
+	bool fired_here;
+	struct pended p;
+	struct stream s;
+	NTSTATUS st;
+	HANDLE h;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	h = wt_open(a);
+	wm_fail_plan(n, STATUS_INSUFFICIENT_RESOURCES);
+	st = stream_create(a, h, 4 * PAGE, &s);
+	if (NT_SUCCESS(st)) {
+		st = wait_start(&s, 10ll * 1000 * 1000 * 1000, &p);
+		if (st == STATUS_PENDING) {
+			PKUMEM_EVENTS e = stream_ref(&s);
+
+			CHECK_EQ(emit_at_dispatch(e, rec, sizeof(rec)), 0, "emit");
+			KumemEventsPut(e);
+			CHECK(wm_overlapped_wait(&p.ov, 2000), "completed");
+			CHECK_EQ(p.ov.status, 0, "success");
+			CHECK_EQ(p.w.ready, 1, "ready");
+		} else {
+			CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES,
+				 "EVENTS_WAIT failing to pend: ENOMEM");
+		}
+	} else {
+		CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES, "EVENTS_CREATE: ENOMEM");
+	}
+	fired_here = wm_fail_fired();
+	wm_fail_plan(0, 0);
+	wm_close(a, h);
+	all_quiet();
+	wm_process_exit(a);
+	wt_nothing_held();
+	wm_driver_unload();
+	(void)unused;
+	return fired_here ? 0 : 1; /* 1: the plan's n-th call was never made */
+}
+
 static void evw_faults(void)
 {
-	int n, fired = 0;
+	int fired = wt_each_fallible_call(199, evw_fault_one, NULL);
 
-	for (n = 1; n < 200; n++) {
-		pid_t pid = fork();
-		int status;
-
-		if (pid == 0) {
-			struct wm_process *a = wm_process_create("a.exe", false);
-			uint8_t rec[8] = { 0 };
-			bool fired_here;
-			struct pended p;
-			struct stream s;
-			NTSTATUS st;
-			HANDLE h;
-
-			CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
-			h = wt_open(a);
-			wm_fail_plan(n, STATUS_INSUFFICIENT_RESOURCES);
-			st = stream_create(a, h, 4 * PAGE, &s);
-			if (NT_SUCCESS(st)) {
-				st = wait_start(&s, 10ll * 1000 * 1000 * 1000, &p);
-				if (st == STATUS_PENDING) {
-					PKUMEM_EVENTS e = stream_ref(&s);
-
-					CHECK_EQ(emit_at_dispatch(e, rec, sizeof(rec)), 0, "emit");
-					KumemEventsPut(e);
-					CHECK(wm_overlapped_wait(&p.ov, 2000), "completed");
-					CHECK_EQ(p.ov.status, 0, "success");
-					CHECK_EQ(p.w.ready, 1, "ready");
-				} else {
-					CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES,
-						 "EVENTS_WAIT failing to pend: ENOMEM");
-				}
-			} else {
-				CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES, "EVENTS_CREATE: ENOMEM");
-			}
-			fired_here = wm_fail_fired();
-			wm_fail_plan(0, 0);
-			wm_close(a, h);
-			all_quiet();
-			wm_process_exit(a);
-			wt_nothing_held();
-			wm_driver_unload();
-			_exit(fired_here ? 0 : 3);
-		}
-		waitpid(pid, &status, 0);
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
-			break; /* the plan's n-th call was never made: every one has failed once */
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "with fallible call %d failing: status %#x", n, status);
-		fired++;
-	}
 	CHECK(fired >= 5, "only %d fallible calls on the path", fired);
 	fprintf(stderr, "faults: %d fallible calls failed in turn\n", fired);
 }

@@ -108,31 +108,14 @@ static int one_run(op_fn op, int n)
 	return fired ? 0 : 1;
 }
 
-/* Each n in its own child: n = 1.. until the operation runs clean. */
+static int one_run_of(int n, const void *op)
+{
+	return one_run(*(const op_fn *)op, n);
+}
+
 static void every_step(op_fn op)
 {
-	int n, status;
-	pid_t pid;
-
-	for (n = 1; n < 64; n++) {
-		fflush(stderr);
-		pid = fork();
-		if (pid == 0) {
-			wm_fail_plan(0, 0);
-			_exit(one_run(op, n) ? 42 : 0);
-		}
-		waitpid(pid, &status, 0);
-		if (getenv("WM_VERBOSE"))
-			fprintf(stderr, "  fallible call %d: exit status %#x\n", n, status);
-		CHECK(WIFEXITED(status), "fallible call %d: the machine died (signal %d)", n,
-		      WTERMSIG(status));
-		if (WEXITSTATUS(status) == 42)
-			return; /* the operation ran without reaching call n: all steps covered */
-		CHECK(WEXITSTATUS(status) == 0,
-		      "fallible call %d: exit %d (bugcheck or check above)", n,
-		      WEXITSTATUS(status));
-	}
-	CHECK(0, "more than 63 fallible calls");
+	wt_each_fallible_call(63, one_run_of, &op);
 }
 
 static void f_lock_read(void)

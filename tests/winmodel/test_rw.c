@@ -473,29 +473,25 @@ static int one_run(PCWSTR dev, bool write, int n)
 	return fired ? 0 : 1;
 }
 
+struct rw_case {
+	PCWSTR dev;
+	bool write;
+};
+
+static int one_run_of(int n, const void *arg)
+{
+	const struct rw_case *c = arg;
+
+	return one_run(c->dev, c->write, n);
+}
+
 static void every_step(PCWSTR dev, bool write, int want_steps)
 {
-	int n, status;
-	pid_t pid;
+	struct rw_case c = { dev, write };
 
-	for (n = 1; n < 16; n++) {
-		fflush(stderr);
-		pid = fork();
-		if (pid == 0) {
-			wm_fail_plan(0, 0);
-			_exit(one_run(dev, write, n) ? 42 : 0);
-		}
-		waitpid(pid, &status, 0);
-		CHECK(WIFEXITED(status), "fallible call %d: the machine died (signal %d)", n,
-		      WTERMSIG(status));
-		if (WEXITSTATUS(status) == 42)
-			break;
-		CHECK(WEXITSTATUS(status) == 0,
-		      "fallible call %d: exit %d (bugcheck or check above)", n,
-		      WEXITSTATUS(status));
-	}
 	/* the path's fallible calls, counted: a change in rw.c shows here */
-	CHECK_EQ(n - 1, want_steps, "fallible calls on the path");
+	CHECK_EQ(wt_each_fallible_call(15, one_run_of, &c), want_steps,
+		 "fallible calls on the path");
 }
 
 /* DO_BUFFERED_IO: the driver makes no fallible call (the I/O manager owns the buffer). */

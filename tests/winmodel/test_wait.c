@@ -554,60 +554,52 @@ static void wait_batches(void)
 
 /* ---- every fallible call failing in turn --------------------------------------------------- */
 
+static int wait_fault_one(int n, const void *unused)
+{
+	struct wm_process *a = wm_process_create("a.exe", false);
+	struct kumem_ring_create c = { .sq_entries = 8 };
+	struct pended w;
+	struct ring r;
+	bool fired_here;
+	NTSTATUS st;
+	HANDLE h;
+
+	CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
+	h = wt_open(a);
+	wm_fail_plan(n, 0);
+	st = IOC(a, h, KUMEM_IOC_RING_CREATE, c);
+	if (NT_SUCCESS(st)) {
+		memset(&r, 0, sizeof(r));
+		r.c = c;
+		r.ctrl = (void *)(uintptr_t)c.user_addr;
+		r.sq = (void *)((uint8_t *)r.ctrl + c.sq_offset);
+		st = getevents(a, h, &r, 1, 10ll * 1000 * 1000 * 1000, &w);
+		if (st == STATUS_PENDING) {
+			publish_nops(&r, 1);
+			CHECK_EQ(submit(a, h, &r, 1), 0, "NOP");
+			CHECK(wm_overlapped_wait(&w.ov, 2000), "completed");
+			CHECK_EQ(w.ov.status, 0, "success");
+		} else {
+			CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES,
+				 "GETEVENTS failing to pend: ENOMEM");
+		}
+	} else {
+		CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES, "RING_CREATE: ENOMEM");
+	}
+	fired_here = wm_fail_fired();
+	wm_fail_plan(0, 0);
+	wm_close(a, h);
+	all_quiet();
+	wm_process_exit(a);
+	wm_driver_unload();
+	(void)unused;
+	return fired_here ? 0 : 1; /* 1: the plan's n-th call was never made */
+}
+
 static void wait_faults(void)
 {
-	int n, fired = 0;
+	int fired = wt_each_fallible_call(199, wait_fault_one, NULL);
 
-	for (n = 1; n < 200; n++) {
-		pid_t pid = fork();
-		int status;
-
-		if (pid == 0) {
-			struct wm_process *a = wm_process_create("a.exe", false);
-			struct kumem_ring_create c = { .sq_entries = 8 };
-			struct pended w;
-			struct ring r;
-			bool fired_here;
-			NTSTATUS st;
-			HANDLE h;
-
-			CHECK_EQ(wm_driver_load(), STATUS_SUCCESS, "DriverEntry");
-			h = wt_open(a);
-			wm_fail_plan(n, 0);
-			st = IOC(a, h, KUMEM_IOC_RING_CREATE, c);
-			if (NT_SUCCESS(st)) {
-				memset(&r, 0, sizeof(r));
-				r.c = c;
-				r.ctrl = (void *)(uintptr_t)c.user_addr;
-				r.sq = (void *)((uint8_t *)r.ctrl + c.sq_offset);
-				st = getevents(a, h, &r, 1, 10ll * 1000 * 1000 * 1000, &w);
-				if (st == STATUS_PENDING) {
-					publish_nops(&r, 1);
-					CHECK_EQ(submit(a, h, &r, 1), 0, "NOP");
-					CHECK(wm_overlapped_wait(&w.ov, 2000), "completed");
-					CHECK_EQ(w.ov.status, 0, "success");
-				} else {
-					CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES,
-						 "GETEVENTS failing to pend: ENOMEM");
-				}
-			} else {
-				CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES, "RING_CREATE: ENOMEM");
-			}
-			fired_here = wm_fail_fired();
-			wm_fail_plan(0, 0);
-			wm_close(a, h);
-			all_quiet();
-			wm_process_exit(a);
-			wm_driver_unload();
-			_exit(fired_here ? 0 : 3);
-		}
-		waitpid(pid, &status, 0);
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
-			break; /* the plan's n-th call was never made: every one has failed once */
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "with fallible call %d failing: status %#x", n, status);
-		fired++;
-	}
 	CHECK(fired >= 5, "only %d fallible calls on the path", fired);
 	fprintf(stderr, "faults: %d fallible calls failed in turn\n", fired);
 }

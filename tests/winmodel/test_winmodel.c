@@ -11,11 +11,45 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "wm_test.h"
+
+/* the child's exit status for "ran clean: no n-th fallible call" */
+#define WT_RAN_CLEAN 42
+
+int wt_each_fallible_call(int max, int (*run)(int n, const void *arg), const void *arg)
+{
+	int n, status;
+	pid_t pid;
+
+	for (n = 1; n <= max; n++) {
+		fflush(stdout);
+		fflush(stderr);
+		pid = fork();
+		if (pid == 0) {
+			wm_fail_plan(0, 0);
+			_exit(run(n, arg) ? WT_RAN_CLEAN : 0);
+		}
+		waitpid(pid, &status, 0);
+		if (getenv("WM_VERBOSE"))
+			fprintf(stderr, "  fallible call %d: exit status %#x\n", n, status);
+		CHECK(WIFEXITED(status), "fallible call %d: the machine died (signal %d)", n,
+		      WTERMSIG(status));
+		if (WEXITSTATUS(status) == WT_RAN_CLEAN)
+			return n - 1; /* every call on the path has failed once */
+		CHECK(WEXITSTATUS(status) == 0,
+		      "fallible call %d: exit %d (bugcheck or check above)", n,
+		      WEXITSTATUS(status));
+	}
+	CHECK(0, "more than %d fallible calls", max);
+	return max;
+}
 
 static void run_child(void **state)
 {
@@ -46,8 +80,8 @@ static void run_child(void **state)
 int main(int argc, char **argv)
 {
 	const struct wt_scenario *lists[] = {
-		wt_basic,  wt_lifetime,	  wt_faults,	wt_findings, wt_rw,
-		wt_chain,  wt_chain_ring, wt_kapi,	wt_wait,     wt_attach,
+		wt_basic,  wt_lifetime,	  wt_faults,	wt_findings,	wt_rw,
+		wt_chain,  wt_chain_ring, wt_kapi,	wt_wait,	wt_attach,
 		wt_events, wt_events_lib, wt_rings_lib, wt_events_wait,
 	};
 	static struct CMUnitTest tests[512];

@@ -102,6 +102,15 @@ static inline HANDLE wt_open(struct wm_process *p)
 	return h;
 }
 
+/*
+ * Fault injection, one fallible call at a time: @run(n, @arg) runs in a child of its own, with
+ * the model's n-th fallible call failing, for n = 1, 2, ... It returns 0 when that call failed
+ * (and its checks passed), nonzero when the operation ran to its end without reaching an n-th
+ * fallible call. A child that dies or fails a check fails the scenario, as does an operation
+ * still reaching its @max-th call. Returns how many calls were failed in turn.
+ */
+int wt_each_fallible_call(int max, int (*run)(int n, const void *arg), const void *arg);
+
 /* scenario lists, one per file */
 struct wt_scenario {
 	const char *name;
