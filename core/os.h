@@ -12,6 +12,7 @@
  *   kumem_os_memset(dst, c, n)        memset
  *   kumem_os_memmove(dst, src, n)     memmove
  *   KUMEM_OS_LIKELY(x) / UNLIKELY(x)  branch hints (may expand to (x))
+ *   KUMEM_OS_NOINLINE                 keeps a cold function out of its caller (may be empty)
  *
  * and, for the shared-memory rings, the memory-model primitives:
  *

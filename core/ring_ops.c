@@ -265,9 +265,10 @@ KUMEM_LAYOUT_ASSERT(SQE_WORD(op) == 0 && SQE_WORD(flags) == 0 && SQE_WORD(reserv
 /*
  * Everything but a well-formed NOP: a fresh copy of the whole slot, checked and run by
  * ring_execute(). Nothing read by the NOP test is reused, so a slot rewritten in between is
- * judged on this copy alone.
+ * judged on this copy alone. Kept out of line: its copy on the stack would otherwise cost
+ * the per-message loop a stack canary and spilled registers.
  */
-static void service_slow(const uint64_t *slot, struct kumem_cqe *c, struct ring_budget *b)
+static KUMEM_OS_NOINLINE void service_slow(const uint64_t *slot, struct kumem_cqe *c, struct ring_budget *b)
 {
 	const union sqe_copy e = { .w = {
 					   kumem_os_read_once_u64(&slot[0]),

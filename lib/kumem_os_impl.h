@@ -14,6 +14,7 @@
 #define kumem_os_memmove(d, s, n) memmove((d), (s), (n))
 #define KUMEM_OS_LIKELY(x)	  __builtin_expect(!!(x), 1)
 #define KUMEM_OS_UNLIKELY(x)	  __builtin_expect(!!(x), 0)
+#define KUMEM_OS_NOINLINE	  __attribute__((noinline))
 
 /* Shared-memory words are plain uint32_t in the ABI; C11 atomics act on them through a cast,
  * which GCC and Clang define for naturally aligned 32-bit objects. */

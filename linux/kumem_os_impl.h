@@ -21,6 +21,7 @@
 #define kumem_os_memmove(d, s, n) memmove((d), (s), (n))
 #define KUMEM_OS_LIKELY(x)	  likely(x)
 #define KUMEM_OS_UNLIKELY(x)	  unlikely(x)
+#define KUMEM_OS_NOINLINE	  noinline
 
 /*
  * core/'s ordering primitives as the kernel spells them. Each use says in core/ what it pairs

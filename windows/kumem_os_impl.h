@@ -13,6 +13,7 @@
 #define kumem_os_memmove(d, s, n) __builtin_memmove((d), (s), (n))
 #define KUMEM_OS_LIKELY(x)	  __builtin_expect(!!(x), 1)
 #define KUMEM_OS_UNLIKELY(x)	  __builtin_expect(!!(x), 0)
+#define KUMEM_OS_NOINLINE	  __attribute__((noinline))
 
 /*
  * The compiler's atomics, so the orderings are right on any architecture the driver is built
