@@ -83,6 +83,16 @@ static inline int kumem_ev_reserve(struct kumem_evring *e, uint32_t len, void **
 }
 
 /*
+ * Producer, in batches: reserve up to @max records of @len payload bytes each (payload[i],
+ * rec_pos[i]) against one look at the consumer's position, and make the producer position
+ * cover them with one store. Returns how many (0: full), or the errors of kumem_ev_reserve().
+ * A generator reserving record by record moved the shared producer position, the line the
+ * consumer polls, once per record.
+ */
+int kumem_ev_reserve_batch(struct kumem_evring *e, uint32_t len, unsigned int max,
+			   void **payload, uint64_t *rec_pos);
+
+/*
  * Producer: publish (or @discard) the record at @rec_pos. Returns true when the consumer had
  * caught up with this record, i.e. it may be asleep waiting for exactly this: wake it.
  */

@@ -194,20 +194,16 @@ static bool GenSleep(PKUMEM_EVENTS e, LONGLONG Interval)
 static int GenReserveBatch(PKUMEM_EVENTS e, uint32_t len, unsigned max, void **p, uint64_t *pos,
 			   uint64_t *end)
 {
-	unsigned n = 0;
 	KIRQL irql;
-	int err = 0;
+	int n = 0;
 
 	KeAcquireSpinLock(&e->Lock, &irql);
-	while (n < max && !e->Closed) {
-		err = kumem_ev_reserve(&e->Ev, len, &p[n], &pos[n]);
-		if (err)
-			break;
-		n++;
-	}
+	if (!e->Closed)
+		n = kumem_ev_reserve_batch(&e->Ev, len, max, p, pos);
 	*end = e->Ev.pos;
 	KeReleaseSpinLock(&e->Lock, irql);
-	return err == -KUMEM_EINVAL ? err : (int)n;
+	/* a record too large was refused when the generator started: count it as none */
+	return n < 0 && n != -KUMEM_EINVAL ? 0 : n;
 }
 
 static void GenDead(PKUMEM_EVENTS e)

@@ -175,6 +175,58 @@ static void batch_wake(void **state)
 	assert_true(kumem_ev_commit(&pr, pos[2], false) == (cons == pos[2]));
 }
 
+/* kumem_ev_reserve_batch(): as many as fit, one producer-position store, same errors. */
+static void reserve_batch(void **state)
+{
+	uint64_t cons = 0, prodpos = 0, pos[64];
+	struct kumem_evring pr, co;
+	uint8_t *data = double_map();
+	uint32_t len = 1016; /* 1 KiB with the header */
+	void *p[64];
+	int n, i, round;
+
+	(void)state;
+	kumem_ev_attach(&pr, &cons, &prodpos, data, SIZE, true);
+	kumem_ev_attach(&co, &cons, &prodpos, data, SIZE, false);
+	assert_int_equal(kumem_ev_reserve_batch(&pr, SIZE, 4, p, pos), -KUMEM_E2BIG);
+	assert_int_equal(prodpos, 0);
+	/* 64 KiB hold 64 such records: a batch of 40, then only 24 more fit */
+	for (round = 0; round < 3; round++) {
+		n = kumem_ev_reserve_batch(&pr, len, 40, p, pos);
+		assert_int_equal(n, round == 0 ? 40 : round == 1 ? 24 : 0);
+		assert_int_equal(prodpos, pr.pos); /* covered by the one store */
+		for (i = 0; i < n; i++) {
+			uint64_t seq = (uint64_t)(round ? 40 : 0) + (uint64_t)i;
+			uint32_t k;
+
+			assert_int_equal(pos[i], (seq * 1024));
+			assert_ptr_equal(p[i], data + (pos[i] & (SIZE - 1)) + KUMEM_EV_HDR_SIZE);
+			memcpy(p[i], &seq, 8);
+			for (k = 8; k < len; k++)
+				((uint8_t *)p[i])[k] = (uint8_t)(seq + k);
+		}
+		/* BUSY until published: the consumer stops at the first unpublished record */
+		if (round == 0)
+			assert_int_equal(kumem_ev_pending(&co), 0);
+		for (i = n - 1; i >= 0; i--)
+			kumem_ev_publish(&pr, pos[i], false);
+		assert_int_equal(kumem_ev_pending(&co), 1);
+	}
+	for (i = 0; i < 64; i++) {
+		const uint8_t *r = data + ((uint64_t)i * 1024 & (SIZE - 1)) + KUMEM_EV_HDR_SIZE;
+		uint64_t seq;
+
+		memcpy(&seq, r, 8);
+		assert_int_equal(seq, (uint64_t)i);
+	}
+	cons = 2 * 1024; /* the consumer freed the first two records: two fit, past the wrap */
+	n = kumem_ev_reserve_batch(&pr, len, 40, p, pos);
+	assert_int_equal(n, 2);
+	assert_int_equal(pos[0] & (SIZE - 1), 0);
+	cons = pr.pos + 8; /* a consumer ahead of the producer */
+	assert_int_equal(kumem_ev_reserve_batch(&pr, len, 4, p, pos), -KUMEM_EINVAL);
+}
+
 static uint64_t t_cons, t_prod;
 static uint8_t *t_data;
 
@@ -215,6 +267,7 @@ int main(void)
 		cmocka_unit_test(wrap_and_batches),
 		cmocka_unit_test(corrupt_stream),
 		cmocka_unit_test(batch_wake),
+		cmocka_unit_test(reserve_batch),
 		cmocka_unit_test(two_threads),
 	};
 	/* clang-format on */
