@@ -296,6 +296,8 @@ static int kumem_sqpoll(void *data)
 			busy = false;
 		}
 		if (n == 0 && ktime_get_ns() - idle_since < r->idle_ns) {
+			/* a spin-wait: let the line of sq_tail stay with the submitter a moment */
+			cpu_relax();
 			cond_resched();
 			continue;
 		}
