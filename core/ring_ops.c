@@ -44,8 +44,10 @@ static bool budget_step(struct ring_budget *b, uint64_t n)
 	return b->stop;
 }
 
-/* The batch's work is bounded: once so, or once the driver asked to stop, the rest stays
- * queued for the next call. */
+/*
+ * The batch's work is bounded: once so, or once the driver asked to stop, the rest stays
+ * queued for the next call.
+ */
 static bool budget_spent(const struct ring_budget *b)
 {
 	return b->stop || b->batch >= KUMEM_RING_BATCH_BYTES;

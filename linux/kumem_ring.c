@@ -340,8 +340,9 @@ static void ring_unclaim(struct kumem_ring *r)
 {
 	lock_map_release(&r->claim_map);
 	clear_bit_unlock(0, &r->claim);
-	/* orders the clear before the check; pairs with the waiter's queueing before its test */
+	/* orders the clear before the check below; pairs with the waiter's queueing */
 	smp_mb__after_atomic();
+	/* a waiter queues itself before it tests the bit again: see the barrier above */
 	if (waitqueue_active(&r->claim_wait))
 		wake_up(&r->claim_wait);
 }
