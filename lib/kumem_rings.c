@@ -185,9 +185,11 @@ int kumem_ring_submit(kumem_ring_t *r)
 	if (n)
 		kumem_queue_publish(&r->sq, n);
 	if (!r->sqpoll) {
-		if (!sq_pending(r))
+		uint32_t pending = sq_pending(r);
+
+		if (!pending)
 			return 0;
-		err = enter(r, sq_pending(r), 0, 0, 0);
+		err = enter(r, pending, 0, 0, 0);
 		return err < 0 ? err : (int)n;
 	}
 	if (!n)

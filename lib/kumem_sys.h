@@ -60,6 +60,7 @@ struct kumem_sys_ring {
 	size_t map_len;
 	void *event; /* Windows: the completion event HANDLE */
 	struct kumem_sys_wait *wait; /* Windows: the asynchronous wait, once started */
+	bool enter_only; /* Linux: the module has no KUMEM_IOC_RING_SUBMIT (older) */
 };
 
 /* Create the ring (KUMEM_IOC_RING_CREATE) and map it: *a gets the kernel's answer. */

@@ -202,6 +202,18 @@ void kumem_sys_ring_destroy(struct kumem_sys_ring *r)
 
 int kumem_sys_ring_enter(struct kumem_sys_ring *r, struct kumem_ring_enter *a)
 {
+	/* a plain submission: the argument-less ioctl, when the module has it */
+	if (a->to_submit && !a->min_complete && !a->flags && !r->enter_only) {
+		int n = ioctl(r->id, KUMEM_IOC_RING_SUBMIT, (unsigned long)a->to_submit);
+
+		if (n >= 0) {
+			a->submitted = (uint32_t)n;
+			return 0;
+		}
+		if (errno != ENOTTY)
+			return -errno;
+		r->enter_only = true;
+	}
 	return ioctl(r->id, KUMEM_IOC_RING_ENTER, a) < 0 ? -errno : 0;
 }
 

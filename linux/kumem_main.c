@@ -50,7 +50,7 @@ static long kumem_ioctl_version(void __user *uarg)
 		.max_regions = READ_ONCE(kumem_max_fd_regions),
 		.features = KUMEM_FEAT_LOCK_USER | KUMEM_FEAT_ALLOC_SHARED | KUMEM_FEAT_CONTIG |
 			    KUMEM_FEAT_BUFFERED | KUMEM_FEAT_DIRECT | KUMEM_FEAT_RW |
-			    KUMEM_FEAT_CHAINS | KUMEM_FEAT_URING_CMD,
+			    KUMEM_FEAT_CHAINS | KUMEM_FEAT_URING_CMD | KUMEM_FEAT_RING_SUBMIT,
 		.max_region_bytes = (u64)READ_ONCE(kumem_max_region_mb) << 20,
 	};
 

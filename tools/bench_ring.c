@@ -340,15 +340,15 @@ static unsigned queue_nops(kumem_ring_t *r, unsigned want, uint64_t *sent, bool 
 	return done;
 }
 
-/* Take every ready completion, checking each is the next NOP and succeeded: 0, a negative
- * errno, or 1 for a wrong completion. */
-static int reap_nops(kumem_ring_t *r, uint64_t *got, bool per_entry)
+/* Take every ready completion, checking each is the next NOP and succeeded, until none is
+ * ready or all @sent are in: 0, a negative errno, or 1 for a wrong completion. */
+static int reap_nops(kumem_ring_t *r, uint64_t *got, uint64_t sent, bool per_entry)
 {
 	struct kumem_cqe out[RING_ENTRIES];
 	const struct kumem_cqe *c;
 	int n, i, bad = 0;
 
-	for (;;) {
+	while (*got < sent) {
 		if (per_entry) {
 			c = out;
 			n = kumem_ring_reap(r, out, RING_ENTRIES);
@@ -363,13 +363,15 @@ static int reap_nops(kumem_ring_t *r, uint64_t *got, bool per_entry)
 		if (!per_entry)
 			kumem_ring_cq_advance(r, (unsigned)n);
 	}
+	return bad;
 }
 
 /* @count NOPs through a kumem ring, @batch per submit; messages/s, or 0 on any error. */
 static double kumem_nops(kumem_t *dev, unsigned flags, unsigned batch, bool per_entry,
 			 uint64_t count)
 {
-	struct kumem_ring_params p = { .sq_entries = RING_ENTRIES,
+	/* a ring of 256, or as large as the batch */
+	struct kumem_ring_params p = { .sq_entries = batch > RING_ENTRIES ? batch : RING_ENTRIES,
 				       .flags = flags,
 				       .idle_us = 5000 };
 	uint64_t sent = 0, got = 0, t0;
@@ -390,9 +392,9 @@ static double kumem_nops(kumem_t *dev, unsigned flags, unsigned batch, bool per_
 		queue_nops(r, left < batch ? (unsigned)left : batch, &sent, per_entry);
 		err = kumem_ring_submit(r); /* the number submitted, or a negative errno */
 		if (err >= 0)
-			err = reap_nops(r, &got, per_entry);
+			err = reap_nops(r, &got, sent, per_entry);
 		/* enter mode: the kernel left entries for lack of CQ room only if we lag behind */
-		if (!err && !(flags & KUMEM_RING_SQPOLL) && sent - got >= RING_ENTRIES)
+		if (!err && !(flags & KUMEM_RING_SQPOLL) && sent - got >= p.sq_entries)
 			err = kumem_ring_wait(r, 1, 1000000000ll);
 	}
 	t0 = bench_now_ns() - t0;
@@ -491,6 +493,7 @@ enum ring_row {
 	ROW_SAME_ONE,
 	ROW_ENTER32,
 	ROW_ENTER256,
+	ROW_ENTER1024,
 	ROW_SQPOLL,
 	ROW_SQPOLL_OLD,
 	ROW_PER_ENTRY,
@@ -521,6 +524,7 @@ static const char *const row_name[NR_ROWS] = {
 	[ROW_SAME_ONE] = "same ring, one thread, no kernel, no syscall",
 	[ROW_ENTER32] = "kumem ring, enter, batches of 32",
 	[ROW_ENTER256] = "kumem ring, enter, batches of 256",
+	[ROW_ENTER1024] = "kumem ring, enter, batches of 1024 (a 1024-entry ring)",
 	[ROW_SQPOLL] = "kumem ring, SQPOLL kernel thread (runs of " RUN ")",
 	[ROW_SQPOLL_OLD] = "kumem ring, SQPOLL, one publication per batch",
 	[ROW_PER_ENTRY] = "kumem ring, enter(32), get_sqe/reap per entry",
@@ -595,6 +599,8 @@ static double measure(enum ring_row row, kumem_t *dev, uint64_t count)
 		return kumem_nops(dev, 0, 32, false, count);
 	case ROW_ENTER256:
 		return kumem_nops(dev, 0, RING_ENTRIES, false, count);
+	case ROW_ENTER1024:
+		return kumem_nops(dev, 0, 1024, false, count);
 	case ROW_SQPOLL:
 		return kumem_nops(dev, KUMEM_RING_SQPOLL, RING_ENTRIES, false, count);
 	case ROW_SQPOLL_OLD:
@@ -658,6 +664,7 @@ static bool row_runs(int row, const kumem_t *dev)
 	switch (row) {
 	case ROW_ENTER32:
 	case ROW_ENTER256:
+	case ROW_ENTER1024:
 	case ROW_SQPOLL:
 	case ROW_PER_ENTRY:
 	case ROW_IOCTL:
@@ -767,6 +774,8 @@ int bench_ring(kumem_t *dev)
 	bench_ratio("kumem enter(256) / same ring, one thread, no syscall", &runs[ROW_ENTER256],
 		    &runs[ROW_SAME_ONE]);
 	bench_ratio("kumem enter(256) / one ioctl per message", &runs[ROW_ENTER256],
+		    &runs[ROW_IOCTL]);
+	bench_ratio("kumem enter(1024) / one ioctl per message", &runs[ROW_ENTER1024],
 		    &runs[ROW_IOCTL]);
 	bench_ratio("kumem SQPOLL / one ioctl per message", &runs[ROW_SQPOLL], &runs[ROW_IOCTL]);
 	bench_ratio("kumem SQPOLL / io_uring SQPOLL", &runs[ROW_SQPOLL], &runs[ROW_URING_SQPOLL]);

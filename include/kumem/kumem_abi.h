@@ -118,6 +118,7 @@ struct kumem_info {
 #define KUMEM_FEAT_RW		0x0020u /* read()/write() in buffered and direct mode */
 #define KUMEM_FEAT_CHAINS	0x0040u /* vectored lock, partial views, DESCRIBE_CHAIN */
 #define KUMEM_FEAT_URING_CMD	0x0080u /* Linux: ring ops through io_uring (KUMEM_URING_CMD_SQE) */
+#define KUMEM_FEAT_RING_SUBMIT	0x0100u /* Linux: KUMEM_IOC_RING_SUBMIT */
 
 /* KUMEM_IOC_LOCK_USER: method 1 */
 struct kumem_lock_args {
@@ -520,6 +521,7 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_wait) == 24, "events_wait layout"
 #define KUMEM_NR_RW_MODE	   0x15
 #define KUMEM_NR_RW_LAST	   0x16
 #define KUMEM_NR_EVENTS_WAIT	   0x17
+#define KUMEM_NR_RING_SUBMIT	   0x18 /* Linux */
 #define KUMEM_NR_LOCK_USERV	   0x20
 #define KUMEM_NR_VIEW		   0x21
 #define KUMEM_NR_DESCRIBE_CHAIN	   0x22
@@ -587,6 +589,14 @@ KUMEM_LAYOUT_ASSERT(sizeof(struct kumem_events_wait) == 24, "events_wait layout"
 #define KUMEM_IOC_VIEW	     _IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_VIEW, struct kumem_view_args)
 #define KUMEM_IOC_DESCRIBE_CHAIN                                                                   \
 	_IOWR(KUMEM_IOC_MAGIC, KUMEM_NR_DESCRIBE_CHAIN, struct kumem_describe_chain_args)
+/*
+ * On a ring fd, enter mode: consume up to N submissions, N being the ioctl's argument itself
+ * (an integer, not a pointer: KVM_RUN's shape). ENTER with to_submit = N and no flags, minus
+ * the argument block: nothing is read from or written to the caller's memory, and the
+ * return value is how many were consumed (0 on an SQPOLL ring, whose thread consumes). N
+ * above UINT32_MAX is -EINVAL. libkumem's kumem_ring_submit() uses it.
+ */
+#define KUMEM_IOC_RING_SUBMIT _IO(KUMEM_IOC_MAGIC, KUMEM_NR_RING_SUBMIT)
 
 /*
  * io_uring passthrough: IORING_OP_URING_CMD on a /dev/kumem fd with this cmd_op runs one

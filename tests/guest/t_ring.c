@@ -429,6 +429,75 @@ static void hostile(unsigned flags, const char *mode)
 	close(fd);
 }
 
+/*
+ * KUMEM_IOC_RING_SUBMIT, raw: the count is the argument, the result the return value, and
+ * nothing of the caller's memory is touched (the argument is not a pointer: an address there
+ * is just a very large count). The library's rows above go through it as well.
+ */
+static void submit_ioctl(unsigned flags, const char *mode)
+{
+	struct kumem_ring_create a = { .sq_entries = 16, .flags = flags, .idle_us = 100 };
+	struct kumem_info info;
+	struct kumem_ring_ctrl *ctrl;
+	struct kumem_sqe *sq;
+	struct kumem_cqe *cq;
+	int fd = raw_open(), i;
+	bool sqpoll = flags & KUMEM_RING_SQPOLL;
+
+	is_int(rioctl(fd, KUMEM_IOC_VERSION, &info), 0, "%s: version", mode);
+	ok(info.features & KUMEM_FEAT_RING_SUBMIT, "%s: the module offers RING_SUBMIT", mode);
+	is_int(rioctl(fd, KUMEM_IOC_RING_CREATE, &a), 0, "%s: raw ring of 16 (CQ 32)", mode);
+	ctrl = mmap(NULL, a.map_len, PROT_READ | PROT_WRITE, MAP_SHARED, a.ring_fd, 0);
+	if (!ok(ctrl != MAP_FAILED, "%s: mapped", mode))
+		bail_out("mmap");
+	sq = (struct kumem_sqe *)((char *)ctrl + a.sq_offset);
+	cq = (struct kumem_cqe *)((char *)ctrl + a.cq_offset);
+	is_int(ioctl(fd, KUMEM_IOC_RING_SUBMIT, 1ul) < 0 ? -errno : 0, -ENOTTY,
+	       "%s: not an ioctl of /dev/kumem itself (ENOTTY)", mode);
+	is_int(ioctl(a.ring_fd, KUMEM_IOC_RING_SUBMIT, 4ul), 0, "%s: nothing queued -> 0", mode);
+	for (i = 0; i < 10; i++)
+		sq[i] = (struct kumem_sqe){ .op = KUMEM_OP_NOP, .user_data = 100 + (uint64_t)i };
+	__atomic_store_n(&ctrl->sq_tail, 10, __ATOMIC_RELEASE);
+	is_int(ioctl(a.ring_fd, KUMEM_IOC_RING_SUBMIT, 0ul), 0, "%s: a count of 0 -> 0", mode);
+	errno = 0;
+	is_int(ioctl(a.ring_fd, KUMEM_IOC_RING_SUBMIT, 0x100000000ul) < 0 ? -errno : 0,
+	       sizeof(long) > 4 ? -EINVAL : 0, "%s: a count above UINT32_MAX -> EINVAL", mode);
+	if (sqpoll) {
+		/* the thread consumes; SUBMIT, like ENTER, consumes nothing here */
+		struct kumem_ring_enter w = { .flags = KUMEM_ENTER_WAKEUP };
+
+		is_int(ioctl(a.ring_fd, KUMEM_IOC_RING_SUBMIT, 3ul), 0, "%s: SUBMIT -> 0", mode);
+		rioctl(a.ring_fd, KUMEM_IOC_RING_ENTER, &w);
+		ok(wait_until(ASYNC_BOUND_MS, __atomic_load_n(&ctrl->cq_tail, __ATOMIC_ACQUIRE) == 10),
+		   "%s: the thread posts all 10", mode);
+	} else {
+		is_int(ioctl(a.ring_fd, KUMEM_IOC_RING_SUBMIT, 3ul), 3, "%s: SUBMIT(3) -> 3", mode);
+		is_int(ctrl->sq_head, 3, "%s: three consumed", mode);
+		is_int(ctrl->cq_tail, 3, "%s: three completions", mode);
+		is_int(ioctl(a.ring_fd, KUMEM_IOC_RING_SUBMIT, 100ul), 7,
+		       "%s: SUBMIT(100) -> the 7 left", mode);
+	}
+	for (i = 0; i < 10; i++)
+		if (cq[i].user_data != 100 + (uint64_t)i || cq[i].result)
+			break;
+	is_int(i, 10, "%s: every completion in order, each a success", mode);
+	/* an ill-formed entry completes with its error, as through ENTER */
+	sq[10] = (struct kumem_sqe){ .op = KUMEM_OP_NOP, .flags = 1, .user_data = 7 };
+	__atomic_store_n(&ctrl->sq_tail, 11, __ATOMIC_RELEASE);
+	if (!sqpoll) {
+		is_int(ioctl(a.ring_fd, KUMEM_IOC_RING_SUBMIT, 1ul), 1, "%s: a bad entry", mode);
+		is_int(cq[10].result, -EINVAL, "%s: completes with EINVAL", mode);
+		/* impossible indices: the ring is dead, as through ENTER */
+		ctrl->sq_tail = 1000;
+		is_int(ioctl(a.ring_fd, KUMEM_IOC_RING_SUBMIT, 1ul) < 0 ? -errno : 0, -EBADFD,
+		       "%s: corrupt sq_tail -> EBADFD", mode);
+		ok(ctrl->sq_flags & KUMEM_RING_DEAD, "%s: the ring says it is dead", mode);
+	}
+	munmap(ctrl, a.map_len);
+	close(a.ring_fd);
+	close(fd);
+}
+
 static int blocked_waiter(void *arg)
 {
 	kumem_ring_t *r;
@@ -594,6 +663,8 @@ int main(void)
 	sq_affinity();
 	hostile(0, "enter");
 	hostile(KUMEM_RING_SQPOLL, "sqpoll");
+	submit_ioctl(0, "enter");
+	submit_ioctl(KUMEM_RING_SQPOLL, "sqpoll");
 
 	/* kill -9 while blocked in ENTER(GETEVENTS) with an SQPOLL thread running */
 	fflush(stdout);
