@@ -140,6 +140,11 @@ static struct {
 	uint32_t run;
 } oneway;
 
+/*
+ * Both sides work in spans: up to the end of the run (@run entries between publications, or
+ * the whole batch) and never across the wrap, walking the slots with a pointer
+ * (kumem_queue_contig() is there for this).
+ */
 static void *oneway_producer(void *arg)
 {
 	struct kumem_queue p;
@@ -150,17 +155,22 @@ static void *oneway_producer(void *arg)
 			   sizeof(struct msg64), true);
 	start_wait_go();
 	while (seq < count) {
-		int space = kumem_queue_space(&p), i, done = 0;
+		int space = kumem_queue_space(&p);
 
-		for (i = 0; i < space && seq < count; i++) {
-			fill_msg(kumem_queue_prod_slot(&p, (uint32_t)(i - done)), seq++);
-			if (oneway.run && i + 1 - done == (int)oneway.run) {
-				kumem_queue_publish(&p, oneway.run);
-				done = i + 1;
-			}
+		while (space > 0 && seq < count) {
+			uint32_t n = (uint32_t)space, k;
+			struct msg64 *m = kumem_queue_prod_slot(&p, 0);
+
+			if (oneway.run && n > oneway.run)
+				n = oneway.run;
+			if ((uint64_t)n > count - seq)
+				n = (uint32_t)(count - seq);
+			n = kumem_queue_contig(&p, 0, n);
+			for (k = 0; k < n; k++)
+				fill_msg(&m[k], seq++);
+			kumem_queue_publish(&p, n);
+			space -= (int)n;
 		}
-		if (i > done)
-			kumem_queue_publish(&p, (uint32_t)(i - done));
 	}
 	return NULL;
 }
@@ -180,18 +190,21 @@ static double oneway_queue(uint64_t count, uint32_t run)
 		return 0;
 	t0 = start_release();
 	while (got < count) {
-		int n = kumem_queue_ready(&c), i, done = 0;
+		int ready = kumem_queue_ready(&c);
 
-		for (i = 0; i < n; i++, got++) {
-			bad |= ((struct msg64 *)kumem_queue_cons_slot(&c, (uint32_t)(i - done)))->seq !=
-			       got;
-			if (run && i + 1 - done == (int)run) {
-				kumem_queue_release(&c, run);
-				done = i + 1;
-			}
+		while (ready > 0) {
+			uint32_t n = (uint32_t)ready, k;
+			const struct msg64 *m = kumem_queue_cons_slot(&c, 0);
+
+			if (run && n > run)
+				n = run;
+			n = kumem_queue_contig(&c, 0, n);
+			for (k = 0; k < n; k++)
+				bad |= m[k].seq != got + k;
+			got += n;
+			kumem_queue_release(&c, n);
+			ready -= (int)n;
 		}
-		if (n > done)
-			kumem_queue_release(&c, (uint32_t)(n - done));
 	}
 	t0 = bench_now_ns() - t0;
 	pthread_join(t, NULL);
