@@ -100,8 +100,13 @@ static void RingNotify(PKUMEM_RING r)
 	KumemWaitNotify(&r->Waits);
 }
 
-/* Consume up to @max submissions. */
-static int RingProcess(PKUMEM_RING r, uint32_t max)
+/*
+ * Consume up to @max submissions, handing slots back and completions over every @run (0: once
+ * for the batch). The SQPOLL thread publishes in runs of KUMEM_RING_PUBLISH_RUN, so that the
+ * process and the thread overlap (docs/performance.md, "Publishing in runs"); ENTER, where one
+ * CPU does all the work, once.
+ */
+static int RingProcess(PKUMEM_RING r, uint32_t max, uint32_t run)
 {
 	int n;
 
@@ -109,7 +114,7 @@ static int RingProcess(PKUMEM_RING r, uint32_t max)
 	if (r->BaseFlags & KUMEM_RING_DEAD) {
 		n = -KUMEM_EBADFD;
 	} else {
-		n = kumem_ring_service(&r->Sq, &r->Cq, max, &RingRegionOps, r);
+		n = kumem_ring_service_runs(&r->Sq, &r->Cq, max, run, &RingRegionOps, r);
 		if (n < 0) {
 			r->BaseFlags |= KUMEM_RING_DEAD;
 			kumem_os_write_once_u32(&r->Ctrl->sq_flags, r->BaseFlags);
@@ -132,7 +137,7 @@ static VOID KumemSqpoll(PVOID Context)
 	if (r->Flags & KUMEM_RING_SQ_AFF)
 		KeSetSystemAffinityThreadEx((KAFFINITY)1 << r->SqCpu);
 	while (!r->Stop) {
-		n = RingProcess(r, r->Sq.entries);
+		n = RingProcess(r, r->Sq.entries, KUMEM_RING_PUBLISH_RUN);
 		if (n > 0) {
 			idleSince = KeQueryInterruptTime();
 			continue;
@@ -414,7 +419,7 @@ int KumemRingEnter(PKUMEM_FILE File, PIRP Irp, struct kumem_ring_enter *a)
 		goto out;
 	}
 	while (a->submitted < a->to_submit && !(r->Flags & KUMEM_RING_SQPOLL)) {
-		n = RingProcess(r, a->to_submit - a->submitted);
+		n = RingProcess(r, a->to_submit - a->submitted, 0);
 		if (n < 0) {
 			err = n;
 			goto out;
