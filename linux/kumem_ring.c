@@ -32,7 +32,6 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
@@ -54,12 +53,15 @@ struct kumem_ring {
 	struct kumem_queue sq; /* kernel is the consumer */
 	struct kumem_queue cq; /* kernel is the producer */
 	/*
-	 * Bit 0: an ENTER is consuming the SQ (enter mode's one consumer at a time; an SQPOLL
-	 * ring's thread is its only consumer and takes no claim). See ring_claim().
+	 * Enter mode's one consumer of the SQ at a time (ENTER, SUBMIT); an SQPOLL ring's thread
+	 * is its only consumer (ENTER consumes nothing there) and takes no lock. A mutex for its
+	 * fairness: a bit lock with its own wait queue was 50-70 ns cheaper per ENTER under
+	 * emulation, but a submitter entering again at once took it back ahead of the one it had
+	 * just woken, every time, so a second submitter waited for as long as the first kept
+	 * finding work (t_ring_limits' turns, on 7.2). The mutex hands itself to a waiter that
+	 * keeps losing.
 	 */
-	unsigned long claim;
-	wait_queue_head_t claim_wait; /* ENTERs waiting for the claim */
-	struct lockdep_map claim_map;
+	struct mutex lock;
 	wait_queue_head_t cq_wait;
 	wait_queue_head_t sq_wait; /* the SQPOLL thread sleeps here */
 	struct task_struct *thread;
@@ -241,7 +243,7 @@ static void ring_mark_dead(struct kumem_ring *r)
 
 /*
  * Consume up to @max submissions, posting one completion each, publishing every @run (0: once).
- * Caller is the SQ's one consumer: the SQPOLL thread, or an ENTER holding the claim.
+ * Caller is the SQ's one consumer: the SQPOLL thread, or an ENTER holding r->lock.
  */
 static __always_inline int ring_process(struct kumem_ring *r, u32 max, u32 run)
 {
@@ -282,7 +284,7 @@ static int kumem_sqpoll(void *data)
 	int n;
 
 	while (!kthread_should_stop()) {
-		/* the only consumer (ENTER consumes nothing on an SQPOLL ring): no claim; two
+		/* the only consumer (ENTER consumes nothing on an SQPOLL ring): no lock; two
 		 * CPUs at work: publish in runs so that they overlap
 		 */
 		n = ring_process(r, r->sq.entries, READ_ONCE(kumem_sqpoll_publish_run));
@@ -314,37 +316,6 @@ static int kumem_sqpoll(void *data)
 		idle_since = ktime_get_ns();
 	}
 	return 0;
-}
-
-/*
- * Enter mode's one consumer of the SQ at a time: a bit lock with its own wait queue, rather
- * than a mutex. Uncontended it is one atomic instruction each way and a wait-queue check,
- * inline: mutex_lock_killable() + mutex_unlock() (two calls and a voluntary preemption point)
- * cost 140 ns of a 2.2 us ENTER of 32 NOPs under emulation, wait_on_bit_lock() +
- * clear_and_wake_up_bit() 90 ns (its hashed wait queue is looked up by a call on every
- * release; docs/performance.md, "The fixed cost of ENTER"). A second submitter sleeps,
- * killably and exclusively, until the claim is dropped. Lockdep sees it through claim_map.
- */
-static int ring_claim(struct kumem_ring *r)
-{
-	lock_map_acquire(&r->claim_map);
-	if (unlikely(test_and_set_bit_lock(0, &r->claim)) &&
-	    wait_event_killable_exclusive(r->claim_wait, !test_and_set_bit_lock(0, &r->claim))) {
-		lock_map_release(&r->claim_map);
-		return -EINTR;
-	}
-	return 0;
-}
-
-static void ring_unclaim(struct kumem_ring *r)
-{
-	lock_map_release(&r->claim_map);
-	clear_bit_unlock(0, &r->claim);
-	/* orders the clear before the check below; pairs with the waiter's queueing */
-	smp_mb__after_atomic();
-	/* a waiter queues itself before it tests the bit again: see the barrier above */
-	if (waitqueue_active(&r->claim_wait))
-		wake_up(&r->claim_wait);
 }
 
 /*
@@ -426,19 +397,19 @@ static long ring_enter(struct kumem_ring *r, struct kumem_ring_enter __user *uar
 	if (a.min_complete > r->cq.entries)
 		return -EINVAL;
 	while (submitted < a.to_submit && !(r->flags & KUMEM_RING_SQPOLL)) {
-		/* another submitter's batch may hold the claim: stay killable meanwhile */
-		if (ring_claim(r))
+		/* another submitter's batch may hold the lock: stay killable meanwhile */
+		if (mutex_lock_killable(&r->lock))
 			return -EINTR;
 		/* one CPU does it all: one publication per batch */
 		n = ring_process(r, a.to_submit - submitted, 0);
-		ring_unclaim(r);
+		mutex_unlock(&r->lock);
 		if (n < 0)
 			return n;
 		submitted += n;
 		/*
 		 * One batch is bounded (64 MiB of work). Without GETEVENTS the caller gets the
 		 * short count; a caller about to wait for completions that only the rest of its
-		 * submissions can produce gets more batches, the claim dropped and signals
+		 * submissions can produce gets more batches, the lock dropped and signals
 		 * honoured between them, instead of waiting for ever.
 		 */
 		if (!n || !(a.flags & KUMEM_ENTER_GETEVENTS) ||
@@ -471,11 +442,11 @@ static long ring_submit(struct kumem_ring *r, unsigned long to_submit)
 		return -EINVAL;
 	if (!to_submit || (r->flags & KUMEM_RING_SQPOLL))
 		return 0;
-	/* another submitter's batch may hold the claim: stay killable meanwhile */
-	if (ring_claim(r))
+	/* another submitter's batch may hold the lock: stay killable meanwhile */
+	if (mutex_lock_killable(&r->lock))
 		return -EINTR;
 	n = ring_process(r, to_submit, 0);
-	ring_unclaim(r);
+	mutex_unlock(&r->lock);
 	return n;
 }
 
@@ -591,9 +562,6 @@ static int ring_start_thread(struct kumem_ring *r, const struct kumem_ring_creat
 	return err;
 }
 
-/* One lockdep class for every ring's claim: they nest in nothing and nothing in them. */
-static struct lock_class_key kumem_ring_claim_key;
-
 /* Validate @a, build the ring and fill in its layout; NULL @parent/@drv allowed. */
 static struct kumem_ring *ring_new(struct kumem_ring_create *a, struct file *parent,
 				   const struct kumem_ring_driver *drv)
@@ -631,8 +599,7 @@ static struct kumem_ring *ring_new(struct kumem_ring_create *a, struct file *par
 			   a->sq_entries, sizeof(struct kumem_sqe), false);
 	kumem_queue_attach(&r->cq, &r->ctrl->cq_tail, &r->ctrl->cq_head, (u8 *)r->ctrl + cq_off,
 			   a->cq_entries, sizeof(struct kumem_cqe), true);
-	init_waitqueue_head(&r->claim_wait);
-	lockdep_init_map(&r->claim_map, "kumem_ring_claim", &kumem_ring_claim_key, 0);
+	mutex_init(&r->lock);
 	init_waitqueue_head(&r->cq_wait);
 	init_waitqueue_head(&r->sq_wait);
 	r->flags = a->flags;

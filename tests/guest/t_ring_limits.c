@@ -220,12 +220,13 @@ static void short_count(void)
 }
 
 /*
- * Two processes submitting to one ring: eight 64 MiB FILLs queued, one per batch. First the
- * second process enters 10 ms after the first, while the first runs its FILL (~45 ms under
- * TCG): it finds the ring's claim held, sleeps, is woken when the first drops it, and runs
- * the next FILL. Then both loop on KUMEM_IOC_RING_SUBMIT until the queue is empty. The claim
- * is not fair (a process that enters again at once may take it first), so only the sum is
- * asserted: every FILL consumed once, and neither process left asleep.
+ * Two processes submitting to one ring: eight 64 MiB FILLs queued, one per batch. The second
+ * process enters 10 ms after the first, while the first runs its FILL (~45 ms under TCG): it
+ * finds the ring's lock held and sleeps, while the first keeps entering. It must still get a
+ * turn and run a FILL: the lock may not go back to the process that just dropped it every
+ * time (a bit lock did, on 7.2: the second got nothing until the queue was empty). Then both
+ * loop on KUMEM_IOC_RING_SUBMIT until the queue is empty: every FILL consumed once, and
+ * neither process left asleep.
  */
 static void turns(void)
 {
