@@ -31,25 +31,14 @@ bool kumem_ev_caught_up(struct kumem_evring *e, uint64_t first, uint64_t end)
 int kumem_ev_reserve_batch(struct kumem_evring *e, uint32_t len, unsigned int max,
 			   void **payload, uint64_t *rec_pos)
 {
-	uint64_t cons = kumem_os_load_acquire_u64(e->consumer_pos);
-	uint64_t total = kumem_ev_record_total(len);
-	uint64_t used = e->pos - cons;
+	uint64_t total = kumem_ev_record_total(len), used;
+	int err = kumem_ev_reserve_check(e, len, &used);
 	unsigned int n;
 
-	if (KUMEM_OS_UNLIKELY(len > kumem_ev_max_payload(e->size)))
-		return -KUMEM_E2BIG;
-	/* the consumer cannot be ahead of us, nor further behind than the whole area */
-	if (KUMEM_OS_UNLIKELY(used > e->size))
-		return -KUMEM_EINVAL;
-	for (n = 0; n < max && used + total <= e->size; n++, used += total) {
-		struct kumem_ev_hdr *h = kumem_ev_hdr_at(e, e->pos);
-
-		h->pad = 0;
-		kumem_os_write_once_u32(&h->len, len | KUMEM_EV_BUSY);
-		payload[n] = h + 1;
-		rec_pos[n] = e->pos;
-		e->pos += total;
-	}
+	if (err)
+		return err;
+	for (n = 0; n < max && used + total <= e->size; n++, used += total)
+		payload[n] = kumem_ev_claim(e, len, total, &rec_pos[n]);
 	/* the BUSY headers are visible before the position that covers them */
 	if (n)
 		kumem_os_store_release_u64(e->producer_pos, e->pos);

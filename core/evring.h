@@ -53,30 +53,55 @@ int kumem_ev_attach(struct kumem_evring *e, uint64_t *consumer_pos, uint64_t *pr
 		    void *data, uint64_t size, bool producer);
 
 /*
+ * Producer, before reserving: 0, or -KUMEM_E2BIG for a record of @len payload bytes larger
+ * than kumem_ev_max_payload(), -KUMEM_EINVAL if the consumer's position is impossible.
+ * *@used gets the bytes between the consumer's position and ours.
+ */
+static inline int kumem_ev_reserve_check(struct kumem_evring *e, uint32_t len, uint64_t *used)
+{
+	uint64_t cons = kumem_os_load_acquire_u64(e->consumer_pos);
+
+	if (KUMEM_OS_UNLIKELY(len > kumem_ev_max_payload(e->size)))
+		return -KUMEM_E2BIG;
+	*used = e->pos - cons;
+	/* the consumer cannot be ahead of us, nor further behind than the whole area */
+	if (KUMEM_OS_UNLIKELY(*used > e->size))
+		return -KUMEM_EINVAL;
+	return 0;
+}
+
+/*
+ * Producer: lay down the BUSY header of a record of @len payload bytes (@total in all) at our
+ * position and step over it; the record's position in *@rec_pos, its payload returned. The
+ * caller then makes the producer position cover it.
+ */
+static inline void *kumem_ev_claim(struct kumem_evring *e, uint32_t len, uint64_t total,
+				   uint64_t *rec_pos)
+{
+	struct kumem_ev_hdr *h = kumem_ev_hdr_at(e, e->pos);
+
+	h->pad = 0;
+	kumem_os_write_once_u32(&h->len, len | KUMEM_EV_BUSY);
+	*rec_pos = e->pos;
+	e->pos += total;
+	return h + 1;
+}
+
+/*
  * Producer: reserve a record of @len payload bytes. 0 and *payload, *rec_pos on success;
- * -KUMEM_ENOSPC when the area is full (count a drop), -KUMEM_E2BIG for a record larger than
- * kumem_ev_max_payload(), -KUMEM_EINVAL if the consumer's position is impossible.
+ * -KUMEM_ENOSPC when the area is full (count a drop), or kumem_ev_reserve_check()'s errors.
  */
 static inline int kumem_ev_reserve(struct kumem_evring *e, uint32_t len, void **payload,
 				   uint64_t *rec_pos)
 {
-	uint64_t cons = kumem_os_load_acquire_u64(e->consumer_pos);
-	uint64_t total = kumem_ev_record_total(len);
-	struct kumem_ev_hdr *h;
+	uint64_t total = kumem_ev_record_total(len), used;
+	int err = kumem_ev_reserve_check(e, len, &used);
 
-	if (KUMEM_OS_UNLIKELY(len > kumem_ev_max_payload(e->size)))
-		return -KUMEM_E2BIG;
-	/* the consumer cannot be ahead of us, nor further behind than the whole area */
-	if (KUMEM_OS_UNLIKELY(e->pos - cons > e->size))
-		return -KUMEM_EINVAL;
-	if (e->pos - cons + total > e->size)
+	if (err)
+		return err;
+	if (used + total > e->size)
 		return -KUMEM_ENOSPC;
-	h = kumem_ev_hdr_at(e, e->pos);
-	h->pad = 0;
-	kumem_os_write_once_u32(&h->len, len | KUMEM_EV_BUSY);
-	*payload = h + 1;
-	*rec_pos = e->pos;
-	e->pos += total;
+	*payload = kumem_ev_claim(e, len, total, rec_pos);
 	/* the BUSY header is visible before the position that covers it */
 	kumem_os_store_release_u64(e->producer_pos, e->pos);
 	return 0;

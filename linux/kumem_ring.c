@@ -319,6 +319,22 @@ static int kumem_sqpoll(void *data)
 }
 
 /*
+ * Enter mode: one batch of up to @max submissions under r->lock (another submitter's batch
+ * may hold it: stay killable meanwhile), one publication for it, since one CPU does it all.
+ * How many were consumed, or a negative errno.
+ */
+static int ring_take(struct kumem_ring *r, u32 max)
+{
+	int n;
+
+	if (mutex_lock_killable(&r->lock))
+		return -EINTR;
+	n = ring_process(r, max, 0);
+	mutex_unlock(&r->lock);
+	return n;
+}
+
+/*
  * ENTER's argument, read with one user-access window: one load per field, no call and no
  * per-copy checks (copy_from_user() of the 32 bytes was a chain of calls, with hardened
  * usercopy's object check, for a few loads), each field straight into a register (a copy of
@@ -397,12 +413,7 @@ static long ring_enter(struct kumem_ring *r, struct kumem_ring_enter __user *uar
 	if (a.min_complete > r->cq.entries)
 		return -EINVAL;
 	while (submitted < a.to_submit && !(r->flags & KUMEM_RING_SQPOLL)) {
-		/* another submitter's batch may hold the lock: stay killable meanwhile */
-		if (mutex_lock_killable(&r->lock))
-			return -EINTR;
-		/* one CPU does it all: one publication per batch */
-		n = ring_process(r, a.to_submit - submitted, 0);
-		mutex_unlock(&r->lock);
+		n = ring_take(r, a.to_submit - submitted);
 		if (n < 0)
 			return n;
 		submitted += n;
@@ -436,18 +447,11 @@ static long ring_enter(struct kumem_ring *r, struct kumem_ring_enter __user *uar
  */
 static long ring_submit(struct kumem_ring *r, unsigned long to_submit)
 {
-	int n;
-
 	if (to_submit > U32_MAX)
 		return -EINVAL;
 	if (!to_submit || (r->flags & KUMEM_RING_SQPOLL))
 		return 0;
-	/* another submitter's batch may hold the lock: stay killable meanwhile */
-	if (mutex_lock_killable(&r->lock))
-		return -EINTR;
-	n = ring_process(r, to_submit, 0);
-	mutex_unlock(&r->lock);
-	return n;
+	return ring_take(r, to_submit);
 }
 
 static long kumem_ring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
