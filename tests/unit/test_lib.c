@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <kumem/kumem.h>
+#include "../../lib/kumem_sys.h"
 
 static void no_device(void **state)
 {
@@ -91,6 +92,33 @@ static void checksum_pieces(void **state)
 	assert_int_equal(kumem_checksum(NULL, 0), kumem_checksum(buf, 0));
 }
 
+/*
+ * kumem_sys_ring_enter() on Linux: a plain submission tries KUMEM_IOC_RING_SUBMIT and, on a
+ * module that does not know it (ENOTTY), falls back to ENTER for good; other errors are the
+ * caller's; a submission that waits or wakes goes to ENTER directly. /dev/null answers ENOTTY
+ * to both, so what shows is the remembered fallback and the errors passed through.
+ */
+static void submit_fallback(void **state)
+{
+	struct kumem_sys_ring r = { .id = open("/dev/null", O_RDWR) };
+	struct kumem_ring_enter a = { .to_submit = 4 };
+
+	(void)state;
+	assert_true(r.id >= 0);
+	assert_int_equal(kumem_sys_ring_enter(&r, &a), -ENOTTY);
+	assert_true(r.enter_only); /* SUBMIT refused: ENTER from now on */
+	close(r.id);
+	r = (struct kumem_sys_ring){ .id = open("/dev/null", O_RDWR) };
+	a = (struct kumem_ring_enter){ .to_submit = 4, .min_complete = 1 };
+	assert_int_equal(kumem_sys_ring_enter(&r, &a), -ENOTTY);
+	assert_false(r.enter_only); /* a wait never tried SUBMIT */
+	close(r.id);
+	r = (struct kumem_sys_ring){ .id = 1000000 }; /* no such descriptor */
+	a = (struct kumem_ring_enter){ .to_submit = 4 };
+	assert_int_equal(kumem_sys_ring_enter(&r, &a), -EBADF);
+	assert_false(r.enter_only); /* only ENOTTY means an older module */
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -100,6 +128,7 @@ int main(void)
 		cmocka_unit_test(port_calls_elsewhere),
 		cmocka_unit_test(error_texts),
 		cmocka_unit_test(checksum_pieces),
+		cmocka_unit_test(submit_fallback),
 	};
 	/* clang-format on */
 
