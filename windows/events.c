@@ -148,19 +148,27 @@ PKUMEM_EVENTS KumemEventsLookupLocked(PKUMEM_FILE File, ULONG Id)
 	return NULL;
 }
 
+/*
+ * Under the file's lock: stream @Id of @File in *@e if the current process owns it, else
+ * -ENOENT, or -EACCES for an inherited or duplicated handle (not its stream).
+ */
+static int EventsOwnedLocked(PKUMEM_FILE File, ULONG Id, PKUMEM_EVENTS *e)
+{
+	*e = KumemEventsLookupLocked(File, Id);
+	if (!*e)
+		return -KUMEM_ENOENT;
+	return (*e)->Owner == PsGetCurrentProcess() ? 0 : -KUMEM_EACCES;
+}
+
 /* A reference to stream @Id of @File for its owner (the current process), or NULL and *err. */
 int KumemEventsLookup(PKUMEM_FILE File, ULONG Id, PKUMEM_EVENTS *Out)
 {
 	PKUMEM_EVENTS e;
-	int err = 0;
+	int err;
 
 	FileLock(File);
-	e = KumemEventsLookupLocked(File, Id);
-	if (!e)
-		err = -KUMEM_ENOENT;
-	else if (e->Owner != PsGetCurrentProcess())
-		err = -KUMEM_EACCES; /* an inherited or duplicated handle: not its stream */
-	else
+	err = EventsOwnedLocked(File, Id, &e);
+	if (!err)
 		EventsGet(e);
 	FileUnlock(File);
 	*Out = err ? NULL : e;
@@ -689,15 +697,11 @@ static void EventsUnlinkLocked(PKUMEM_FILE File, PKUMEM_EVENTS e)
 int KumemEventsRelease(PKUMEM_FILE File, ULONG Id)
 {
 	PKUMEM_EVENTS e;
-	int err = 0;
+	int err;
 
 	FileLock(File);
-	e = KumemEventsLookupLocked(File, Id);
-	if (!e)
-		err = -KUMEM_ENOENT;
-	else if (e->Owner != PsGetCurrentProcess())
-		err = -KUMEM_EACCES;
-	else
+	err = EventsOwnedLocked(File, Id, &e);
+	if (!err)
 		EventsUnlinkLocked(File, e);
 	FileUnlock(File);
 	if (!err)
